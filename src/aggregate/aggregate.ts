@@ -1,0 +1,29 @@
+/** Aggregate calls as the user writes them: `sum('v1').as('s')`, `count()`, `avg(col('a').mul(2))`. */
+import { col, Column, exprToString, type Expr } from '../expr/expr.ts';
+
+export type AggFn = 'count' | 'sum' | 'avg' | 'min' | 'max';
+
+export class Aggregate {
+  constructor(
+    readonly fn: AggFn,
+    /** null for count() of rows. */
+    readonly arg: Expr | null,
+    readonly alias: string | null = null,
+  ) {}
+
+  as(name: string): Aggregate { return new Aggregate(this.fn, this.arg, name); }
+
+  /** The output column name: the alias, or Spark's default such as `sum(v1)` and `count(1)`. */
+  get name(): string { return this.alias ?? this.defaultName; }
+
+  get defaultName(): string { return `${this.fn}(${this.arg === null ? '1' : exprToString(this.arg)})`; }
+}
+
+type AggInput = string | Column;
+const argOf = (x: AggInput): Expr => (typeof x === 'string' ? col(x) : x).expr;
+
+export const count = (x?: AggInput): Aggregate => new Aggregate('count', x === undefined ? null : argOf(x));
+export const sum = (x: AggInput): Aggregate => new Aggregate('sum', argOf(x));
+export const avg = (x: AggInput): Aggregate => new Aggregate('avg', argOf(x));
+export const min = (x: AggInput): Aggregate => new Aggregate('min', argOf(x));
+export const max = (x: AggInput): Aggregate => new Aggregate('max', argOf(x));

@@ -1,0 +1,205 @@
+/**
+ * The one registry of aggregate functions. Each function's accumulator state is a fixed list of
+ * Float64 fields per group; the registry says how to initialise, update (as generated JS), merge
+ * and finalize it. Partial aggregation emits these states; the final stage merges, then finalizes.
+ *
+ *   count      [n]                          n exact up to 2^53
+ *   isum       [hi, lo, n]   sum = hi·2^32 + lo, both exact integers; lo is renormalised into
+ *                            [0, 2^32) every `chunkRows` rows so it never leaves 53 bits
+ *   fsum       [s, c, n]     Neumaier-compensated sum s + c
+ *   min / max  [m, n]        NaN is the greatest value (min starts at NaN, max at -Infinity)
+ *   wmin/wmax  [h, l, n]     64-bit integers compared exactly as (hi, lo) words
+ */
+import { ArithmeticOverflowError, TypeMismatchError } from '../errors.ts';
+import { exprToString } from '../expr/expr.ts';
+import { intBound, resolve, type Schema, type TExpr } from '../expr/resolve.ts';
+import { isInteger, isNumeric, isTemporal, isWide, typeName, type DType } from '../types.ts';
+import type { Aggregate, AggFn } from './aggregate.ts';
+
+export type StateKind = 'countRows' | 'count' | 'isum' | 'fsum' | 'min' | 'max' | 'wmin' | 'wmax';
+
+/** An aggregate bound to the input schema: what it reads, its state and its result type. */
+export interface AggSpec {
+  /** Output column name (the alias, or the default). */
+  readonly name: string;
+  /** The call as Spark prints it: `sum(v1)`, `count(1)`. */
+  readonly display: string;
+  readonly fn: AggFn;
+  readonly arg: TExpr | null;
+  readonly state: StateKind;
+  readonly input: DType | null;
+  readonly result: DType;
+  /** isum only: the largest |value| one row adds, which bounds how many rows fit before renormalising. */
+  readonly bound: number;
+}
+
+export type State = Float64Array[];
+
+interface StateDef {
+  /** Initial value of each field. */
+  readonly init: readonly number[];
+  /** How the kernel evaluates the argument. */
+  readonly input: 'none' | 'num' | 'wide';
+  /** JS statements updating group `g` from value `x` (with `x.h`, `x.l` for wide input). */
+  update(f: readonly string[], x: { v: string; h: string; l: string; n: string }): string;
+  /** Folds group s of src into group d of dst. */
+  merge(dst: State, d: number, src: State, s: number): void;
+}
+
+const TWO32 = 4294967296;
+
+const ifValid = (n: string, body: string): string => (n === 'false' ? `{ ${body} }` : `if (!${n}) { ${body} }`);
+
+export const STATES: Record<StateKind, StateDef> = {
+  countRows: {
+    init: [0],
+    input: 'none',
+    update: (f) => `${f[0]}[g]++;`,
+    merge: (d, i, s, j) => { d[0][i] += s[0][j]; },
+  },
+  count: {
+    init: [0],
+    input: 'num',
+    update: (f, x) => ifValid(x.n, `${f[0]}[g]++;`),
+    merge: (d, i, s, j) => { d[0][i] += s[0][j]; },
+  },
+  isum: {
+    init: [0, 0, 0],
+    input: 'num',
+    update: (f, x) => ifValid(x.n, `${f[1]}[g] += ${x.v}; ${f[2]}[g]++;`),
+    merge: (d, i, s, j) => {
+      d[0][i] += s[0][j];
+      d[1][i] += s[1][j];
+      d[2][i] += s[2][j];
+      normalizeOne(d, i);
+    },
+  },
+  fsum: {
+    init: [0, 0, 0],
+    input: 'num',
+    update: (f, x) => ifValid(x.n,
+      `const x = ${x.v}, s = ${f[0]}[g], t = s + x; ` +
+      `${f[1]}[g] += Math.abs(s) >= Math.abs(x) ? (s - t) + x : (x - t) + s; ${f[0]}[g] = t; ${f[2]}[g]++;`),
+    merge: (d, i, s, j) => {
+      const a = d[0][i], b = s[0][j], t = a + b;
+      d[1][i] += s[1][j] + (Math.abs(a) >= Math.abs(b) ? (a - t) + b : (b - t) + a);
+      d[0][i] = t;
+      d[2][i] += s[2][j];
+    },
+  },
+  min: {
+    init: [NaN, 0],
+    input: 'num',
+    update: (f, x) => ifValid(x.n, `const x = ${x.v}; if (x < ${f[0]}[g] || ${f[0]}[g] !== ${f[0]}[g]) ${f[0]}[g] = x; ${f[1]}[g]++;`),
+    merge: (d, i, s, j) => {
+      if (s[1][j] === 0) return;
+      const x = s[0][j];
+      if (x < d[0][i] || d[0][i] !== d[0][i]) d[0][i] = x;
+      d[1][i] += s[1][j];
+    },
+  },
+  max: {
+    init: [-Infinity, 0],
+    input: 'num',
+    update: (f, x) => ifValid(x.n, `const x = ${x.v}; if (x > ${f[0]}[g] || x !== x) ${f[0]}[g] = x; ${f[1]}[g]++;`),
+    merge: (d, i, s, j) => {
+      if (s[1][j] === 0) return;
+      const x = s[0][j];
+      if (x > d[0][i] || x !== x) d[0][i] = x;
+      d[1][i] += s[1][j];
+    },
+  },
+  wmin: {
+    init: [Infinity, 0, 0],
+    input: 'wide',
+    update: (f, x) => ifValid(x.n,
+      `if (${x.h} < ${f[0]}[g] || (${x.h} === ${f[0]}[g] && ${x.l} < ${f[1]}[g])) { ${f[0]}[g] = ${x.h}; ${f[1]}[g] = ${x.l}; } ${f[2]}[g]++;`),
+    merge: (d, i, s, j) => {
+      if (s[2][j] === 0) return;
+      if (s[0][j] < d[0][i] || (s[0][j] === d[0][i] && s[1][j] < d[1][i])) { d[0][i] = s[0][j]; d[1][i] = s[1][j]; }
+      d[2][i] += s[2][j];
+    },
+  },
+  wmax: {
+    init: [-Infinity, 0, 0],
+    input: 'wide',
+    update: (f, x) => ifValid(x.n,
+      `if (${x.h} > ${f[0]}[g] || (${x.h} === ${f[0]}[g] && ${x.l} > ${f[1]}[g])) { ${f[0]}[g] = ${x.h}; ${f[1]}[g] = ${x.l}; } ${f[2]}[g]++;`),
+    merge: (d, i, s, j) => {
+      if (s[2][j] === 0) return;
+      if (s[0][j] > d[0][i] || (s[0][j] === d[0][i] && s[1][j] > d[1][i])) { d[0][i] = s[0][j]; d[1][i] = s[1][j]; }
+      d[2][i] += s[2][j];
+    },
+  },
+};
+
+/** Integer sums of 64-bit words add (hi, lo) directly; other integers add their value to lo. */
+export function isumUpdate(f: readonly string[], x: { v: string; h: string; l: string; n: string }, wide: boolean): string {
+  return wide
+    ? ifValid(x.n, `${f[0]}[g] += ${x.h}; ${f[1]}[g] += ${x.l}; ${f[2]}[g]++;`)
+    : STATES.isum.update(f, x);
+}
+
+/** Per-row bound of an isum fed (hi, lo) words: lo < 2^32, |hi| < 2^32. */
+export const ISUM_WIDE_BOUND = TWO32;
+/** Values beyond this bound are split into (hi, lo) words per row rather than added to lo. */
+export const ISUM_SPLIT_ABOVE = 2 ** 36;
+
+/** How many rows an isum can take between renormalisations without lo or hi losing exactness. */
+export const isumChunkRows = (bound: number): number =>
+  Math.max(1, Math.floor(2 ** 52 / (bound > ISUM_SPLIT_ABOVE ? ISUM_WIDE_BOUND : Math.max(1, bound))));
+
+function normalizeOne(st: State, g: number): void {
+  const lo = st[1][g];
+  if (lo < 0 || lo >= TWO32) {
+    const c = Math.floor(lo / TWO32);
+    st[0][g] += c;
+    st[1][g] = lo - c * TWO32;
+  }
+  if (Math.abs(st[0][g]) > 2 ** 52) throw new ArithmeticOverflowError('integer sum exceeds the exact range of its accumulator (|sum| > 2^84)');
+}
+
+/** Renormalises lo of every group of an isum state into [0, 2^32). */
+export function normalizeIntSum(st: State, groups: number): void {
+  for (let g = 0; g < groups; g++) normalizeOne(st, g);
+}
+
+export function newState(kind: StateKind, capacity: number): State {
+  return STATES[kind].init.map((v) => new Float64Array(capacity).fill(v));
+}
+
+/** A state grown to a new capacity, new slots initialised. */
+export function growState(kind: StateKind, st: State, capacity: number): State {
+  return st.map((old, f) => {
+    const a = new Float64Array(capacity).fill(STATES[kind].init[f]);
+    a.set(old);
+    return a;
+  });
+}
+
+const INT64: DType = { id: 'int64' };
+const FLOAT64: DType = { id: 'float64' };
+
+/** Binds an aggregate call to the schema: checks its argument type and picks its state. */
+export function bindAggregate(a: Aggregate, schema: Schema): AggSpec {
+  if (a.arg === null) return { name: a.name, display: a.defaultName, fn: a.fn, arg: null, state: 'countRows', input: null, result: INT64, bound: 0 };
+  const arg = resolve(a.arg, schema);
+  const t = arg.dtype;
+  const what = `${a.fn}(${exprToString(a.arg)})`;
+  if (a.fn === 'count') return { name: a.name, display: a.defaultName, fn: 'count', arg, state: 'count', input: t, result: INT64, bound: 0 };
+  if (t === null) throw new TypeMismatchError(`${what} of a null literal has no type`);
+  if (a.fn === 'sum' || a.fn === 'avg') {
+    if (!isNumeric(t)) throw new TypeMismatchError(`${what}: ${a.fn} needs a numeric argument, got ${typeName(t)}`);
+    if (isInteger(t)) {
+      return { name: a.name, display: a.defaultName, fn: a.fn, arg, state: 'isum', input: t, result: a.fn === 'sum' ? INT64 : FLOAT64, bound: isWide(t) ? ISUM_WIDE_BOUND : intBound(arg) };
+    }
+    return { name: a.name, display: a.defaultName, fn: a.fn, arg, state: 'fsum', input: t, result: FLOAT64, bound: 0 };
+  }
+  if (!isNumeric(t) && !isTemporal(t) && t.id !== 'bool') {
+    throw new TypeMismatchError(`${what}: ${a.fn} needs a numeric, boolean or temporal argument, got ${typeName(t)}`);
+  }
+  const wide = isWide(t) && arg.kind !== 'arith';
+  const state: StateKind = a.fn === 'min' ? (wide ? 'wmin' : 'min') : wide ? 'wmax' : 'max';
+  return { name: a.name, display: a.defaultName, fn: a.fn, arg, state, input: t, result: t, bound: 0 };
+}
+

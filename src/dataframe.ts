@@ -1,0 +1,94 @@
+/**
+ * The lazy DataFrame: each method returns a new frame over a longer logical plan; nothing runs
+ * until an action (collect, count, show), and each action is one job on the session's executor.
+ */
+import type * as arrow from 'apache-arrow';
+import { count as countAgg, type Aggregate } from './aggregate/aggregate.ts';
+import { Column, type SortKey } from './expr/expr.ts';
+import { InvalidOptionError } from './errors.ts';
+import type { LogicalPlan } from './plan/logical-plan.ts';
+import { planQuery, type PhysicalPlan } from './plan/physical-plan.ts';
+import { explainPlan } from './plan/explain.ts';
+import { formatTable } from './format-table.ts';
+import type { Session } from './session.ts';
+
+export class DataFrame {
+  constructor(readonly session: Session, readonly plan: LogicalPlan) {}
+
+  /** Rows for which the predicate is true (null and false drop the row). */
+  filter(predicate: Column): DataFrame {
+    if (!(predicate instanceof Column)) throw new InvalidOptionError('filter takes a Column expression, e.g. col("v2").gt(5)');
+    return new DataFrame(this.session, { kind: 'filter', input: this.plan, predicate: predicate.expr });
+  }
+
+  /** Alias of filter, as in Spark. */
+  where(predicate: Column): DataFrame { return this.filter(predicate); }
+
+  groupBy(...keys: string[]): GroupedData {
+    if (keys.length === 0) throw new InvalidOptionError('groupBy needs at least one column name; use agg() on the DataFrame for a global aggregate');
+    return new GroupedData(this, keys);
+  }
+
+  /** A global aggregate: one output row. */
+  agg(...aggs: Aggregate[]): DataFrame {
+    return new GroupedData(this, []).agg(...aggs);
+  }
+
+  /** Orders the result by output columns: names (ascending) or asc()/desc() keys. */
+  orderBy(...keys: (string | SortKey)[]): DataFrame {
+    const sortKeys = keys.map((k) => (typeof k === 'string' ? { column: k, descending: false } : k));
+    return new DataFrame(this.session, { kind: 'sort', input: this.plan, keys: sortKeys });
+  }
+
+  /** The checked physical plan (throws the plan-time errors). */
+  physicalPlan(): PhysicalPlan {
+    return planQuery(this.plan, this.session.options.shufflePartitions);
+  }
+
+  explain(): string {
+    return explainPlan(this.physicalPlan(), this.session.executorName);
+  }
+
+  /** Action: runs the job and returns the result as an Arrow table. */
+  async collect(): Promise<arrow.Table> {
+    return (await this.session.runJob(this.physicalPlan(), 'collect')).table;
+  }
+
+  /** Action: the number of rows (after filters), computed as a job. */
+  async count(): Promise<number> {
+    const counted = this.plan.kind === 'sort' ? this.plan.input : this.plan;
+    const p = planQuery({ kind: 'aggregate', input: wrapIfAggregated(counted), keys: [], aggs: [countAgg().as('count')] }, 1);
+    const { table } = await this.session.runJob(p, 'count');
+    return Number(table.getChild('count')!.get(0));
+  }
+
+  /** Action: prints the first n rows as Spark's show() does, and returns the text. */
+  async show(n = 20): Promise<string> {
+    const table = await this.collect();
+    const text = formatTable(table, n);
+    console.log(text);
+    return text;
+  }
+}
+
+/** count() of an aggregated frame counts its groups: count over the collected result. */
+function wrapIfAggregated(plan: LogicalPlan): LogicalPlan {
+  for (let p: LogicalPlan = plan; p.kind !== 'scan'; p = p.input) {
+    if (p.kind === 'aggregate') throw new InvalidOptionError('count() of an aggregated DataFrame: use (await df.collect()).numRows');
+  }
+  return plan;
+}
+
+export class GroupedData {
+  constructor(private readonly df: DataFrame, private readonly keys: readonly string[]) {}
+
+  agg(...aggs: Aggregate[]): DataFrame {
+    if (aggs.length === 0) throw new InvalidOptionError('agg needs at least one aggregate, e.g. sum("v1")');
+    return new DataFrame(this.df.session, { kind: 'aggregate', input: this.df.plan, keys: this.keys, aggs });
+  }
+
+  /** count() per group, named `count` as in Spark. */
+  count(): DataFrame {
+    return this.agg(countAgg().as('count'));
+  }
+}

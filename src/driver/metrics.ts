@@ -1,0 +1,64 @@
+/** Metrics of a finished job, its stages and their tasks, as Spark's UI reports them. */
+import type { TaskMetrics } from '../executor/task.ts';
+
+export type { TaskMetrics };
+
+export interface StageMetrics {
+  readonly stageId: number;
+  readonly kind: 'ShuffleMapStage' | 'ResultStage';
+  readonly numTasks: number;
+  durationMs: number;
+  inputRows: number;
+  outputRows: number;
+  shuffleWriteRecords: number;
+  shuffleWriteBytes: number;
+  shuffleReadRecords: number;
+  shuffleReadBytes: number;
+  /** Task attempts that failed and were retried. */
+  failedAttempts: number;
+  readonly tasks: TaskMetrics[];
+}
+
+export interface JobMetrics {
+  readonly jobId: number;
+  readonly action: string;
+  readonly executor: string;
+  durationMs: number;
+  readonly stages: StageMetrics[];
+}
+
+export function newStage(stageId: number, kind: StageMetrics['kind'], numTasks: number): StageMetrics {
+  return {
+    stageId, kind, numTasks, durationMs: 0, inputRows: 0, outputRows: 0,
+    shuffleWriteRecords: 0, shuffleWriteBytes: 0, shuffleReadRecords: 0, shuffleReadBytes: 0,
+    failedAttempts: 0, tasks: [],
+  };
+}
+
+/** Adds a finished task's numbers to its stage. */
+export function addTask(stage: StageMetrics, t: TaskMetrics): void {
+  stage.tasks.push(t);
+  stage.inputRows += t.inputRows;
+  stage.outputRows += t.outputRows;
+  stage.shuffleWriteRecords += t.shuffleWriteRecords;
+  stage.shuffleWriteBytes += t.shuffleWriteBytes;
+  stage.shuffleReadRecords += t.shuffleReadRecords;
+  stage.shuffleReadBytes += t.shuffleReadBytes;
+}
+
+/** One line per stage: tasks, duration, rows, shuffle. */
+export function formatJob(job: JobMetrics): string {
+  const lines = [`Job ${job.jobId} (${job.action}) on ${job.executor}: ${job.durationMs.toFixed(1)} ms`];
+  for (const s of job.stages) {
+    const d = s.tasks.map((t) => t.durationMs).sort((a, b) => a - b);
+    const med = d.length ? d[d.length >> 1] : 0;
+    lines.push(
+      `  Stage ${s.stageId} ${s.kind}: ${s.numTasks} tasks, ${s.durationMs.toFixed(1)} ms ` +
+        `(task min/median/max ${(d[0] ?? 0).toFixed(1)}/${med.toFixed(1)}/${(d[d.length - 1] ?? 0).toFixed(1)} ms), ` +
+        `rows in ${s.inputRows} out ${s.outputRows}, ` +
+        `shuffle write ${s.shuffleWriteRecords} rec / ${s.shuffleWriteBytes} B, read ${s.shuffleReadRecords} rec / ${s.shuffleReadBytes} B` +
+        (s.failedAttempts ? `, ${s.failedAttempts} failed attempts retried` : ''),
+    );
+  }
+  return lines.join('\n');
+}

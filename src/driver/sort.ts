@@ -1,0 +1,44 @@
+/** Sort of a gathered result on the driver: ASC NULLS FIRST / DESC NULLS LAST as Spark; NaN greatest. */
+import * as arrow from 'apache-arrow';
+import type { SortKey } from '../expr/expr.ts';
+import { takeRows } from '../arrow/take.ts';
+
+type Value = number | bigint | string | boolean | null;
+
+function compareValues(a: Value, b: Value): number {
+  if (a === b) return 0;
+  if (typeof a === 'number' && typeof b === 'number') {
+    if (a !== a) return b !== b ? 0 : 1;
+    if (b !== b) return -1;
+  }
+  return a! < b! ? -1 : a! > b! ? 1 : 0;
+}
+
+export function sortTable(table: arrow.Table, keys: readonly SortKey[]): arrow.Table {
+  const n = table.numRows;
+  if (n <= 1 || keys.length === 0) return table;
+  const columns = keys.map((k) => {
+    const v = table.getChild(k.column)!;
+    const values: Value[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const x = v.get(i) as Value | Date;
+      values[i] = x instanceof Date ? x.getTime() : x;
+    }
+    return values;
+  });
+  const order = Array.from({ length: n }, (_, i) => i);
+  order.sort((i, j) => {
+    for (let c = 0; c < keys.length; c++) {
+      const a = columns[c][i], b = columns[c][j];
+      const desc = keys[c].descending;
+      if (a === null || b === null) {
+        if (a === b) continue;
+        return (a === null ? -1 : 1) * (desc ? -1 : 1);
+      }
+      const r = compareValues(a, b);
+      if (r !== 0) return desc ? -r : r;
+    }
+    return i - j;
+  });
+  return new arrow.Table([takeRows(table.schema, table.batches, Int32Array.from(order))]);
+}

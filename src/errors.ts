@@ -1,0 +1,59 @@
+/** Every error the library raises on purpose; `name` is stable so callers can switch on it. */
+export class GpuFrameError extends Error {
+  override name = 'GpuFrameError';
+}
+
+/** A column name that the input schema does not have. */
+export class UnknownColumnError extends GpuFrameError {
+  override name = 'UnknownColumnError';
+  constructor(readonly column: string, readonly available: readonly string[]) {
+    super(`unknown column '${column}'; available columns: ${available.join(', ') || '(none)'}`);
+  }
+}
+
+/** An operation applied to values of a type it does not accept (e.g. sum of strings, int = string). */
+export class TypeMismatchError extends GpuFrameError {
+  override name = 'TypeMismatchError';
+}
+
+/** An Arrow type that the engine cannot read. */
+export class UnsupportedTypeError extends GpuFrameError {
+  override name = 'UnsupportedTypeError';
+  constructor(readonly column: string, readonly type: string) {
+    super(`column '${column}' has unsupported Arrow type ${type}`);
+  }
+}
+
+/** Two output columns of one result with the same name. */
+export class DuplicateColumnError extends GpuFrameError {
+  override name = 'DuplicateColumnError';
+  constructor(readonly column: string) {
+    super(`duplicate output column name '${column}'; give one of them another name with .as(name)`);
+  }
+}
+
+/** A session or call option that is out of range or of the wrong kind. */
+export class InvalidOptionError extends GpuFrameError {
+  override name = 'InvalidOptionError';
+}
+
+/** An exact integer result that does not fit the result type (sum of integers beyond Int64). */
+export class ArithmeticOverflowError extends GpuFrameError {
+  override name = 'ArithmeticOverflowError';
+}
+
+/** A task that failed on every allowed attempt; the job fails with it. */
+export class TaskFailedError extends GpuFrameError {
+  override name = 'TaskFailedError';
+  constructor(
+    readonly stageId: number,
+    readonly partition: number,
+    readonly attempts: number,
+    override readonly cause: unknown,
+  ) {
+    super(
+      `task for partition ${partition} of stage ${stageId} failed after ${attempts} attempt(s): ` +
+        (cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause)),
+    );
+  }
+}

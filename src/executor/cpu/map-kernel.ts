@@ -1,0 +1,257 @@
+/**
+ * The CPU map kernel: one generated JS loop per plan shape that fuses, for each row of a batch,
+ *
+ *   filter (3-valued) → group slot (global | dense composite index | open-addressing hash) → accumulators
+ *
+ * with no per-row allocation or closure call. The source is a pure function of the KernelShape,
+ * so kernels are cached by shape and can be inspected in tests.
+ */
+import { emitBool, emitNum, emitStr, emitWide, type JsContext, type Val } from '../../expr/to-js.ts';
+import type { TExpr } from '../../expr/resolve.ts';
+import { isumChunkRows, isumUpdate, ISUM_SPLIT_ABOVE, STATES, type AggSpec } from '../../aggregate/registry.ts';
+import { hashSource, TABLE_SEED } from '../../shuffle/hash.ts';
+import { isWide, type DType } from '../../types.ts';
+
+export type GroupMode = 'global' | 'dense' | 'hash';
+export type KeyKind = 'int' | 'wide' | 'float' | 'bool' | 'str';
+
+export interface KeyInfo {
+  readonly column: string;
+  readonly dtype: DType;
+  readonly kind: KeyKind;
+}
+
+export function keyKind(t: DType): KeyKind {
+  if (t.id === 'utf8') return 'str';
+  if (t.id === 'bool') return 'bool';
+  if (t.id === 'float32' || t.id === 'float64') return 'float';
+  return isWide(t) ? 'wide' : 'int';
+}
+
+export interface KernelShape {
+  readonly filter: TExpr | null;
+  readonly mode: GroupMode;
+  readonly keys: readonly KeyInfo[];
+  /** Hash mode: which keys are nullable anywhere in the task (they get a null-flag word). */
+  readonly keyNullable: readonly boolean[];
+  readonly aggs: readonly AggSpec[];
+  /** Columns whose chunk in this batch has nulls. */
+  readonly nullable: readonly string[];
+}
+
+export type Kernel = (n: number, C: readonly BoundColumn[], S: KernelState, b: number) => void;
+
+/** What a kernel reads of one column in one batch. */
+export interface BoundColumn {
+  values: ArrayLike<number>;
+  validity: Uint8Array | null;
+  offset: number;
+  words: Int32Array | null;
+  /** Utf8: string code → task-wide string id. */
+  remap: Int32Array | null;
+}
+
+/** Mutable per-task state the kernel reads into locals and writes back. */
+export interface KernelState {
+  ng: number;
+  cap: number;
+  acc: Float64Array[][];
+  repB: Int32Array;
+  repR: Int32Array;
+  map: Int32Array;
+  kmin: number[];
+  kstride: number[];
+  knull: number[];
+  table: Int32Array;
+  mask: number;
+  keys: Int32Array;
+  lits: number[];
+  F: Float64Array;
+  FW: Int32Array;
+  grow(): void;
+  normalize(): void;
+}
+
+class Ctx implements JsContext {
+  readonly stmts: string[] = [];
+  readonly columns: string[] = [];
+  readonly literals: string[] = [];
+  private n = 0;
+  constructor(private readonly nullable: ReadonlySet<string>) {}
+  tmp(): string { return `t${this.n++}`; }
+  column(name: string): { k: number; nullable: boolean } {
+    let k = this.columns.indexOf(name);
+    if (k < 0) k = this.columns.push(name) - 1;
+    return { k, nullable: this.nullable.has(name) };
+  }
+  stringLiteral(s: string): string {
+    let j = this.literals.indexOf(s);
+    if (j < 0) j = this.literals.push(s) - 1;
+    return `L${j}`;
+  }
+}
+
+/** Width in 32-bit words of one key in hash mode. */
+export const keyWords = (k: KeyInfo, nullable: boolean): number =>
+  (k.kind === 'wide' || k.kind === 'float' ? 2 : 1) + (nullable ? 1 : 0);
+
+function keyValue(k: KeyInfo, ctx: Ctx): Val {
+  if (k.kind === 'str') return emitStr({ kind: 'col', name: k.column, dtype: k.dtype }, ctx);
+  return emitNum({ kind: 'col', name: k.column, dtype: k.dtype }, ctx);
+}
+
+function denseGroup(shape: KernelShape, ctx: Ctx): string[] {
+  const out = ['let code = 0;'];
+  shape.keys.forEach((k, j) => {
+    const x = keyValue(k, ctx);
+    const slot = k.kind === 'int' ? `(${x.v} - kmin${j})` : x.v;
+    out.push(...ctx.stmts.splice(0), `code += (${x.n === 'false' ? slot : `${x.n} ? knull${j} : ${slot}`}) * kstride${j};`);
+  });
+  out.push('let g = map[code];', 'if (g < 0) { g = ng; map[code] = g; NEW }');
+  return out;
+}
+
+function hashGroup(shape: KernelShape, ctx: Ctx): string[] {
+  const out: string[] = [];
+  const words: string[] = [];
+  shape.keys.forEach((k, j) => {
+    const x = k.kind === 'wide'
+      ? (() => { const w = emitWide({ kind: 'col', name: k.column, dtype: k.dtype }, ctx); return { vs: [`(${w.l} | 0)`, `(${w.h} | 0)`], n: w.n }; })()
+      : (() => {
+          const v = keyValue(k, ctx);
+          if (k.kind !== 'float') return { vs: [`(${v.v} | 0)`], n: v.n };
+          ctx.stmts.push(`F[0] = ${v.v} !== ${v.v} ? NaN : ${v.v} + 0;`);
+          return { vs: ['FW[0]', 'FW[1]'], n: v.n };
+        })();
+    out.push(...ctx.stmts.splice(0));
+    for (const w of x.vs) {
+      const name = `kw${words.length}`;
+      out.push(`const ${name} = ${x.n === 'false' ? w : `${x.n} ? 0 : ${w}`};`);
+      words.push(name);
+    }
+    if (shape.keyNullable[j]) {
+      const name = `kw${words.length}`;
+      out.push(`const ${name} = ${x.n === 'false' ? '0' : `${x.n} ? 1 : 0`};`);
+      words.push(name);
+    }
+  });
+  const W = words.length;
+  out.push(hashSource(words, TABLE_SEED, 'h'));
+  out.push(
+    'let s = h & mask, g = 0;',
+    'for (;;) {',
+    '  g = table[s];',
+    `  if (g < 0) { g = ng; table[s] = g; ${words.map((w, j) => `keys[g * ${W} + ${j}] = ${w};`).join(' ')} NEW break; }`,
+    `  if (${words.map((w, j) => `keys[g * ${W} + ${j}] === ${w}`).join(' && ')}) break;`,
+    '  s = (s + 1) & mask;',
+    '}',
+  );
+  return out;
+}
+
+/** JS source of the kernel for a shape, and the columns and string literals it binds, in order. */
+export function kernelSource(shape: KernelShape): { source: string; columns: string[]; literals: string[] } {
+  const ctx = new Ctx(new Set(shape.nullable));
+  const body: string[] = [];
+  if (shape.filter) {
+    const p = emitBool(shape.filter, ctx);
+    body.push(...ctx.stmts.splice(0), `if (${p.n === 'false' ? '' : `${p.n} || `}!(${p.v})) continue;`);
+  }
+  if (shape.mode === 'global') body.push('const g = 0;');
+  else body.push(...(shape.mode === 'dense' ? denseGroup(shape, ctx) : hashGroup(shape, ctx)));
+
+  const accLocals: string[] = [];
+  let chunk = Infinity;
+  shape.aggs.forEach((a, j) => {
+    const def = STATES[a.state];
+    const f = def.init.map((_, fi) => `A${j}_${fi}`);
+    accLocals.push(...f.map((name, fi) => `${name} = S.acc[${j}][${fi}]`));
+    let code: string;
+    if (a.state === 'isum') {
+      chunk = Math.min(chunk, isumChunkRows(a.bound));
+      const split = isWide(a.input!) || a.bound > ISUM_SPLIT_ABOVE;
+      code = split
+        ? isumUpdate(f, { ...emitWide(a.arg!, ctx), v: '' }, true)
+        : isumUpdate(f, { ...emitNum(a.arg!, ctx), h: '', l: '' }, false);
+    } else if (def.input === 'none') {
+      code = def.update(f, { v: '', h: '', l: '', n: 'false' });
+    } else if (def.input === 'wide') {
+      code = def.update(f, { ...emitWide(a.arg!, ctx), v: '' });
+    } else {
+      code = def.update(f, { ...emitNum(a.arg!, ctx), h: '', l: '' });
+    }
+    body.push(...ctx.stmts.splice(0), code);
+  });
+
+  const reload = [
+    'cap = S.cap; repB = S.repB; repR = S.repR;',
+    ...accLocals.map((x) => `${x};`),
+    shape.mode === 'hash' ? 'table = S.table; mask = S.mask; keys = S.keys;' : '',
+  ].join(' ');
+  const onNew = `repB[g] = b; repR[g] = i; if (++ng === cap) { S.ng = ng; S.grow(); ${reload} }`;
+  const loop = body.join('\n').replace(/NEW/g, onNew);
+
+  const head = [
+    ...ctx.columns.map((_, k) => `const v${k} = C[${k}].values, m${k} = C[${k}].validity, o${k} = C[${k}].offset, w${k} = C[${k}].words, r${k} = C[${k}].remap;`),
+    ...ctx.literals.map((_, j) => `const L${j} = S.lits[${j}];`),
+    `let ng = S.ng, cap = S.cap, repB = S.repB, repR = S.repR;`,
+    accLocals.length ? `let ${accLocals.join(', ')};` : '',
+    'const map = S.map, F = S.F, FW = S.FW;',
+    'let table = S.table, mask = S.mask, keys = S.keys;',
+    ...shape.keys.map((_, j) => `const kmin${j} = S.kmin[${j}], kstride${j} = S.kstride[${j}], knull${j} = S.knull[${j}];`),
+  ];
+  const chunkRows = Number.isFinite(chunk) ? chunk : 0;
+  const source = chunkRows
+    ? [...head,
+      `for (let c0 = 0; c0 < n; c0 += ${chunkRows}) {`,
+      `  const c1 = Math.min(n, c0 + ${chunkRows});`,
+      '  for (let i = c0; i < c1; i++) {', loop, '  }',
+      '  S.ng = ng; S.normalize();',
+      '}', 'S.ng = ng;'].join('\n')
+    : [...head, 'for (let i = 0; i < n; i++) {', loop, '}', 'S.ng = ng;'].join('\n');
+  return { source, columns: ctx.columns, literals: ctx.literals };
+}
+
+const cache = new Map<string, { kernel: Kernel; columns: string[]; literals: string[] }>();
+
+const shapeKey = (shape: KernelShape): string =>
+  JSON.stringify(shape, (_k, v) => (typeof v === 'bigint' ? `${v}n` : typeof v === 'number' && !Number.isFinite(v) ? String(v) : v));
+
+/** The compiled kernel for a shape (cached). */
+export function compileKernel(shape: KernelShape): { kernel: Kernel; columns: string[]; literals: string[] } {
+  const key = shapeKey(shape);
+  let hit = cache.get(key);
+  if (!hit) {
+    const { source, columns, literals } = kernelSource(shape);
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval
+    const kernel = new Function('n', 'C', 'S', 'b', source) as Kernel;
+    hit = { kernel, columns, literals };
+    cache.set(key, hit);
+  }
+  return hit;
+}
+
+export type FilterKernel = (n: number, C: readonly BoundColumn[], S: { lits: number[]; sel: Int32Array }) => number;
+
+const filterCache = new Map<string, { kernel: FilterKernel; columns: string[]; literals: string[] }>();
+
+/** A kernel writing the indexes of the rows that pass the filter into S.sel; returns their count. */
+export function compileFilter(filter: TExpr, nullable: readonly string[]): { kernel: FilterKernel; columns: string[]; literals: string[] } {
+  const key = shapeKey({ filter, mode: 'global', keys: [], keyNullable: [], aggs: [], nullable });
+  let hit = filterCache.get(key);
+  if (!hit) {
+    const ctx = new Ctx(new Set(nullable));
+    const p = emitBool(filter, ctx);
+    const loop = [...ctx.stmts, `if (${p.n === 'false' ? '' : `${p.n} || `}!(${p.v})) continue;`, 'sel[m++] = i;'];
+    const source = [
+      ...ctx.columns.map((_, k) => `const v${k} = C[${k}].values, m${k} = C[${k}].validity, o${k} = C[${k}].offset, w${k} = C[${k}].words, r${k} = C[${k}].remap;`),
+      ...ctx.literals.map((_, j) => `const L${j} = S.lits[${j}];`),
+      'const sel = S.sel; let m = 0;',
+      'for (let i = 0; i < n; i++) {', ...loop, '}',
+      'return m;',
+    ].join('\n');
+    hit = { kernel: new Function('n', 'C', 'S', source) as FilterKernel, columns: ctx.columns, literals: ctx.literals };
+    filterCache.set(key, hit);
+  }
+  return hit;
+}

@@ -1,0 +1,72 @@
+/**
+ * A reduce task on the CPU: concatenate the partition's shuffle blocks, group their rows by key
+ * words, merge the accumulator states per group, and finalize into an Arrow record batch.
+ */
+import * as arrow from 'apache-arrow';
+import { finalizeAggregate } from '../../aggregate/finalize.ts';
+import { newState, STATES, type State } from '../../aggregate/registry.ts';
+import { concatKeys, keyToArrow, takeKey } from '../../shuffle/key-column.ts';
+import { groupWidth, writeGroupWords } from '../../shuffle/key-words.ts';
+import type { ShuffleBlock } from '../../shuffle/shuffle-block.ts';
+import { groupRows, type Grouping } from './hash-grouper.ts';
+import type { AggregationSpec } from '../task.ts';
+
+export function outputSchema(spec: AggregationSpec): arrow.Schema {
+  return new arrow.Schema([
+    ...spec.keys.map((k) => new arrow.Field(k.column, keyToArrow({ dtype: k.dtype, values: [], valid: null }).type, true)),
+    ...spec.aggs.map((a) => new arrow.Field(a.name, keyToArrow({ dtype: a.result, values: [], valid: null }).type, true)),
+  ]);
+}
+
+export function runReduceTask(spec: AggregationSpec, blocks: readonly ShuffleBlock[]): arrow.RecordBatch {
+  const n = blocks.reduce((a, b) => a + b.rows, 0);
+  const keys = spec.keys.map((k, j) => concatKeys(blocks.map((b) => b.keys[j]), k.dtype));
+  let grouping: Grouping;
+  if (spec.keys.length === 0) {
+    // A global aggregate has exactly one group, even over no input.
+    grouping = { ids: new Int32Array(n), reps: new Int32Array(1), groups: 1 };
+  } else {
+    const width = keys.reduce((a, k) => a + groupWidth(k), 0);
+    const words = new Int32Array(n * width);
+    const strIds = new Map<string, number>();
+    let at = 0;
+    for (const k of keys) {
+      writeGroupWords(k, words, width, at, strIds);
+      at += groupWidth(k);
+    }
+    grouping = groupRows(words, width, n);
+  }
+  const columns: Record<string, arrow.Vector> = {};
+  spec.keys.forEach((k, j) => { columns[k.column] = keyToArrow(takeKey(keys[j], grouping.reps)); });
+  spec.aggs.forEach((a, j) => {
+    const merge = STATES[a.state].merge;
+    const dst: State = newState(a.state, grouping.groups);
+    for (const b of blocks) {
+      const src = b.states[j];
+      const base = offsets(blocks, b);
+      for (let r = 0; r < b.rows; r++) merge(dst, grouping.ids[base + r], src, r);
+    }
+    columns[a.name] = finalizeAggregate(a, dst, grouping.groups);
+  });
+  return batchOf(outputSchema(spec), columns, grouping.groups);
+}
+
+function offsets(blocks: readonly ShuffleBlock[], b: ShuffleBlock): number {
+  let at = 0;
+  for (const x of blocks) {
+    if (x === b) return at;
+    at += x.rows;
+  }
+  return at;
+}
+
+/** A record batch of the schema's columns, in schema order. */
+export function batchOf(schema: arrow.Schema, columns: Record<string, arrow.Vector>, rows: number): arrow.RecordBatch {
+  const data = arrow.makeData({
+    type: new arrow.Struct(schema.fields),
+    length: rows,
+    nullCount: 0,
+    children: schema.fields.map((f) => columns[f.name].data[0]),
+  });
+  return new arrow.RecordBatch(schema, data);
+}

@@ -1,0 +1,115 @@
+/**
+ * The expression AST and its fluent builder. Expressions are plain data (serializable, printable);
+ * type checking lives in resolve.ts, code generation in to-js.ts.
+ */
+export type CmpOp = 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
+export type ArithOp = 'add' | 'sub' | 'mul' | 'div';
+export type LitValue = number | bigint | string | boolean | Date | null;
+
+export type Expr =
+  | { readonly kind: 'col'; readonly name: string }
+  | { readonly kind: 'lit'; readonly value: LitValue }
+  | { readonly kind: 'cmp'; readonly op: CmpOp; readonly left: Expr; readonly right: Expr }
+  | { readonly kind: 'logic'; readonly op: 'and' | 'or'; readonly left: Expr; readonly right: Expr }
+  | { readonly kind: 'not'; readonly arg: Expr }
+  | { readonly kind: 'isNull'; readonly negated: boolean; readonly arg: Expr }
+  | { readonly kind: 'in'; readonly arg: Expr; readonly list: readonly Expr[] }
+  | { readonly kind: 'arith'; readonly op: ArithOp; readonly left: Expr; readonly right: Expr };
+
+/** What an operand may be: a Column, or a plain JS value taken as a literal. */
+export type Operand = Column | LitValue;
+
+export function toExpr(x: Operand): Expr {
+  return x instanceof Column ? x.expr : { kind: 'lit', value: x };
+}
+
+export interface SortKey {
+  readonly column: string;
+  readonly descending: boolean;
+}
+
+/** A column expression with SQL operators as methods. */
+export class Column {
+  constructor(readonly expr: Expr) {}
+
+  private cmp(op: CmpOp, other: Operand): Column {
+    return new Column({ kind: 'cmp', op, left: this.expr, right: toExpr(other) });
+  }
+  eq(other: Operand): Column { return this.cmp('eq', other); }
+  ne(other: Operand): Column { return this.cmp('ne', other); }
+  lt(other: Operand): Column { return this.cmp('lt', other); }
+  le(other: Operand): Column { return this.cmp('le', other); }
+  gt(other: Operand): Column { return this.cmp('gt', other); }
+  ge(other: Operand): Column { return this.cmp('ge', other); }
+
+  and(other: Operand): Column { return new Column({ kind: 'logic', op: 'and', left: this.expr, right: toExpr(other) }); }
+  or(other: Operand): Column { return new Column({ kind: 'logic', op: 'or', left: this.expr, right: toExpr(other) }); }
+  not(): Column { return new Column({ kind: 'not', arg: this.expr }); }
+
+  isNull(): Column { return new Column({ kind: 'isNull', negated: false, arg: this.expr }); }
+  isNotNull(): Column { return new Column({ kind: 'isNull', negated: true, arg: this.expr }); }
+
+  /** lo <= x AND x <= hi, both ends inclusive as in SQL. */
+  between(lo: Operand, hi: Operand): Column { return this.ge(lo).and(this.le(hi)); }
+  isIn(values: readonly Operand[]): Column {
+    return new Column({ kind: 'in', arg: this.expr, list: values.map(toExpr) });
+  }
+
+  private arith(op: ArithOp, other: Operand): Column {
+    return new Column({ kind: 'arith', op, left: this.expr, right: toExpr(other) });
+  }
+  add(other: Operand): Column { return this.arith('add', other); }
+  sub(other: Operand): Column { return this.arith('sub', other); }
+  mul(other: Operand): Column { return this.arith('mul', other); }
+  div(other: Operand): Column { return this.arith('div', other); }
+
+  asc(): SortKey { return { column: columnName(this.expr), descending: false }; }
+  desc(): SortKey { return { column: columnName(this.expr), descending: true }; }
+
+  toString(): string { return exprToString(this.expr); }
+}
+
+function columnName(e: Expr): string {
+  if (e.kind !== 'col') throw new TypeError(`orderBy takes output column names, not the expression ${exprToString(e)}`);
+  return e.name;
+}
+
+export const col = (name: string): Column => new Column({ kind: 'col', name });
+export const lit = (value: LitValue): Column => new Column({ kind: 'lit', value });
+export const asc = (name: string): SortKey => ({ column: name, descending: false });
+export const desc = (name: string): SortKey => ({ column: name, descending: true });
+
+const CMP_SYMBOL: Record<CmpOp, string> = { eq: '=', ne: '!=', lt: '<', le: '<=', gt: '>', ge: '>=' };
+const ARITH_SYMBOL: Record<ArithOp, string> = { add: '+', sub: '-', mul: '*', div: '/' };
+
+export function litToString(v: LitValue): string {
+  if (v === null) return 'null';
+  if (v instanceof Date) return v.toISOString();
+  return String(v);
+}
+
+/** Spark-style rendering: `((v2 > 5) AND (id1 != id007))`. */
+export function exprToString(e: Expr): string {
+  switch (e.kind) {
+    case 'col': return e.name;
+    case 'lit': return litToString(e.value);
+    case 'cmp': return `(${exprToString(e.left)} ${CMP_SYMBOL[e.op]} ${exprToString(e.right)})`;
+    case 'logic': return `(${exprToString(e.left)} ${e.op.toUpperCase()} ${exprToString(e.right)})`;
+    case 'not': return `NOT ${exprToString(e.arg)}`;
+    case 'isNull': return `${e.negated ? 'isnotnull' : 'isnull'}(${exprToString(e.arg)})`;
+    case 'in': return `${exprToString(e.arg)} IN (${e.list.map(exprToString).join(',')})`;
+    case 'arith': return `(${exprToString(e.left)} ${ARITH_SYMBOL[e.op]} ${exprToString(e.right)})`;
+  }
+}
+
+/** Names of the input columns an expression reads, in first-use order. */
+export function columnsOf(e: Expr, out: string[] = []): string[] {
+  switch (e.kind) {
+    case 'col': if (!out.includes(e.name)) out.push(e.name); break;
+    case 'lit': break;
+    case 'not': case 'isNull': columnsOf(e.arg, out); break;
+    case 'in': columnsOf(e.arg, out); e.list.forEach((x) => columnsOf(x, out)); break;
+    default: columnsOf(e.left, out); columnsOf(e.right, out);
+  }
+  return out;
+}

@@ -1,0 +1,184 @@
+/**
+ * Type checking: binds column names to the input schema and gives every node its result type and
+ * its evaluation mode. Errors here are raised at plan time, before any task runs.
+ */
+import { exprToString, type ArithOp, type CmpOp, type Expr, type LitValue } from './expr.ts';
+import { TypeMismatchError, UnknownColumnError } from '../errors.ts';
+import { intRange, isInteger, isNumeric, isTemporal, isWide, sameType, typeName, type DType } from '../types.ts';
+
+export interface Field {
+  readonly name: string;
+  readonly dtype: DType;
+  /** Set when the Arrow type is not supported: the Arrow type's name. */
+  readonly unsupported?: string;
+}
+export type Schema = readonly Field[];
+
+export const BOOL: DType = { id: 'bool' };
+const INT64: DType = { id: 'int64' };
+const FLOAT64: DType = { id: 'float64' };
+
+/** A literal after coercion: numbers, bigints (64-bit values), gids of strings are bound per task. */
+export type LitScalar = number | bigint | string | boolean | null;
+
+/**
+ * How a comparison is evaluated: `num` as JS numbers, `wide` as exact (hi, lo) 32-bit word pairs,
+ * `str` as equality of string ids, `null` when one side is the null literal (always null).
+ */
+export type CmpMode = 'num' | 'wide' | 'str' | 'null';
+
+export type TExpr =
+  | { kind: 'col'; name: string; dtype: DType }
+  | { kind: 'lit'; value: LitScalar; dtype: DType | null }
+  | { kind: 'cmp'; op: CmpOp; left: TExpr; right: TExpr; mode: CmpMode; dtype: DType }
+  | { kind: 'logic'; op: 'and' | 'or'; left: TExpr; right: TExpr; dtype: DType }
+  | { kind: 'not'; arg: TExpr; dtype: DType }
+  | { kind: 'isNull'; negated: boolean; arg: TExpr; dtype: DType }
+  | { kind: 'in'; arg: TExpr; list: TExpr[]; mode: CmpMode; dtype: DType }
+  | { kind: 'arith'; op: ArithOp; left: TExpr; right: TExpr; dtype: DType; bound: number };
+
+export function fieldOf(schema: Schema, name: string): Field {
+  const f = schema.find((x) => x.name === name);
+  if (!f) throw new UnknownColumnError(name, schema.map((x) => x.name));
+  return f;
+}
+
+function literalType(v: LitValue): DType | null {
+  if (v === null) return null;
+  switch (typeof v) {
+    case 'number': return Number.isInteger(v) ? INT64 : FLOAT64;
+    case 'bigint': return v > 0x7fffffffffffffffn ? { id: 'uint64' } : INT64;
+    case 'string': return { id: 'utf8' };
+    case 'boolean': return BOOL;
+    default: return { id: 'timestamp', unit: 'ms', tz: null };
+  }
+}
+
+/** The largest |value| an integer-typed expression can take, used to keep integer arithmetic exact. */
+export function intBound(e: TExpr): number {
+  if (e.kind === 'lit') return typeof e.value === 'bigint' ? Math.abs(Number(e.value)) : Math.abs(Number(e.value));
+  if (e.kind === 'arith') return e.bound;
+  const [lo, hi] = intRange(e.dtype!);
+  return Math.max(-lo, hi);
+}
+
+export function resolve(e: Expr, schema: Schema): TExpr {
+  switch (e.kind) {
+    case 'col': return { kind: 'col', name: e.name, dtype: fieldOf(schema, e.name).dtype };
+    case 'lit': {
+      const v = e.value;
+      return { kind: 'lit', value: v instanceof Date ? v.getTime() : v, dtype: literalType(v) };
+    }
+    case 'cmp': return resolveCmp(e.op, resolve(e.left, schema), resolve(e.right, schema), e);
+    case 'logic': {
+      const left = predicate(resolve(e.left, schema), e.left);
+      const right = predicate(resolve(e.right, schema), e.right);
+      return { kind: 'logic', op: e.op, left, right, dtype: BOOL };
+    }
+    case 'not': return { kind: 'not', arg: predicate(resolve(e.arg, schema), e.arg), dtype: BOOL };
+    case 'isNull': return { kind: 'isNull', negated: e.negated, arg: resolve(e.arg, schema), dtype: BOOL };
+    case 'in': return resolveIn(resolve(e.arg, schema), e.list.map((x) => resolve(x, schema)), e);
+    case 'arith': return resolveArith(e.op, resolve(e.left, schema), resolve(e.right, schema), e);
+  }
+}
+
+/** A filter or logical operand must be boolean (a null literal is allowed: it is unknown). */
+export function predicate(t: TExpr, source: Expr): TExpr {
+  if (t.dtype !== null && t.dtype.id !== 'bool') {
+    throw new TypeMismatchError(`expected a boolean expression, got ${typeName(t.dtype)}: ${exprToString(source)}`);
+  }
+  return t;
+}
+
+const isNullLit = (t: TExpr): boolean => t.kind === 'lit' && t.value === null;
+const isIntegral = (t: TExpr): boolean =>
+  t.dtype !== null && (isInteger(t.dtype) || (t.kind === 'lit' && t.dtype.id === 'int64'));
+
+/** Stored units per millisecond, as a fraction [mul, div]. */
+const UNIT_PER_MS = { s: [1n, 1000n], ms: [1n, 1n], us: [1000n, 1n], ns: [1000000n, 1n] } as const;
+
+/** Converts a literal compared with a temporal column into that column's stored units. */
+function temporalLiteral(lit: TExpr & { kind: 'lit' }, target: DType, source: Expr): TExpr {
+  let ms: number;
+  const v = lit.value;
+  if (typeof v === 'string') {
+    ms = Date.parse(v.length === 10 ? `${v}T00:00:00Z` : v);
+    if (Number.isNaN(ms)) throw new TypeMismatchError(`'${v}' is not a date or timestamp: ${exprToString(source)}`);
+  } else if (lit.dtype?.id === 'timestamp') {
+    ms = v as number;
+  } else if (typeof v === 'number' || typeof v === 'bigint') {
+    return { kind: 'lit', value: isWide(target) ? BigInt(v) : Number(v), dtype: target }; // raw stored units
+  } else {
+    throw new TypeMismatchError(`cannot compare ${typeName(target)} with ${String(v)}: ${exprToString(source)}`);
+  }
+  if (target.id === 'date32') {
+    if (ms % 86400000 !== 0) throw new TypeMismatchError(`'${String(v)}' is not a whole date: ${exprToString(source)}`);
+    return { kind: 'lit', value: ms / 86400000, dtype: target };
+  }
+  const [mul, div] = target.id === 'timestamp' ? UNIT_PER_MS[target.unit ?? 'ms'] : UNIT_PER_MS.ms;
+  return { kind: 'lit', value: (BigInt(ms) * mul) / div, dtype: target };
+}
+
+/** Decides how two operands compare, coercing literals to the other side's type where SQL would. */
+function comparable(left: TExpr, right: TExpr, op: CmpOp, source: Expr): { left: TExpr; right: TExpr; mode: CmpMode } {
+  if (isNullLit(left) || isNullLit(right)) return { left, right, mode: 'null' };
+  const lt = left.dtype!, rt = right.dtype!;
+  const mismatch = () =>
+    new TypeMismatchError(`cannot compare ${typeName(lt)} with ${typeName(rt)}: ${exprToString(source)}`);
+  if (isTemporal(lt) || isTemporal(rt)) {
+    if (isTemporal(lt) && right.kind === 'lit' && !isTemporal(rt)) right = temporalLiteral(right, lt, source);
+    else if (isTemporal(rt) && left.kind === 'lit' && !isTemporal(lt)) left = temporalLiteral(left, rt, source);
+    else if (left.kind === 'lit' && isTemporal(rt)) left = temporalLiteral(left, rt, source);
+    else if (right.kind === 'lit' && isTemporal(lt)) right = temporalLiteral(right, lt, source);
+    else if (!sameType(lt, rt)) throw mismatch();
+    return { left, right, mode: isWide(left.dtype!) || isWide(right.dtype!) ? 'wide' : 'num' };
+  }
+  if (lt.id === 'utf8' || rt.id === 'utf8') {
+    if (lt.id !== 'utf8' || rt.id !== 'utf8') throw mismatch();
+    if (op !== 'eq' && op !== 'ne') {
+      throw new TypeMismatchError(`strings support only = and != comparisons (and isIn): ${exprToString(source)}`);
+    }
+    return { left, right, mode: 'str' };
+  }
+  if (lt.id === 'bool' || rt.id === 'bool') {
+    if (lt.id !== 'bool' || rt.id !== 'bool') throw mismatch();
+    return { left, right, mode: 'num' };
+  }
+  if (!isNumeric(lt) || !isNumeric(rt)) throw mismatch();
+  const wide = (isWide(lt) && left.kind !== 'lit') || (isWide(rt) && right.kind !== 'lit') ||
+    (left.kind === 'lit' && typeof left.value === 'bigint') || (right.kind === 'lit' && typeof right.value === 'bigint');
+  return { left, right, mode: wide && isIntegral(left) && isIntegral(right) ? 'wide' : 'num' };
+}
+
+function resolveCmp(op: CmpOp, left: TExpr, right: TExpr, source: Expr): TExpr {
+  const c = comparable(left, right, op, source);
+  return { kind: 'cmp', op, left: c.left, right: c.right, mode: c.mode, dtype: BOOL };
+}
+
+function resolveIn(arg: TExpr, list: TExpr[], source: Expr): TExpr {
+  if (list.some((x) => x.kind !== 'lit')) throw new TypeMismatchError(`isIn takes literal values: ${exprToString(source)}`);
+  let mode: CmpMode = 'null';
+  const coerced = list.map((x) => {
+    if (isNullLit(x)) return x;
+    const c = comparable(arg, x, 'eq', source);
+    if (mode === 'null' || c.mode === 'num') mode = c.mode;
+    return c.right;
+  });
+  return { kind: 'in', arg, list: coerced, mode, dtype: BOOL };
+}
+
+function resolveArith(op: ArithOp, left: TExpr, right: TExpr, source: Expr): TExpr {
+  for (const t of [left, right]) {
+    if (t.dtype !== null && !isNumeric(t.dtype)) {
+      throw new TypeMismatchError(`arithmetic needs numbers, got ${typeName(t.dtype)}: ${exprToString(source)}`);
+    }
+  }
+  // Integer arithmetic stays an exact Int64 while its static bound fits a double's 53 bits; beyond
+  // that (int64 columns, products of wide ints) it is evaluated in Float64, as documented.
+  if (op !== 'div' && isIntegral(left) && isIntegral(right) && left.dtype !== null && right.dtype !== null) {
+    const a = intBound(left), b = intBound(right);
+    const bound = op === 'mul' ? a * b : a + b;
+    if (bound <= Number.MAX_SAFE_INTEGER) return { kind: 'arith', op, left, right, dtype: INT64, bound };
+  }
+  return { kind: 'arith', op, left, right, dtype: FLOAT64, bound: Infinity };
+}

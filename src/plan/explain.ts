@@ -1,0 +1,40 @@
+/** Spark-style rendering of a physical plan and its stages. */
+import type { AggSpec } from '../aggregate/registry.ts';
+import { exprToString } from '../expr/expr.ts';
+import type { PhysicalPlan } from './physical-plan.ts';
+
+const fnName = (a: AggSpec): string => a.display;
+
+/** The stages a plan runs as: the exchange, when there is one, splits the job in two. */
+export function stagesOf(plan: PhysicalPlan): { kind: 'ShuffleMapStage' | 'ResultStage'; tasks: number; ops: string }[] {
+  const scanOps = ['Scan', ...(plan.filter ? ['Filter'] : [])];
+  const mapTasks = plan.source.partitions.length;
+  if (!plan.aggregation) return [{ kind: 'ResultStage', tasks: mapTasks, ops: scanOps.join(' → ') }];
+  const p = plan.aggregation.partitions;
+  return [
+    { kind: 'ShuffleMapStage', tasks: mapTasks, ops: [...scanOps, 'HashAggregate(partial)', `shuffle write (${p} partitions)`].join(' → ') },
+    { kind: 'ResultStage', tasks: p, ops: 'shuffle read → HashAggregate(final)' },
+  ];
+}
+
+export function explainPlan(plan: PhysicalPlan, executor: string): string {
+  const lines: string[] = [];
+  const add = (text: string) => {
+    const depth = lines.length;
+    lines.push(depth === 0 ? text : `${'   '.repeat(depth - 1)}+- ${text}`);
+  };
+  if (plan.sort.length) add(`Sort [${plan.sort.map((s) => `${s.column} ${s.descending ? 'DESC NULLS LAST' : 'ASC NULLS FIRST'}`).join(', ')}]`);
+  if (plan.havingExprs.length) add(`Filter ${plan.havingExprs.map(exprToString).join(' AND ')}`);
+  const a = plan.aggregation;
+  if (a) {
+    const keys = `keys=[${a.keys.map((k) => k.column).join(', ')}]`;
+    const outputs = a.aggs.map((x) => (x.name === fnName(x) ? fnName(x) : `${fnName(x)} AS ${x.name}`));
+    add(`HashAggregate(${keys}, functions=[${outputs.join(', ')}])`);
+    add(a.keys.length ? `Exchange hashpartitioning(${a.keys.map((k) => k.column).join(', ')}, ${a.partitions})` : 'Exchange SinglePartition');
+    add(`HashAggregate(${keys}, functions=[${a.aggs.map((x) => `partial_${fnName(x)}`).join(', ')}])`);
+  }
+  if (plan.filterExprs.length) add(`Filter ${plan.filterExprs.map(exprToString).join(' AND ')}`);
+  add(`Scan arrow [${plan.source.partitions.length} partitions, ${plan.source.rows} rows] [${plan.source.schema.map((f) => f.name).join(', ')}]`);
+  const stages = stagesOf(plan).map((s, i) => `Stage ${i + 1} (${s.kind}): ${s.tasks} task${s.tasks === 1 ? '' : 's'}: ${s.ops}`);
+  return ['== Physical Plan ==', ...lines, '== Stages ==', ...stages, `Executor: ${executor}`].join('\n');
+}

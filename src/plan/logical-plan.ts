@@ -1,0 +1,19 @@
+/** The logical plan a DataFrame builds lazily: a chain of plain-data nodes over an Arrow source. */
+import type * as arrow from 'apache-arrow';
+import type { Aggregate } from '../aggregate/aggregate.ts';
+import type { Expr, SortKey } from '../expr/expr.ts';
+import type { Schema } from '../expr/resolve.ts';
+
+export interface Source {
+  readonly schema: Schema;
+  readonly arrowSchema: arrow.Schema;
+  /** Input partitions, each a list of record batches (zero-copy slices of the input). */
+  readonly partitions: readonly (readonly arrow.RecordBatch[])[];
+  readonly rows: number;
+}
+
+export type LogicalPlan =
+  | { readonly kind: 'scan'; readonly source: Source }
+  | { readonly kind: 'filter'; readonly input: LogicalPlan; readonly predicate: Expr }
+  | { readonly kind: 'aggregate'; readonly input: LogicalPlan; readonly keys: readonly string[]; readonly aggs: readonly Aggregate[] }
+  | { readonly kind: 'sort'; readonly input: LogicalPlan; readonly keys: readonly SortKey[] };

@@ -1,0 +1,105 @@
+/**
+ * The physical planner: checks the whole logical plan against the schema (every error raised
+ * here, before any task runs) and lays it out as Spark does:
+ *
+ *   Scan → Filter → HashAggregate(partial) → Exchange hashpartitioning(keys, P) → HashAggregate(final)
+ *        [having Filter, Sort: on the driver, over the gathered result]
+ *
+ * The exchange splits the job into a ShuffleMapStage and a ResultStage.
+ */
+import type * as arrow from 'apache-arrow';
+import { bindAggregate } from '../aggregate/registry.ts';
+import { DuplicateColumnError, InvalidOptionError, UnsupportedTypeError } from '../errors.ts';
+import { columnsOf, type Expr, type SortKey } from '../expr/expr.ts';
+import { fieldOf, predicate, resolve, type Schema, type TExpr } from '../expr/resolve.ts';
+import { keyKind } from '../executor/cpu/map-kernel.ts';
+import { outputSchema } from '../executor/cpu/reduce-task.ts';
+import type { AggregationSpec } from '../executor/task.ts';
+import { fromArrowType } from '../types.ts';
+import type { LogicalPlan, Source } from './logical-plan.ts';
+
+export interface PhysicalPlan {
+  readonly source: Source;
+  /** Conjunction of the filters below the aggregate. */
+  readonly filter: TExpr | null;
+  readonly filterExprs: readonly Expr[];
+  readonly aggregation: AggregationSpec | null;
+  /** Filters above the aggregate, over its output (run on the driver). */
+  readonly having: TExpr | null;
+  readonly havingExprs: readonly Expr[];
+  readonly sort: readonly SortKey[];
+  readonly outputSchema: arrow.Schema;
+  readonly output: Schema;
+}
+
+function conjunction(exprs: readonly Expr[], schema: Schema): TExpr | null {
+  if (exprs.length === 0) return null;
+  const e = exprs.reduce((a, b) => ({ kind: 'logic', op: 'and', left: a, right: b }));
+  return predicate(resolve(e, schema), e);
+}
+
+/** Our schema of an Arrow schema; unsupported types are reported only when a query reads them. */
+export function schemaOf(arrowSchema: arrow.Schema): Schema {
+  return arrowSchema.fields.map((f) => {
+    try {
+      return { name: f.name, dtype: fromArrowType(f.name, f.type) };
+    } catch (e) {
+      // The placeholder type is never read: checkSupported rejects the column first.
+      if (e instanceof UnsupportedTypeError) return { name: f.name, dtype: { id: 'int32' }, unsupported: String(f.type) };
+      throw e;
+    }
+  });
+}
+
+/** Rejects any column a query reads whose Arrow type the engine does not support. */
+function checkSupported(schema: Schema, names: readonly string[]): void {
+  for (const n of names) {
+    const f = fieldOf(schema, n);
+    if (f.unsupported !== undefined) throw new UnsupportedTypeError(n, f.unsupported);
+  }
+}
+
+export function planQuery(plan: LogicalPlan, shufflePartitions: number): PhysicalPlan {
+  const nodes: LogicalPlan[] = [];
+  for (let p: LogicalPlan = plan; ; p = p.input) {
+    nodes.unshift(p);
+    if (p.kind === 'scan') break;
+  }
+  const source = (nodes[0] as Extract<LogicalPlan, { kind: 'scan' }>).source;
+  const filters: Expr[] = [], having: Expr[] = [];
+  let agg: Extract<LogicalPlan, { kind: 'aggregate' }> | null = null;
+  let sort: readonly SortKey[] = [];
+  for (const n of nodes.slice(1)) {
+    if (n.kind === 'filter') (agg ? having : filters).push(n.predicate);
+    else if (n.kind === 'aggregate') {
+      if (agg) throw new InvalidOptionError('a DataFrame can be aggregated once; aggregate the collected result in a new session.fromArrow');
+      agg = n;
+    } else if (n.kind === 'sort') sort = n.keys;
+  }
+  const input = source.schema;
+  const read = (e: Expr, out: string[]) => columnsOf(e, out);
+  checkSupported(input, filters.flatMap((f) => read(f, [])));
+  const filter = conjunction(filters, input);
+  let aggregation: AggregationSpec | null = null;
+  let output: Schema = input;
+  let outSchema: arrow.Schema = source.arrowSchema;
+  if (agg) {
+    checkSupported(input, [...agg.keys, ...agg.aggs.flatMap((a) => (a.arg ? read(a.arg, []) : []))]);
+    const keys = agg.keys.map((k) => {
+      const f = fieldOf(input, k);
+      return { column: f.name, dtype: f.dtype, kind: keyKind(f.dtype) };
+    });
+    const aggs = agg.aggs.map((a) => bindAggregate(a, input));
+    const names = new Set<string>();
+    for (const n of [...keys.map((k) => k.column), ...aggs.map((a) => a.name)]) {
+      if (names.has(n)) throw new DuplicateColumnError(n);
+      names.add(n);
+    }
+    aggregation = { input, filter, keys, aggs, partitions: keys.length === 0 ? 1 : shufflePartitions };
+    output = [...keys.map((k) => ({ name: k.column, dtype: k.dtype })), ...aggs.map((a) => ({ name: a.name, dtype: a.result }))];
+    outSchema = outputSchema(aggregation);
+  }
+  const havingExpr = agg ? conjunction(having, output) : null;
+  for (const s of sort) fieldOf(output, s.column);
+  return { source, filter, filterExprs: filters, aggregation, having: havingExpr, havingExprs: having, sort, outputSchema: outSchema, output };
+}

@@ -1,0 +1,141 @@
+/**
+ * The session: configuration (executor, cores, shuffle partitions, task retries), the entry point
+ * for data (fromArrow) and the driver that runs each action as a job.
+ */
+import * as arrow from 'apache-arrow';
+import { availableParallelism } from 'node:os';
+import { DataFrame } from './dataframe.ts';
+import { InvalidOptionError } from './errors.ts';
+import { CpuExecutor } from './executor/cpu/cpu-executor.ts';
+import type { Executor } from './executor/task.ts';
+import { runJob } from './driver/dag-scheduler.ts';
+import type { JobMetrics } from './driver/metrics.ts';
+import type { FaultInjector } from './driver/run-stage.ts';
+import { schemaOf, type PhysicalPlan } from './plan/physical-plan.ts';
+import type { Source } from './plan/logical-plan.ts';
+
+export interface SessionOptions {
+  /** Which executor runs the tasks. */
+  executor?: 'cpu';
+  /** Tasks run at the same time (default: the machine's available parallelism). */
+  cores?: number;
+  /** Reduce partitions of each shuffle (default: 2 × cores). */
+  shufflePartitions?: number;
+  /** Attempts per task before the job fails (default 4, like spark.task.maxFailures). */
+  maxTaskAttempts?: number;
+  /** For tests: called before each task attempt; throwing makes that attempt fail. */
+  faultInjector?: FaultInjector;
+}
+
+export interface ResolvedOptions {
+  readonly executor: 'cpu';
+  readonly cores: number;
+  readonly shufflePartitions: number;
+  readonly maxTaskAttempts: number;
+}
+
+function positiveInt(name: string, v: unknown, fallback: number): number {
+  if (v === undefined) return fallback;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
+    throw new InvalidOptionError(`${name} must be an integer >= 1, got ${String(v)}`);
+  }
+  return v;
+}
+
+export class Session {
+  readonly options: ResolvedOptions;
+  /** Metrics of every job this session ran, oldest first. */
+  readonly jobs: JobMetrics[] = [];
+  private closed = false;
+
+  private constructor(options: ResolvedOptions, private readonly executor: Executor, private readonly faults?: FaultInjector) {
+    this.options = options;
+  }
+
+  static async create(options: SessionOptions = {}): Promise<Session> {
+    const executor = options.executor ?? 'cpu';
+    if (executor !== 'cpu') throw new InvalidOptionError(`executor must be 'cpu', got ${String(executor)}`);
+    const cores = positiveInt('cores', options.cores, availableParallelism());
+    const resolved: ResolvedOptions = {
+      executor,
+      cores,
+      shufflePartitions: positiveInt('shufflePartitions', options.shufflePartitions, 2 * cores),
+      maxTaskAttempts: positiveInt('maxTaskAttempts', options.maxTaskAttempts, 4),
+    };
+    return new Session(resolved, new CpuExecutor(), options.faultInjector);
+  }
+
+  get executorName(): string { return this.executor.kind; }
+
+  /** Metrics of the last finished job. */
+  get lastJob(): JobMetrics | undefined { return this.jobs[this.jobs.length - 1]; }
+
+  /**
+   * A DataFrame over an Arrow table or record batches, split into `partitions` contiguous row
+   * ranges (default: cores). Zero-copy: partitions are slices of the input batches.
+   */
+  fromArrow(input: arrow.Table | readonly arrow.RecordBatch[], options: { partitions?: number } = {}): DataFrame {
+    this.checkOpen();
+    const batches = input instanceof arrow.Table ? input.batches : [...input];
+    if (!(input instanceof arrow.Table) && !batches.every((b) => b instanceof arrow.RecordBatch)) {
+      throw new InvalidOptionError('fromArrow takes an apache-arrow Table or an array of RecordBatch');
+    }
+    const arrowSchema = input instanceof arrow.Table ? input.schema : batches[0]?.schema;
+    if (!arrowSchema) throw new InvalidOptionError('fromArrow of an empty RecordBatch array has no schema; pass an empty Table instead');
+    const n = positiveInt('partitions', options.partitions, this.options.cores);
+    const rows = batches.reduce((a, b) => a + b.numRows, 0);
+    const source: Source = { schema: schemaOf(arrowSchema), arrowSchema, partitions: split(batches, rows, n), rows };
+    return new DataFrame(this, { kind: 'scan', source });
+  }
+
+  /** Runs a planned job (used by DataFrame actions). */
+  async runJob(plan: PhysicalPlan, action: string): Promise<{ table: arrow.Table }> {
+    this.checkOpen();
+    const { table, metrics } = await runJob(plan, this.executor, {
+      jobId: this.jobs.length + 1,
+      action,
+      cores: this.options.cores,
+      maxTaskAttempts: this.options.maxTaskAttempts,
+      faults: this.faults,
+    });
+    this.jobs.push(metrics);
+    return { table };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.executor.close();
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new InvalidOptionError('the session is closed');
+  }
+}
+
+/** Splits batches into n contiguous row ranges of near-equal size, as zero-copy slices. */
+function split(batches: readonly arrow.RecordBatch[], rows: number, n: number): arrow.RecordBatch[][] {
+  if (rows === 0) return [[]];
+  const parts = Math.min(n, rows);
+  const out: arrow.RecordBatch[][] = Array.from({ length: parts }, () => []);
+  let p = 0, filled = 0;
+  const target = (k: number) => Math.round(((k + 1) * rows) / parts);
+  let done = 0;
+  for (const b of batches) {
+    let at = 0;
+    while (at < b.numRows) {
+      const take = Math.min(b.numRows - at, target(p) - done - filled);
+      if (take > 0) {
+        out[p].push(at === 0 && take === b.numRows ? b : b.slice(at, at + take));
+        at += take;
+        filled += take;
+      }
+      if (done + filled === target(p) && p < parts - 1) {
+        done += filled;
+        filled = 0;
+        p++;
+      }
+    }
+  }
+  return out;
+}

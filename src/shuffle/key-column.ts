@@ -1,0 +1,83 @@
+/**
+ * Group-key values as plain, serializable arrays: the form keys take in shuffle blocks and in the
+ * final stage. Numbers keep their Arrow typed array (64-bit as BigInt64Array), booleans are bytes,
+ * strings are JS strings; `valid` has a byte per row (1 = valid) or is null when nothing is null.
+ */
+import * as arrow from 'apache-arrow';
+import type { NumericArray } from '../arrow/column-chunk.ts';
+import { toArrowType, valuesArrayFor, type DType } from '../types.ts';
+
+export interface KeyColumn {
+  readonly dtype: DType;
+  readonly values: NumericArray | string[];
+  readonly valid: Uint8Array | null;
+}
+
+export function emptyValues(dtype: DType, n: number): NumericArray | string[] {
+  return dtype.id === 'utf8' ? new Array<string>(n).fill('') : new (valuesArrayFor(dtype))(n);
+}
+
+/** Rows `index` of a key column, in that order. */
+export function takeKey(c: KeyColumn, index: Int32Array, n: number = index.length): KeyColumn {
+  const values = emptyValues(c.dtype, n);
+  const src = c.values as unknown as ArrayLike<unknown>, dst = values as unknown as unknown[];
+  for (let j = 0; j < n; j++) dst[j] = src[index[j]];
+  let valid: Uint8Array | null = null;
+  if (c.valid) {
+    valid = new Uint8Array(n);
+    for (let j = 0; j < n; j++) valid[j] = c.valid[index[j]];
+  }
+  return { dtype: c.dtype, values, valid };
+}
+
+/** Concatenation of key columns of one type. */
+export function concatKeys(parts: readonly KeyColumn[], dtype: DType): KeyColumn {
+  const n = parts.reduce((a, p) => a + p.values.length, 0);
+  const values = emptyValues(dtype, n);
+  const anyNull = parts.some((p) => p.valid !== null);
+  const valid = anyNull ? new Uint8Array(n).fill(1) : null;
+  let at = 0;
+  for (const p of parts) {
+    if (Array.isArray(values)) {
+      const src = p.values as string[];
+      for (let j = 0; j < src.length; j++) values[at + j] = src[j];
+    } else {
+      (values as Float64Array).set(p.values as Float64Array, at);
+    }
+    if (valid && p.valid) valid.set(p.valid, at);
+    at += p.values.length;
+  }
+  return { dtype, values, valid };
+}
+
+/** Packs a byte-per-row validity into an Arrow bitmap. */
+export function packValidity(valid: Uint8Array | null, n: number): { bitmap: Uint8Array | undefined; nullCount: number } {
+  if (!valid) return { bitmap: undefined, nullCount: 0 };
+  const bitmap = new Uint8Array(((n + 63) >> 6) << 3);
+  let nulls = 0;
+  for (let i = 0; i < n; i++) {
+    if (valid[i]) bitmap[i >> 3] |= 1 << (i & 7);
+    else nulls++;
+  }
+  return nulls === 0 ? { bitmap: undefined, nullCount: 0 } : { bitmap, nullCount: nulls };
+}
+
+/** An Arrow vector of the given type from values and byte validity. */
+export function toArrowVector(dtype: DType, values: NumericArray | string[], valid: Uint8Array | null): arrow.Vector {
+  const n = values.length;
+  const type = toArrowType(dtype);
+  if (dtype.id === 'utf8') {
+    const strings = values as string[];
+    return arrow.vectorFromArray(valid ? strings.map((s, i) => (valid[i] ? s : null)) : strings, type as arrow.Utf8);
+  }
+  const { bitmap, nullCount } = packValidity(valid, n);
+  if (dtype.id === 'bool') {
+    const bits = new Uint8Array(((n + 63) >> 6) << 3);
+    const v = values as Uint8Array;
+    for (let i = 0; i < n; i++) if (v[i]) bits[i >> 3] |= 1 << (i & 7);
+    return arrow.makeVector(arrow.makeData({ type: type as arrow.Bool, length: n, nullCount, nullBitmap: bitmap, data: bits }));
+  }
+  return arrow.makeVector(arrow.makeData({ type, length: n, nullCount, nullBitmap: bitmap, data: values } as never));
+}
+
+export const keyToArrow = (c: KeyColumn): arrow.Vector => toArrowVector(c.dtype, c.values, c.valid);
