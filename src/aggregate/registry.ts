@@ -40,8 +40,10 @@ interface StateDef {
   readonly init: readonly number[];
   /** How the kernel evaluates the argument. */
   readonly input: 'none' | 'num' | 'wide';
-  /** JS statements updating group `g` from value `x` (with `x.h`, `x.l` for wide input). */
+  /** JS statements updating the current group's fields (lvalues `f`) from value `x` (`x.h`, `x.l` for wide input). */
   update(f: readonly string[], x: { v: string; h: string; l: string; n: string }): string;
+  /** Index of the non-null count field, or -1 when the state has none. */
+  readonly nonNull: number;
   /** Folds group s of src into group d of dst. */
   merge(dst: State, d: number, src: State, s: number): void;
 }
@@ -52,21 +54,24 @@ const ifValid = (n: string, body: string): string => (n === 'false' ? `{ ${body}
 
 export const STATES: Record<StateKind, StateDef> = {
   countRows: {
+    nonNull: -1,
     init: [0],
     input: 'none',
-    update: (f) => `${f[0]}[g]++;`,
+    update: (f) => `${f[0]}++;`,
     merge: (d, i, s, j) => { d[0][i] += s[0][j]; },
   },
   count: {
+    nonNull: -1,
     init: [0],
     input: 'num',
-    update: (f, x) => ifValid(x.n, `${f[0]}[g]++;`),
+    update: (f, x) => ifValid(x.n, `${f[0]}++;`),
     merge: (d, i, s, j) => { d[0][i] += s[0][j]; },
   },
   isum: {
+    nonNull: 2,
     init: [0, 0, 0],
     input: 'num',
-    update: (f, x) => ifValid(x.n, `${f[1]}[g] += ${x.v}; ${f[2]}[g]++;`),
+    update: (f, x) => ifValid(x.n, `${f[1]} += ${x.v}; ${f[2]}++;`),
     merge: (d, i, s, j) => {
       d[0][i] += s[0][j];
       d[1][i] += s[1][j];
@@ -75,11 +80,12 @@ export const STATES: Record<StateKind, StateDef> = {
     },
   },
   fsum: {
+    nonNull: 2,
     init: [0, 0, 0],
     input: 'num',
     update: (f, x) => ifValid(x.n,
-      `const x = ${x.v}, s = ${f[0]}[g], t = s + x; ` +
-      `${f[1]}[g] += Math.abs(s) >= Math.abs(x) ? (s - t) + x : (x - t) + s; ${f[0]}[g] = t; ${f[2]}[g]++;`),
+      `const x = ${x.v}, s = ${f[0]}, t = s + x; ` +
+      `${f[1]} += Math.abs(s) >= Math.abs(x) ? (s - t) + x : (x - t) + s; ${f[0]} = t; ${f[2]}++;`),
     merge: (d, i, s, j) => {
       const a = d[0][i], b = s[0][j], t = a + b;
       d[1][i] += s[1][j] + (Math.abs(a) >= Math.abs(b) ? (a - t) + b : (b - t) + a);
@@ -88,9 +94,10 @@ export const STATES: Record<StateKind, StateDef> = {
     },
   },
   min: {
+    nonNull: 1,
     init: [NaN, 0],
     input: 'num',
-    update: (f, x) => ifValid(x.n, `const x = ${x.v}; if (x < ${f[0]}[g] || ${f[0]}[g] !== ${f[0]}[g]) ${f[0]}[g] = x; ${f[1]}[g]++;`),
+    update: (f, x) => ifValid(x.n, `const x = ${x.v}; if (x < ${f[0]} || ${f[0]} !== ${f[0]}) ${f[0]} = x; ${f[1]}++;`),
     merge: (d, i, s, j) => {
       if (s[1][j] === 0) return;
       const x = s[0][j];
@@ -99,9 +106,10 @@ export const STATES: Record<StateKind, StateDef> = {
     },
   },
   max: {
+    nonNull: 1,
     init: [-Infinity, 0],
     input: 'num',
-    update: (f, x) => ifValid(x.n, `const x = ${x.v}; if (x > ${f[0]}[g] || x !== x) ${f[0]}[g] = x; ${f[1]}[g]++;`),
+    update: (f, x) => ifValid(x.n, `const x = ${x.v}; if (x > ${f[0]} || x !== x) ${f[0]} = x; ${f[1]}++;`),
     merge: (d, i, s, j) => {
       if (s[1][j] === 0) return;
       const x = s[0][j];
@@ -110,10 +118,11 @@ export const STATES: Record<StateKind, StateDef> = {
     },
   },
   wmin: {
+    nonNull: 2,
     init: [Infinity, 0, 0],
     input: 'wide',
     update: (f, x) => ifValid(x.n,
-      `if (${x.h} < ${f[0]}[g] || (${x.h} === ${f[0]}[g] && ${x.l} < ${f[1]}[g])) { ${f[0]}[g] = ${x.h}; ${f[1]}[g] = ${x.l}; } ${f[2]}[g]++;`),
+      `if (${x.h} < ${f[0]} || (${x.h} === ${f[0]} && ${x.l} < ${f[1]})) { ${f[0]} = ${x.h}; ${f[1]} = ${x.l}; } ${f[2]}++;`),
     merge: (d, i, s, j) => {
       if (s[2][j] === 0) return;
       if (s[0][j] < d[0][i] || (s[0][j] === d[0][i] && s[1][j] < d[1][i])) { d[0][i] = s[0][j]; d[1][i] = s[1][j]; }
@@ -121,10 +130,11 @@ export const STATES: Record<StateKind, StateDef> = {
     },
   },
   wmax: {
+    nonNull: 2,
     init: [-Infinity, 0, 0],
     input: 'wide',
     update: (f, x) => ifValid(x.n,
-      `if (${x.h} > ${f[0]}[g] || (${x.h} === ${f[0]}[g] && ${x.l} > ${f[1]}[g])) { ${f[0]}[g] = ${x.h}; ${f[1]}[g] = ${x.l}; } ${f[2]}[g]++;`),
+      `if (${x.h} > ${f[0]} || (${x.h} === ${f[0]} && ${x.l} > ${f[1]})) { ${f[0]} = ${x.h}; ${f[1]} = ${x.l}; } ${f[2]}++;`),
     merge: (d, i, s, j) => {
       if (s[2][j] === 0) return;
       if (s[0][j] > d[0][i] || (s[0][j] === d[0][i] && s[1][j] > d[1][i])) { d[0][i] = s[0][j]; d[1][i] = s[1][j]; }
@@ -136,7 +146,7 @@ export const STATES: Record<StateKind, StateDef> = {
 /** Integer sums of 64-bit words add (hi, lo) directly; other integers add their value to lo. */
 export function isumUpdate(f: readonly string[], x: { v: string; h: string; l: string; n: string }, wide: boolean): string {
   return wide
-    ? ifValid(x.n, `${f[0]}[g] += ${x.h}; ${f[1]}[g] += ${x.l}; ${f[2]}[g]++;`)
+    ? ifValid(x.n, `${f[0]} += ${x.h}; ${f[1]} += ${x.l}; ${f[2]}++;`)
     : STATES.isum.update(f, x);
 }
 
@@ -149,33 +159,35 @@ export const ISUM_SPLIT_ABOVE = 2 ** 36;
 export const isumChunkRows = (bound: number): number =>
   Math.max(1, Math.floor(2 ** 52 / (bound > ISUM_SPLIT_ABOVE ? ISUM_WIDE_BOUND : Math.max(1, bound))));
 
-function normalizeOne(st: State, g: number): void {
-  const lo = st[1][g];
+/** Renormalises one isum (hi at a[h], lo at a[l]) so that lo is in [0, 2^32). */
+function normalizeAt(a: Float64Array, h: number, l: number): void {
+  const lo = a[l];
   if (lo < 0 || lo >= TWO32) {
     const c = Math.floor(lo / TWO32);
-    st[0][g] += c;
-    st[1][g] = lo - c * TWO32;
+    a[h] += c;
+    a[l] = lo - c * TWO32;
   }
-  if (Math.abs(st[0][g]) > 2 ** 52) throw new ArithmeticOverflowError('integer sum exceeds the exact range of its accumulator (|sum| > 2^84)');
+  if (Math.abs(a[h]) > 2 ** 52) throw new ArithmeticOverflowError('integer sum exceeds the exact range of its accumulator (|sum| > 2^84)');
 }
 
-/** Renormalises lo of every group of an isum state into [0, 2^32). */
-export function normalizeIntSum(st: State, groups: number): void {
-  for (let g = 0; g < groups; g++) normalizeOne(st, g);
+function normalizeOne(st: State, g: number): void {
+  if (st[1][g] < 0 || st[1][g] >= TWO32 || Math.abs(st[0][g]) > 2 ** 52) {
+    const pair = new Float64Array([st[0][g], st[1][g]]);
+    normalizeAt(pair, 0, 1);
+    st[0][g] = pair[0];
+    st[1][g] = pair[1];
+  }
+}
+
+/** Renormalises the isum at `offset` of every group row (`width` fields apart) of interleaved accumulators. */
+export function normalizeIntSum(acc: Float64Array, width: number, offset: number, groups: number): void {
+  for (let g = 0, at = offset; g < groups; g++, at += width) normalizeAt(acc, at, at + 1);
 }
 
 export function newState(kind: StateKind, capacity: number): State {
   return STATES[kind].init.map((v) => new Float64Array(capacity).fill(v));
 }
 
-/** A state grown to a new capacity, new slots initialised. */
-export function growState(kind: StateKind, st: State, capacity: number): State {
-  return st.map((old, f) => {
-    const a = new Float64Array(capacity).fill(STATES[kind].init[f]);
-    a.set(old);
-    return a;
-  });
-}
 
 const INT64: DType = { id: 'int64' };
 const FLOAT64: DType = { id: 'float64' };

@@ -55,10 +55,10 @@ export interface BoundColumn {
 export interface KernelState {
   ng: number;
   cap: number;
-  acc: Float64Array[][];
+  /** Accumulators of all aggregates, interleaved: group g's fields at [g·width, (g+1)·width). */
+  acc: Float64Array;
   repB: Int32Array;
   repR: Int32Array;
-  map: Int32Array;
   kmin: number[];
   kstride: number[];
   knull: number[];
@@ -107,7 +107,8 @@ function denseGroup(shape: KernelShape, ctx: Ctx): string[] {
     const slot = k.kind === 'int' ? `(${x.v} - kmin${j})` : x.v;
     out.push(...ctx.stmts.splice(0), `code += (${x.n === 'false' ? slot : `${x.n} ? knull${j} : ${slot}`}) * kstride${j};`);
   });
-  out.push('let g = map[code];', 'if (g < 0) { g = ng; map[code] = g; NEW }');
+  // The composite code is the group's accumulator row itself: no indirection.
+  out.push('const g = code;');
   return out;
 }
 
@@ -160,43 +161,32 @@ export function kernelSource(shape: KernelShape): { source: string; columns: str
   if (shape.mode === 'global') body.push('const g = 0;');
   else body.push(...(shape.mode === 'dense' ? denseGroup(shape, ctx) : hashGroup(shape, ctx)));
 
-  const accLocals: string[] = [];
   let chunk = Infinity;
+  const layout = accumulatorLayout(shape.aggs);
+  body.push(`const gs = g * ${layout.width};`, `A[gs + ${layout.rows}]++;`);
   shape.aggs.forEach((a, j) => {
     const def = STATES[a.state];
-    const f = def.init.map((_, fi) => `A${j}_${fi}`);
-    accLocals.push(...f.map((name, fi) => `${name} = S.acc[${j}][${fi}]`));
-    let code: string;
-    if (a.state === 'isum') {
-      chunk = Math.min(chunk, isumChunkRows(a.bound));
-      const split = isWide(a.input!) || a.bound > ISUM_SPLIT_ABOVE;
-      code = split
-        ? isumUpdate(f, { ...emitWide(a.arg!, ctx), v: '' }, true)
-        : isumUpdate(f, { ...emitNum(a.arg!, ctx), h: '', l: '' }, false);
-    } else if (def.input === 'none') {
-      code = def.update(f, { v: '', h: '', l: '', n: 'false' });
-    } else if (def.input === 'wide') {
-      code = def.update(f, { ...emitWide(a.arg!, ctx), v: '' });
-    } else {
-      code = def.update(f, { ...emitNum(a.arg!, ctx), h: '', l: '' });
-    }
-    body.push(...ctx.stmts.splice(0), code);
+    // Kernels count nulls rather than non-null values (nothing to do for columns without nulls);
+    // non-null = rows - nulls when the partial state is emitted.
+    const f = def.init.map((_, fi) => (fi === def.nonNull ? '_nn' : `A[gs + ${layout.offsets[j] + fi}]`));
+    const split = a.state === 'isum' && (isWide(a.input!) || a.bound > ISUM_SPLIT_ABOVE);
+    if (a.state === 'isum') chunk = Math.min(chunk, isumChunkRows(a.bound));
+    const x = def.input === 'none' ? { v: '', h: '', l: '', n: 'false' }
+      : def.input === 'wide' || split ? { ...emitWide(a.arg!, ctx), v: '' }
+        : { ...emitNum(a.arg!, ctx), h: '', l: '' };
+    body.push(...ctx.stmts.splice(0), a.state === 'isum' ? isumUpdate(f, x, split) : def.update(f, x));
+    if (def.nonNull >= 0 && x.n !== 'false') body.push(`if (${x.n}) A[gs + ${layout.offsets[j] + def.nonNull}]++;`);
   });
 
-  const reload = [
-    'cap = S.cap; repB = S.repB; repR = S.repR;',
-    ...accLocals.map((x) => `${x};`),
-    shape.mode === 'hash' ? 'table = S.table; mask = S.mask; keys = S.keys;' : '',
-  ].join(' ');
+  const reload = 'cap = S.cap; repB = S.repB; repR = S.repR; A = S.acc; table = S.table; mask = S.mask; keys = S.keys;';
   const onNew = `repB[g] = b; repR[g] = i; if (++ng === cap) { S.ng = ng; S.grow(); ${reload} }`;
   const loop = body.join('\n').replace(/NEW/g, onNew);
 
   const head = [
     ...ctx.columns.map((_, k) => `const v${k} = C[${k}].values, m${k} = C[${k}].validity, o${k} = C[${k}].offset, w${k} = C[${k}].words, r${k} = C[${k}].remap;`),
     ...ctx.literals.map((_, j) => `const L${j} = S.lits[${j}];`),
-    `let ng = S.ng, cap = S.cap, repB = S.repB, repR = S.repR;`,
-    accLocals.length ? `let ${accLocals.join(', ')};` : '',
-    'const map = S.map, F = S.F, FW = S.FW;',
+    `let ng = S.ng, cap = S.cap, repB = S.repB, repR = S.repR, A = S.acc, _nn = 0;`,
+    'const F = S.F, FW = S.FW;',
     'let table = S.table, mask = S.mask, keys = S.keys;',
     ...shape.keys.map((_, j) => `const kmin${j} = S.kmin[${j}], kstride${j} = S.kstride[${j}], knull${j} = S.knull[${j}];`),
   ];
@@ -212,20 +202,32 @@ export function kernelSource(shape: KernelShape): { source: string; columns: str
   return { source, columns: ctx.columns, literals: ctx.literals };
 }
 
-const cache = new Map<string, { kernel: Kernel; columns: string[]; literals: string[] }>();
+/** Where each aggregate's fields sit in a group's interleaved accumulator row. */
+export function accumulatorLayout(aggs: readonly AggSpec[]): { offsets: number[]; rows: number; width: number } {
+  const offsets: number[] = [];
+  let at = 0;
+  for (const a of aggs) {
+    offsets.push(at);
+    at += STATES[a.state].init.length;
+  }
+  // The last field counts the group's rows: a dense slot with rows is a group.
+  return { offsets, rows: at, width: at + 1 };
+}
+
+
+type Compiled = { kernel: Kernel; columns: string[]; literals: string[] };
+const cache = new Map<string, Compiled>();
 
 const shapeKey = (shape: KernelShape): string =>
   JSON.stringify(shape, (_k, v) => (typeof v === 'bigint' ? `${v}n` : typeof v === 'number' && !Number.isFinite(v) ? String(v) : v));
 
 /** The compiled kernel for a shape (cached). */
-export function compileKernel(shape: KernelShape): { kernel: Kernel; columns: string[]; literals: string[] } {
+export function compileKernel(shape: KernelShape): Compiled {
   const key = shapeKey(shape);
   let hit = cache.get(key);
   if (!hit) {
     const { source, columns, literals } = kernelSource(shape);
-    // eslint-disable-next-line @typescript-eslint/no-implied-eval
-    const kernel = new Function('n', 'C', 'S', 'b', source) as Kernel;
-    hit = { kernel, columns, literals };
+    hit = { kernel: new Function('n', 'C', 'S', 'b', source) as Kernel, columns, literals };
     cache.set(key, hit);
   }
   return hit;

@@ -5,17 +5,17 @@
  */
 import type * as arrow from 'apache-arrow';
 import { bindColumn, intValueRange, isValid, type ColumnChunk } from '../../arrow/column-chunk.ts';
-import { growState, newState, normalizeIntSum, type State } from '../../aggregate/registry.ts';
+import { normalizeIntSum, STATES, type State } from '../../aggregate/registry.ts';
 import { emptyValues, type KeyColumn } from '../../shuffle/key-column.ts';
 import { partitionGroups } from '../../shuffle/shuffle-block.ts';
 import { fieldOf } from '../../expr/resolve.ts';
 import { columnsOfSpec } from './columns.ts';
 import { buildTable } from './hash-grouper.ts';
-import { compileKernel, keyWords, type BoundColumn, type GroupMode, type KernelState } from './map-kernel.ts';
+import { accumulatorLayout, compileKernel, keyWords, type BoundColumn, type GroupMode, type KernelState } from './map-kernel.ts';
 import type { AggregationSpec, MapResult } from '../task.ts';
 
-/** Dense composite indexes up to this many slots; beyond, the hash table. */
-const DENSE_LIMIT = 1 << 22;
+/** Dense composite indexes (accumulator rows addressed by key) up to this many slots; beyond, the hash table. */
+const DENSE_LIMIT = 1 << 20;
 
 /** Task-wide string ids, so that equal strings from different dictionaries compare and group equal. */
 export class StringIds {
@@ -94,15 +94,24 @@ export function runMapTask(spec: AggregationSpec, batches: readonly arrow.Record
   const plan = choosePlan(spec, chunks, strings, rows);
   const width = spec.keys.reduce((a, k, j) => a + keyWords(k, plan.keyNullable[j]), 0);
 
-  const initialCap = plan.mode === 'global' ? 1 : 1024;
+  const initialCap = plan.mode === 'global' ? 1 : plan.mode === 'dense' ? plan.slots : 1024;
+  const layout = accumulatorLayout(spec.aggs);
+  const W = layout.width;
+  const initRow = new Float64Array(W);
+  spec.aggs.forEach((a, j) => STATES[a.state].init.forEach((v, f) => { initRow[layout.offsets[j] + f] = v; }));
+  const newAcc = (cap: number, old?: Float64Array) => {
+    const acc = new Float64Array(cap * W);
+    for (let g = 0; g < cap; g++) acc.set(initRow, g * W);
+    if (old) acc.set(old);
+    return acc;
+  };
   const f64 = new Float64Array(1);
   const S: KernelState = {
-    ng: plan.mode === 'global' ? 1 : 0,
+    ng: plan.mode === 'hash' ? 0 : initialCap,
     cap: initialCap,
-    acc: spec.aggs.map((a) => newState(a.state, initialCap)),
-    repB: new Int32Array(initialCap),
-    repR: new Int32Array(initialCap),
-    map: plan.mode === 'dense' ? new Int32Array(plan.slots).fill(-1) : new Int32Array(0),
+    acc: newAcc(initialCap),
+    repB: new Int32Array(plan.mode === 'hash' ? initialCap : 0),
+    repR: new Int32Array(plan.mode === 'hash' ? initialCap : 0),
     kmin: plan.kmin,
     kstride: plan.kstride,
     knull: plan.knull,
@@ -114,7 +123,7 @@ export function runMapTask(spec: AggregationSpec, batches: readonly arrow.Record
     FW: new Int32Array(f64.buffer),
     grow() {
       const cap = S.cap * 2;
-      S.acc = S.acc.map((st, j) => growState(spec.aggs[j].state, st, cap));
+      S.acc = newAcc(cap, S.acc);
       const grow32 = (a: Int32Array, n: number) => { const b = new Int32Array(n); b.set(a); return b; };
       S.repB = grow32(S.repB, cap);
       S.repR = grow32(S.repR, cap);
@@ -126,7 +135,7 @@ export function runMapTask(spec: AggregationSpec, batches: readonly arrow.Record
       S.cap = cap;
     },
     normalize() {
-      spec.aggs.forEach((a, j) => { if (a.state === 'isum') normalizeIntSum(S.acc[j], S.ng); });
+      spec.aggs.forEach((a, j) => { if (a.state === 'isum') normalizeIntSum(S.acc, W, layout.offsets[j], S.ng); });
     },
   };
 
@@ -143,8 +152,57 @@ export function runMapTask(spec: AggregationSpec, batches: readonly arrow.Record
   });
   S.normalize();
 
+  // Group rows: every slot with rows in dense mode; the one row of a global aggregate; hash groups in order.
+  let rowsOf: Int32Array;
+  if (plan.mode === 'dense') {
+    const used: number[] = [];
+    for (let g = 0; g < S.ng; g++) if (S.acc[g * W + layout.rows] > 0) used.push(g);
+    rowsOf = Int32Array.from(used);
+  } else {
+    rowsOf = new Int32Array(S.ng).map((_, g) => g);
+  }
+  const groups = rowsOf.length;
+  const keys = plan.mode === 'dense' ? denseKeys(spec, plan, rowsOf, strings) : hashKeys(spec, chunks, S);
+  const states: State[] = spec.aggs.map((a, j) => {
+    const def = STATES[a.state];
+    return def.init.map((_, f) => {
+      const out = new Float64Array(groups);
+      const at = layout.offsets[j] + f;
+      for (let i = 0; i < groups; i++) {
+        const row = rowsOf[i] * W;
+        // The kernel counted nulls in the non-null field.
+        out[i] = f === def.nonNull ? S.acc[row + layout.rows] - S.acc[row + at] : S.acc[row + at];
+      }
+      return out;
+    });
+  });
+  return { blocks: partitionGroups(keys, states, groups, spec.partitions), inputRows: rows, outputRows: groups };
+}
+
+/** Keys of dense slots, decoded from the slot number: slot = Σ (value - min) · stride, null = the extra slot. */
+function denseKeys(spec: AggregationSpec, plan: Plan, slots: Int32Array, strings: StringIds): KeyColumn[] {
+  const names = [...strings.ids.keys()];
+  return spec.keys.map((k, j) => {
+    const n = slots.length;
+    const values = emptyValues(k.dtype, n) as unknown[];
+    let valid: Uint8Array | null = null;
+    const size = plan.knull[j] + (plan.keyNullable[j] ? 1 : 0);
+    for (let i = 0; i < n; i++) {
+      const code = Math.floor(slots[i] / plan.kstride[j]) % size;
+      if (code === plan.knull[j]) {
+        (valid ??= new Uint8Array(n).fill(1))[i] = 0;
+        continue;
+      }
+      values[i] = k.kind === 'str' ? names[code] : code + plan.kmin[j];
+    }
+    return { dtype: k.dtype, values: values as KeyColumn['values'], valid };
+  });
+}
+
+/** Keys of hash groups, read from each group's first row. */
+function hashKeys(spec: AggregationSpec, chunks: readonly Map<string, ColumnChunk>[], S: KernelState): KeyColumn[] {
   const groups = S.ng;
-  const keys = spec.keys.map((k): KeyColumn => {
+  return spec.keys.map((k): KeyColumn => {
     const values = emptyValues(k.dtype, groups) as unknown[];
     let valid: Uint8Array | null = null;
     for (let g = 0; g < groups; g++) {
@@ -154,11 +212,9 @@ export function runMapTask(spec: AggregationSpec, batches: readonly arrow.Record
         continue;
       }
       if (c.dictionary) values[g] = c.dictionary[c.values[r] as number];
-      else if (k.kind === 'bool') values[g] = (c.values[(c.offset + r) >> 3] as number >> ((c.offset + r) & 7)) & 1;
+      else if (k.kind === 'bool') values[g] = ((c.values[(c.offset + r) >> 3] as number) >> ((c.offset + r) & 7)) & 1;
       else values[g] = c.values[r];
     }
     return { dtype: k.dtype, values: values as KeyColumn['values'], valid };
   });
-  const states: State[] = S.acc;
-  return { blocks: partitionGroups(keys, states, groups, spec.partitions), inputRows: rows, outputRows: groups };
 }
