@@ -1,0 +1,167 @@
+import * as arrow from 'apache-arrow';
+import { describe, expect, it } from 'vitest';
+import {
+  avg, col, count, DuplicateColumnError, InvalidOptionError, max, min, Session, sum, TypeMismatchError,
+  UnknownColumnError, UnsupportedTypeError,
+} from '../src/index.ts';
+import { collectRows, marbles, tableOf, withSession } from './support/tables.ts';
+
+describe('the marble example', () => {
+  it('sums marbles per bag in two stages with a shuffle between them', async () => {
+    await withSession(async (s) => {
+      const df = s.fromArrow(marbles(), { partitions: 2 }).groupBy('bag').agg(sum('marbles').as('marbles')).orderBy('bag');
+      expect(await collectRows(df)).toEqual([
+        { bag: 'Bag_A', marbles: 30 },
+        { bag: 'Bag_B', marbles: 10 },
+        { bag: 'Bag_C', marbles: 50 },
+      ]);
+      const job = s.lastJob!;
+      expect(job.stages.map((st) => [st.kind, st.numTasks])).toEqual([['ShuffleMapStage', 2], ['ResultStage', 3]]);
+      expect(job.stages[0].inputRows).toBe(6);
+      expect(job.stages[0].shuffleWriteRecords).toBe(job.stages[1].shuffleReadRecords);
+      expect(job.stages[0].shuffleWriteBytes).toBe(job.stages[1].shuffleReadBytes);
+      expect(job.stages[1].outputRows).toBe(3);
+      expect(df.explain()).toContain('Exchange hashpartitioning(bag, 3)');
+    });
+  });
+});
+
+describe('results and their types', () => {
+  it('types results as SQL engines do and keeps key types', async () => {
+    const t = tableOf({
+      k: [new arrow.Dictionary(new arrow.Utf8(), new arrow.Int32()), ['a', 'b', 'a']],
+      i8: [new arrow.Int8(), [1, 2, 3]],
+      f32: [new arrow.Float32(), [1.5, 2.5, 3.5]],
+      d: [new arrow.DateDay(), [new Date(0), new Date(86400000), new Date(0)]],
+    });
+    await withSession(async (s) => {
+      const out = await s.fromArrow(t).groupBy('k').agg(count(), sum('i8'), avg('i8'), min('i8'), max('f32'), sum('f32'), max('d')).collect();
+      const types = Object.fromEntries(out.schema.fields.map((f) => [f.name, String(f.type)]));
+      expect(types).toEqual({
+        k: 'Utf8', 'count(1)': 'Int64', 'sum(i8)': 'Int64', 'avg(i8)': 'Float64', 'min(i8)': 'Int8',
+        'max(f32)': 'Float32', 'sum(f32)': 'Float64', 'max(d)': 'Date32<DAY>',
+      });
+    });
+  });
+
+  it('returns an empty, correctly typed result when the input is empty or every row is filtered out', async () => {
+    const empty = new arrow.Table(new arrow.Schema([new arrow.Field('k', new arrow.Int32(), true), new arrow.Field('v', new arrow.Float64(), true)]));
+    await withSession(async (s) => {
+      for (const df of [s.fromArrow(empty), s.fromArrow(tableOf({ k: [new arrow.Int32(), [1, 2]], v: [new arrow.Float64(), [1, 2]] })).filter(col('v').gt(10))]) {
+        const out = await df.groupBy('k').agg(sum('v'), count()).collect();
+        expect(out.numRows).toBe(0);
+        expect(out.schema.fields.map((f) => `${f.name}:${f.type}`)).toEqual(['k:Int32', 'sum(v):Float64', 'count(1):Int64']);
+        const global = await collectRows(df.agg(sum('v'), count(), min('k')));
+        expect(global).toEqual([{ 'sum(v)': null, 'count(1)': 0, 'min(k)': null }]);
+        expect(await df.count()).toBe(0);
+      }
+    });
+  });
+
+  it('counts rows, non-null values and treats a null key as its own group', async () => {
+    const t = tableOf({ k: [new arrow.Int32(), [1, null, 1, null, 2]], v: [new arrow.Int32(), [null, 5, 7, null, null]] });
+    await withSession(async (s) => {
+      const rows = await collectRows(s.fromArrow(t, { partitions: 3 }).groupBy('k').agg(count(), count('v'), sum('v'), avg('v'), min('v')).orderBy('k'));
+      expect(rows).toEqual([
+        { k: null, 'count(1)': 2, 'count(v)': 1, 'sum(v)': 5, 'avg(v)': 5, 'min(v)': 5 },
+        { k: 1, 'count(1)': 2, 'count(v)': 1, 'sum(v)': 7, 'avg(v)': 7, 'min(v)': 7 },
+        { k: 2, 'count(1)': 1, 'count(v)': 0, 'sum(v)': null, 'avg(v)': null, 'min(v)': null },
+      ]);
+    });
+  });
+
+  it('returns the filtered rows of a frame without aggregation', async () => {
+    await withSession(async (s) => {
+      const rows = await collectRows(s.fromArrow(marbles(), { partitions: 3 }).filter(col('marbles').ge(20)));
+      expect(rows).toEqual([{ bag: 'Bag_A', marbles: 20 }, { bag: 'Bag_C', marbles: 25 }, { bag: 'Bag_C', marbles: 25 }]);
+      expect(await s.fromArrow(marbles()).filter(col('bag').ne('Bag_B')).count()).toBe(4);
+    });
+  });
+
+  it('filters aggregated output (having) and orders by several keys', async () => {
+    await withSession(async (s) => {
+      const rows = await collectRows(
+        s.fromArrow(marbles()).groupBy('bag').agg(sum('marbles').as('n')).filter(col('n').ge(30)).orderBy(col('n').desc(), 'bag'),
+      );
+      expect(rows).toEqual([{ bag: 'Bag_C', n: 50 }, { bag: 'Bag_A', n: 30 }]);
+    });
+  });
+
+  it('prints a result like Spark show()', async () => {
+    await withSession(async (s) => {
+      const text = await s.fromArrow(marbles()).groupBy('bag').agg(sum('marbles')).orderBy('bag').show();
+      expect(text).toBe([
+        '+-----+------------+',
+        '|  bag|sum(marbles)|',
+        '+-----+------------+',
+        '|Bag_A|          30|',
+        '|Bag_B|          10|',
+        '|Bag_C|          50|',
+        '+-----+------------+',
+      ].join('\n'));
+    });
+  });
+});
+
+describe('bad input gets typed errors at plan time', () => {
+  it('rejects invalid session options', async () => {
+    for (const opts of [{ cores: 0 }, { cores: 1.5 }, { shufflePartitions: 0 }, { maxTaskAttempts: -1 }, { executor: 'tpu' as 'cpu' }]) {
+      await expect(Session.create(opts)).rejects.toBeInstanceOf(InvalidOptionError);
+    }
+    await withSession(async (s) => {
+      expect(() => s.fromArrow(marbles(), { partitions: 0 })).toThrow(InvalidOptionError);
+    });
+  });
+
+  it('names an unknown column and lists the available ones', async () => {
+    await withSession(async (s) => {
+      const df = s.fromArrow(marbles());
+      const err = (() => { try { df.filter(col('nope').gt(1)).explain(); } catch (e) { return e; } })();
+      expect(err).toBeInstanceOf(UnknownColumnError);
+      expect((err as Error).message).toBe("unknown column 'nope'; available columns: bag, marbles");
+      expect((err as Error).name).toBe('UnknownColumnError');
+      await expect(df.groupBy('nope').agg(count()).collect()).rejects.toBeInstanceOf(UnknownColumnError);
+      await expect(df.groupBy('bag').agg(count()).orderBy('marbles').collect()).rejects.toBeInstanceOf(UnknownColumnError);
+    });
+  });
+
+  it('rejects aggregates of non-numeric columns and incompatible comparisons', async () => {
+    await withSession(async (s) => {
+      const df = s.fromArrow(marbles());
+      await expect(df.agg(sum('bag')).collect()).rejects.toThrow(/sum\(bag\): sum needs a numeric argument, got utf8/);
+      await expect(df.agg(avg('bag')).collect()).rejects.toBeInstanceOf(TypeMismatchError);
+      await expect(df.filter(col('bag').gt(3)).collect()).rejects.toThrow(/cannot compare utf8 with int64: \(bag > 3\)/);
+      await expect(df.filter(col('bag').lt('x')).collect()).rejects.toBeInstanceOf(TypeMismatchError);
+      await expect(df.filter(col('marbles')).collect()).rejects.toThrow(/expected a boolean expression, got int32/);
+      await expect(df.filter(col('marbles').add(col('bag')).gt(1)).collect()).rejects.toBeInstanceOf(TypeMismatchError);
+    });
+  });
+
+  it('names an unsupported Arrow type only when the query reads it', async () => {
+    const t = new arrow.Table({
+      k: arrow.vectorFromArray([1, 2], new arrow.Int32()),
+      l: arrow.vectorFromArray([[1], [2]], new arrow.List(new arrow.Field('x', new arrow.Int32()))),
+    });
+    await withSession(async (s) => {
+      const df = s.fromArrow(t);
+      await expect(df.groupBy('l').agg(count()).collect()).rejects.toThrow("column 'l' has unsupported Arrow type List<Int32>");
+      await expect(df.agg(max('l')).collect()).rejects.toBeInstanceOf(UnsupportedTypeError);
+      expect(await collectRows(df.agg(sum('k')))).toEqual([{ 'sum(k)': 3 }]);
+    });
+  });
+
+  it('rejects duplicate output names', async () => {
+    await withSession(async (s) => {
+      const df = s.fromArrow(marbles());
+      await expect(df.groupBy('bag').agg(sum('marbles'), sum('marbles')).collect()).rejects.toThrow(DuplicateColumnError);
+      await expect(df.groupBy('bag').agg(count().as('bag')).collect()).rejects.toThrow("duplicate output column name 'bag'");
+    });
+  });
+
+  it('refuses work after close', async () => {
+    const s = await Session.create();
+    const df = s.fromArrow(marbles());
+    await s.close();
+    await expect(df.count()).rejects.toBeInstanceOf(InvalidOptionError);
+  });
+});
