@@ -2,7 +2,7 @@
 import type * as arrow from 'apache-arrow';
 import { ArithmeticOverflowError } from '../errors.ts';
 import { toArrowVector } from '../shuffle/key-column.ts';
-import { valuesArrayFor } from '../types.ts';
+import { isWide, valuesArrayFor } from '../types.ts';
 import type { AggSpec, State } from './registry.ts';
 
 const TWO32 = 4294967296n;
@@ -54,7 +54,9 @@ export function finalizeAggregate(a: AggSpec, st: State, n: number): arrow.Vecto
     case 'min':
     case 'max': {
       const out = new (valuesArrayFor(a.result))(n) as Float64Array;
-      for (let g = 0; g < n; g++) if (ok(g)) out[g] = st[0][g];
+      // Integer expressions typed Int64 hold exact numbers (their bound fits 53 bits).
+      const wide = isWide(a.result);
+      for (let g = 0; g < n; g++) if (ok(g)) (out as unknown as unknown[])[g] = wide ? BigInt(st[0][g]) : st[0][g];
       return toArrowVector(a.result, out, valid);
     }
     case 'wmin':

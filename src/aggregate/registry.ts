@@ -159,13 +159,13 @@ export const ISUM_SPLIT_ABOVE = 2 ** 36;
 export const isumChunkRows = (bound: number): number =>
   Math.max(1, Math.floor(2 ** 52 / (bound > ISUM_SPLIT_ABOVE ? ISUM_WIDE_BOUND : Math.max(1, bound))));
 
-/** Renormalises one isum (hi at a[h], lo at a[l]) so that lo is in [0, 2^32). */
-function normalizeAt(a: Float64Array, h: number, l: number): void {
-  const lo = a[l];
+/** Renormalises one isum (hi at a[h], lo at b[l]) so that lo is in [0, 2^32). */
+function normalizeAt(a: Float64Array, h: number, b: Float64Array, l: number): void {
+  const lo = b[l];
   if (lo < 0 || lo >= TWO32) {
     const c = Math.floor(lo / TWO32);
     a[h] += c;
-    a[l] = lo - c * TWO32;
+    b[l] = lo - c * TWO32;
   }
   if (Math.abs(a[h]) > 2 ** 52) throw new ArithmeticOverflowError('integer sum exceeds the exact range of its accumulator (|sum| > 2^84)');
 }
@@ -173,15 +173,17 @@ function normalizeAt(a: Float64Array, h: number, l: number): void {
 function normalizeOne(st: State, g: number): void {
   if (st[1][g] < 0 || st[1][g] >= TWO32 || Math.abs(st[0][g]) > 2 ** 52) {
     const pair = new Float64Array([st[0][g], st[1][g]]);
-    normalizeAt(pair, 0, 1);
+    normalizeAt(pair, 0, pair, 1);
     st[0][g] = pair[0];
     st[1][g] = pair[1];
   }
 }
 
-/** Renormalises the isum at `offset` of every group row (`width` fields apart) of interleaved accumulators. */
-export function normalizeIntSum(acc: Float64Array, width: number, offset: number, groups: number): void {
-  for (let g = 0, at = offset; g < groups; g++, at += width) normalizeAt(acc, at, at + 1);
+/** Renormalises an isum over interleaved rows: hi at hiAt of each hiWidth-row of `hi`, lo likewise. */
+export function normalizeIntSum(
+  hi: Float64Array, hiWidth: number, hiAt: number, lo: Float64Array, loWidth: number, loAt: number, groups: number,
+): void {
+  for (let g = 0; g < groups; g++) normalizeAt(hi, g * hiWidth + hiAt, lo, g * loWidth + loAt);
 }
 
 export function newState(kind: StateKind, capacity: number): State {

@@ -59,7 +59,7 @@ describe('generated kernel source', () => {
       expect(a).toMatchInlineSnapshot(`
         "const v0 = C[0].values, m0 = C[0].validity, o0 = C[0].offset, w0 = C[0].words, r0 = C[0].remap;
         const v1 = C[1].values, m1 = C[1].validity, o1 = C[1].offset, w1 = C[1].words, r1 = C[1].remap;
-        let ng = S.ng, cap = S.cap, repB = S.repB, repR = S.repR, A = S.acc, _nn = 0;
+        let ng = S.ng, cap = S.cap, repB = S.repB, repR = S.repR, A = S.acc, B = S.cold, _nn = 0;
         const F = S.F, FW = S.FW;
         let table = S.table, mask = S.mask, keys = S.keys;
         const kmin0 = S.kmin[0], kstride0 = S.kstride[0], knull0 = S.knull[0];
@@ -73,11 +73,11 @@ describe('generated kernel source', () => {
         const t2 = v1[i];
         code += ((t2 - kmin0)) * kstride0;
         const g = code;
-        const gs = g * 5;
-        A[gs + 4]++;
+        const gs = g * 3, gc = g * 2;
+        A[gs + 2]++;
         const t3 = v0[i];
-        { A[gs + 1] += t3; _nn++; }
-        A[gs + 3]++;
+        { A[gs + 0] += t3; _nn++; }
+        A[gs + 1]++;
           }
           S.ng = ng; S.normalize();
         }

@@ -55,8 +55,10 @@ export interface BoundColumn {
 export interface KernelState {
   ng: number;
   cap: number;
-  /** Accumulators of all aggregates, interleaved: group g's fields at [g·width, (g+1)·width). */
+  /** Per-row accumulator fields of all aggregates, interleaved: group g's at [g·hot, (g+1)·hot). */
   acc: Float64Array;
+  /** Rarely written fields (null counts, high words of integer sums), interleaved likewise. */
+  cold: Float64Array;
   repB: Int32Array;
   repR: Int32Array;
   kmin: number[];
@@ -163,29 +165,30 @@ export function kernelSource(shape: KernelShape): { source: string; columns: str
 
   let chunk = Infinity;
   const layout = accumulatorLayout(shape.aggs);
-  body.push(`const gs = g * ${layout.width};`, `A[gs + ${layout.rows}]++;`);
+  body.push(`const gs = g * ${layout.hot}, gc = g * ${layout.cold};`, `A[gs + ${layout.rows}]++;`);
+  const ref = (j: number, fi: number) => { const p = layout.place[j][fi]; return p.cold ? `B[gc + ${p.at}]` : `A[gs + ${p.at}]`; };
   shape.aggs.forEach((a, j) => {
     const def = STATES[a.state];
     // Kernels count nulls rather than non-null values (nothing to do for columns without nulls);
     // non-null = rows - nulls when the partial state is emitted.
-    const f = def.init.map((_, fi) => (fi === def.nonNull ? '_nn' : `A[gs + ${layout.offsets[j] + fi}]`));
-    const split = a.state === 'isum' && (isWide(a.input!) || a.bound > ISUM_SPLIT_ABOVE);
+    const f = def.init.map((_, fi) => (fi === def.nonNull ? '_nn' : ref(j, fi)));
+    const split = isumSplit(a);
     if (a.state === 'isum') chunk = Math.min(chunk, isumChunkRows(a.bound));
     const x = def.input === 'none' ? { v: '', h: '', l: '', n: 'false' }
       : def.input === 'wide' || split ? { ...emitWide(a.arg!, ctx), v: '' }
         : { ...emitNum(a.arg!, ctx), h: '', l: '' };
     body.push(...ctx.stmts.splice(0), a.state === 'isum' ? isumUpdate(f, x, split) : def.update(f, x));
-    if (def.nonNull >= 0 && x.n !== 'false') body.push(`if (${x.n}) A[gs + ${layout.offsets[j] + def.nonNull}]++;`);
+    if (def.nonNull >= 0 && x.n !== 'false') body.push(`if (${x.n}) ${ref(j, def.nonNull)}++;`);
   });
 
-  const reload = 'cap = S.cap; repB = S.repB; repR = S.repR; A = S.acc; table = S.table; mask = S.mask; keys = S.keys;';
+  const reload = 'cap = S.cap; repB = S.repB; repR = S.repR; A = S.acc; B = S.cold; table = S.table; mask = S.mask; keys = S.keys;';
   const onNew = `repB[g] = b; repR[g] = i; if (++ng === cap) { S.ng = ng; S.grow(); ${reload} }`;
   const loop = body.join('\n').replace(/NEW/g, onNew);
 
   const head = [
     ...ctx.columns.map((_, k) => `const v${k} = C[${k}].values, m${k} = C[${k}].validity, o${k} = C[${k}].offset, w${k} = C[${k}].words, r${k} = C[${k}].remap;`),
     ...ctx.literals.map((_, j) => `const L${j} = S.lits[${j}];`),
-    `let ng = S.ng, cap = S.cap, repB = S.repB, repR = S.repR, A = S.acc, _nn = 0;`,
+    `let ng = S.ng, cap = S.cap, repB = S.repB, repR = S.repR, A = S.acc, B = S.cold, _nn = 0;`,
     'const F = S.F, FW = S.FW;',
     'let table = S.table, mask = S.mask, keys = S.keys;',
     ...shape.keys.map((_, j) => `const kmin${j} = S.kmin[${j}], kstride${j} = S.kstride[${j}], knull${j} = S.knull[${j}];`),
@@ -202,18 +205,35 @@ export function kernelSource(shape: KernelShape): { source: string; columns: str
   return { source, columns: ctx.columns, literals: ctx.literals };
 }
 
-/** Where each aggregate's fields sit in a group's interleaved accumulator row. */
-export function accumulatorLayout(aggs: readonly AggSpec[]): { offsets: number[]; rows: number; width: number } {
-  const offsets: number[] = [];
-  let at = 0;
-  for (const a of aggs) {
-    offsets.push(at);
-    at += STATES[a.state].init.length;
-  }
-  // The last field counts the group's rows: a dense slot with rows is a group.
-  return { offsets, rows: at, width: at + 1 };
+/** Integer sums fed (hi, lo) words per row: 64-bit inputs and values too large to add to lo. */
+export const isumSplit = (a: AggSpec): boolean => a.state === 'isum' && (isWide(a.input!) || a.bound > ISUM_SPLIT_ABOVE);
+
+export interface AccLayout {
+  /** Fields per group in the hot array (the last one counts the group's rows). */
+  readonly hot: number;
+  readonly cold: number;
+  readonly rows: number;
+  /** For each aggregate and state field: which array and where in the group's row. */
+  readonly place: readonly (readonly { cold: boolean; at: number }[])[];
 }
 
+/**
+ * Splits state fields into hot ones, written for every row, and cold ones (null counts, the high
+ * word of a narrow integer sum), so that a group's hot row stays small: with many groups the
+ * kernel is bound by the random accesses into it.
+ */
+export function accumulatorLayout(aggs: readonly AggSpec[]): AccLayout {
+  let hot = 0, cold = 0;
+  const place = aggs.map((a) => {
+    const def = STATES[a.state];
+    return def.init.map((_, f) => {
+      const isCold = f === def.nonNull || (a.state === 'isum' && f === 0 && !isumSplit(a));
+      return isCold ? { cold: true, at: cold++ } : { cold: false, at: hot++ };
+    });
+  });
+  // The last hot field counts the group's rows: a dense slot with rows is a group.
+  return { hot: hot + 1, cold, rows: hot, place };
+}
 
 type Compiled = { kernel: Kernel; columns: string[]; literals: string[] };
 const cache = new Map<string, Compiled>();

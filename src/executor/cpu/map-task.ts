@@ -96,20 +96,28 @@ export function runMapTask(spec: AggregationSpec, batches: readonly arrow.Record
 
   const initialCap = plan.mode === 'global' ? 1 : plan.mode === 'dense' ? plan.slots : 1024;
   const layout = accumulatorLayout(spec.aggs);
-  const W = layout.width;
-  const initRow = new Float64Array(W);
-  spec.aggs.forEach((a, j) => STATES[a.state].init.forEach((v, f) => { initRow[layout.offsets[j] + f] = v; }));
-  const newAcc = (cap: number, old?: Float64Array) => {
-    const acc = new Float64Array(cap * W);
-    for (let g = 0; g < cap; g++) acc.set(initRow, g * W);
+  const W = layout.hot, WC = layout.cold;
+  const initHot = new Float64Array(W), initCold = new Float64Array(WC);
+  spec.aggs.forEach((a, j) => STATES[a.state].init.forEach((v, f) => {
+    const p = layout.place[j][f];
+    (p.cold ? initCold : initHot)[p.at] = v;
+  }));
+  const newRows = (init: Float64Array, cap: number, old?: Float64Array) => {
+    const acc = new Float64Array(cap * init.length);
+    if (init.some((v) => v !== 0)) for (let g = 0; g < cap; g++) acc.set(init, g * init.length);
     if (old) acc.set(old);
     return acc;
+  };
+  const field = (j: number, f: number, g: number) => {
+    const p = layout.place[j][f];
+    return p.cold ? S.cold[g * WC + p.at] : S.acc[g * W + p.at];
   };
   const f64 = new Float64Array(1);
   const S: KernelState = {
     ng: plan.mode === 'hash' ? 0 : initialCap,
     cap: initialCap,
-    acc: newAcc(initialCap),
+    acc: newRows(initHot, initialCap),
+    cold: newRows(initCold, initialCap),
     repB: new Int32Array(plan.mode === 'hash' ? initialCap : 0),
     repR: new Int32Array(plan.mode === 'hash' ? initialCap : 0),
     kmin: plan.kmin,
@@ -123,7 +131,8 @@ export function runMapTask(spec: AggregationSpec, batches: readonly arrow.Record
     FW: new Int32Array(f64.buffer),
     grow() {
       const cap = S.cap * 2;
-      S.acc = newAcc(cap, S.acc);
+      S.acc = newRows(initHot, cap, S.acc);
+      S.cold = newRows(initCold, cap, S.cold);
       const grow32 = (a: Int32Array, n: number) => { const b = new Int32Array(n); b.set(a); return b; };
       S.repB = grow32(S.repB, cap);
       S.repR = grow32(S.repR, cap);
@@ -135,7 +144,11 @@ export function runMapTask(spec: AggregationSpec, batches: readonly arrow.Record
       S.cap = cap;
     },
     normalize() {
-      spec.aggs.forEach((a, j) => { if (a.state === 'isum') normalizeIntSum(S.acc, W, layout.offsets[j], S.ng); });
+      spec.aggs.forEach((a, j) => {
+        if (a.state !== 'isum') return;
+        const [hi, lo] = layout.place[j];
+        normalizeIntSum(hi.cold ? S.cold : S.acc, hi.cold ? WC : W, hi.at, lo.cold ? S.cold : S.acc, lo.cold ? WC : W, lo.at, S.ng);
+      });
     },
   };
 
@@ -167,11 +180,10 @@ export function runMapTask(spec: AggregationSpec, batches: readonly arrow.Record
     const def = STATES[a.state];
     return def.init.map((_, f) => {
       const out = new Float64Array(groups);
-      const at = layout.offsets[j] + f;
       for (let i = 0; i < groups; i++) {
-        const row = rowsOf[i] * W;
+        const g = rowsOf[i];
         // The kernel counted nulls in the non-null field.
-        out[i] = f === def.nonNull ? S.acc[row + layout.rows] - S.acc[row + at] : S.acc[row + at];
+        out[i] = f === def.nonNull ? S.acc[g * W + layout.rows] - field(j, f, g) : field(j, f, g);
       }
       return out;
     });
