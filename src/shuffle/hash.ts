@@ -16,18 +16,24 @@ export const NULL_WORD = 0x9e3779b9 | 0;
 const C1 = 0xcc9e2d51 | 0;
 const C2 = 0x1b873593 | 0;
 
+/** One MurmurHash3 body step: the running hash h after absorbing the word w. */
+export function mixWord(h: number, w: number): number {
+  let k = Math.imul(w, C1);
+  k = (k << 15) | (k >>> 17);
+  k = Math.imul(k, C2);
+  h ^= k;
+  h = (h << 13) | (h >>> 19);
+  return (Math.imul(h, 5) + 0xe6546b64) | 0;
+}
+
+/** MurmurHash3 finalization of a running hash over `count` words. */
+export const finish = (h: number, count: number): number => fmix(h ^ (count * 4));
+
 /** MurmurHash3_x86_32 of words[start .. start+count). Returns a signed 32-bit int. */
 export function hashWords(words: Int32Array, start: number, count: number, seed: number): number {
   let h = seed | 0;
-  for (let j = 0; j < count; j++) {
-    let k = Math.imul(words[start + j], C1);
-    k = (k << 15) | (k >>> 17);
-    k = Math.imul(k, C2);
-    h ^= k;
-    h = (h << 13) | (h >>> 19);
-    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
-  }
-  return fmix(h ^ (count * 4));
+  for (let j = 0; j < count; j++) h = mixWord(h, words[start + j]);
+  return finish(h, count);
 }
 
 function fmix(h: number): number {
@@ -41,15 +47,8 @@ function fmix(h: number): number {
 /** MurmurHash3_x86_32 of a string's UTF-16 code units, one word each. */
 export function hashString(s: string): number {
   let h = SHUFFLE_SEED;
-  for (let j = 0; j < s.length; j++) {
-    let k = Math.imul(s.charCodeAt(j), C1);
-    k = (k << 15) | (k >>> 17);
-    k = Math.imul(k, C2);
-    h ^= k;
-    h = (h << 13) | (h >>> 19);
-    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
-  }
-  return fmix(h ^ (s.length * 4));
+  for (let j = 0; j < s.length; j++) h = mixWord(h, s.charCodeAt(j));
+  return finish(h, s.length);
 }
 
 /**

@@ -6,9 +6,9 @@
  *   reduce task p ◄── block (0, p), block (1, p), … block (M-1, p)
  */
 import type { State } from '../aggregate/registry.ts';
-import { hashWords, partitionOf, SHUFFLE_SEED } from './hash.ts';
+import { partitionOf } from './hash.ts';
 import { takeKey, type KeyColumn } from './key-column.ts';
-import { pushHashWords } from './key-words.ts';
+import { hashKeyRows } from './key-words.ts';
 
 export interface ShuffleBlock {
   readonly rows: number;
@@ -30,15 +30,10 @@ export function blockBytes(b: ShuffleBlock): number {
 
 /** The shuffle partition of each of n key rows. */
 export function partitionIds(keys: readonly KeyColumn[], n: number, partitions: number): Int32Array {
-  const out = new Int32Array(n);
-  if (partitions === 1) return out;
-  const words = new Int32Array(keys.length * 2);
-  for (let i = 0; i < n; i++) {
-    let len = 0;
-    for (const k of keys) len = pushHashWords(k, i, words, len);
-    out[i] = partitionOf(hashWords(words, 0, len, SHUFFLE_SEED), partitions);
-  }
-  return out;
+  if (partitions === 1) return new Int32Array(n);
+  const h = hashKeyRows(keys, n);
+  for (let i = 0; i < n; i++) h[i] = partitionOf(h[i], partitions);
+  return h;
 }
 
 /** Splits n partial groups into one block per reduce partition. */

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { hashSource, hashString, hashWords, partitionOf, SHUFFLE_SEED, TABLE_SEED } from '../../src/shuffle/hash.ts';
 import { partitionIds } from '../../src/shuffle/shuffle-block.ts';
+import { hashKeyRows } from '../../src/shuffle/key-words.ts';
+import { NULL_WORD } from '../../src/shuffle/hash.ts';
 
 describe('the key hash', () => {
   it('is MurmurHash3_x86_32 over 32-bit words (reference vectors)', () => {
@@ -52,5 +54,22 @@ describe('the key hash', () => {
     }
     expect(hashString('id001')).toBe(hashString('id001'));
     expect(partitionOf(hashString('id001'), 8)).toBe(partitionOf(hashWords(Int32Array.from('id001', (c) => c.charCodeAt(0)), 0, 5, SHUFFLE_SEED), 8));
+  });
+
+  it('hashes each key row as MurmurHash3 over its documented words', () => {
+    const f64 = new Float64Array(1), w = new Int32Array(f64.buffer);
+    const bits = (x: number) => { f64[0] = x; return [w[0], w[1]]; };
+    const keys = [
+      { dtype: { id: 'int32' as const }, values: Int32Array.from([-5, 0, 7]), valid: Uint8Array.from([1, 0, 1]) },
+      { dtype: { id: 'int64' as const }, values: BigInt64Array.from([-1n, 2n ** 40n + 3n, 0n]), valid: null },
+      { dtype: { id: 'float64' as const }, values: Float64Array.from([-0, NaN, 2.5]), valid: null },
+      { dtype: { id: 'utf8' as const }, values: ['a', '', 'héllo'], valid: null },
+    ];
+    const expected = [
+      [-5, -1, -1, ...bits(0), hashString('a')],
+      [NULL_WORD, 3, 256, ...bits(NaN), hashString('')],
+      [7, 0, 0, ...bits(2.5), hashString('héllo')],
+    ].map((words) => hashWords(Int32Array.from(words), 0, words.length, SHUFFLE_SEED));
+    expect([...hashKeyRows(keys, 3)]).toEqual(expected);
   });
 });
