@@ -40,6 +40,26 @@ function decodeDictionary(dict: arrow.Vector): string[] {
   return out;
 }
 
+/**
+ * Arrow lets a valid index point at a null dictionary entry: such rows are null. Folds those into
+ * a fresh validity bitmap (bit offset 0), cached per Data.
+ */
+const foldedNulls = new WeakMap<arrow.Data, { validity: Uint8Array | null; offset: number; nullCount: number }>();
+function withNullEntries(data: arrow.Data, codes: NumericArray): { validity: Uint8Array | null; offset: number; nullCount: number } {
+  let out = foldedNulls.get(data);
+  if (out) return out;
+  const dict = data.dictionary!;
+  const validity = new Uint8Array((data.length + 7) >> 3);
+  let nullCount = 0;
+  for (let i = 0; i < data.length; i++) {
+    if (data.getValid(i) && dict.isValid(Number(codes[i]))) validity[i >> 3] |= 1 << (i & 7);
+    else nullCount++;
+  }
+  out = { validity: nullCount > 0 ? validity : null, offset: 0, nullCount };
+  foldedNulls.set(data, out);
+  return out;
+}
+
 /** Dictionary-encodes a plain Utf8/LargeUtf8 column: one decode per row, then Map lookups. */
 function encodeStrings(data: arrow.Data): { codes: Int32Array; dictionary: string[] } {
   let out = encodedStrings.get(data);
@@ -70,7 +90,10 @@ export function bindColumn(data: arrow.Data, dtype: DType): ColumnChunk {
   const base = { dtype, length: data.length, nullCount, validity, offset: data.offset };
   if (dtype.id === 'utf8') {
     if (data.typeId === arrow.Type.Dictionary) {
-      return { ...base, values: data.values as NumericArray, words: null, dictionary: decodeDictionary(data.dictionary!) };
+      const dictionary = decodeDictionary(data.dictionary!);
+      const codes = data.values as NumericArray;
+      if (data.dictionary!.nullCount > 0) return { ...base, ...withNullEntries(data, codes), values: codes, words: null, dictionary };
+      return { ...base, values: codes, words: null, dictionary };
     }
     const enc = encodeStrings(data);
     return { ...base, values: enc.codes, words: null, dictionary: enc.dictionary };

@@ -361,6 +361,9 @@ export function generateTable(seed: number, opts: TableOptions = {}): TableModel
 
 // ---------------------------------------------------------------- Arrow building
 
+/** switches for triage: turning a feature off leaves every other random draw unchanged */
+export const generatorFlags = { dictNullEntries: true };
+
 function validity(values: Value[]): { bitmap: Uint8Array; nullCount: number } {
   const bitmap = new Uint8Array(((values.length + 63) >> 6) << 3);
   let nullCount = 0;
@@ -392,13 +395,12 @@ function utf8Data(type: A.Utf8, strings: (string | null)[], nulls: { bitmap: Uin
   return A.makeData({ type, length: strings.length, nullCount: nulls.nullCount, nullBitmap: nulls.nullCount ? nulls.bitmap : undefined, valueOffsets: offsets, data });
 }
 
-function utf8Vector(strings: string[]): A.Vector<A.Utf8> {
-  const nulls = { bitmap: new Uint8Array(0), nullCount: 0 };
-  return A.makeVector(utf8Data(new A.Utf8(), strings, nulls, () => ''));
+function utf8Vector(strings: (string | null)[]): A.Vector<A.Utf8> {
+  return A.makeVector(utf8Data(new A.Utf8(), strings, validity(strings), () => ''));
 }
 
 /** builds one column chunk; `garbage` fills null slots with random bytes of the right type */
-function buildChunk(rng: Rng, c: ColumnModel, type: A.DataType, values: Value[], sharedDict: string[] | null): A.Data {
+function buildChunk(rng: Rng, c: ColumnModel, type: A.DataType, values: Value[], sharedDict: string[] | null, simple: boolean): A.Data {
   const n = values.length;
   const nulls = validity(values);
   const nullBitmap = nulls.nullCount ? nulls.bitmap : undefined;
@@ -472,6 +474,24 @@ function buildChunk(rng: Rng, c: ColumnModel, type: A.DataType, values: Value[],
       values.forEach((v, i) => {
         arr[i] = v === null ? (garbageish ? rng.int(0, dict.length - 1) : 0) : pos.get(v as string)!;
       });
+      // Sometimes (per-batch dictionaries only) the dictionary itself holds a null entry and some
+      // null rows are *valid* slots pointing at it: logically still null (Arrow allows this).
+      if (!simple && !sharedDict && nulls.nullCount > 0 && rng.bool(0.15)) {
+        const dictWithNull: (string | null)[] = [...dict, null];
+        const nullIdx = dictWithNull.length - 1;
+        let nullCount = nulls.nullCount;
+        const bitmap = nulls.bitmap.slice();
+        values.forEach((v, i) => {
+          if (v === null && rng.bool(0.5)) {
+            arr[i] = nullIdx;
+            bitmap[i >> 3]! |= 1 << (i & 7);
+            nullCount--;
+          }
+        });
+        if (generatorFlags.dictNullEntries) {
+          return A.makeData({ type: dtype, length: n, nullCount, nullBitmap: nullCount ? bitmap : undefined, data: arr, dictionary: utf8Vector(dictWithNull) });
+        }
+      }
       return A.makeData({ type: dtype, length: n, nullCount: nulls.nullCount, nullBitmap, data: arr, dictionary: utf8Vector(dict) });
     }
   }
@@ -512,7 +532,7 @@ function buildArrow(rng: Rng, columns: ColumnModel[], rows: number, simple: bool
   for (let b = 0; !noBatches && b + 1 < cuts.length; b++) {
     const lo = cuts[b]!;
     const hi = cuts[b + 1]!;
-    const children = columns.map((c, i) => buildChunk(rng, c, types[i]!, c.values.slice(lo, hi), sharedDicts[i]!));
+    const children = columns.map((c, i) => buildChunk(rng, c, types[i]!, c.values.slice(lo, hi), sharedDicts[i]!, simple));
     const data = A.makeData({ type: new A.Struct(schema.fields), length: hi - lo, nullCount: 0, children });
     batches.push(new A.RecordBatch(schema, data));
   }

@@ -61,7 +61,9 @@ export type Pred =
   | { op: 'between'; e: Expr; lo: Lit; hi: Lit }
   | { op: 'and' | 'or'; l: Pred; r: Pred }
   | { op: 'not'; p: Pred }
-  | { op: 'boolCol'; name: string };
+  | { op: 'boolCol'; name: string }
+  /** a literal predicate: lit(true) / lit(false) / lit(null) */
+  | { op: 'boolLit'; v: boolean | null };
 
 export type AggFn = 'count' | 'sum' | 'avg' | 'min' | 'max';
 
@@ -358,6 +360,7 @@ function litNumber(l: Lit): number {
 }
 
 export function genPred(rng: Rng, t: TableModel, depth = 3): Pred {
+  if (depth < 3 && rng.bool(0.03)) return { op: 'boolLit', v: rng.pick([true, false, null]) };
   if (depth > 0 && rng.bool(0.4)) {
     if (rng.bool(0.15)) return { op: 'not', p: genPred(rng, t, depth - 1) };
     return { op: rng.bool(0.5) ? 'and' : 'or', l: genPred(rng, t, depth - 1), r: genPred(rng, t, depth - 1) };
@@ -406,9 +409,9 @@ export function genQuery(rng: Rng, t: TableModel): Query {
   const n = rng.int(1, 5);
   for (let i = 0; i < n; i++) aggs.push(genAgg(rng, t, `a${i}`));
   let orderBy: Query['orderBy'] = null;
-  if (keys.length && rng.bool(0.2)) {
+  if (keys.length && rng.bool(0.25)) {
     const desc = rng.bool();
-    orderBy = { name: rng.pick(keys), desc, style: desc ? rng.pick(['desc()', 'col'] as const) : rng.pick(['name', 'col'] as const) };
+    orderBy = { name: rng.bool(0.6) ? rng.pick(keys) : rng.pick(aggs).alias, desc, style: desc ? rng.pick(['desc()', 'col'] as const) : rng.pick(['name', 'col'] as const) };
   }
   return { mode, filter, keys, aggs, orderBy };
 }
@@ -462,6 +465,7 @@ export function sqlPred(p: Pred): string {
     case 'or': return `(${sqlPred(p.l)} OR ${sqlPred(p.r)})`;
     case 'not': return `(NOT ${sqlPred(p.p)})`;
     case 'boolCol': return quoteIdent(p.name);
+    case 'boolLit': return p.v === null ? 'CAST(NULL AS BOOLEAN)' : p.v ? 'TRUE' : 'FALSE';
   }
 }
 
@@ -520,7 +524,8 @@ export function outputColumns(q: Query, t: TableModel): OutColumn[] {
       name: k,
       kind: resultKind(colExprKind(c.kind)),
       exact: true,
-      arrowTypes: [c.kind === 'dict' ? 'Utf8' : typeOf(k)],
+      // String keys come back as Utf8 whatever their encoding (dictionary, LargeUtf8).
+      arrowTypes: [c.kind === 'dict' || typeOf(k) === 'LargeUtf8' ? 'Utf8' : typeOf(k)],
       key: true,
     };
   });
@@ -589,6 +594,7 @@ export function codePred(p: Pred): string {
     case 'or': return `${codePred(p.l)}.${p.op}(${codePred(p.r)})`;
     case 'not': return `${codePred(p.p)}.not()`;
     case 'boolCol': return `col(${JSON.stringify(p.name)})`;
+    case 'boolLit': return `lit(${String(p.v)})`;
   }
 }
 
