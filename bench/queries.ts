@@ -1,0 +1,137 @@
+/**
+ * Benchmark queries: each one as a DataFrame plan for the gpuframe executors and
+ * as SQL for DuckDB, with the same output column names so results can be
+ * compared cell by cell.
+ *
+ *  q1  filter v2 > 5, group by id4 (100 groups): sum, count, avg, min, max
+ *  q2  filter v2 > 5, group by id6 (N/100 groups, 100k at 1e7): sum, avg
+ *  q3  group by id1 (dictionary string, 100 groups): sum            (db-benchmark q1)
+ *  q4  group by id4, id5 (10k groups): sum v1, sum v3                 (db-benchmark q4-ish)
+ *  q5  TPC-H Q1 shape on lineitem
+ *
+ * No ORDER BY: both sides return groups in any order; the runner sorts by the
+ * key columns before comparing.
+ */
+import type * as GF from '../src/index.ts';
+
+export type Api = typeof GF;
+export type DataFrame = ReturnType<GF.Session['fromArrow']>;
+export type TableName = 'x' | 'lineitem';
+
+export interface QueryDef {
+  readonly id: string;
+  readonly title: string;
+  readonly table: TableName;
+  /** Group key columns (used to sort both results before comparing). */
+  readonly keys: readonly string[];
+  /** All output columns, keys first, in output order. */
+  readonly columns: readonly string[];
+  readonly sql: string;
+  /** The same query as a lazy DataFrame over `df` (the table named by `table`). */
+  frame(api: Api, df: DataFrame): DataFrame;
+}
+
+export const Q1_SHIPDATE = '1998-09-02';
+
+export const QUERIES: readonly QueryDef[] = [
+  {
+    id: 'q1',
+    title: 'filter v2>5 group by id4: sum,count,avg,min,max',
+    table: 'x',
+    keys: ['id4'],
+    columns: ['id4', 'sum_v1', 'cnt', 'avg_v3', 'min_v3', 'max_v3'],
+    sql: `SELECT id4, sum(v1) AS sum_v1, count(*) AS cnt, avg(v3) AS avg_v3, min(v3) AS min_v3, max(v3) AS max_v3
+          FROM x WHERE v2 > 5 GROUP BY id4`,
+    frame: ({ col, sum, count, avg, min, max }, df) =>
+      df
+        .filter(col('v2').gt(5))
+        .groupBy('id4')
+        .agg(sum('v1').as('sum_v1'), count().as('cnt'), avg('v3').as('avg_v3'), min('v3').as('min_v3'), max('v3').as('max_v3')),
+  },
+  {
+    id: 'q2',
+    title: 'filter v2>5 group by id6 (N/100 groups): sum,avg',
+    table: 'x',
+    keys: ['id6'],
+    columns: ['id6', 'sum_v1', 'avg_v3'],
+    sql: `SELECT id6, sum(v1) AS sum_v1, avg(v3) AS avg_v3 FROM x WHERE v2 > 5 GROUP BY id6`,
+    frame: ({ col, sum, avg }, df) =>
+      df
+        .filter(col('v2').gt(5))
+        .groupBy('id6')
+        .agg(sum('v1').as('sum_v1'), avg('v3').as('avg_v3')),
+  },
+  {
+    id: 'q3',
+    title: 'group by id1 (dictionary string): sum',
+    table: 'x',
+    keys: ['id1'],
+    columns: ['id1', 'sum_v1'],
+    sql: `SELECT id1, sum(v1) AS sum_v1 FROM x GROUP BY id1`,
+    frame: ({ sum }, df) => df.groupBy('id1').agg(sum('v1').as('sum_v1')),
+  },
+  {
+    id: 'q4',
+    title: 'group by id4, id5 (10k groups): sum v1, sum v3',
+    table: 'x',
+    keys: ['id4', 'id5'],
+    columns: ['id4', 'id5', 'sum_v1', 'sum_v3'],
+    sql: `SELECT id4, id5, sum(v1) AS sum_v1, sum(v3) AS sum_v3 FROM x GROUP BY id4, id5`,
+    frame: ({ sum }, df) => df.groupBy('id4', 'id5').agg(sum('v1').as('sum_v1'), sum('v3').as('sum_v3')),
+  },
+  {
+    id: 'q5',
+    title: 'TPC-H Q1 shape (lineitem)',
+    table: 'lineitem',
+    keys: ['l_returnflag', 'l_linestatus'],
+    columns: [
+      'l_returnflag',
+      'l_linestatus',
+      'sum_qty',
+      'sum_base_price',
+      'sum_disc_price',
+      'sum_charge',
+      'avg_qty',
+      'avg_price',
+      'avg_disc',
+      'count_order',
+    ],
+    sql: `SELECT l_returnflag, l_linestatus,
+                 sum(l_quantity) AS sum_qty,
+                 sum(l_extendedprice) AS sum_base_price,
+                 sum(l_extendedprice * (1 - l_discount)) AS sum_disc_price,
+                 sum(l_extendedprice * (1 - l_discount) * (1 + l_tax)) AS sum_charge,
+                 avg(l_quantity) AS avg_qty,
+                 avg(l_extendedprice) AS avg_price,
+                 avg(l_discount) AS avg_disc,
+                 count(*) AS count_order
+          FROM lineitem
+          WHERE l_shipdate <= DATE '${Q1_SHIPDATE}'
+          GROUP BY l_returnflag, l_linestatus`,
+    frame: ({ col, lit, sum, avg, count }, df) => {
+      const discPrice = col('l_extendedprice').mul(lit(1).sub(col('l_discount')));
+      return df
+        .filter(col('l_shipdate').le(new Date(`${Q1_SHIPDATE}T00:00:00Z`)))
+        .groupBy('l_returnflag', 'l_linestatus')
+        .agg(
+          sum('l_quantity').as('sum_qty'),
+          sum('l_extendedprice').as('sum_base_price'),
+          sum(discPrice).as('sum_disc_price'),
+          sum(discPrice.mul(lit(1).add(col('l_tax')))).as('sum_charge'),
+          avg('l_quantity').as('avg_qty'),
+          avg('l_extendedprice').as('avg_price'),
+          avg('l_discount').as('avg_disc'),
+          count().as('count_order'),
+        );
+    },
+  },
+];
+
+export function selectQueries(ids: readonly string[] | undefined): QueryDef[] {
+  if (!ids || ids.length === 0) return [...QUERIES];
+  return ids.map((id) => {
+    const q = QUERIES.find((q) => q.id === id);
+    if (!q) throw new Error(`unknown query '${id}' (known: ${QUERIES.map((q) => q.id).join(', ')})`);
+    return q;
+  });
+}

@@ -1,0 +1,713 @@
+/**
+ * `npm run bench` — the groupby benchmark.
+ *
+ * Generates the db-benchmark groupby table `x` and a TPC-H lineitem-like table
+ * in memory (bench/datagen.ts), loads the very same data into an in-memory
+ * DuckDB, then for every query (bench/queries.ts) and every engine runs one
+ * warm-up and `--runs` timed runs, printing the median time, input Mrows/s and
+ * the ratio to DuckDB, checks each engine's answer against DuckDB's
+ * (same groups, integers exact, floats within 1e-9 relative), prints the CPU
+ * executor's job metrics and writes everything as JSON to bench/out/.
+ *
+ *   npx tsx bench/run.ts [--rows 1e7] [--query q1,q2] [--runs 5]
+ *                        [--executors cpu,duckdb] [--partitions N]
+ *                        [--shuffle-partitions N] [--threads N] [--batch-rows N]
+ *                        [--seed N] [--duckdb-strings varchar|enum] [--interleave] [--out DIR]
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { execFileSync } from 'node:child_process';
+import {
+  DATE,
+  DOUBLE,
+  DuckDBDataChunk,
+  DuckDBDateValue,
+  DuckDBInstance,
+  ENUM,
+  INTEGER,
+  VARCHAR,
+  type DuckDBConnection,
+  type DuckDBType,
+} from '@duckdb/node-api';
+import type { Table } from 'apache-arrow';
+import { generate, toArrowTable, type BenchData, type GeneratedTable } from './datagen.ts';
+import { QUERIES, selectQueries, type Api, type DataFrame, type QueryDef, type TableName } from './queries.ts';
+import {
+  fmtMs,
+  fmtNum,
+  formatJob,
+  formatTable,
+  jobToJson,
+  median,
+  medianIndex,
+  mrowsPerSec,
+  type JobMetricsLike,
+} from './report.ts';
+
+// ---------------------------------------------------------------------------
+// Options
+
+interface Options {
+  rows: number;
+  queries: string[];
+  runs: number;
+  executors: string[];
+  threads: number;
+  partitions: number;
+  shufflePartitions: number;
+  batchRows: number;
+  seed: number;
+  duckdbStrings: 'varchar' | 'enum';
+  interleave: boolean;
+  outDir: string;
+}
+
+const USAGE = `usage: tsx bench/run.ts [options]
+  --rows N                 rows per table (default 1e7)
+  --query q1,q2,...        queries to run (default all: ${QUERIES.map((q) => q.id).join(',')})
+  --runs N                 timed runs per query after one warm-up (default 5)
+  --executors a,b,...      engines: cpu, gpu, duckdb (default cpu,duckdb)
+  --threads N              cores for DuckDB and the gpuframe session (default: os.availableParallelism())
+  --partitions N           input partitions for fromArrow (default threads*2)
+  --shuffle-partitions N   session shufflePartitions (default = partitions)
+  --batch-rows N           rows per Arrow RecordBatch (default 1e6)
+  --seed N                 PRNG seed (default 42)
+  --duckdb-strings T       how DuckDB stores the dictionary columns: varchar | enum (default varchar)
+  --interleave             time the engines round-robin (run i of every engine, then run i+1)
+                           instead of one engine's runs after the other's
+  --out DIR                where the JSON goes (default bench/out)`;
+
+function parseArgs(argv: readonly string[]): Options {
+  const raw = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--help' || a === '-h') {
+      console.log(USAGE);
+      process.exit(0);
+    }
+    if (a === '--interleave') {
+      raw.set('interleave', 'true');
+      continue;
+    }
+    if (!a.startsWith('--')) throw new UsageError(`unexpected argument '${a}'\n${USAGE}`);
+    const eq = a.indexOf('=');
+    if (eq > 0) raw.set(a.slice(2, eq), a.slice(eq + 1));
+    else {
+      const v = argv[i + 1];
+      if (v === undefined || v.startsWith('--')) throw new UsageError(`missing value for ${a}`);
+      raw.set(a.slice(2), v);
+      i++;
+    }
+  }
+  const known = new Set(['rows', 'query', 'queries', 'runs', 'executors', 'threads', 'partitions', 'shuffle-partitions', 'batch-rows', 'seed', 'duckdb-strings', 'interleave', 'out']);
+  for (const k of raw.keys()) if (!known.has(k)) throw new UsageError(`unknown option --${k}\n${USAGE}`);
+  const int = (name: string, dflt: number, min = 1): number => {
+    const s = raw.get(name);
+    if (s === undefined) return dflt;
+    const v = Number(s);
+    if (!Number.isInteger(v) || v < min) throw new UsageError(`--${name} must be an integer >= ${min}, got '${s}'`);
+    return v;
+  };
+  const list = (s: string | undefined): string[] =>
+    (s ?? '')
+      .split(',')
+      .map((x) => x.trim().toLowerCase())
+      .filter((x) => x.length > 0);
+  const threads = int('threads', os.availableParallelism());
+  const partitions = int('partitions', threads * 2);
+  const duckdbStrings = raw.get('duckdb-strings') ?? 'varchar';
+  if (duckdbStrings !== 'varchar' && duckdbStrings !== 'enum') throw new UsageError(`--duckdb-strings must be varchar or enum`);
+  const executors = list(raw.get('executors') ?? 'cpu,duckdb');
+  for (const e of executors) if (!['cpu', 'gpu', 'duckdb'].includes(e)) throw new UsageError(`unknown executor '${e}' (cpu, gpu, duckdb)`);
+  return {
+    rows: int('rows', 10_000_000),
+    queries: list(raw.get('query') ?? raw.get('queries')),
+    runs: int('runs', 5),
+    executors,
+    threads,
+    partitions,
+    shufflePartitions: int('shuffle-partitions', partitions),
+    batchRows: int('batch-rows', 1_000_000),
+    seed: int('seed', 42, 0),
+    duckdbStrings,
+    interleave: raw.has('interleave'),
+    outDir: raw.get('out') ?? path.join(path.dirname(fileURLToPath(import.meta.url)), 'out'),
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Results in a neutral form, for comparing engines
+
+type Cell = number | bigint | string | boolean | null;
+
+interface ResultSet {
+  readonly columns: readonly string[];
+  readonly rows: readonly Cell[][];
+}
+
+function toCell(v: unknown): Cell {
+  if (v === null || v === undefined) return null;
+  if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'string' || typeof v === 'boolean') return v;
+  if (v instanceof Date) return v.getTime();
+  return String(v);
+}
+
+function arrowToResult(table: Table, columns: readonly string[]): ResultSet {
+  const have = table.schema.fields.map((f) => f.name);
+  const vectors = columns.map((c) => {
+    const v = table.getChild(c);
+    if (!v) throw new Error(`result has no column '${c}' (has: ${have.join(', ')})`);
+    return v;
+  });
+  const rows: Cell[][] = [];
+  for (let i = 0; i < table.numRows; i++) rows.push(vectors.map((v) => toCell(v.get(i))));
+  return { columns, rows };
+}
+
+interface Mismatch {
+  readonly ok: false;
+  readonly reason: string;
+  readonly details: string[];
+}
+type CheckResult = { readonly ok: true } | Mismatch;
+
+const REL_TOL = 1e-9;
+
+function sameCell(a: Cell, b: Cell): boolean {
+  if (a === null || b === null) return a === b;
+  if (typeof a === 'bigint' || typeof b === 'bigint') {
+    // integers: exact
+    const toBig = (x: Cell): bigint | undefined =>
+      typeof x === 'bigint' ? x : typeof x === 'number' && Number.isInteger(x) ? BigInt(x) : undefined;
+    const ba = toBig(a);
+    const bb = toBig(b);
+    return ba !== undefined && ba === bb;
+  }
+  if (typeof a === 'number' && typeof b === 'number') {
+    if (Number.isNaN(a) || Number.isNaN(b)) return Number.isNaN(a) && Number.isNaN(b);
+    if (a === b) return true;
+    return Math.abs(a - b) <= REL_TOL * Math.max(Math.abs(a), Math.abs(b));
+  }
+  return a === b;
+}
+
+function keyOf(row: readonly Cell[], nKeys: number): string {
+  let s = '';
+  for (let i = 0; i < nKeys; i++) {
+    const v = row[i];
+    s += (v === null || v === undefined ? '\u0000null' : String(v)) + '\u0001';
+  }
+  return s;
+}
+
+function showRow(row: readonly Cell[] | undefined): string {
+  return row ? `(${row.map((v) => (typeof v === 'bigint' ? `${v}n` : JSON.stringify(v))).join(', ')})` : '(missing)';
+}
+
+/** Compare `got` against `want`: same key set, each cell equal. Keys are the first `nKeys` columns. */
+function compareResults(got: ResultSet, want: ResultSet, nKeys: number): CheckResult {
+  const details: string[] = [];
+  const index = (r: ResultSet, name: string): Map<string, Cell[]> | string => {
+    const m = new Map<string, Cell[]>();
+    for (const row of r.rows) {
+      const k = keyOf(row, nKeys);
+      if (m.has(k)) return `${name} has duplicate group ${showRow(row.slice(0, nKeys))}`;
+      m.set(k, row);
+    }
+    return m;
+  };
+  const g = index(got, 'engine');
+  const w = index(want, 'reference');
+  if (typeof g === 'string') return { ok: false, reason: g, details };
+  if (typeof w === 'string') return { ok: false, reason: w, details };
+  let missing = 0;
+  let extra = 0;
+  let diff = 0;
+  for (const [k, wr] of w) {
+    const gr = g.get(k);
+    if (!gr) {
+      if (missing++ < 3) details.push(`missing group ${showRow(wr.slice(0, nKeys))}; want ${showRow(wr)}`);
+      continue;
+    }
+    for (let c = nKeys; c < want.columns.length; c++) {
+      if (!sameCell(gr[c]!, wr[c]!)) {
+        if (diff < 5) details.push(`group ${showRow(wr.slice(0, nKeys))} ${want.columns[c]}: got ${showRow([gr[c]!])} want ${showRow([wr[c]!])}`);
+        diff++;
+      }
+    }
+  }
+  for (const [k, gr] of g) {
+    if (!w.has(k) && extra++ < 3) details.push(`extra group ${showRow(gr)}`);
+  }
+  if (missing === 0 && extra === 0 && diff === 0) return { ok: true };
+  return {
+    ok: false,
+    reason: `${got.rows.length} vs ${want.rows.length} groups; ${missing} missing, ${extra} extra, ${diff} cells differ`,
+    details,
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Engines
+
+interface EngineRun {
+  /** Converts the engine's answer (untimed) to the neutral form. */
+  result(columns: readonly string[]): Promise<ResultSet>;
+  readonly metrics?: JobMetricsLike;
+}
+
+interface Engine {
+  readonly name: string;
+  /** One line: version, threads, settings. */
+  readonly description: string;
+  /** Runs the query to a fully materialized answer; this is what is timed. */
+  run(q: QueryDef): Promise<EngineRun>;
+  close(): Promise<void>;
+}
+
+class EngineUnavailable extends Error {}
+
+/** A bad command line: printed without a stack trace. */
+class UsageError extends Error {}
+
+interface Inputs {
+  readonly data: BenchData;
+  readonly arrow: Record<TableName, Table>;
+  readonly opts: Options;
+}
+
+// --- DuckDB --------------------------------------------------------------
+
+const CHUNK_ROWS = 2048;
+
+/**
+ * Creates `<name>` with the columns' SQL types (dictionary columns as VARCHAR or
+ * ENUM strings, Date32 as DATE) and appends the generated typed arrays into it
+ * through the appender, one data chunk of 2048 rows at a time.
+ */
+async function loadIntoDuckDB(con: DuckDBConnection, t: GeneratedTable, strings: 'varchar' | 'enum'): Promise<void> {
+  const types: DuckDBType[] = t.columns.map((c) => {
+    switch (c.kind) {
+      case 'int32':
+        return INTEGER;
+      case 'float64':
+        return DOUBLE;
+      case 'date32':
+        return DATE;
+      case 'dict':
+        return strings === 'enum' ? ENUM(c.dictionary) : VARCHAR;
+    }
+  });
+  await con.run(`CREATE OR REPLACE TABLE ${t.name} (${t.columns.map((c, i) => `${c.name} ${types[i]!.toString()}`).join(', ')})`);
+  // What each column's vector gets per row: the number itself, the dictionary
+  // string, or a DATE value (cached per distinct day, so no allocation per row).
+  const dateCache = new Map<number, DuckDBDateValue>();
+  const date = (days: number): DuckDBDateValue => {
+    let d = dateCache.get(days);
+    if (!d) dateCache.set(days, (d = new DuckDBDateValue(days)));
+    return d;
+  };
+  const appender = await con.createAppender(t.name);
+  const chunk = DuckDBDataChunk.create(types);
+  for (let off = 0; off < t.rows; off += CHUNK_ROWS) {
+    const n = Math.min(CHUNK_ROWS, t.rows - off);
+    chunk.rowCount = n; // also drops the cached vectors
+    for (let c = 0; c < t.columns.length; c++) {
+      const col = t.columns[c]!;
+      const values = col.values;
+      const vec = chunk.getColumnVector(c) as unknown as { setItem(i: number, v: unknown): void; flush(): void };
+      if (col.kind === 'dict') {
+        const dict = col.dictionary;
+        for (let i = 0; i < n; i++) vec.setItem(i, dict[values[off + i]!]);
+      } else if (col.kind === 'date32') {
+        for (let i = 0; i < n; i++) vec.setItem(i, date(values[off + i]!));
+      } else {
+        for (let i = 0; i < n; i++) vec.setItem(i, values[off + i]!);
+      }
+      vec.flush();
+    }
+    appender.appendDataChunk(chunk);
+  }
+  appender.closeSync();
+  const check = await con.runAndReadAll(`SELECT count(*) FROM ${t.name}`);
+  const n = Number(check.getRowsJS()[0]![0]);
+  if (n !== t.rows) throw new Error(`DuckDB table ${t.name} has ${n} rows, expected ${t.rows}`);
+}
+
+async function createDuckDB(inp: Inputs): Promise<Engine & { loadMs: number }> {
+  const instance = await DuckDBInstance.create(':memory:', { threads: String(inp.opts.threads) });
+  const con = await instance.connect();
+  const t0 = performance.now();
+  await loadIntoDuckDB(con, inp.data.x, inp.opts.duckdbStrings);
+  await loadIntoDuckDB(con, inp.data.lineitem, inp.opts.duckdbStrings);
+  const loadMs = performance.now() - t0;
+  const info = (await con.runAndReadAll(`SELECT version(), current_setting('threads'), current_setting('memory_limit')`)).getRowsJS()[0]!;
+  return {
+    name: 'duckdb',
+    description: `DuckDB ${String(info[0])} in-memory, threads=${String(info[1])}, memory_limit=${String(info[2])}, strings as ${inp.opts.duckdbStrings.toUpperCase()}, load ${fmtMs(loadMs)} ms (untimed)`,
+    loadMs,
+    async run(q) {
+      const res = await con.run(q.sql); // materialized: every chunk fetched
+      return {
+        async result(columns) {
+          const names = res.columnNames();
+          const idx = columns.map((c) => {
+            const i = names.indexOf(c);
+            if (i < 0) throw new Error(`DuckDB result has no column '${c}'`);
+            return i;
+          });
+          const rows = (await res.getRowsJS()).map((r) => idx.map((i) => toCell(r[i])));
+          return { columns, rows };
+        },
+      };
+    },
+    async close() {
+      con.closeSync();
+      instance.closeSync();
+    },
+  };
+}
+
+// --- gpuframe (cpu / gpu executors) --------------------------------------
+
+async function createGpuframe(executor: 'cpu' | 'gpu', inp: Inputs): Promise<Engine> {
+  let api: Api;
+  try {
+    api = await import('../src/index.ts');
+  } catch (e) {
+    throw new EngineUnavailable(`cannot load src/index.ts: ${(e as Error).message.split('\n')[0]}`);
+  }
+  // 'gpu' is passed through as is: an engine build without it refuses it in Session.create (reported as skipped).
+  const opts = { executor, cores: inp.opts.threads, shufflePartitions: inp.opts.shufflePartitions } as Parameters<Api['Session']['create']>[0];
+  let session: Awaited<ReturnType<Api['Session']['create']>>;
+  try {
+    session = await api.Session.create(opts);
+  } catch (e) {
+    throw new EngineUnavailable(`Session.create(${JSON.stringify(opts)}) failed: ${(e as Error).message.split('\n')[0]}`);
+  }
+  const frames: Record<TableName, DataFrame> = {
+    x: session.fromArrow(inp.arrow.x, { partitions: inp.opts.partitions }),
+    lineitem: session.fromArrow(inp.arrow.lineitem, { partitions: inp.opts.partitions }),
+  };
+  return {
+    name: executor,
+    description: `gpuframe executor=${executor}, cores=${inp.opts.threads}, input partitions=${inp.opts.partitions}, shufflePartitions=${inp.opts.shufflePartitions}`,
+    async run(q) {
+      const table = await q.frame(api, frames[q.table]).collect();
+      const metrics = session.lastJob as JobMetricsLike | undefined;
+      return {
+        metrics,
+        async result(columns) {
+          return arrowToResult(table, columns);
+        },
+      };
+    },
+    async close() {
+      await session.close();
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Runner
+
+interface Measurement {
+  readonly query: string;
+  readonly engine: string;
+  readonly inputRows: number;
+  readonly warmupMs?: number;
+  readonly timesMs: number[];
+  /** Process CPU time (all threads) / wall time, per timed run: the cores the run kept busy. */
+  readonly coresBusy: number[];
+  readonly medianCoresBusy?: number;
+  /** CPU used by other processes on the machine during the timed runs, in cores (/proc/stat, 10 ms ticks; absent when the runs were too short to tell). */
+  readonly otherProcessesCores?: number;
+  readonly medianMs?: number;
+  readonly mrowsPerSec?: number;
+  readonly ratioToDuckdb?: number;
+  readonly resultRows?: number;
+  check: string; // 'OK' | 'MISMATCH' | 'reference' | 'n/a' | 'ERROR'
+  readonly error?: string;
+  mismatch?: { reason: string; details: string[] };
+  readonly metrics?: JobMetricsLike;
+}
+
+/**
+ * Seconds of CPU time the whole machine has spent busy (all processes, all
+ * cores), from /proc/stat; undefined where there is no /proc/stat.
+ */
+function machineBusySeconds(): number | undefined {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!;
+    const f = line.trim().split(/\s+/).slice(1).map(Number);
+    // user nice system idle iowait irq softirq steal ...
+    const busy = (f[0] ?? 0) + (f[1] ?? 0) + (f[2] ?? 0) + (f[5] ?? 0) + (f[6] ?? 0);
+    return busy / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return undefined;
+  }
+}
+
+/** The commit the engine was measured at, and whether src/ had uncommitted changes. */
+function codeVersion(): string {
+  try {
+    const cwd = path.dirname(fileURLToPath(import.meta.url));
+    const git = (...args: string[]): string => execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const head = git('rev-parse', '--short', 'HEAD');
+    const dirty = git('status', '--porcelain', '--', '../src').length > 0;
+    return `${head}${dirty ? ' + uncommitted changes in src/' : ''}`;
+  } catch {
+    return 'unknown';
+  }
+}
+
+function errMessage(e: unknown): string {
+  if (e instanceof Error) return `${e.name}: ${e.message}`;
+  return String(e);
+}
+
+async function main(): Promise<void> {
+  const opts = parseArgs(process.argv.slice(2));
+  let queries: QueryDef[];
+  try {
+    queries = selectQueries(opts.queries);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const cpus = os.cpus();
+  const machine = {
+    cpu: cpus[0]?.model.trim() ?? 'unknown',
+    cores: os.availableParallelism(),
+    logicalCpus: cpus.length,
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+    code: codeVersion(),
+  };
+  console.log(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, node ${machine.node}, ${machine.platform}; code at ${machine.code}`);
+  console.log(
+    `config:  rows=${opts.rows.toLocaleString('en-US')} per table, runs=${opts.runs} (+1 warm-up, median reported), threads=${opts.threads}, ` +
+      `partitions=${opts.partitions}, shufflePartitions=${opts.shufflePartitions}, batchRows=${opts.batchRows.toLocaleString('en-US')}, seed=${opts.seed}, ` +
+      `timing ${opts.interleave ? 'interleaved across engines' : 'one engine after the other'}`,
+  );
+
+  const data = generate(opts.rows, opts.seed);
+  const arrow: Record<TableName, Table> = {
+    x: toArrowTable(data.x, opts.batchRows),
+    lineitem: toArrowTable(data.lineitem, opts.batchRows),
+  };
+  console.log(`data:    x (${data.x.columns.map((c) => c.name).join(', ')}) and lineitem (${data.lineitem.columns.map((c) => c.name).join(', ')}), generated in ${fmtMs(data.generateMs)} ms, ${arrow.x.batches.length} batches each`);
+  const inp: Inputs = { data, arrow, opts };
+
+  const engines: Engine[] = [];
+  const skipped: { name: string; reason: string }[] = [];
+  for (const name of opts.executors) {
+    try {
+      const e = name === 'duckdb' ? await createDuckDB(inp) : await createGpuframe(name as 'cpu' | 'gpu', inp);
+      engines.push(e);
+      console.log(`engine:  ${e.name.padEnd(6)} ${e.description}`);
+    } catch (e) {
+      const reason = e instanceof EngineUnavailable ? e.message : errMessage(e);
+      skipped.push({ name, reason });
+      console.log(`engine:  ${name.padEnd(6)} SKIPPED: ${reason}`);
+    }
+  }
+  const duck = engines.find((e) => e.name === 'duckdb');
+  console.log('');
+
+  const measurements: Measurement[] = [];
+  for (const q of queries) {
+    const inputRows = q.table === 'x' ? data.x.rows : data.lineitem.rows;
+    console.log(`${q.id}: ${q.title}`);
+    // DuckDB first, so it is the reference for the others.
+    const ordered = duck ? [duck, ...engines.filter((e) => e !== duck)] : engines;
+    const state = ordered.map((e) => ({
+      e,
+      warmupMs: undefined as number | undefined,
+      times: [] as number[],
+      busy: [] as number[],
+      othersMs: 0,
+      othersWallMs: 0,
+      metrics: [] as (JobMetricsLike | undefined)[],
+      answer: undefined as ResultSet | undefined,
+      error: undefined as string | undefined,
+    }));
+    const fail = (st: (typeof state)[number], err: unknown): void => {
+      st.error = errMessage(err);
+      if (err instanceof Error && err.stack) console.error(`  ${st.e.name}: ${err.stack}`);
+    };
+    const warmUp = async (st: (typeof state)[number]): Promise<void> => {
+      try {
+        const t0 = performance.now();
+        const warm = await st.e.run(q);
+        st.warmupMs = performance.now() - t0;
+        st.answer = await warm.result(q.columns);
+      } catch (err) {
+        fail(st, err);
+      }
+    };
+    // One warm-up per engine (its answer is the one checked), then the timed runs:
+    // engine after engine (default), or with --interleave round-robin across the
+    // engines, so that drift in machine load hits all alike (but then each engine
+    // also runs while the previous one's garbage is being collected).
+    const timedRun = async (st: (typeof state)[number]): Promise<void> => {
+      if (st.error !== undefined) return;
+      try {
+        const m0 = machineBusySeconds();
+        const c0 = process.cpuUsage();
+        const t0 = performance.now();
+        const r = await st.e.run(q);
+        const wall = performance.now() - t0;
+        const cpu = process.cpuUsage(c0);
+        const m1 = machineBusySeconds();
+        const ownMs = (cpu.user + cpu.system) / 1000;
+        st.times.push(wall);
+        st.busy.push(ownMs / wall);
+        if (m0 !== undefined && m1 !== undefined) {
+          st.othersMs += (m1 - m0) * 1000 - ownMs;
+          st.othersWallMs += wall;
+        }
+        st.metrics.push(r.metrics);
+      } catch (err) {
+        fail(st, err);
+      }
+    };
+    if (opts.interleave) {
+      for (const st of state) await warmUp(st);
+      for (let i = 0; i < opts.runs; i++) for (const st of state) await timedRun(st);
+    } else {
+      for (const st of state) {
+        await warmUp(st);
+        for (let i = 0; i < opts.runs; i++) await timedRun(st);
+      }
+    }
+    // /proc/stat counts in 10 ms ticks: below ~0.3 s of timed runs the figure is noise.
+    const othersCores = (st: (typeof state)[number]): number | undefined =>
+      st.othersWallMs >= 300 ? Math.max(0, st.othersMs / st.othersWallMs) : undefined;
+    const ref = duck ? state[0] : undefined;
+    const duckMedian = ref && ref.error === undefined && ref.times.length > 0 ? median(ref.times) : undefined;
+    for (const st of state) {
+      const { e, times, answer, error } = st;
+      const med = times.length > 0 ? median(times) : undefined;
+      const m: Measurement = {
+        query: q.id,
+        engine: e.name,
+        inputRows,
+        warmupMs: st.warmupMs,
+        timesMs: times,
+        coresBusy: st.busy,
+        medianCoresBusy: st.busy.length > 0 ? median(st.busy) : undefined,
+        otherProcessesCores: othersCores(st),
+        medianMs: med,
+        mrowsPerSec: med !== undefined ? mrowsPerSec(inputRows, med) : undefined,
+        ratioToDuckdb: med !== undefined && duckMedian !== undefined && e !== duck ? med / duckMedian : undefined,
+        resultRows: answer?.rows.length,
+        check: error !== undefined ? 'ERROR' : 'n/a',
+        error,
+        metrics: times.length > 0 ? st.metrics[medianIndex(times)] : undefined,
+      };
+      if (error === undefined && answer) {
+        if (st === ref) m.check = 'reference';
+        else if (ref?.answer) {
+          const c = compareResults(answer, ref.answer, q.keys.length);
+          if (c.ok) m.check = 'OK';
+          else {
+            m.check = 'MISMATCH';
+            m.mismatch = { reason: c.reason, details: c.details };
+          }
+        }
+      }
+      measurements.push(m);
+      const timing =
+        med !== undefined
+          ? `median ${fmtMs(med)} ms (${times.map((t) => fmtMs(t)).join(', ')}), warm-up ${fmtMs(st.warmupMs)} ms, cores busy ${st.busy.map((b) => fmtNum(b, 2)).join(' ')}` +
+            (othersCores(st) !== undefined ? `, other processes ${fmtNum(othersCores(st)!, 2)} cores` : '')
+          : '';
+      console.log(`  ${e.name.padEnd(6)} ${m.check.padEnd(9)} ${timing}${error !== undefined ? `  ${error}` : ''}`);
+      if (m.mismatch) {
+        console.log(`         ${m.mismatch.reason}`);
+        for (const d of m.mismatch.details) console.log(`         ${d}`);
+      }
+      if (m.metrics) console.log(formatJob(m.metrics, '         '));
+    }
+  }
+
+  // ---- summary table
+  console.log('');
+  const ratioHeader = 'x duckdb';
+  const rows = measurements.map((m) => [
+    m.query,
+    m.engine,
+    fmtCount10(m.inputRows),
+    m.medianMs !== undefined ? fmtMs(m.medianMs) : '-',
+    m.mrowsPerSec !== undefined ? fmtNum(m.mrowsPerSec, 1) : '-',
+    m.ratioToDuckdb !== undefined ? `${fmtNum(m.ratioToDuckdb, 2)}` : m.engine === 'duckdb' ? '1.00' : '-',
+    m.medianCoresBusy !== undefined ? fmtNum(m.medianCoresBusy, 2) : '-',
+    m.otherProcessesCores !== undefined ? fmtNum(m.otherProcessesCores, 2) : '-',
+    m.resultRows !== undefined ? String(m.resultRows) : '-',
+    m.check,
+  ]);
+  for (const s of skipped) rows.push(['*', s.name, '-', '-', '-', '-', '-', '-', '-', 'SKIPPED']);
+  console.log(
+    formatTable(
+      ['query', 'engine', 'rows', 'median ms', 'Mrows/s', ratioHeader, 'cores busy', 'others', 'groups', 'check'],
+      rows,
+      ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'left'],
+    ),
+  );
+  console.log(
+    `(${ratioHeader} = engine median / DuckDB median; > 1 means slower than DuckDB. Mrows/s = input rows / median. ` +
+      `cores busy = process CPU time / wall time of the run, median: how many of the ${opts.threads} cores the engine kept busy; ` +
+      `others = cores used meanwhile by other processes on the machine.)`,
+  );
+  for (const s of skipped) console.log(`skipped ${s.name}: ${s.reason}`);
+  const loaded = measurements.filter((m) => (m.otherProcessesCores ?? 0) > 0.15);
+  if (loaded.length > 0) {
+    console.log(
+      `WARNING: other processes used CPU during ${loaded.length} of ${measurements.length} measurements ` +
+        `(up to ${fmtNum(Math.max(...loaded.map((m) => m.otherProcessesCores!)), 2)} cores: ${loaded.map((m) => `${m.query}/${m.engine}`).join(', ')}); ` +
+        `those timings are unreliable, rerun on a quiet machine.`,
+    );
+  }
+  const bad = measurements.filter((m) => m.check === 'MISMATCH' || m.check === 'ERROR');
+  if (bad.length > 0) {
+    console.log(`\n${bad.length} problem(s): ${bad.map((m) => `${m.query}/${m.engine} ${m.check}`).join(', ')}`);
+    process.exitCode = 1;
+  }
+
+  // ---- JSON
+  mkdirSync(opts.outDir, { recursive: true });
+  const stamp = new Date().toISOString().replaceAll(':', '-').replace(/\.\d+Z$/, 'Z');
+  const file = path.join(opts.outDir, `bench-${opts.rows}-${stamp}.json`);
+  const json = {
+    timestamp: new Date().toISOString(),
+    machine,
+    options: opts,
+    data: { rows: data.rows, seed: data.seed, generateMs: data.generateMs },
+    engines: engines.map((e) => ({ name: e.name, description: e.description })),
+    skipped,
+    queries: queries.map((q) => ({ id: q.id, title: q.title, table: q.table, sql: q.sql.replace(/\s+/g, ' ') })),
+    results: measurements.map((m) => ({ ...m, metrics: m.metrics ? jobToJson(m.metrics) : undefined })),
+  };
+  writeFileSync(file, JSON.stringify(json, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2));
+  console.log(`\nwrote ${path.relative(process.cwd(), file)}`);
+
+  for (const e of engines) await e.close();
+}
+
+function fmtCount10(n: number): string {
+  // 10000000 -> '1e7', 1234567 -> '1234567'
+  const exp = Math.log10(n);
+  return Number.isInteger(exp) && exp >= 3 ? `1e${exp}` : String(n);
+}
+
+export { arrowToResult, compareResults, createDuckDB, createGpuframe, loadIntoDuckDB, parseArgs, type Engine, type ResultSet };
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+  main().catch((e: unknown) => {
+    console.error(e instanceof UsageError ? e.message : e instanceof Error ? (e.stack ?? e.message) : e);
+    process.exit(1);
+  });
+}
