@@ -57,3 +57,13 @@ export class TaskFailedError extends GpuFrameError {
     );
   }
 }
+
+/** No WebGPU adapter could be opened; the message says what to install. */
+export class GpuUnavailableError extends GpuFrameError {
+  override name = 'GpuUnavailableError';
+}
+
+/** The GPU device was lost or rejected a command (validation / out-of-memory error). */
+export class GpuDeviceError extends GpuFrameError {
+  override name = 'GpuDeviceError';
+}

@@ -14,5 +14,7 @@ export {
   InvalidOptionError,
   ArithmeticOverflowError,
   TaskFailedError,
+  GpuUnavailableError,
+  GpuDeviceError,
 } from './errors.ts';
 export { hashWords, hashString, partitionOf, SHUFFLE_SEED } from './shuffle/hash.ts';
