@@ -1,14 +1,13 @@
-/** Turns merged accumulator states into the aggregate's Arrow result column. */
-import type * as arrow from 'apache-arrow';
+/** Turns merged accumulator states into the aggregate's result column (plain arrays, Arrow-ready). */
 import { ArithmeticOverflowError } from '../errors.ts';
-import { toArrowVector } from '../shuffle/key-column.ts';
+import type { KeyColumn } from '../shuffle/key-column.ts';
 import { isWide, valuesArrayFor } from '../types.ts';
 import type { AggSpec, State } from './registry.ts';
 
 const TWO32 = 4294967296n;
 const I64_MIN = -(2n ** 63n), I64_MAX = 2n ** 63n - 1n;
 
-export function finalizeAggregate(a: AggSpec, st: State, n: number): arrow.Vector {
+export function finalizeAggregate(a: AggSpec, st: State, n: number): KeyColumn {
   const nonNull = st[st.length - 1];
   let valid: Uint8Array | null = null;
   if (a.state !== 'countRows' && a.state !== 'count') {
@@ -22,13 +21,13 @@ export function finalizeAggregate(a: AggSpec, st: State, n: number): arrow.Vecto
     case 'count': {
       const out = new BigInt64Array(n);
       for (let g = 0; g < n; g++) out[g] = BigInt(st[0][g]);
-      return toArrowVector(a.result, out, null);
+      return { dtype: a.result, values: out, valid: null };
     }
     case 'isum': {
       if (a.fn === 'avg') {
         const out = new Float64Array(n);
         for (let g = 0; g < n; g++) if (ok(g)) out[g] = (st[0][g] * 4294967296 + st[1][g]) / st[2][g];
-        return toArrowVector(a.result, out, valid);
+        return { dtype: a.result, values: out, valid };
       }
       const out = new BigInt64Array(n);
       for (let g = 0; g < n; g++) {
@@ -39,7 +38,7 @@ export function finalizeAggregate(a: AggSpec, st: State, n: number): arrow.Vecto
         }
         out[g] = total;
       }
-      return toArrowVector(a.result, out, valid);
+      return { dtype: a.result, values: out, valid };
     }
     case 'fsum': {
       const out = new Float64Array(n);
@@ -49,7 +48,7 @@ export function finalizeAggregate(a: AggSpec, st: State, n: number): arrow.Vecto
         const total = Number.isFinite(s) ? s + st[1][g] : s;
         out[g] = a.fn === 'avg' ? total / st[2][g] : total;
       }
-      return toArrowVector(a.result, out, valid);
+      return { dtype: a.result, values: out, valid };
     }
     case 'min':
     case 'max': {
@@ -57,13 +56,13 @@ export function finalizeAggregate(a: AggSpec, st: State, n: number): arrow.Vecto
       // Integer expressions typed Int64 hold exact numbers (their bound fits 53 bits).
       const wide = isWide(a.result);
       for (let g = 0; g < n; g++) if (ok(g)) (out as unknown as unknown[])[g] = wide ? BigInt(st[0][g]) : st[0][g];
-      return toArrowVector(a.result, out, valid);
+      return { dtype: a.result, values: out, valid };
     }
     case 'wmin':
     case 'wmax': {
       const out = new (valuesArrayFor(a.result))(n) as BigInt64Array;
       for (let g = 0; g < n; g++) if (ok(g)) out[g] = BigInt(st[0][g]) * TWO32 + BigInt(st[1][g]);
-      return toArrowVector(a.result, out, valid);
+      return { dtype: a.result, values: out, valid };
     }
   }
 }

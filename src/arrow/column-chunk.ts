@@ -27,7 +27,7 @@ export interface ColumnChunk {
 }
 
 const decodedDictionaries = new WeakMap<object, string[]>();
-const encodedStrings = new WeakMap<arrow.Data, { codes: Int32Array; dictionary: string[] }>();
+const encodedStrings = new WeakMap<object, { codes: Int32Array; dictionary: string[] }>();
 const decoder = new TextDecoder();
 
 function decodeDictionary(dict: arrow.Vector): string[] {
@@ -60,16 +60,14 @@ function withNullEntries(data: arrow.Data, codes: NumericArray): { validity: Uin
   return out;
 }
 
-/** Dictionary-encodes a plain Utf8/LargeUtf8 column: one decode per row, then Map lookups. */
-function encodeStrings(data: arrow.Data): { codes: Int32Array; dictionary: string[] } {
-  let out = encodedStrings.get(data);
+/** Dictionary-encodes a plain Utf8/LargeUtf8 column (cached per offsets array): one decode per row, then Map lookups. */
+function encodeStrings(offsets: Int32Array | BigInt64Array, bytes: Uint8Array, length: number): { codes: Int32Array; dictionary: string[] } {
+  let out = encodedStrings.get(offsets);
   if (out) return out;
-  const offsets = data.valueOffsets as Int32Array | BigInt64Array;
-  const bytes = data.values as Uint8Array;
-  const codes = new Int32Array(data.length);
+  const codes = new Int32Array(length);
   const dictionary: string[] = [];
   const ids = new Map<string, number>();
-  for (let i = 0; i < data.length; i++) {
+  for (let i = 0; i < length; i++) {
     const s = decoder.decode(bytes.subarray(Number(offsets[i]), Number(offsets[i + 1])));
     let id = ids.get(s);
     if (id === undefined) {
@@ -80,28 +78,54 @@ function encodeStrings(data: arrow.Data): { codes: Int32Array; dictionary: strin
     codes[i] = id;
   }
   out = { codes, dictionary };
-  encodedStrings.set(data, out);
+  encodedStrings.set(offsets, out);
   return out;
 }
 
-export function bindColumn(data: arrow.Data, dtype: DType): ColumnChunk {
+/**
+ * A column as plain data that can cross a thread boundary: typed arrays (shareable), decoded
+ * dictionaries, and plain strings still as offsets + bytes (encoded by whoever binds them).
+ */
+export interface WireColumn {
+  readonly dtype: DType;
+  readonly length: number;
+  readonly nullCount: number;
+  readonly validity: Uint8Array | null;
+  readonly offset: number;
+  /** Fixed width values or dictionary codes; null for plain strings. */
+  readonly values: NumericArray | null;
+  readonly dictionary: readonly string[] | null;
+  readonly utf8: { readonly offsets: Int32Array | BigInt64Array; readonly bytes: Uint8Array } | null;
+}
+
+/** Describes an Arrow column without touching its rows (dictionaries are decoded once and cached). */
+export function describeColumn(data: arrow.Data, dtype: DType): WireColumn {
   const nullCount = data.nullCount;
   const validity = nullCount > 0 && data.nullBitmap && data.nullBitmap.length > 0 ? data.nullBitmap : null;
-  const base = { dtype, length: data.length, nullCount, validity, offset: data.offset };
-  if (dtype.id === 'utf8') {
-    if (data.typeId === arrow.Type.Dictionary) {
-      const dictionary = decodeDictionary(data.dictionary!);
-      const codes = data.values as NumericArray;
-      if (data.dictionary!.nullCount > 0) return { ...base, ...withNullEntries(data, codes), values: codes, words: null, dictionary };
-      return { ...base, values: codes, words: null, dictionary };
-    }
-    const enc = encodeStrings(data);
+  const base = { dtype, length: data.length, nullCount, validity, offset: data.offset, dictionary: null, utf8: null };
+  if (dtype.id !== 'utf8') return { ...base, values: data.values as NumericArray };
+  if (data.typeId === arrow.Type.Dictionary) {
+    const codes = data.values as NumericArray;
+    const dictionary = decodeDictionary(data.dictionary!);
+    if (data.dictionary!.nullCount > 0) return { ...base, ...withNullEntries(data, codes), values: codes, dictionary };
+    return { ...base, values: codes, dictionary };
+  }
+  return { ...base, values: null, utf8: { offsets: data.valueOffsets as Int32Array | BigInt64Array, bytes: data.values as Uint8Array } };
+}
+
+/** Binds a described column for kernels: 64-bit words, plain strings dictionary-encoded. */
+export function fromWire(w: WireColumn): ColumnChunk {
+  const base = { dtype: w.dtype, length: w.length, nullCount: w.nullCount, validity: w.validity, offset: w.offset };
+  if (w.utf8) {
+    const enc = encodeStrings(w.utf8.offsets, w.utf8.bytes, w.length);
     return { ...base, values: enc.codes, words: null, dictionary: enc.dictionary };
   }
-  const values = data.values as NumericArray;
-  const words = isWide(dtype) ? new Int32Array(values.buffer, values.byteOffset, data.length * 2) : null;
-  return { ...base, values, words, dictionary: null };
+  const values = w.values!;
+  const words = isWide(w.dtype) ? new Int32Array(values.buffer, values.byteOffset, w.length * 2) : null;
+  return { ...base, values, words, dictionary: w.dictionary };
 }
+
+export const bindColumn = (data: arrow.Data, dtype: DType): ColumnChunk => fromWire(describeColumn(data, dtype));
 
 /** Is row i of the chunk valid (not null)? */
 export function isValid(c: ColumnChunk, i: number): boolean {

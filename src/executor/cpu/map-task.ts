@@ -3,12 +3,11 @@
  * partition's key ranges, run the generated kernel over each batch, then emit the partial groups
  * (keys gathered from each group's first row) hash-partitioned into shuffle blocks.
  */
-import type * as arrow from 'apache-arrow';
-import { bindColumn, intValueRange, isValid, type ColumnChunk } from '../../arrow/column-chunk.ts';
+import { intValueRange, isValid, type ColumnChunk } from '../../arrow/column-chunk.ts';
+import type { BoundBatch } from '../../arrow/wire-batch.ts';
 import { normalizeIntSum, STATES, type State } from '../../aggregate/registry.ts';
 import { emptyValues, type KeyColumn } from '../../shuffle/key-column.ts';
 import { partitionGroups } from '../../shuffle/shuffle-block.ts';
-import { fieldOf } from '../../expr/resolve.ts';
 import { columnsOfSpec } from './columns.ts';
 import { buildTable } from './hash-grouper.ts';
 import { accumulatorLayout, compileKernel, keyWords, type BoundColumn, type GroupMode, type KernelState } from './map-kernel.ts';
@@ -45,7 +44,7 @@ interface Plan {
   slots: number;
 }
 
-function choosePlan(spec: AggregationSpec, chunks: Map<string, ColumnChunk>[], strings: StringIds, rows: number): Plan {
+function choosePlan(spec: AggregationSpec, chunks: readonly ReadonlyMap<string, ColumnChunk>[], strings: StringIds, rows: number): Plan {
   const keyNullable = spec.keys.map((k) => chunks.some((c) => c.get(k.column)!.nullCount > 0));
   const plan: Plan = { mode: 'global', kmin: [], kstride: [], knull: [], keyNullable, slots: 1 };
   if (spec.keys.length === 0) return plan;
@@ -77,20 +76,16 @@ function choosePlan(spec: AggregationSpec, chunks: Map<string, ColumnChunk>[], s
   return { ...plan, mode: 'dense', slots };
 }
 
-export function runMapTask(spec: AggregationSpec, batches: readonly arrow.RecordBatch[]): MapResult {
+export function runMapTask(spec: AggregationSpec, batches: readonly BoundBatch[]): MapResult {
   const names = columnsOfSpec(spec);
   const strings = new StringIds();
-  const chunks = batches.map((b) => {
-    const m = new Map<string, ColumnChunk>();
-    for (const name of names) m.set(name, bindColumn(b.getChild(name)!.data[0], fieldOf(spec.input, name).dtype));
-    return m;
-  });
+  const chunks = batches.map((b) => b.columns);
   const remaps = chunks.map((m) => {
     const r = new Map<string, Int32Array>();
     for (const [name, c] of m) if (c.dictionary) r.set(name, strings.remap(c.dictionary));
     return r;
   });
-  const rows = batches.reduce((a, b) => a + b.numRows, 0);
+  const rows = batches.reduce((a, b) => a + b.rows, 0);
   const plan = choosePlan(spec, chunks, strings, rows);
   const width = spec.keys.reduce((a, k, j) => a + keyWords(k, plan.keyNullable[j]), 0);
 
@@ -161,7 +156,7 @@ export function runMapTask(spec: AggregationSpec, batches: readonly arrow.Record
       const c = m.get(name)!;
       return { values: c.values as ArrayLike<number>, validity: c.validity, offset: c.offset, words: c.words, remap: remaps[b].get(name) ?? null };
     });
-    k.kernel(batch.numRows, bound, S, b);
+    k.kernel(batch.rows, bound, S, b);
   });
   S.normalize();
 
@@ -212,7 +207,7 @@ function denseKeys(spec: AggregationSpec, plan: Plan, slots: Int32Array, strings
 }
 
 /** Keys of hash groups, read from each group's first row. */
-function hashKeys(spec: AggregationSpec, chunks: readonly Map<string, ColumnChunk>[], S: KernelState): KeyColumn[] {
+function hashKeys(spec: AggregationSpec, chunks: readonly ReadonlyMap<string, ColumnChunk>[], S: KernelState): KeyColumn[] {
   const groups = S.ng;
   return spec.keys.map((k): KeyColumn => {
     const values = emptyValues(k.dtype, groups) as unknown[];

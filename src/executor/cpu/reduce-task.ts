@@ -5,7 +5,7 @@
 import * as arrow from 'apache-arrow';
 import { finalizeAggregate } from '../../aggregate/finalize.ts';
 import { newState, STATES, type State } from '../../aggregate/registry.ts';
-import { concatKeys, keyToArrow, takeKey } from '../../shuffle/key-column.ts';
+import { concatKeys, keyToArrow, takeKey, type KeyColumn } from '../../shuffle/key-column.ts';
 import { groupWidth, writeGroupWords } from '../../shuffle/key-words.ts';
 import type { ShuffleBlock } from '../../shuffle/shuffle-block.ts';
 import { groupRows, type Grouping } from './hash-grouper.ts';
@@ -18,7 +18,13 @@ export function outputSchema(spec: AggregationSpec): arrow.Schema {
   ]);
 }
 
-export function runReduceTask(spec: AggregationSpec, blocks: readonly ShuffleBlock[]): arrow.RecordBatch {
+/** A reduce task's result: its groups' key and aggregate columns, as plain arrays. */
+export interface ReduceOutput {
+  readonly rows: number;
+  readonly columns: readonly KeyColumn[];
+}
+
+export function runReduceTask(spec: AggregationSpec, blocks: readonly ShuffleBlock[]): ReduceOutput {
   const n = blocks.reduce((a, b) => a + b.rows, 0);
   const keys = spec.keys.map((k, j) => concatKeys(blocks.map((b) => b.keys[j]), k.dtype));
   let grouping: Grouping;
@@ -36,8 +42,7 @@ export function runReduceTask(spec: AggregationSpec, blocks: readonly ShuffleBlo
     }
     grouping = groupRows(words, width, n);
   }
-  const columns: Record<string, arrow.Vector> = {};
-  spec.keys.forEach((k, j) => { columns[k.column] = keyToArrow(takeKey(keys[j], grouping.reps)); });
+  const columns: KeyColumn[] = keys.map((k) => takeKey(k, grouping.reps));
   spec.aggs.forEach((a, j) => {
     const merge = STATES[a.state].merge;
     const dst: State = newState(a.state, grouping.groups);
@@ -46,9 +51,17 @@ export function runReduceTask(spec: AggregationSpec, blocks: readonly ShuffleBlo
       const base = offsets(blocks, b);
       for (let r = 0; r < b.rows; r++) merge(dst, grouping.ids[base + r], src, r);
     }
-    columns[a.name] = finalizeAggregate(a, dst, grouping.groups);
+    columns.push(finalizeAggregate(a, dst, grouping.groups));
   });
-  return batchOf(outputSchema(spec), columns, grouping.groups);
+  return { rows: grouping.groups, columns };
+}
+
+/** The Arrow record batch of a reduce output. */
+export function toRecordBatch(spec: AggregationSpec, out: ReduceOutput): arrow.RecordBatch {
+  const schema = outputSchema(spec);
+  const columns: Record<string, arrow.Vector> = {};
+  schema.fields.forEach((f, j) => { columns[f.name] = keyToArrow(out.columns[j]); });
+  return batchOf(schema, columns, out.rows);
 }
 
 function offsets(blocks: readonly ShuffleBlock[], b: ShuffleBlock): number {

@@ -1,0 +1,29 @@
+/**
+ * Record batches as plain data for tasks: only the columns a task reads, each described as a
+ * WireColumn (see column-chunk.ts), and bound into ColumnChunks by the executor that runs it.
+ */
+import type * as arrow from 'apache-arrow';
+import { fieldOf, type Schema } from '../expr/resolve.ts';
+import { describeColumn, fromWire, type ColumnChunk, type WireColumn } from './column-chunk.ts';
+
+export interface WireBatch {
+  readonly rows: number;
+  readonly columns: Readonly<Record<string, WireColumn>>;
+}
+
+export interface BoundBatch {
+  readonly rows: number;
+  readonly columns: ReadonlyMap<string, ColumnChunk>;
+}
+
+export function describeBatches(schema: Schema, names: readonly string[], batches: readonly arrow.RecordBatch[]): WireBatch[] {
+  return batches.map((b) => {
+    const columns: Record<string, WireColumn> = {};
+    for (const name of names) columns[name] = describeColumn(b.getChild(name)!.data[0], fieldOf(schema, name).dtype);
+    return { rows: b.numRows, columns };
+  });
+}
+
+export function bindBatches(batches: readonly WireBatch[]): BoundBatch[] {
+  return batches.map((b) => ({ rows: b.rows, columns: new Map(Object.entries(b.columns).map(([n, w]) => [n, fromWire(w)])) }));
+}
