@@ -10,7 +10,7 @@ import type { LogicalPlan } from './plan/logical-plan.ts';
 import { planQuery, type PhysicalPlan } from './plan/physical-plan.ts';
 import { explainPlan } from './plan/explain.ts';
 import { formatTable } from './format-table.ts';
-import type { Session } from './session.ts';
+import type { ActionOptions, Session } from './session.ts';
 
 export class DataFrame {
   constructor(readonly session: Session, readonly plan: LogicalPlan) {}
@@ -50,21 +50,21 @@ export class DataFrame {
   }
 
   /** Action: runs the job and returns the result as an Arrow table. */
-  async collect(): Promise<arrow.Table> {
-    return (await this.session.runJob(this.physicalPlan(), 'collect')).table;
+  async collect(options: ActionOptions = {}): Promise<arrow.Table> {
+    return (await this.session.runJob(this.physicalPlan(), 'collect', options)).table;
   }
 
   /** Action: the number of rows (after filters), computed as a job. */
-  async count(): Promise<number> {
+  async count(options: ActionOptions = {}): Promise<number> {
     const counted = this.plan.kind === 'sort' ? this.plan.input : this.plan;
     const p = planQuery({ kind: 'aggregate', input: wrapIfAggregated(counted), keys: [], aggs: [countAgg().as('count')] }, 1);
-    const { table } = await this.session.runJob(p, 'count');
+    const { table } = await this.session.runJob(p, 'count', options);
     return Number(table.getChild('count')!.get(0));
   }
 
   /** Action: prints the first n rows as Spark's show() does, and returns the text. */
-  async show(n = 20): Promise<string> {
-    const table = await this.collect();
+  async show(n = 20, options: ActionOptions = {}): Promise<string> {
+    const table = await this.collect(options);
     const text = formatTable(table, n);
     console.log(text);
     return text;

@@ -67,3 +67,27 @@ export class GpuUnavailableError extends GpuFrameError {
 export class GpuDeviceError extends GpuFrameError {
   override name = 'GpuDeviceError';
 }
+
+/** The executor running a task went away (its worker thread exited or crashed); the task is retried. */
+export class ExecutorLostError extends GpuFrameError {
+  override name = 'ExecutorLostError';
+}
+
+/** The job was cancelled through its AbortSignal. */
+export class JobCancelledError extends GpuFrameError {
+  override name = 'JobCancelledError';
+}
+
+const REVIVABLE: Record<string, { prototype: GpuFrameError }> = {
+  GpuFrameError, UnknownColumnError, TypeMismatchError, UnsupportedTypeError, DuplicateColumnError,
+  InvalidOptionError, ArithmeticOverflowError, GpuUnavailableError, GpuDeviceError,
+};
+
+/** Rebuilds an error that crossed a thread boundary as plain data, keeping its class where it is ours. */
+export function reviveError(e: { name: string; message: string; stack?: string }): Error {
+  const cls = REVIVABLE[e.name];
+  const err = cls ? Object.setPrototypeOf(new GpuFrameError(e.message), cls.prototype) as Error : new Error(e.message);
+  err.name = e.name;
+  if (e.stack) err.stack = e.stack;
+  return err;
+}

@@ -11,25 +11,40 @@ import type { Executor } from './executor/task.ts';
 import { runJob } from './driver/dag-scheduler.ts';
 import type { JobMetrics } from './driver/metrics.ts';
 import type { FaultInjector } from './driver/run-stage.ts';
+import type { ProgressListener } from './driver/progress.ts';
+import { WorkerPoolExecutor } from './executor/worker/worker-pool.ts';
 import { schemaOf, type PhysicalPlan } from './plan/physical-plan.ts';
 import type { Source } from './plan/logical-plan.ts';
 
 export interface SessionOptions {
   /** Which executor runs the tasks. */
   executor?: 'cpu';
-  /** Tasks run at the same time (default: the machine's available parallelism). */
+  /** Executor processes (worker-thread groups); default 1. */
+  executors?: number;
+  /** Cores per executor, each a worker thread running one task at a time (default: the machine's available parallelism). */
   cores?: number;
+  /** Run tasks on worker threads (default) or on the calling thread. */
+  workers?: boolean;
   /** Reduce partitions of each shuffle (default: 2 × cores). */
   shufflePartitions?: number;
   /** Attempts per task before the job fails (default 4, like spark.task.maxFailures). */
   maxTaskAttempts?: number;
-  /** For tests: called before each task attempt; throwing makes that attempt fail. */
+  /** For tests: called before each task attempt to make it fail (see FaultInjector). */
   faultInjector?: FaultInjector;
+  /** Called with the progress of every job: job and stage start/end, each task's end with its metrics. */
+  onProgress?: ProgressListener;
+}
+
+export interface ActionOptions {
+  /** Cancels the job: running tasks are stopped and their executor threads replaced. */
+  signal?: AbortSignal;
 }
 
 export interface ResolvedOptions {
   readonly executor: 'cpu';
+  readonly executors: number;
   readonly cores: number;
+  readonly workers: boolean;
   readonly shufflePartitions: number;
   readonly maxTaskAttempts: number;
 }
@@ -47,8 +62,14 @@ export class Session {
   /** Metrics of every job this session ran, oldest first. */
   readonly jobs: JobMetrics[] = [];
   private closed = false;
+  private jobCount = 0;
 
-  private constructor(options: ResolvedOptions, private readonly executor: Executor, private readonly faults?: FaultInjector) {
+  private constructor(
+    options: ResolvedOptions,
+    private readonly executor: Executor,
+    private readonly faults?: FaultInjector,
+    private readonly onProgress?: ProgressListener,
+  ) {
     this.options = options;
   }
 
@@ -56,13 +77,19 @@ export class Session {
     const executor = options.executor ?? 'cpu';
     if (executor !== 'cpu') throw new InvalidOptionError(`executor must be 'cpu', got ${String(executor)}`);
     const cores = positiveInt('cores', options.cores, availableParallelism());
+    const executors = positiveInt('executors', options.executors, 1);
+    const workers = options.workers ?? true;
+    if (typeof workers !== 'boolean') throw new InvalidOptionError(`workers must be true or false, got ${String(workers)}`);
     const resolved: ResolvedOptions = {
       executor,
+      executors,
       cores,
-      shufflePartitions: positiveInt('shufflePartitions', options.shufflePartitions, 2 * cores),
+      workers,
+      shufflePartitions: positiveInt('shufflePartitions', options.shufflePartitions, 2 * executors * cores),
       maxTaskAttempts: positiveInt('maxTaskAttempts', options.maxTaskAttempts, 4),
     };
-    return new Session(resolved, new CpuExecutor(), options.faultInjector);
+    const runner = workers ? WorkerPoolExecutor.acquire(executors, cores) : new CpuExecutor();
+    return new Session(resolved, runner, options.faultInjector, options.onProgress);
   }
 
   get executorName(): string { return this.executor.kind; }
@@ -72,7 +99,7 @@ export class Session {
 
   /**
    * A DataFrame over an Arrow table or record batches, split into `partitions` contiguous row
-   * ranges (default: cores). Zero-copy: partitions are slices of the input batches.
+   * ranges (default: executors × cores). Zero-copy: partitions are slices of the input batches.
    */
   fromArrow(input: arrow.Table | readonly arrow.RecordBatch[], options: { partitions?: number } = {}): DataFrame {
     this.checkOpen();
@@ -82,21 +109,23 @@ export class Session {
     }
     const arrowSchema = input instanceof arrow.Table ? input.schema : batches[0]?.schema;
     if (!arrowSchema) throw new InvalidOptionError('fromArrow of an empty RecordBatch array has no schema; pass an empty Table instead');
-    const n = positiveInt('partitions', options.partitions, this.options.cores);
+    const n = positiveInt('partitions', options.partitions, this.options.executors * this.options.cores);
     const rows = batches.reduce((a, b) => a + b.numRows, 0);
     const source: Source = { schema: schemaOf(arrowSchema), arrowSchema, partitions: split(batches, rows, n), rows };
     return new DataFrame(this, { kind: 'scan', source });
   }
 
   /** Runs a planned job (used by DataFrame actions). */
-  async runJob(plan: PhysicalPlan, action: string): Promise<{ table: arrow.Table }> {
+  async runJob(plan: PhysicalPlan, action: string, options: ActionOptions = {}): Promise<{ table: arrow.Table }> {
     this.checkOpen();
     const { table, metrics } = await runJob(plan, this.executor, {
-      jobId: this.jobs.length + 1,
+      jobId: ++this.jobCount,
       action,
-      cores: this.options.cores,
+      cores: this.options.executors * this.options.cores,
       maxTaskAttempts: this.options.maxTaskAttempts,
       faults: this.faults,
+      signal: options.signal,
+      onProgress: this.onProgress,
     });
     this.jobs.push(metrics);
     return { table };

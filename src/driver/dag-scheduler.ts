@@ -11,17 +11,22 @@ import * as arrow from 'apache-arrow';
 import type { Executor } from '../executor/task.ts';
 import { blockBytes, type ShuffleBlock } from '../shuffle/shuffle-block.ts';
 import type { PhysicalPlan } from '../plan/physical-plan.ts';
+import { stagesOf } from '../plan/explain.ts';
 import { newStage, type JobMetrics } from './metrics.ts';
-import { runStage, type FaultInjector } from './run-stage.ts';
+import type { ProgressListener } from './progress.ts';
+import { runStage, zeroCounts, type FaultInjector, type StageOptions } from './run-stage.ts';
 import { sortTable } from './sort.ts';
 import { CpuExecutor } from '../executor/cpu/cpu-executor.ts';
 
 export interface JobOptions {
   readonly jobId: number;
   readonly action: string;
+  /** Tasks at a time when the executor does not say. */
   readonly cores: number;
   readonly maxTaskAttempts: number;
   readonly faults?: FaultInjector;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: ProgressListener;
 }
 
 const driverSide = new CpuExecutor();
@@ -29,6 +34,27 @@ const driverSide = new CpuExecutor();
 export async function runJob(plan: PhysicalPlan, executor: Executor, opts: JobOptions): Promise<{ table: arrow.Table; metrics: JobMetrics }> {
   const t0 = performance.now();
   const metrics: JobMetrics = { jobId: opts.jobId, action: opts.action, executor: executor.kind, durationMs: 0, stages: [] };
+  const stageOpts: StageOptions = {
+    jobId: opts.jobId, slots: executor.slots ?? opts.cores, maxAttempts: opts.maxTaskAttempts,
+    faults: opts.faults, signal: opts.signal, onProgress: opts.onProgress,
+  };
+  opts.onProgress?.({
+    type: 'jobStart', jobId: opts.jobId, action: opts.action,
+    stages: stagesOf(plan).map((s, i) => ({ stageId: i + 1, kind: s.kind, numTasks: s.tasks })),
+  });
+  try {
+    const table = await stages(plan, executor, metrics, stageOpts);
+    metrics.durationMs = performance.now() - t0;
+    opts.onProgress?.({ type: 'jobEnd', jobId: opts.jobId, job: metrics });
+    return { table, metrics };
+  } catch (e) {
+    metrics.durationMs = performance.now() - t0;
+    opts.onProgress?.({ type: 'jobEnd', jobId: opts.jobId, job: metrics, error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) });
+    throw e;
+  }
+}
+
+async function stages(plan: PhysicalPlan, executor: Executor, metrics: JobMetrics, opts: StageOptions): Promise<arrow.Table> {
   const partitions = plan.source.partitions;
   let batches: arrow.RecordBatch[];
   const spec = plan.aggregation;
@@ -37,52 +63,56 @@ export async function runJob(plan: PhysicalPlan, executor: Executor, opts: JobOp
     metrics.stages.push(stage);
     const out = await runStage(stage, partitions.map((batchesOf, p) => ({
       partition: p,
-      run: async () => {
-        const r = await executor.runScan(plan.source.schema, plan.filter, batchesOf);
+      run: async (ctx) => {
+        const r = await executor.runScan(plan.source.schema, plan.filter, batchesOf, ctx);
         const rows = r.batches.reduce((a, b) => a + b.numRows, 0);
-        return { value: r.batches, metrics: zero(r.inputRows, rows) };
+        return { value: r.batches, counts: { ...zeroCounts(), inputRows: r.inputRows, outputRows: rows }, executorId: r.executorId };
       },
-    })), opts.cores, opts.maxTaskAttempts, opts.faults);
+    })), opts);
     batches = out.flat();
   } else {
     const mapStage = newStage(1, 'ShuffleMapStage', partitions.length);
     metrics.stages.push(mapStage);
     const mapOut = await runStage(mapStage, partitions.map((batchesOf, p) => ({
       partition: p,
-      run: async () => {
-        const r = await executor.runMap(spec, batchesOf);
-        const m = zero(r.inputRows, r.outputRows);
-        m.shuffleWriteRecords = r.blocks.reduce((a, b) => a + b.rows, 0);
-        m.shuffleWriteBytes = r.blocks.reduce((a, b) => a + blockBytes(b), 0);
-        return { value: r.blocks, metrics: m };
+      run: async (ctx) => {
+        const r = await executor.runMap(spec, batchesOf, ctx);
+        return {
+          value: r.blocks,
+          executorId: r.executorId,
+          counts: {
+            ...zeroCounts(), inputRows: r.inputRows, outputRows: r.outputRows,
+            shuffleWriteRecords: r.blocks.reduce((a, b) => a + b.rows, 0),
+            shuffleWriteBytes: r.blocks.reduce((a, b) => a + blockBytes(b), 0),
+          },
+        };
       },
-    })), opts.cores, opts.maxTaskAttempts, opts.faults);
+    })), opts);
     const resultStage = newStage(2, 'ResultStage', spec.partitions);
     metrics.stages.push(resultStage);
     batches = await runStage(resultStage, Array.from({ length: spec.partitions }, (_, p) => ({
       partition: p,
-      run: async () => {
+      run: async (ctx) => {
         const blocks: ShuffleBlock[] = mapOut.map((blocksOf) => blocksOf[p]);
-        const { batch } = await executor.runReduce(spec, blocks);
-        const m = zero(0, batch.numRows);
-        m.shuffleReadRecords = blocks.reduce((a, b) => a + b.rows, 0);
-        m.shuffleReadBytes = blocks.reduce((a, b) => a + blockBytes(b), 0);
-        m.inputRows = m.shuffleReadRecords;
-        return { value: batch, metrics: m };
+        const { batch, executorId } = await executor.runReduce(spec, blocks, ctx);
+        const read = blocks.reduce((a, b) => a + b.rows, 0);
+        return {
+          value: batch,
+          executorId,
+          counts: {
+            ...zeroCounts(), inputRows: read, outputRows: batch.numRows,
+            shuffleReadRecords: read, shuffleReadBytes: blocks.reduce((a, b) => a + blockBytes(b), 0),
+          },
+        };
       },
-    })), opts.cores, opts.maxTaskAttempts, opts.faults);
+    })), opts);
   }
   batches = batches.filter((b) => b.numRows > 0);
   let table = batches.length ? new arrow.Table(batches) : new arrow.Table(plan.outputSchema);
   if (plan.having) {
     const r = await driverSide.runScan(plan.output, plan.having, table.batches);
-    table = r.batches.some((b) => b.numRows > 0) ? new arrow.Table(r.batches.filter((b) => b.numRows > 0)) : new arrow.Table(plan.outputSchema);
+    const kept = r.batches.filter((b) => b.numRows > 0);
+    table = kept.length ? new arrow.Table(kept) : new arrow.Table(plan.outputSchema);
   }
-  table = sortTable(table, plan.sort);
-  metrics.durationMs = performance.now() - t0;
-  return { table, metrics };
-}
-
-function zero(inputRows: number, outputRows: number) {
-  return { inputRows, outputRows, shuffleWriteRecords: 0, shuffleWriteBytes: 0, shuffleReadRecords: 0, shuffleReadBytes: 0 };
+  return sortTable(table, plan.sort);
 }

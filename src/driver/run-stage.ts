@@ -1,63 +1,96 @@
 /**
- * Runs one stage's tasks, at most `cores` at a time, retrying a failed task up to maxAttempts
- * times. A task's output is kept only from its successful attempt, so nothing is lost or counted
- * twice; after the last failed attempt the stage fails with TaskFailedError.
+ * Runs one stage's tasks, at most `slots` at a time, retrying a failed attempt — on another
+ * executor when there is one — up to maxAttempts times. A task's output is kept only from its
+ * successful attempt, so nothing is lost or counted twice; after the last failed attempt the stage
+ * fails with TaskFailedError. Errors of the query itself (overflow, bad input) and cancellation
+ * fail at once.
  */
-import { TaskFailedError } from '../errors.ts';
-import type { TaskMetrics } from '../executor/task.ts';
+import { JobCancelledError, TaskFailedError } from '../errors.ts';
+import type { TaskContext, TaskMetrics } from '../executor/task.ts';
 import { addTask, type StageMetrics } from './metrics.ts';
+import type { ProgressListener } from './progress.ts';
+
+export type TaskCounts = Omit<TaskMetrics, 'stageId' | 'partition' | 'attempt' | 'durationMs' | 'executorId'>;
 
 export interface TaskRun<T> {
   readonly partition: number;
-  run(attempt: number): Promise<{ value: T; metrics: Omit<TaskMetrics, 'stageId' | 'partition' | 'attempt' | 'durationMs'> }>;
+  run(ctx: TaskContext): Promise<{ value: T; counts: TaskCounts; executorId?: string }>;
 }
 
-/** Lets tests make chosen attempts of chosen tasks fail. */
-export type FaultInjector = (stageId: number, partition: number, attempt: number) => void;
+/**
+ * Lets tests make chosen attempts fail: throwing here fails the attempt on the driver; returning
+ * 'throw' makes the task throw on its executor; 'crash' makes its executor die mid-task.
+ */
+export type FaultInjector = (stageId: number, partition: number, attempt: number) => void | 'throw' | 'crash';
 
-export async function runStage<T>(
-  stage: StageMetrics,
-  tasks: readonly TaskRun<T>[],
-  cores: number,
-  maxAttempts: number,
-  inject?: FaultInjector,
-): Promise<T[]> {
+export interface StageOptions {
+  readonly jobId: number;
+  readonly slots: number;
+  readonly maxAttempts: number;
+  readonly faults?: FaultInjector;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: ProgressListener;
+}
+
+const FATAL = new Set(['ArithmeticOverflowError', 'TypeMismatchError', 'UnknownColumnError', 'UnsupportedTypeError', 'JobCancelledError']);
+const isFatal = (e: unknown): boolean => e instanceof Error && FATAL.has(e.name);
+
+export async function runStage<T>(stage: StageMetrics, tasks: readonly TaskRun<T>[], opts: StageOptions): Promise<T[]> {
   const t0 = performance.now();
+  opts.onProgress?.({ type: 'stageStart', jobId: opts.jobId, stageId: stage.stageId, kind: stage.kind, numTasks: tasks.length });
   const results = new Array<T>(tasks.length);
   let next = 0;
   let failed = false;
+  const cancelled = () => new JobCancelledError(`job ${opts.jobId} was cancelled`);
   const worker = async () => {
     while (next < tasks.length && !failed) {
       const index = next++;
       const task = tasks[index];
+      let avoid: string | undefined;
       for (let attempt = 1; ; attempt++) {
+        if (opts.signal?.aborted) throw cancelled();
         const start = performance.now();
+        let executorId: string | undefined;
         try {
-          inject?.(stage.stageId, task.partition, attempt);
-          const { value, metrics } = await task.run(attempt);
-          results[index] = value;
-          addTask(stage, { ...metrics, stageId: stage.stageId, partition: task.partition, attempt, durationMs: performance.now() - start });
+          const fault = opts.faults?.(stage.stageId, task.partition, attempt) ?? undefined;
+          const r = await task.run({ signal: opts.signal, avoidExecutor: avoid, fault });
+          executorId = r.executorId;
+          results[index] = r.value;
+          const m: TaskMetrics = { ...r.counts, stageId: stage.stageId, partition: task.partition, attempt, durationMs: performance.now() - start, executorId };
+          addTask(stage, m);
+          opts.onProgress?.({ type: 'taskEnd', jobId: opts.jobId, stageId: stage.stageId, task: m });
           break;
         } catch (cause) {
-          if (!isRetryable(cause)) {
-            failed = true;
-            throw cause;
-          }
-          if (attempt >= maxAttempts) {
+          const err = cause instanceof Error ? cause : new Error(String(cause));
+          opts.onProgress?.({
+            type: 'taskEnd', jobId: opts.jobId, stageId: stage.stageId, error: `${err.name}: ${err.message}`,
+            task: { ...zeroCounts(), stageId: stage.stageId, partition: task.partition, attempt, durationMs: performance.now() - start, executorId },
+          });
+          if (opts.signal?.aborted) { failed = true; throw cancelled(); }
+          if (isFatal(cause)) { failed = true; throw cause; }
+          if (attempt >= opts.maxAttempts) {
             failed = true;
             throw new TaskFailedError(stage.stageId, task.partition, attempt, cause);
           }
           stage.failedAttempts++;
+          avoid = (cause as { executorId?: string }).executorId;
         }
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(cores, tasks.length) }, worker));
+  const abort = new Promise<never>((_, reject) => {
+    if (!opts.signal) return;
+    const onAbort = () => reject(cancelled());
+    if (opts.signal.aborted) onAbort();
+    else opts.signal.addEventListener('abort', onAbort, { once: true });
+  });
+  abort.catch(() => {});
+  await Promise.race([Promise.all(Array.from({ length: Math.max(1, Math.min(opts.slots, tasks.length)) }, worker)), abort]);
   stage.durationMs = performance.now() - t0;
+  opts.onProgress?.({ type: 'stageEnd', jobId: opts.jobId, stage });
   return results;
 }
 
-/** Errors of the query itself (overflow, bad input) fail the same way on every attempt: no retry. */
-function isRetryable(e: unknown): boolean {
-  return !(e instanceof Error && ['ArithmeticOverflowError', 'TypeMismatchError', 'UnknownColumnError', 'UnsupportedTypeError'].includes(e.name));
+export function zeroCounts(): TaskCounts {
+  return { inputRows: 0, outputRows: 0, shuffleWriteRecords: 0, shuffleWriteBytes: 0, shuffleReadRecords: 0, shuffleReadBytes: 0 };
 }

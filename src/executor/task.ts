@@ -29,6 +29,8 @@ export interface TaskMetrics {
   shuffleWriteBytes: number;
   shuffleReadRecords: number;
   shuffleReadBytes: number;
+  /** The executor (thread or device) the attempt ran on. */
+  executorId?: string;
 }
 
 export interface MapResult {
@@ -36,24 +38,40 @@ export interface MapResult {
   readonly blocks: ShuffleBlock[];
   readonly inputRows: number;
   readonly outputRows: number;
+  /** Which executor (thread or device) ran the task. */
+  readonly executorId?: string;
 }
 
 export interface ReduceResult {
   readonly batch: arrow.RecordBatch;
+  readonly executorId?: string;
 }
 
 export interface ScanResult {
   readonly batches: arrow.RecordBatch[];
   readonly inputRows: number;
+  readonly executorId?: string;
+}
+
+/** How the driver runs one task attempt. */
+export interface TaskContext {
+  /** Cancels the attempt. */
+  readonly signal?: AbortSignal;
+  /** Prefer another executor than this one (the one a retried task failed on). */
+  readonly avoidExecutor?: string;
+  /** Fault injection: the task throws, or its executor dies, in the middle of this attempt. */
+  readonly fault?: 'throw' | 'crash';
 }
 
 export interface Executor {
   readonly kind: string;
+  /** Tasks it can run at the same time. */
+  readonly slots?: number;
   /** Map side of an aggregation: filter, partial aggregate, hash-partition the groups. */
-  runMap(spec: AggregationSpec, batches: readonly arrow.RecordBatch[]): Promise<MapResult>;
+  runMap(spec: AggregationSpec, batches: readonly arrow.RecordBatch[], ctx?: TaskContext): Promise<MapResult>;
   /** Reduce side: merge the blocks of one partition and finalize. */
-  runReduce(spec: AggregationSpec, blocks: readonly ShuffleBlock[]): Promise<ReduceResult>;
+  runReduce(spec: AggregationSpec, blocks: readonly ShuffleBlock[], ctx?: TaskContext): Promise<ReduceResult>;
   /** Filter only: the partition's rows that pass. */
-  runScan(input: Schema, filter: TExpr | null, batches: readonly arrow.RecordBatch[]): Promise<ScanResult>;
+  runScan(input: Schema, filter: TExpr | null, batches: readonly arrow.RecordBatch[], ctx?: TaskContext): Promise<ScanResult>;
   close(): Promise<void>;
 }

@@ -1,0 +1,18 @@
+/** Messages between the driver and executor worker threads: tasks as plain data. */
+import type { WireBatch } from '../../arrow/wire-batch.ts';
+import type { TExpr } from '../../expr/resolve.ts';
+import type { ShuffleBlock } from '../../shuffle/shuffle-block.ts';
+import type { AggregationSpec, MapResult } from '../task.ts';
+import type { ReduceOutput } from '../cpu/reduce-task.ts';
+
+export type TaskMessage = { readonly id: number; readonly fault?: 'throw' | 'crash' } & (
+  | { readonly kind: 'map'; readonly spec: AggregationSpec; readonly batches: readonly WireBatch[] }
+  | { readonly kind: 'reduce'; readonly spec: AggregationSpec; readonly blocks: readonly ShuffleBlock[] }
+  | { readonly kind: 'scan'; readonly filter: TExpr; readonly batches: readonly WireBatch[] }
+);
+
+export type TaskOutput = MapResult | ReduceOutput | (Int32Array | null)[];
+
+export type ReplyMessage =
+  | { readonly id: number; readonly ok: true; readonly result: TaskOutput }
+  | { readonly id: number; readonly ok: false; readonly error: { name: string; message: string; stack?: string } };

@@ -1,0 +1,32 @@
+/** An executor thread: runs the tasks the driver sends, one at a time, and replies with their output. */
+import { parentPort } from 'node:worker_threads';
+import { transferables } from '../../arrow/share.ts';
+import { bindBatches } from '../../arrow/wire-batch.ts';
+import { runMapTask } from '../cpu/map-task.ts';
+import { runReduceTask } from '../cpu/reduce-task.ts';
+import { runScanTask } from '../cpu/scan-task.ts';
+import type { ReplyMessage, TaskMessage, TaskOutput } from './protocol.ts';
+
+function run(msg: TaskMessage): TaskOutput {
+  switch (msg.kind) {
+    case 'map': return runMapTask(msg.spec, bindBatches(msg.batches));
+    case 'reduce': return runReduceTask(msg.spec, msg.blocks);
+    case 'scan': return runScanTask(msg.filter, bindBatches(msg.batches));
+  }
+}
+
+parentPort!.on('message', (msg: TaskMessage) => {
+  // Fault injection: the executor dies in the middle of the task.
+  if (msg.fault === 'crash') process.exit(70);
+  let reply: ReplyMessage;
+  try {
+    if (msg.fault === 'throw') throw new Error('injected task failure');
+    const result = run(msg);
+    reply = { id: msg.id, ok: true, result };
+    parentPort!.postMessage(reply, transferables(result));
+  } catch (e) {
+    const err = e instanceof Error ? e : new Error(String(e));
+    reply = { id: msg.id, ok: false, error: { name: err.name, message: err.message, stack: err.stack } };
+    parentPort!.postMessage(reply);
+  }
+});
