@@ -24,6 +24,8 @@ export interface ColumnChunk {
   readonly words: Int32Array | null;
   /** Utf8: the strings that codes refer to. */
   readonly dictionary: readonly string[] | null;
+  /** Integer key columns: min and max of the stored values, when the driver computed them. */
+  readonly range?: readonly [number, number];
 }
 
 const decodedDictionaries = new WeakMap<object, string[]>();
@@ -96,14 +98,23 @@ export interface WireColumn {
   readonly values: NumericArray | null;
   readonly dictionary: readonly string[] | null;
   readonly utf8: { readonly offsets: Int32Array | BigInt64Array; readonly bytes: Uint8Array } | null;
+  readonly range?: readonly [number, number];
 }
 
-/** Describes an Arrow column without touching its rows (dictionaries are decoded once and cached). */
-export function describeColumn(data: arrow.Data, dtype: DType): WireColumn {
+/**
+ * Describes an Arrow column without touching its rows (dictionaries are decoded once and cached).
+ * With `range`, an integer column also carries its min and max, computed once per Data here on
+ * the driver: executors on other threads receive fresh array objects and could not cache it.
+ */
+export function describeColumn(data: arrow.Data, dtype: DType, range = false): WireColumn {
   const nullCount = data.nullCount;
   const validity = nullCount > 0 && data.nullBitmap && data.nullBitmap.length > 0 ? data.nullBitmap : null;
   const base = { dtype, length: data.length, nullCount, validity, offset: data.offset, dictionary: null, utf8: null };
-  if (dtype.id !== 'utf8') return { ...base, values: data.values as NumericArray };
+  if (dtype.id !== 'utf8') {
+    const values = data.values as NumericArray;
+    const narrowInt = range && !isWide(dtype) && dtype.id !== 'bool' && dtype.id !== 'float32' && dtype.id !== 'float64';
+    return { ...base, values, ...(narrowInt ? { range: valueRange(values, data.length) } : {}) };
+  }
   if (data.typeId === arrow.Type.Dictionary) {
     const codes = data.values as NumericArray;
     const dictionary = decodeDictionary(data.dictionary!);
@@ -122,7 +133,7 @@ export function fromWire(w: WireColumn): ColumnChunk {
   }
   const values = w.values!;
   const words = isWide(w.dtype) ? new Int32Array(values.buffer, values.byteOffset, w.length * 2) : null;
-  return { ...base, values, words, dictionary: w.dictionary };
+  return { ...base, values, words, dictionary: w.dictionary, ...(w.range ? { range: w.range } : {}) };
 }
 
 export const bindColumn = (data: arrow.Data, dtype: DType): ColumnChunk => fromWire(describeColumn(data, dtype));
@@ -136,17 +147,21 @@ export function isValid(c: ColumnChunk, i: number): boolean {
 
 /** min and max of an integer chunk's stored values (null slots included: they only widen the range). */
 const rangeCache = new WeakMap<ColumnChunk['values'], [number, number]>();
-export function intValueRange(c: ColumnChunk): [number, number] {
-  let r = rangeCache.get(c.values);
+export function intValueRange(c: ColumnChunk): readonly [number, number] {
+  return c.range ?? valueRange(c.values, c.length);
+}
+
+function valueRange(values: NumericArray, length: number): [number, number] {
+  let r = rangeCache.get(values);
   if (r) return r;
-  const v = c.values as Int32Array;
+  const v = values as Int32Array;
   let lo = Infinity, hi = -Infinity;
-  for (let i = 0; i < c.length; i++) {
+  for (let i = 0; i < length; i++) {
     const x = v[i];
     if (x < lo) lo = x;
     if (x > hi) hi = x;
   }
   r = [lo, hi];
-  rangeCache.set(c.values, r);
+  rangeCache.set(values, r);
   return r;
 }

@@ -16,10 +16,11 @@ export interface BoundBatch {
   readonly columns: ReadonlyMap<string, ColumnChunk>;
 }
 
-export function describeBatches(schema: Schema, names: readonly string[], batches: readonly arrow.RecordBatch[]): WireBatch[] {
+/** The batches' columns `names`; integer columns among `keys` carry their value range. */
+export function describeBatches(schema: Schema, names: readonly string[], batches: readonly arrow.RecordBatch[], keys: readonly string[] = []): WireBatch[] {
   return batches.map((b) => {
     const columns: Record<string, WireColumn> = {};
-    for (const name of names) columns[name] = describeColumn(b.getChild(name)!.data[0], fieldOf(schema, name).dtype);
+    for (const name of names) columns[name] = describeColumn(b.getChild(name)!.data[0], fieldOf(schema, name).dtype, keys.includes(name));
     return { rows: b.numRows, columns };
   });
 }

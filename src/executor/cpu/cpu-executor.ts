@@ -15,7 +15,7 @@ export class CpuExecutor implements Executor {
   readonly kind = 'cpu';
 
   async runMap(spec: AggregationSpec, batches: readonly arrow.RecordBatch[]): Promise<MapResult> {
-    return runMapTask(spec, bindBatches(describeBatches(spec.input, columnsOfSpec(spec), batches)));
+    return runMapTask(spec, bindBatches(describeBatches(spec.input, columnsOfSpec(spec), batches, spec.keys.map((k) => k.column))));
   }
 
   async runReduce(spec: AggregationSpec, blocks: readonly ShuffleBlock[]): Promise<ReduceResult> {

@@ -5,11 +5,11 @@
  */
 import { intValueRange, isValid, type ColumnChunk } from '../../arrow/column-chunk.ts';
 import type { BoundBatch } from '../../arrow/wire-batch.ts';
-import { normalizeIntSum, STATES, type State } from '../../aggregate/registry.ts';
+import { STATES, type State } from '../../aggregate/registry.ts';
 import { emptyValues, type KeyColumn } from '../../shuffle/key-column.ts';
 import { partitionGroups } from '../../shuffle/shuffle-block.ts';
 import { columnsOfSpec } from './columns.ts';
-import { buildTable } from './hash-grouper.ts';
+import { TaskState } from './task-state.ts';
 import { accumulatorLayout, compileKernel, keyWords, type BoundColumn, type GroupMode, type KernelState } from './map-kernel.ts';
 import type { AggregationSpec, MapResult } from '../task.ts';
 
@@ -89,63 +89,8 @@ export function runMapTask(spec: AggregationSpec, batches: readonly BoundBatch[]
   const plan = choosePlan(spec, chunks, strings, rows);
   const width = spec.keys.reduce((a, k, j) => a + keyWords(k, plan.keyNullable[j]), 0);
 
-  const initialCap = plan.mode === 'global' ? 1 : plan.mode === 'dense' ? plan.slots : 1024;
   const layout = accumulatorLayout(spec.aggs);
-  const W = layout.hot, WC = layout.cold;
-  const initHot = new Float64Array(W), initCold = new Float64Array(WC);
-  spec.aggs.forEach((a, j) => STATES[a.state].init.forEach((v, f) => {
-    const p = layout.place[j][f];
-    (p.cold ? initCold : initHot)[p.at] = v;
-  }));
-  const newRows = (init: Float64Array, cap: number, old?: Float64Array) => {
-    const acc = new Float64Array(cap * init.length);
-    if (init.some((v) => v !== 0)) for (let g = 0; g < cap; g++) acc.set(init, g * init.length);
-    if (old) acc.set(old);
-    return acc;
-  };
-  const field = (j: number, f: number, g: number) => {
-    const p = layout.place[j][f];
-    return p.cold ? S.cold[g * WC + p.at] : S.acc[g * W + p.at];
-  };
-  const f64 = new Float64Array(1);
-  const S: KernelState = {
-    ng: plan.mode === 'hash' ? 0 : initialCap,
-    cap: initialCap,
-    acc: newRows(initHot, initialCap),
-    cold: newRows(initCold, initialCap),
-    repB: new Int32Array(plan.mode === 'hash' ? initialCap : 0),
-    repR: new Int32Array(plan.mode === 'hash' ? initialCap : 0),
-    kmin: plan.kmin,
-    kstride: plan.kstride,
-    knull: plan.knull,
-    table: plan.mode === 'hash' ? new Int32Array(initialCap * 2).fill(-1) : new Int32Array(0),
-    mask: initialCap * 2 - 1,
-    keys: new Int32Array(plan.mode === 'hash' ? initialCap * width : 0),
-    lits: [],
-    F: f64,
-    FW: new Int32Array(f64.buffer),
-    grow() {
-      const cap = S.cap * 2;
-      S.acc = newRows(initHot, cap, S.acc);
-      S.cold = newRows(initCold, cap, S.cold);
-      const grow32 = (a: Int32Array, n: number) => { const b = new Int32Array(n); b.set(a); return b; };
-      S.repB = grow32(S.repB, cap);
-      S.repR = grow32(S.repR, cap);
-      if (plan.mode === 'hash') {
-        S.keys = grow32(S.keys, cap * width);
-        S.table = buildTable(S.keys, width, S.ng, cap * 2);
-        S.mask = cap * 2 - 1;
-      }
-      S.cap = cap;
-    },
-    normalize() {
-      spec.aggs.forEach((a, j) => {
-        if (a.state !== 'isum') return;
-        const [hi, lo] = layout.place[j];
-        normalizeIntSum(hi.cold ? S.cold : S.acc, hi.cold ? WC : W, hi.at, lo.cold ? S.cold : S.acc, lo.cold ? WC : W, lo.at, S.ng);
-      });
-    },
-  };
+  const S = new TaskState(spec.aggs, layout, { ...plan, width });
 
   batches.forEach((batch, b) => {
     const m = chunks[b];
@@ -164,7 +109,7 @@ export function runMapTask(spec: AggregationSpec, batches: readonly BoundBatch[]
   let rowsOf: Int32Array;
   if (plan.mode === 'dense') {
     const used: number[] = [];
-    for (let g = 0; g < S.ng; g++) if (S.acc[g * W + layout.rows] > 0) used.push(g);
+    for (let g = 0; g < S.ng; g++) if (S.acc[g * layout.hot + layout.rows] > 0) used.push(g);
     rowsOf = Int32Array.from(used);
   } else {
     rowsOf = new Int32Array(S.ng).map((_, g) => g);
@@ -178,7 +123,7 @@ export function runMapTask(spec: AggregationSpec, batches: readonly BoundBatch[]
       for (let i = 0; i < groups; i++) {
         const g = rowsOf[i];
         // The kernel counted nulls in the non-null field.
-        out[i] = f === def.nonNull ? S.acc[g * W + layout.rows] - field(j, f, g) : field(j, f, g);
+        out[i] = f === def.nonNull ? S.acc[g * layout.hot + layout.rows] - S.field(j, f, g) : S.field(j, f, g);
       }
       return out;
     });

@@ -153,7 +153,7 @@ export class WorkerPoolExecutor implements Executor {
   }
 
   async runMap(spec: AggregationSpec, batches: readonly arrow.RecordBatch[], ctx?: TaskContext): Promise<MapResult> {
-    const wire = shareBatches(describeBatches(spec.input, columnsOfSpec(spec), batches));
+    const wire = shareBatches(describeBatches(spec.input, columnsOfSpec(spec), batches, spec.keys.map((k) => k.column)));
     const { output, executorId } = await this.submit({ kind: 'map', spec, batches: wire }, ctx);
     return { ...(output as MapResult), executorId };
   }

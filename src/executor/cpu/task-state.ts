@@ -1,0 +1,107 @@
+/**
+ * The mutable state of one map task that its kernels read and write: accumulator rows (hot and
+ * cold), the hash table of hash mode, and each group's first row. grow() and normalize() are
+ * methods of one class so that every task's kernel calls the same function (a new closure per
+ * task made V8 deoptimize the hot loop on "wrong call target").
+ */
+import { normalizeIntSum, STATES, type AggSpec } from '../../aggregate/registry.ts';
+import { buildTable } from './hash-grouper.ts';
+import type { AccLayout, GroupMode, KernelState } from './map-kernel.ts';
+
+function newRows(init: Float64Array, cap: number, old?: Float64Array): Float64Array {
+  const acc = new Float64Array(cap * init.length);
+  if (init.some((v) => v !== 0)) for (let g = 0; g < cap; g++) acc.set(init, g * init.length);
+  if (old) acc.set(old);
+  return acc;
+}
+
+function grow32(a: Int32Array, n: number): Int32Array {
+  const b = new Int32Array(n);
+  b.set(a);
+  return b;
+}
+
+export interface SlotPlan {
+  readonly mode: GroupMode;
+  readonly kmin: number[];
+  readonly kstride: number[];
+  readonly knull: number[];
+  /** Dense mode: the number of slots. */
+  readonly slots: number;
+  /** Hash mode: 32-bit words per key. */
+  readonly width: number;
+}
+
+export class TaskState implements KernelState {
+  ng: number;
+  cap: number;
+  acc: Float64Array;
+  cold: Float64Array;
+  repB: Int32Array;
+  repR: Int32Array;
+  readonly kmin: number[];
+  readonly kstride: number[];
+  readonly knull: number[];
+  table: Int32Array;
+  mask: number;
+  keys: Int32Array;
+  lits: number[] = [];
+  readonly F = new Float64Array(1);
+  readonly FW = new Int32Array(this.F.buffer);
+  private readonly initHot: Float64Array;
+  private readonly initCold: Float64Array;
+
+  constructor(private readonly aggs: readonly AggSpec[], readonly layout: AccLayout, private readonly plan: SlotPlan) {
+    this.initHot = new Float64Array(layout.hot);
+    this.initCold = new Float64Array(layout.cold);
+    aggs.forEach((a, j) => STATES[a.state].init.forEach((v, f) => {
+      const p = layout.place[j][f];
+      (p.cold ? this.initCold : this.initHot)[p.at] = v;
+    }));
+    const hash = plan.mode === 'hash';
+    const cap = plan.mode === 'global' ? 1 : plan.mode === 'dense' ? plan.slots : 1024;
+    this.ng = hash ? 0 : cap;
+    this.cap = cap;
+    this.acc = newRows(this.initHot, cap);
+    this.cold = newRows(this.initCold, cap);
+    this.repB = new Int32Array(hash ? cap : 0);
+    this.repR = new Int32Array(hash ? cap : 0);
+    this.kmin = plan.kmin;
+    this.kstride = plan.kstride;
+    this.knull = plan.knull;
+    this.table = hash ? new Int32Array(cap * 2).fill(-1) : new Int32Array(0);
+    this.mask = cap * 2 - 1;
+    this.keys = new Int32Array(hash ? cap * plan.width : 0);
+  }
+
+  /** Doubles the group capacity (hash mode) and rehashes. */
+  grow(): void {
+    const cap = this.cap * 2;
+    this.acc = newRows(this.initHot, cap, this.acc);
+    this.cold = newRows(this.initCold, cap, this.cold);
+    this.repB = grow32(this.repB, cap);
+    this.repR = grow32(this.repR, cap);
+    if (this.plan.mode === 'hash') {
+      this.keys = grow32(this.keys, cap * this.plan.width);
+      this.table = buildTable(this.keys, this.plan.width, this.ng, cap * 2);
+      this.mask = cap * 2 - 1;
+    }
+    this.cap = cap;
+  }
+
+  /** Renormalises every integer sum's low word (see registry.ts). */
+  normalize(): void {
+    const { hot, cold, place } = this.layout;
+    this.aggs.forEach((a, j) => {
+      if (a.state !== 'isum') return;
+      const [hi, lo] = place[j];
+      normalizeIntSum(hi.cold ? this.cold : this.acc, hi.cold ? cold : hot, hi.at, lo.cold ? this.cold : this.acc, lo.cold ? cold : hot, lo.at, this.ng);
+    });
+  }
+
+  /** State field f of aggregate j of group row g. */
+  field(j: number, f: number, g: number): number {
+    const p = this.layout.place[j][f];
+    return p.cold ? this.cold[g * this.layout.cold + p.at] : this.acc[g * this.layout.hot + p.at];
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * The fixed-point scale of each float sum. A float sum accumulates trunc(|x| · 2^S) in 128-bit
+ * integers (exact, so the result does not depend on row order, chunking or thread timing), with
+ * one S per task and aggregate chosen so that the largest |x| stays below 2^95:
+ *
+ *   S = 95 - E   where every summed |x| < 2^E
+ *
+ * Each nonzero x then loses less than 2^(E-95) ≤ |x| · 2^-45 when the task's values span at most
+ * 2^50 (E - smallest exponent ≤ 50); wider spans fall back to the CPU. So |error| ≤ 2^-45 · Σ|x|
+ * (about 3e-14 · Σ|x|). Arithmetic arguments are evaluated in double-float on the GPU and bounded
+ * by interval arithmetic over the columns' value ranges.
+ */
+import type * as arrow from 'apache-arrow';
+import { intBound, type TExpr } from '../../expr/resolve.ts';
+import { GpuUnsupported } from './wgsl-expr.ts';
+
+/** Value range of the valid, finite float64 values of one Arrow Data. */
+export interface F64Stats {
+  /** Every finite |x| < 2^maxE. */
+  readonly maxE: number;
+  /** Every finite nonzero |x| ≥ 2^minE (Infinity when there is none). */
+  readonly minE: number;
+  readonly min: number;
+  readonly max: number;
+  readonly nonFinite: boolean;
+}
+
+const cache = new WeakMap<arrow.Data, F64Stats>();
+
+export function f64Stats(data: arrow.Data): F64Stats {
+  let s = cache.get(data);
+  if (s) return s;
+  const v = data.values as Float64Array;
+  const w = new Int32Array(v.buffer, v.byteOffset, data.length * 2);
+  const bitmap = data.nullCount > 0 ? data.nullBitmap : null;
+  let maxBits = 0, minBits = 0x7ff, nonFinite = false, min = Infinity, max = -Infinity;
+  for (let i = 0; i < data.length; i++) {
+    if (bitmap) {
+      const bit = data.offset + i;
+      if (((bitmap[bit >> 3] >> (bit & 7)) & 1) === 0) continue;
+    }
+    const e = (w[2 * i + 1] >>> 20) & 0x7ff;
+    if (e === 0x7ff) { nonFinite = true; continue; }
+    if (e > maxBits) maxBits = e;
+    if (e < minBits && (e > 0 || (w[2 * i + 1] & 0xfffff) !== 0 || w[2 * i] !== 0)) minBits = e;
+    const x = v[i];
+    if (x < min) min = x;
+    if (x > max) max = x;
+  }
+  s = {
+    maxE: Math.max(-1022, maxBits - 1022),
+    minE: minBits === 0x7ff ? Infinity : minBits === 0 ? -1074 : minBits - 1023,
+    min, max, nonFinite,
+  };
+  cache.set(data, s);
+  return s;
+}
+
+export function mergeStats(parts: readonly F64Stats[]): F64Stats {
+  return parts.reduce((a, b) => ({
+    maxE: Math.max(a.maxE, b.maxE), minE: Math.min(a.minE, b.minE), min: Math.min(a.min, b.min), max: Math.max(a.max, b.max), nonFinite: a.nonFinite || b.nonFinite,
+  }), { maxE: -1022, minE: Infinity, min: Infinity, max: -Infinity, nonFinite: false });
+}
+
+/** Largest span (in binary orders of magnitude) of a float column summed on the GPU. */
+export const MAX_SPAN = 50;
+/** Double-float operands must lie in [2^-100, 2^100) (f32 range, with room for products). */
+const DF_RANGE = 100;
+
+/** Largest |value| an argument can take (interval arithmetic), checking the double-float range. */
+function bound(e: TExpr, stats: (column: string) => F64Stats): number {
+  switch (e.kind) {
+    case 'col': {
+      if (e.dtype.id !== 'float64') return intBound(e);
+      const s = stats(e.name);
+      if (s.nonFinite) throw new GpuUnsupported(`float arithmetic over column '${e.name}' with NaN or infinite values`);
+      if (s.maxE > DF_RANGE || s.minE < -DF_RANGE) throw new GpuUnsupported(`float arithmetic over column '${e.name}' beyond the double-float range 2^±${DF_RANGE}`);
+      return 2 ** s.maxE;
+    }
+    case 'lit': return Math.abs(Number(e.value));
+    case 'arith': {
+      const a = bound(e.left, stats), b = bound(e.right, stats);
+      const r = e.op === 'mul' ? a * b : a + b;
+      if (!(r < 2 ** DF_RANGE)) throw new GpuUnsupported('float arithmetic whose values may exceed the double-float range');
+      return r;
+    }
+    default: throw new GpuUnsupported(`float sum of a ${e.kind} expression`);
+  }
+}
+
+/** The fixed-point shift S of a float sum's argument over the task. */
+export function sumShift(arg: TExpr, stats: (column: string) => F64Stats): number {
+  if (arg.kind === 'col') {
+    const s = stats(arg.name);
+    if (s.minE !== Infinity && s.maxE - s.minE > MAX_SPAN) {
+      throw new GpuUnsupported(`float sum over column '${arg.name}' whose values span 2^${s.maxE - s.minE} (more than 2^${MAX_SPAN})`);
+    }
+    return 95 - s.maxE;
+  }
+  const b = bound(arg, stats);
+  // +1: double-float rounding may carry a value just past the bound.
+  const E = b === 0 ? -DF_RANGE : Math.floor(Math.log2(b)) + 2;
+  return 95 - E;
+}

@@ -1,0 +1,71 @@
+/**
+ * How a GPU map task finds group slots, chosen from the task's key ranges like the CPU's plan
+ * (src/executor/cpu/map-task.ts): one slot (global), a dense composite index over small integer /
+ * string-id / bool ranges, or an open-addressing hash table. Dense slots whose accumulators fit in
+ * workgroup memory are privatized per workgroup.
+ */
+import { intValueRange, type ColumnChunk } from '../../arrow/column-chunk.ts';
+import type { StringIds } from '../cpu/map-task.ts';
+import type { GroupMode } from '../cpu/map-kernel.ts';
+import type { AggregationSpec } from '../task.ts';
+import { keyWordCount } from './map-shader.ts';
+
+export interface GpuPlan {
+  readonly mode: GroupMode;
+  readonly keyNullable: readonly boolean[];
+  /** Dense: per key, the smallest value, the stride of its code and the null code (= its range). */
+  readonly kmin: readonly number[];
+  readonly kstride: readonly number[];
+  readonly knull: readonly number[];
+  /** Dense / global: slot count; hash: table capacity (a power of two). */
+  readonly slots: number;
+  readonly privatized: boolean;
+  /** Hash: words per table slot (state word + key words). */
+  readonly tableWidth: number;
+}
+
+const DENSE_LIMIT = 1 << 20;
+/** Bound on one GPU buffer (a 64 MiB storage buffer crashed llvmpipe). */
+export const MAX_BUFFER_BYTES = 32 << 20;
+
+export function chooseGpuPlan(
+  spec: AggregationSpec, chunks: readonly Map<string, ColumnChunk>[], strings: StringIds, rows: number,
+  width: number, workgroupWords: number,
+): GpuPlan {
+  const keyNullable = spec.keys.map((k) => chunks.some((c) => c.get(k.column)!.nullCount > 0));
+  const base = { keyNullable, kmin: [] as number[], kstride: [] as number[], knull: [] as number[], tableWidth: 0 };
+  const fits = (slots: number) => slots * width * 4 <= MAX_BUFFER_BYTES;
+  if (spec.keys.length === 0) return { ...base, mode: 'global', slots: 1, privatized: width <= workgroupWords };
+  const hash = (): GpuPlan => {
+    const tableWidth = 1 + keyWordCount(spec.keys, keyNullable);
+    let cap = 1024;
+    while (cap < 2 * rows && fits(cap * 2) && cap * 2 * tableWidth * 4 <= MAX_BUFFER_BYTES) cap *= 2;
+    return { ...base, mode: 'hash', slots: cap, privatized: false, tableWidth };
+  };
+  let slots = 1;
+  for (const [j, k] of spec.keys.entries()) {
+    let lo = 0, range: number;
+    if (k.kind === 'bool') range = 2;
+    else if (k.kind === 'str') range = strings.ids.size;
+    else if (k.kind === 'int') {
+      let hi = -Infinity;
+      lo = Infinity;
+      for (const c of chunks) {
+        const ch = c.get(k.column)!;
+        if (ch.length === 0) continue;
+        const [a, b] = intValueRange(ch);
+        lo = Math.min(lo, a);
+        hi = Math.max(hi, b);
+      }
+      range = hi >= lo ? hi - lo + 1 : 1;
+      if (!Number.isFinite(lo)) lo = 0;
+    } else return hash();
+    base.kmin.push(lo);
+    base.knull.push(range);
+    base.kstride.push(slots);
+    slots *= range + (keyNullable[j] ? 1 : 0);
+    if (slots > DENSE_LIMIT) return hash();
+  }
+  if (slots > 8 * rows + 4096 || !fits(slots)) return hash();
+  return { ...base, mode: 'dense', slots, privatized: slots * width <= workgroupWords };
+}

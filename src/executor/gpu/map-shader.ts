@@ -1,0 +1,347 @@
+/**
+ * The map kernel: one WGSL program per MapShaderKey, fusing for each row
+ *
+ *   filter (3-valued) → group slot (global | dense composite index | open-addressing hash table)
+ *     → accumulators (atomics: in workgroup memory when the slots fit, merged once per workgroup;
+ *       else straight into the global slot array)
+ *
+ * Each workgroup takes a tile of workgroupSize × rowsPerInvocation consecutive rows (invocation
+ * lid reads rows lid, lid + size, … so neighbours read neighbouring words); 2-D dispatch beyond
+ * 65535 tiles. Pass 1 (only for min/max over 64-bit keys) re-reads the rows and lowers the low key
+ * word where the row's high word equals the group's final high word.
+ *
+ * The source is a pure function of the key, so it can be snapshot-tested without a GPU.
+ */
+import { STATES, type AggSpec } from '../../aggregate/registry.ts';
+import type { TExpr } from '../../expr/resolve.ts';
+import { TABLE_SEED } from '../../shuffle/hash.ts';
+import type { DType } from '../../types.ts';
+import type { GroupMode, KeyInfo } from '../cpu/map-kernel.ts';
+import { gpuAccLayout, type GpuAccLayout, type GpuAggField } from './gpu-acc-layout.ts';
+import { F64_WGSL, MURMUR3_WGSL } from './wgsl-library.ts';
+import { gBool, gNum, gStr, GpuUnsupported, u32Lit, type GVal, type WgslContext } from './wgsl-expr.ts';
+
+export interface MapShaderKey {
+  readonly mode: GroupMode;
+  /** Accumulators in workgroup memory (dense / global mode with few slots). */
+  readonly privatized: boolean;
+  /** Privatized: the slot count (sizes the workgroup array); otherwise 0. */
+  readonly slots: number;
+  readonly pass: 0 | 1;
+  readonly filter: TExpr | null;
+  readonly keys: readonly KeyInfo[];
+  readonly keyNullable: readonly boolean[];
+  readonly aggs: readonly AggSpec[];
+  /** Columns whose chunk has nulls. */
+  readonly nullable: readonly string[];
+  readonly workgroupSize: number;
+  readonly rowsPerInvocation: number;
+}
+
+export interface MapShader {
+  readonly source: string;
+  /** Columns read, in binding order (their params are c{k} o{k} m{k} b{k} r{k}). */
+  readonly columns: readonly { name: string; dtype: DType }[];
+  readonly literals: readonly string[];
+  /** Names of the u32 params, in uniform order. */
+  readonly params: readonly string[];
+  readonly layout: GpuAccLayout;
+}
+
+/** Words per hash table slot: a state word (0 empty, 1 being written, 2 ready), then the key words. */
+export const keyWordCount = (keys: readonly KeyInfo[], nullable: readonly boolean[]): number =>
+  keys.reduce((a, k, j) => a + (k.kind === 'wide' || k.kind === 'float' ? 2 : 1) + (nullable[j] ? 1 : 0), 0);
+
+class Ctx implements WgslContext {
+  readonly stmts: string[] = [];
+  readonly columns: { name: string; dtype: DType }[] = [];
+  readonly literals: string[] = [];
+  private n = 0;
+  constructor(private readonly nullable: ReadonlySet<string>) {}
+  tmp(): string { return `t${this.n++}`; }
+  column(name: string, dtype: DType): { k: number; nullable: boolean } {
+    let k = this.columns.findIndex((c) => c.name === name);
+    if (k < 0) k = this.columns.push({ name, dtype }) - 1;
+    return { k, nullable: this.nullable.has(name) };
+  }
+  stringLiteral(s: string): string {
+    let j = this.literals.indexOf(s);
+    if (j < 0) j = this.literals.push(s) - 1;
+    return `L${j}`;
+  }
+}
+
+/** The value form each aggregate's argument takes (needs no data: a function of the expressions). */
+export function argForms(aggs: readonly AggSpec[]): (GVal['t'] | 'none')[] {
+  return aggs.map((a) => {
+    if (!a.arg) return 'none';
+    const ctx = new Ctx(new Set());
+    return a.state === 'count' && a.arg.dtype?.id === 'utf8' ? 'i' : gNum(a.arg, ctx).t;
+  });
+}
+
+/** Multi-word atomic add with carries, skipping zero addends, into array `arr` at word b. */
+function addFn(arr: string, words: number): string {
+  const args = Array.from({ length: words }, (_, w) => `a${w}: u32`).join(', ');
+  const lines = [`fn add${words}_${arr}(b: u32, ${args}) {`, '  var c = 0u;', '  var t = 0u;'];
+  for (let w = 0; w < words; w++) {
+    lines.push(`  t = a${w} + c;`, `  c = select(0u, 1u, t < c);`);
+    if (w < words - 1) lines.push(`  if (t != 0u) { let o = atomicAdd(&${arr}[b + ${w}u], t); c = c + select(0u, 1u, o + t < o); }`);
+    else lines.push(`  if (t != 0u) { atomicAdd(&${arr}[b + ${w}u], t); }`);
+  }
+  lines.push('}');
+  return lines.join('\n');
+}
+
+/** WGSL updating one aggregate's words at `base` of array `arr` from the row value x. */
+function accumulate(f: GpuAggField, j: number, x: GVal | null, arr: string, base: string, pass: 0 | 1): string[] {
+  const at = (w: number) => `${base} + ${f.at + w}u`;
+  const out: string[] = [];
+  const n = x ? x.n : 'false';
+  if (pass === 0 && f.kind !== 'countRows' && n !== 'false') out.push(`if (${n}) { atomicAdd(&${arr}[${at(0)}], 1u); }`);
+  const body: string[] = [];
+  const v = x as GVal;
+  switch (f.kind) {
+    case 'countRows': case 'count': return out;
+    case 'isum': {
+      const w = v.t === 'i' ? [`bitcast<u32>(${v.v})`, `bitcast<u32>(${v.v} >> 31u)`, `bitcast<u32>(${v.v} >> 31u)`]
+        : v.t === 'u' ? [v.v, '0u', '0u']
+          : v.t === 'w' ? [v.l, `bitcast<u32>(${v.h})`, `bitcast<u32>(${v.h} >> 31u)`] : null;
+      if (!w) throw new GpuUnsupported('integer sum of a non-integer value');
+      body.push(`add3_${arr}(${at(1)}, ${w.join(', ')});`);
+      break;
+    }
+    case 'fsum': {
+      if (v.t === 'f') {
+        body.push(
+          `if ((${v.h} & 0x7ff00000u) == 0x7ff00000u) {`,
+          `  atomicOr(&${arr}[${at(1)}], select(select(2u, 4u, (${v.h} >> 31u) != 0u), 1u, ((${v.h} & 0xfffffu) | ${v.l}) != 0u));`,
+          '} else {',
+          `  let q = fixed64(${v.h}, ${v.l}, S${j});`,
+          `  add4_${arr}(${at(2)} + select(0u, 4u, (${v.h} >> 31u) != 0u), q.x, q.y, q.z, q.w);`,
+          '}',
+        );
+      } else if (v.t === 'd') {
+        for (const part of ['x', 'y']) {
+          body.push(
+            `{ let b = bitcast<u32>(${v.v}.${part});`,
+            `  if ((b & 0x7fffffffu) != 0u) { let q = fixed32(b, S${j}); add4_${arr}(${at(2)} + select(0u, 4u, (b >> 31u) != 0u), q.x, q.y, q.z, q.w); } }`,
+          );
+        }
+      } else throw new GpuUnsupported('float sum of a non-float value');
+      break;
+    }
+    case 'min32': case 'max32': {
+      const k = v.t === 'i' ? `(bitcast<u32>(${v.v}) ^ 0x80000000u)` : v.t === 'u' ? v.v : null;
+      if (!k) throw new GpuUnsupported('min/max of this value form');
+      body.push(`atomic${f.kind === 'min32' ? 'Min' : 'Max'}(&${arr}[${at(1)}], ${k});`);
+      break;
+    }
+    case 'min64': case 'max64': {
+      const k = v.t === 'f' ? `fkey(${v.h}, ${v.l})` : v.t === 'w' ? `vec2<u32>(bitcast<u32>(${v.h}) ^ 0x80000000u, ${v.l})` : null;
+      if (!k) throw new GpuUnsupported('float arithmetic in min/max has no GPU kernel yet (double-float is not exact)');
+      const op = f.kind === 'min64' ? 'Min' : 'Max';
+      body.push(`let k = ${k};`);
+      if (pass === 1) {
+        body.push(`if (k.x == atomicLoad(&${arr}[${at(1)}])) { atomic${op}(&${arr}[${at(2)}], k.y); }`);
+      } else if (arr === 'W') {
+        body.push(`atomic${op}(&W[${at(1)}], k.x);`);
+      } else {
+        // A new high word invalidates the low word gathered for the old one (pass 1 refills it).
+        body.push(`let old = atomic${op}(&acc[${at(1)}], k.x);`, `if (k.x ${op === 'Min' ? '<' : '>'} old) { atomicStore(&acc[${at(2)}], ${op === 'Min' ? '0xffffffffu' : '0u'}); }`);
+      }
+      break;
+    }
+  }
+  if (pass === 1 && f.kind !== 'min64' && f.kind !== 'max64') return [];
+  return [...(pass === 0 ? out : []), n === 'false' ? `{ ${body.join('\n')} }` : `if (!${n}) {\n${body.join('\n')}\n}`];
+}
+
+/** Workgroup → global merge of one aggregate's words of slot s (privatized pass 0). */
+function mergeAgg(f: GpuAggField): string[] {
+  const w = (i: number) => `atomicLoad(&W[wb + ${f.at + i}u])`;
+  const g = (i: number) => `gb + ${f.at + i}u`;
+  const out: string[] = [];
+  if (f.kind !== 'countRows') out.push(`{ let x = ${w(0)}; if (x != 0u) { atomicAdd(&acc[${g(0)}], x); } }`);
+  switch (f.kind) {
+    case 'isum': out.push(`add3_acc(${g(1)}, ${w(1)}, ${w(2)}, ${w(3)});`); break;
+    case 'fsum':
+      out.push(`{ let x = ${w(1)}; if (x != 0u) { atomicOr(&acc[${g(1)}], x); } }`);
+      out.push(`add4_acc(${g(2)}, ${w(2)}, ${w(3)}, ${w(4)}, ${w(5)});`, `add4_acc(${g(6)}, ${w(6)}, ${w(7)}, ${w(8)}, ${w(9)});`);
+      break;
+    case 'min32': out.push(`atomicMin(&acc[${g(1)}], ${w(1)});`); break;
+    case 'max32': out.push(`atomicMax(&acc[${g(1)}], ${w(1)});`); break;
+    case 'min64': case 'max64': {
+      const op = f.kind === 'min64' ? 'Min' : 'Max';
+      out.push(`{ let k = ${w(1)}; let old = atomic${op}(&acc[${g(1)}], k); if (k ${op === 'Min' ? '<' : '>'} old) { atomicStore(&acc[${g(2)}], ${op === 'Min' ? '0xffffffffu' : '0u'}); } }`);
+      break;
+    }
+    default: break;
+  }
+  return out;
+}
+
+function keyVal(k: KeyInfo, ctx: Ctx): GVal {
+  const e: TExpr = { kind: 'col', name: k.column, dtype: k.dtype };
+  return k.kind === 'str' ? gStr(e, ctx) : gNum(e, ctx);
+}
+
+function denseSlot(key: MapShaderKey, ctx: Ctx): string[] {
+  const out = ['var code = 0u;'];
+  key.keys.forEach((k, j) => {
+    const x = keyVal(k, ctx);
+    const rel = x.t === 'i' ? `bitcast<u32>(${x.v} - bitcast<i32>(kmin${j}))` : x.t === 'u' ? `(${x.v} - kmin${j})` : null;
+    if (!rel) throw new GpuUnsupported(`dense key of form ${x.t}`);
+    out.push(...ctx.stmts.splice(0), `code = code + ${x.n === 'false' ? rel : `select(${rel}, knull${j}, ${x.n})`} * kstride${j};`);
+  });
+  out.push('let g = code;');
+  return out;
+}
+
+function hashSlot(key: MapShaderKey, ctx: Ctx): string[] {
+  const out: string[] = [];
+  const words: string[] = [];
+  key.keys.forEach((k, j) => {
+    const x = keyVal(k, ctx);
+    out.push(...ctx.stmts.splice(0));
+    let vs: string[];
+    if (x.t === 'i') vs = [`bitcast<u32>(${x.v})`];
+    else if (x.t === 'u') vs = [x.v];
+    else if (x.t === 'w') vs = [x.l, `bitcast<u32>(${x.h})`];
+    else if (x.t === 'f') {
+      // The CPU's canonical float key: -0 as 0, every NaN as the one NaN; words (lo, hi).
+      const c = ctx.tmp();
+      out.push(
+        `var ${c} = vec2<u32>(${x.h}, ${x.l});`,
+        `if ((${x.h} & 0x7ff00000u) == 0x7ff00000u && ((${x.h} & 0xfffffu) | ${x.l}) != 0u) { ${c} = vec2<u32>(0x7ff80000u, 0u); }`,
+        `if ((${x.h} & 0x7fffffffu) == 0u && ${x.l} == 0u) { ${c} = vec2<u32>(0u, 0u); }`,
+      );
+      vs = [`${c}.y`, `${c}.x`];
+    } else throw new GpuUnsupported(`hash key of form ${x.t}`);
+    for (const w of vs) {
+      const name = `kw${words.length}`;
+      out.push(`let ${name} = ${x.n === 'false' ? w : `select(${w}, 0u, ${x.n})`};`);
+      words.push(name);
+    }
+    if (key.keyNullable[j]) {
+      const name = `kw${words.length}`;
+      out.push(`let ${name} = ${x.n === 'false' ? '0u' : `select(0u, 1u, ${x.n})`};`);
+      words.push(name);
+    }
+  });
+  const TW = words.length + 1;
+  out.push(
+    `var hh = ${u32Lit(TABLE_SEED)};`,
+    ...words.map((w) => `hh = mm_mix(hh, ${w});`),
+    `hh = mm_finish(hh, ${words.length}u);`,
+    'var s = hh & mask;',
+    'var g = 0xffffffffu;',
+    'for (var it = 0u; it < lim; it = it + 1u) {',
+    `  let tb = s * ${TW}u;`,
+    '  let st = atomicLoad(&tab[tb]);',
+    '  if (st == 0u) {',
+    '    // Claim and fill the slot in one step, so that no lane ever waits on another in its own SIMD group.',
+    '    if (atomicCompareExchangeWeak(&tab[tb], 0u, 1u).exchanged) {',
+    ...words.map((w, i) => `      atomicStore(&tab[tb + ${i + 1}u], ${w});`),
+    '      atomicStore(&tab[tb], 2u);',
+    '      g = s;',
+    '      break;',
+    '    }',
+    '    continue;',
+    '  }',
+    '  if (st == 2u) {',
+    `    if (${words.map((w, i) => `atomicLoad(&tab[tb + ${i + 1}u]) == ${w}`).join(' && ')}) { g = s; break; }`,
+    '    s = (s + 1u) & mask;',
+    '  }',
+    '}',
+    'if (g == 0xffffffffu) { atomicOr(&acc[status], 1u); continue; }',
+  );
+  return out;
+}
+
+const PARAM_FIXED = ['rows', 'zero', 'nx', 'mask', 'lim', 'status'];
+
+/** The WGSL of a map kernel; throws GpuUnsupported when some part has no GPU form. */
+export function mapShaderSource(key: MapShaderKey): MapShader {
+  const ctx = new Ctx(new Set(key.nullable));
+  const body: string[] = [];
+  if (key.filter) {
+    const p = gBool(key.filter, ctx);
+    body.push(...ctx.stmts.splice(0), `if (${p.n === 'false' ? '' : `${p.n} || `}!(${p.v})) { continue; }`);
+  }
+  if (key.mode === 'global') body.push('let g = 0u;');
+  else body.push(...(key.mode === 'dense' ? denseSlot(key, ctx) : hashSlot(key, ctx)));
+
+  const vals = key.aggs.map((a) => {
+    if (!a.arg) return null;
+    if (STATES[a.state].input === 'none') return null;
+    // count(x) only needs x's nullness: strings count as their id.
+    return a.state === 'count' && a.arg.dtype?.id === 'utf8' ? gStr(a.arg, ctx) : gNum(a.arg, ctx);
+  });
+  const layout = gpuAccLayout(key.aggs, vals.map((x) => (x ? x.t : 'none')));
+  const F = layout.width;
+  const priv = key.privatized && key.pass === 0;
+  const arr = priv ? 'W' : 'acc';
+  body.push(`let gb = g * ${F}u;`);
+  if (key.pass === 0) body.push(`atomicAdd(&${arr}[gb], 1u);`);
+  const accs: string[] = [];
+  layout.aggs.forEach((f, j) => accs.push(...accumulate(f, j, vals[j], arr, 'gb', key.pass)));
+  body.push(...ctx.stmts.splice(0), ...accs);
+
+  const fsums = layout.aggs.flatMap((f, j) => (f.kind === 'fsum' ? [j] : []));
+  const params = [
+    ...PARAM_FIXED,
+    ...ctx.columns.flatMap((_, k) => [`c${k}`, `o${k}`, `m${k}`, `b${k}`, `r${k}`]),
+    ...key.keys.flatMap((_, j) => [`kmin${j}`, `kstride${j}`, `knull${j}`]),
+    ...fsums.map((j) => `S${j}`),
+    ...ctx.literals.map((_, j) => `L${j}`),
+  ];
+  const pref = (i: number) => `P.v[${i >> 2}].${'xyzw'[i & 3]}`;
+  const lets = params.map((p, i) => (p.startsWith('S') ? `let ${p} = bitcast<i32>(${pref(i)});` : `let ${p} = ${pref(i)};`));
+
+  const WG = key.workgroupSize, R = key.rowsPerInvocation;
+  const slotsWords = key.slots * F;
+  const merge: string[] = [];
+  if (priv) {
+    merge.push(
+      'workgroupBarrier();',
+      `for (var s = lid; s < ${key.slots}u; s = s + ${WG}u) {`,
+      `  let wb = s * ${F}u;`,
+      '  let gb = wb;',
+      '  let nrows = atomicLoad(&W[wb]);',
+      '  if (nrows == 0u) { continue; }',
+      '  atomicAdd(&acc[gb], nrows);',
+      ...layout.aggs.flatMap(mergeAgg).map((l) => `  ${l}`),
+      '}',
+    );
+  }
+  const source = [
+    `struct Params { v: array<vec4<u32>, ${Math.max(1, Math.ceil(params.length / 4))}> }`,
+    '@group(0) @binding(0) var<uniform> P: Params;',
+    '@group(0) @binding(1) var<storage, read> inp: array<u32>;',
+    '@group(0) @binding(2) var<storage, read_write> acc: array<atomic<u32>>;',
+    ...(key.mode === 'hash' ? ['@group(0) @binding(3) var<storage, read_write> tab: array<atomic<u32>>;'] : []),
+    ...(priv ? [`var<workgroup> W: array<atomic<u32>, ${slotsWords}>;`, `const WINIT = array<u32, ${F}>(${layout.init.map((x) => u32Lit(x)).join(', ')});`] : []),
+    'fn opq(x: f32) -> f32 { return bitcast<f32>(bitcast<u32>(x) ^ P.v[0].y); }',
+    MURMUR3_WGSL,
+    F64_WGSL,
+    addFn('acc', 3),
+    addFn('acc', 4),
+    ...(priv ? [addFn('W', 3), addFn('W', 4)] : []),
+    `@compute @workgroup_size(${WG})`,
+    'fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {',
+    ...lets.map((l) => `  ${l}`),
+    '  let wg = wid.x + wid.y * nx;',
+    ...(priv ? [`  for (var s = lid; s < ${slotsWords}u; s = s + ${WG}u) { atomicStore(&W[s], WINIT[s % ${F}u]); }`, '  workgroupBarrier();'] : []),
+    `  let start = wg * ${WG * R}u;`,
+    `  for (var r = 0u; r < ${R}u; r = r + 1u) {`,
+    `    let i = start + r * ${WG}u + lid;`,
+    '    if (i >= rows) { break; }',
+    ...body.map((l) => `    ${l}`),
+    '  }',
+    ...merge.map((l) => `  ${l}`),
+    '}',
+    '',
+  ].join('\n');
+  return { source, columns: ctx.columns, literals: ctx.literals, params, layout };
+}

@@ -1,0 +1,277 @@
+/**
+ * Typed expressions (TExpr) → WGSL, mirroring the CPU codegen in src/expr/to-js.ts: every call
+ * appends `let` statements and returns expressions for the value and for "is null" (SQL nulls,
+ * Kleene logic, NaN equal to NaN and greatest, -0 = 0). WGSL has no 64-bit types, so values take
+ * one of these forms:
+ *
+ *   i  i32            ints up to 32 bits, date32, bool as 0/1, int arithmetic bounded below 2^31
+ *   u  u32            uint32
+ *   w  (h: i32, l: u32)  64-bit ints, compared exactly as words
+ *   f  (h: u32, l: u32)  float64 bits, compared through a total-order key
+ *   d  vec2<f32>      double-float (~48 bits): float arithmetic, allowed only as a sum argument
+ *
+ * Whatever has no exact WGSL form throws GpuUnsupported: the task falls back to the CPU.
+ */
+import type { CmpOp } from '../../expr/expr.ts';
+import type { TExpr } from '../../expr/resolve.ts';
+import type { DType } from '../../types.ts';
+
+/** A spec the GPU kernels do not cover; the message is the recorded fallback reason. */
+export class GpuUnsupported extends Error {
+  override name = 'GpuUnsupported';
+}
+
+export type GVal =
+  | { t: 'i' | 'u' | 'd'; v: string; n: string }
+  | { t: 'w' | 'f'; h: string; l: string; n: string; lit?: bigint };
+export interface GBool { v: string; n: string }
+
+/** How a column's values sit in the input buffer (the host widens 8/16-bit ints to 32 bits). */
+export type ColumnForm = 'i32' | 'u32' | 'w64' | 'f64' | 'bool' | 'str';
+
+export function columnForm(t: DType, name: string): ColumnForm {
+  switch (t.id) {
+    case 'int8': case 'int16': case 'int32': case 'uint8': case 'uint16': case 'date32': return 'i32';
+    case 'uint32': return 'u32';
+    case 'int64': case 'date64': case 'timestamp': return 'w64';
+    case 'float64': return 'f64';
+    case 'bool': return 'bool';
+    case 'utf8': return 'str';
+    default: throw new GpuUnsupported(`column '${name}' of type ${t.id} has no GPU kernel yet`);
+  }
+}
+
+export interface WgslContext {
+  readonly stmts: string[];
+  tmp(): string;
+  /** Registers a column read: its index k (params c{k}, o{k}, m{k}, b{k}, r{k}) and whether it may be null here. */
+  column(name: string, dtype: DType): { k: number; nullable: boolean };
+  /** A u32 expression holding the task-wide string id of a string literal. */
+  stringLiteral(s: string): string;
+}
+
+const or = (a: string, b: string): string => (a === 'false' ? b : b === 'false' ? a : `(${a} || ${b})`);
+
+function bind(ctx: WgslContext, expr: string): string {
+  if (/^[\w.]+$/.test(expr)) return expr;
+  const t = ctx.tmp();
+  ctx.stmts.push(`let ${t} = ${expr};`);
+  return t;
+}
+
+export const u32Lit = (x: number): string => `${x >>> 0}u`;
+export const i32Lit = (x: number): string => `bitcast<i32>(${u32Lit(x)})`;
+
+function nullOf(ctx: WgslContext, name: string, dtype: DType): { k: number; n: string } {
+  const { k, nullable } = ctx.column(name, dtype);
+  if (!nullable) return { k, n: 'false' };
+  return { k, n: bind(ctx, `((inp[m${k} + ((o${k} + i) >> 5u)] >> ((o${k} + i) & 31u)) & 1u) == 0u`) };
+}
+
+const f64Words = (x: number): [number, number] => {
+  const w = new Uint32Array(new Float64Array([x]).buffer);
+  return [w[1], w[0]];
+};
+
+/** The value of a numeric (or boolean-as-number) expression. */
+export function gNum(e: TExpr, ctx: WgslContext): GVal {
+  switch (e.kind) {
+    case 'col': {
+      const form = columnForm(e.dtype, e.name);
+      const { k, n } = nullOf(ctx, e.name, e.dtype);
+      switch (form) {
+        case 'i32': return { t: 'i', v: bind(ctx, `bitcast<i32>(inp[c${k} + i])`), n };
+        case 'u32': return { t: 'u', v: bind(ctx, `inp[c${k} + i]`), n };
+        case 'w64': return { t: 'w', h: bind(ctx, `bitcast<i32>(inp[c${k} + 2u * i + 1u])`), l: bind(ctx, `inp[c${k} + 2u * i]`), n };
+        case 'f64': return { t: 'f', h: bind(ctx, `inp[c${k} + 2u * i + 1u]`), l: bind(ctx, `inp[c${k} + 2u * i]`), n };
+        case 'bool': return { t: 'i', v: bind(ctx, `i32((inp[c${k} + ((b${k} + i) >> 5u)] >> ((b${k} + i) & 31u)) & 1u)`), n };
+        case 'str': throw new GpuUnsupported('a string column used as a number');
+      }
+    }
+    // falls through: unreachable
+    case 'lit': {
+      const v = e.value;
+      if (v === null) return { t: 'i', v: '0i', n: 'true' };
+      if (typeof v === 'boolean') return { t: 'i', v: v ? '1i' : '0i', n: 'false' };
+      if (typeof v === 'string') throw new GpuUnsupported('a string literal used as a number');
+      const x = typeof v === 'bigint' ? v : Number.isInteger(v) && Math.abs(v) < 2 ** 63 ? BigInt(v) : null;
+      if (x !== null && x >= -(2n ** 31n) && x < 2n ** 31n) return { t: 'i', v: i32Lit(Number(x)), n: 'false' };
+      if (typeof v === 'bigint') {
+        if (x! < -(2n ** 63n) || x! >= 2n ** 63n) throw new GpuUnsupported(`integer literal ${x} beyond Int64`);
+        const u = BigInt.asUintN(64, x!);
+        return { t: 'w', h: i32Lit(Number(u >> 32n)), l: u32Lit(Number(u & 0xffffffffn)), n: 'false' };
+      }
+      // A JS number is a double (as on the CPU); an integral one also knows its exact 64-bit words.
+      const [h, l] = f64Words(v);
+      return { t: 'f', h: u32Lit(h), l: u32Lit(l), n: 'false', ...(x !== null ? { lit: x } : {}) };
+    }
+    case 'arith': {
+      if (e.op === 'div') throw new GpuUnsupported('division has no GPU kernel yet');
+      const a = gNum(e.left, ctx), b = gNum(e.right, ctx);
+      const n = bind(ctx, or(a.n, b.n));
+      if (e.dtype.id === 'int64') {
+        // Bounded integer arithmetic is exact in i32 when the static bound fits.
+        if (e.bound >= 2 ** 31 || a.t !== 'i' || b.t !== 'i') throw new GpuUnsupported('integer arithmetic beyond 32 bits has no GPU kernel yet');
+        return { t: 'i', v: bind(ctx, `${a.v} ${{ add: '+', sub: '-', mul: '*' }[e.op]} ${b.v}`), n };
+      }
+      const x = toDf(a), y = toDf(b);
+      const v = e.op === 'add' ? `df_add(${x}, ${y})` : e.op === 'sub' ? `df_add(${x}, df_neg(${y}))` : `df_mul(${x}, ${y})`;
+      return { t: 'd', v: bind(ctx, v), n };
+    }
+    default: {
+      const p = gBool(e, ctx);
+      return { t: 'i', v: bind(ctx, `select(0i, 1i, ${p.v})`), n: p.n };
+    }
+  }
+}
+
+function toDf(a: GVal): string {
+  switch (a.t) {
+    case 'd': return a.v;
+    case 'i': return `df_of_i32(${a.v})`;
+    case 'u': return `df_of_u32(${a.v})`;
+    case 'f': return `df_of_f64(${a.h}, ${a.l})`;
+    case 'w': throw new GpuUnsupported('float arithmetic on 64-bit integers has no GPU kernel yet');
+  }
+}
+
+/** A string value as its task-wide id (i32). */
+export function gStr(e: TExpr, ctx: WgslContext): GVal {
+  if (e.kind === 'lit') return e.value === null ? { t: 'i', v: '-1i', n: 'true' } : { t: 'i', v: `bitcast<i32>(${ctx.stringLiteral(String(e.value))})`, n: 'false' };
+  if (e.kind !== 'col') throw new GpuUnsupported(`string expression ${e.kind}`);
+  const { k, n } = nullOf(ctx, e.name, e.dtype);
+  return { t: 'i', v: bind(ctx, `bitcast<i32>(inp[r${k} + inp[c${k} + i]])`), n };
+}
+
+type Wide = { h: string; l: string };
+function toWide(a: GVal): Wide {
+  switch (a.t) {
+    case 'i': return { h: `(${a.v} >> 31u)`, l: `bitcast<u32>(${a.v})` };
+    case 'u': return { h: '0i', l: a.v };
+    case 'w': return a;
+    case 'f':
+      if (a.lit !== undefined) {
+        const u = BigInt.asUintN(64, a.lit);
+        return { h: i32Lit(Number(u >> 32n)), l: u32Lit(Number(u & 0xffffffffn)) };
+      }
+      throw new GpuUnsupported('a float compared as a 64-bit integer');
+    default: throw new GpuUnsupported('a float compared as a 64-bit integer');
+  }
+}
+
+function toKey(a: GVal, ctx: WgslContext): string {
+  switch (a.t) {
+    case 'f': return bind(ctx, `fkey(${a.h}, ${a.l})`);
+    case 'i': return bind(ctx, `fkey(f64_of_i32(${a.v}).x, f64_of_i32(${a.v}).y)`);
+    case 'u': return bind(ctx, `fkey(f64_of_u32(${a.v}).x, f64_of_u32(${a.v}).y)`);
+    case 'w': throw new GpuUnsupported('a 64-bit integer compared with a float');
+    case 'd': throw new GpuUnsupported('float arithmetic in a comparison has no GPU kernel yet (double-float is not exact)');
+  }
+}
+
+const OPS: Record<CmpOp, string> = { eq: '==', ne: '!=', lt: '<', le: '<=', gt: '>', ge: '>=' };
+
+function wideCmp(op: CmpOp, a: Wide, b: Wide): string {
+  const eq = `(${a.h} == ${b.h} && ${a.l} == ${b.l})`;
+  const strict = (o: string) => `(${a.h} ${o} ${b.h} || (${a.h} == ${b.h} && ${a.l} ${o} ${b.l}))`;
+  switch (op) {
+    case 'eq': return eq;
+    case 'ne': return `!${eq}`;
+    case 'lt': return strict('<');
+    case 'gt': return strict('>');
+    case 'le': return `(${strict('<')} || ${eq})`;
+    case 'ge': return `(${strict('>')} || ${eq})`;
+  }
+}
+
+function keyCmp(op: CmpOp, a: string, b: string): string {
+  switch (op) {
+    case 'eq': return `key_eq(${a}, ${b})`;
+    case 'ne': return `!key_eq(${a}, ${b})`;
+    case 'lt': return `key_lt(${a}, ${b})`;
+    case 'gt': return `key_lt(${b}, ${a})`;
+    case 'le': return `!key_lt(${b}, ${a})`;
+    case 'ge': return `!key_lt(${a}, ${b})`;
+  }
+}
+
+function numCmp(op: CmpOp, a: GVal, b: GVal, ctx: WgslContext): string {
+  // A 64-bit integer against an integral literal stays exact in words.
+  if ((a.t === 'w' && b.t === 'f' && b.lit !== undefined) || (b.t === 'w' && a.t === 'f' && a.lit !== undefined)) return wideCmp(op, toWide(a), toWide(b));
+  if (a.t === 'f' || b.t === 'f' || a.t === 'd' || b.t === 'd') return keyCmp(op, toKey(a, ctx), toKey(b, ctx));
+  if (a.t === 'i' && b.t === 'i') return `(${a.v} ${OPS[op]} ${b.v})`;
+  if (a.t === 'u' && b.t === 'u') return `(${a.v} ${OPS[op]} ${b.v})`;
+  return wideCmp(op, toWide(a), toWide(b));
+}
+
+function compare(e: Extract<TExpr, { kind: 'cmp' }>, ctx: WgslContext): GBool {
+  if (e.mode === 'null') return { v: 'false', n: 'true' };
+  if (e.mode === 'str') {
+    const a = gStr(e.left, ctx), b = gStr(e.right, ctx);
+    return { v: `(${(a as { v: string }).v} ${OPS[e.op]} ${(b as { v: string }).v})`, n: or(a.n, b.n) };
+  }
+  const a = gNum(e.left, ctx), b = gNum(e.right, ctx);
+  const v = e.mode === 'wide' ? wideCmp(e.op, toWide(a), toWide(b)) : numCmp(e.op, a, b, ctx);
+  return { v, n: or(a.n, b.n) };
+}
+
+/** A predicate: WGSL bool expressions for its value and for "is null" (unknown). */
+export function gBool(e: TExpr, ctx: WgslContext): GBool {
+  switch (e.kind) {
+    case 'cmp': {
+      const r = compare(e, ctx);
+      return { v: bind(ctx, r.v), n: bind(ctx, r.n) };
+    }
+    case 'logic': {
+      const a = gBool(e.left, ctx), b = gBool(e.right, ctx);
+      if (e.op === 'and') {
+        const anyFalse = or(a.n === 'false' ? `!${a.v}` : `(!${a.n} && !${a.v})`, b.n === 'false' ? `!${b.v}` : `(!${b.n} && !${b.v})`);
+        const n = a.n === 'false' && b.n === 'false' ? 'false' : bind(ctx, `${or(a.n, b.n)} && !${anyFalse}`);
+        return { v: bind(ctx, `${a.v} && ${b.v}`), n };
+      }
+      const anyTrue = or(a.n === 'false' ? a.v : `(!${a.n} && ${a.v})`, b.n === 'false' ? b.v : `(!${b.n} && ${b.v})`);
+      const n = a.n === 'false' && b.n === 'false' ? 'false' : bind(ctx, `${or(a.n, b.n)} && !${anyTrue}`);
+      return { v: bind(ctx, `${a.v} || ${b.v}`), n };
+    }
+    case 'not': {
+      const a = gBool(e.arg, ctx);
+      return { v: bind(ctx, `!${a.v}`), n: a.n };
+    }
+    case 'isNull': {
+      const x = e.arg;
+      const a = x.dtype?.id === 'utf8' && x.kind === 'col' ? gStr(x, ctx)
+        : x.dtype?.id === 'bool' || ['cmp', 'logic', 'not', 'isNull', 'in'].includes(x.kind) ? { t: 'i' as const, ...gBool(x, ctx) } : gNum(x, ctx);
+      return { v: e.negated ? bind(ctx, `!${a.n}`) : a.n, n: 'false' };
+    }
+    case 'in': {
+      if (e.mode === 'null') return { v: 'false', n: 'true' };
+      const values = e.list.filter((x) => !(x.kind === 'lit' && x.value === null));
+      const hasNull = values.length < e.list.length;
+      const tests: string[] = [];
+      let n: string;
+      if (e.mode === 'str') {
+        const a = gStr(e.arg, ctx) as { v: string; n: string };
+        n = a.n;
+        for (const x of values) tests.push(`(${a.v} == ${(gStr(x, ctx) as { v: string }).v})`);
+      } else {
+        const a = gNum(e.arg, ctx);
+        n = a.n;
+        for (const x of values) {
+          const b = gNum(x, ctx);
+          tests.push(e.mode === 'wide' ? wideCmp('eq', toWide(a), toWide(b)) : numCmp('eq', a, b, ctx));
+        }
+      }
+      const v = bind(ctx, tests.length ? tests.join(' || ') : 'false');
+      return { v, n: hasNull ? bind(ctx, or(n, `!${v}`)) : n };
+    }
+    case 'col': {
+      if (e.dtype.id !== 'bool') throw new GpuUnsupported(`column ${e.name} is not boolean`);
+      const a = gNum(e, ctx) as { v: string; n: string };
+      return { v: bind(ctx, `${a.v} == 1i`), n: a.n };
+    }
+    case 'lit':
+      return e.value === null ? { v: 'false', n: 'true' } : { v: e.value ? 'true' : 'false', n: 'false' };
+    case 'arith':
+      throw new GpuUnsupported('arithmetic is not a predicate');
+  }
+}
