@@ -16,5 +16,10 @@ export {
   TaskFailedError,
   GpuUnavailableError,
   GpuDeviceError,
+  ExecutorLostError,
+  JobCancelledError,
 } from './errors.ts';
+export type { ProgressEvent, ProgressListener } from './driver/progress.ts';
+export type { FaultInjector } from './driver/run-stage.ts';
+export type { ActionOptions } from './session.ts';
 export { hashWords, hashString, partitionOf, SHUFFLE_SEED } from './shuffle/hash.ts';

@@ -105,7 +105,7 @@ describe('results and their types', () => {
 
 describe('bad input gets typed errors at plan time', () => {
   it('rejects invalid session options', async () => {
-    for (const opts of [{ cores: 0 }, { cores: 1.5 }, { shufflePartitions: 0 }, { maxTaskAttempts: -1 }, { executor: 'tpu' as 'cpu' }]) {
+    for (const opts of [{ cores: 0 }, { cores: 1.5 }, { executors: 0 }, { workers: 'yes' as unknown as boolean }, { shufflePartitions: 0 }, { maxTaskAttempts: -1 }, { executor: 'tpu' as 'cpu' }]) {
       await expect(Session.create(opts)).rejects.toBeInstanceOf(InvalidOptionError);
     }
     await withSession(async (s) => {

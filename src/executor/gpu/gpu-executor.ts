@@ -1,0 +1,85 @@
+/**
+ * The GPU executor: map tasks run as WGSL kernels through WebGPU (gpu-map-task.ts); the reduce
+ * side merges the (small) shuffle blocks with the CPU reduce task (runReduceTask), and scans delegate to the CPU
+ * executor. A spec some part of which has no GPU kernel runs its map task on the CPU, and the
+ * reason is kept in lastFallbackReason.
+ *
+ * One device per executor; GPU tasks run one at a time on it (the driver may start several).
+ */
+import type * as arrow from 'apache-arrow';
+import { GpuDeviceError } from '../../errors.ts';
+import type { Schema, TExpr } from '../../expr/resolve.ts';
+import type { ShuffleBlock } from '../../shuffle/shuffle-block.ts';
+import { CpuExecutor } from '../cpu/cpu-executor.ts';
+import type { AggregationSpec, Executor, MapResult, ReduceResult, ScanResult } from '../task.ts';
+import { BufferPool } from './buffer-pool.ts';
+import { openDevice, withErrorScopes, type GpuDevice } from './device.ts';
+import { runGpuMapTask, type GpuMapOptions, type GpuMapTimings } from './gpu-map-task.ts';
+
+/** A map result with the GPU's time split (absent when the task fell back to the CPU). */
+export interface GpuMapResult extends MapResult {
+  readonly gpuTimings?: GpuMapTimings;
+  readonly fallbackReason?: string;
+}
+
+export class GpuExecutor implements Executor {
+  readonly kind = 'gpu';
+  /** Timings of the last map task that ran on the GPU. */
+  lastTimings: GpuMapTimings | null = null;
+  /** Why the last map task ran on the CPU instead (null when it ran on the GPU). */
+  lastFallbackReason: string | null = null;
+  /** Options for tests (e.g. small chunks). */
+  mapOptions: GpuMapOptions = {};
+  private readonly cpu = new CpuExecutor();
+  private readonly pool: BufferPool;
+  private queue: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  private constructor(private readonly gpu: GpuDevice) {
+    this.pool = new BufferPool(gpu.device);
+  }
+
+  /** Opens the hardware adapter, else the software one; GpuUnavailableError says what to install. */
+  static async create(): Promise<GpuExecutor> {
+    return new GpuExecutor(await openDevice());
+  }
+
+  get adapterName(): string {
+    return this.gpu.adapterName;
+  }
+
+  async runMap(spec: AggregationSpec, batches: readonly arrow.RecordBatch[]): Promise<GpuMapResult> {
+    if (this.closed) throw new GpuDeviceError('the GPU executor is closed');
+    const run = async (): Promise<GpuMapResult> => {
+      const ctx = { device: this.gpu.device, pool: this.pool, workgroupWords: Math.min(8192, this.gpu.device.limits.maxComputeWorkgroupStorageSize / 4) };
+      const out = await withErrorScopes(this.gpu, () => runGpuMapTask(ctx, spec, batches, this.mapOptions));
+      if ('fallback' in out) {
+        this.lastFallbackReason = out.fallback;
+        return { ...(await this.cpu.runMap(spec, batches)), fallbackReason: out.fallback };
+      }
+      this.lastFallbackReason = null;
+      this.lastTimings = out.timings;
+      return { ...out.result, gpuTimings: out.timings };
+    };
+    const next = this.queue.then(run, run);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  async runReduce(spec: AggregationSpec, blocks: readonly ShuffleBlock[]): Promise<ReduceResult> {
+    return this.cpu.runReduce(spec, blocks);
+  }
+
+  async runScan(input: Schema, filter: TExpr | null, batches: readonly arrow.RecordBatch[]): Promise<ScanResult> {
+    return this.cpu.runScan(input, filter, batches);
+  }
+
+  /** Destroys the buffers and the device (required before the process exits). */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.queue;
+    this.pool.destroy();
+    this.gpu.device.destroy();
+  }
+}

@@ -1,0 +1,270 @@
+/**
+ * A map task on the GPU:
+ *
+ *   bind columns ─► plan (global | dense | hash) ─► for each chunk of each batch (bounded bytes):
+ *       pack + upload the chunk's columns ─► map kernel pass 0 [─► pass 1: low words of 64-bit min/max]
+ *   ─► partition kernel (shuffle hash of each group's key) ─► read back the slot array only
+ *   ─► decode states and keys on the host ─► one shuffle block per reduce partition
+ *
+ * Accumulators stay on the GPU across chunks; only the compact slot array comes back. Returns a
+ * fallback reason instead when some part of the spec has no GPU kernel (the caller runs the CPU
+ * task then).
+ */
+import type * as arrow from 'apache-arrow';
+import { bindColumn } from '../../arrow/column-chunk.ts';
+import { fieldOf } from '../../expr/resolve.ts';
+import { hashString } from '../../shuffle/hash.ts';
+import { columnsOfSpec } from '../cpu/columns.ts';
+import { StringIds } from '../cpu/map-task.ts';
+import type { AggregationSpec, MapResult } from '../task.ts';
+import type { BufferPool } from './buffer-pool.ts';
+import { bytesPerRow, packChunk } from './chunk-upload.ts';
+import { f64Stats, mergeStats, sumShift, type F64Stats } from './float-sum-scale.ts';
+import { chooseGpuPlan, MAX_BUFFER_BYTES } from './gpu-plan.ts';
+import { decodeStates, denseKeys, hashKeys, usedSlots } from './gpu-states.ts';
+import { argForms, mapShaderSource, type MapShader, type MapShaderKey } from './map-shader.ts';
+import { partitionShaderSource, type PartitionShaderKey } from './partition-shader.ts';
+import { keyString, pipelineFor } from './pipeline-cache.ts';
+import { columnForm, GpuUnsupported } from './wgsl-expr.ts';
+import { splitByPartition } from './split-by-partition.ts';
+import { gpuAccLayout } from './gpu-acc-layout.ts';
+
+/** Where a GPU map task spent its time (milliseconds, wall clock on the host). */
+export interface GpuMapTimings {
+  /** Binding, packing and queueing the input columns (host copies into Dawn's staging memory). */
+  upload: number;
+  /** From the first dispatch until the queue finished every kernel. */
+  kernels: number;
+  /** Copying the slot array back and mapping it. */
+  readback: number;
+  /** Host decode of states and keys, and the split into shuffle blocks. */
+  merge: number;
+  total: number;
+  chunks: number;
+  mode: string;
+}
+
+export interface GpuContext {
+  readonly device: GPUDevice;
+  readonly pool: BufferPool;
+  readonly workgroupWords: number;
+}
+
+export type GpuMapOutcome = { result: MapResult; timings: GpuMapTimings } | { fallback: string };
+
+const U = { MAP_READ: 1, COPY_SRC: 4, COPY_DST: 8, UNIFORM: 64, STORAGE: 128 } as const;
+export const WORKGROUP_SIZE = 128;
+
+export interface GpuMapOptions {
+  /** Largest chunk in rows (tests use small chunks to prove results do not depend on them). */
+  maxChunkRows?: number;
+}
+
+function paramsArray(names: readonly string[], values: Map<string, number>): Uint32Array {
+  const out = new Uint32Array(Math.max(4, Math.ceil(names.length / 4) * 4));
+  names.forEach((n, i) => { out[i] = (values.get(n) ?? 0) >>> 0; });
+  return out;
+}
+
+export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batches: readonly arrow.RecordBatch[], opts: GpuMapOptions = {}): Promise<GpuMapOutcome> {
+  const t0 = performance.now();
+  const { device, pool } = gpu;
+  const names = columnsOfSpec(spec);
+  const datas = batches.map((b) => new Map(names.map((n) => [n, b.getChild(n)!.data[0]])));
+  try {
+    for (const n of names) columnForm(fieldOf(spec.input, n).dtype, n);
+  } catch (e) {
+    if (e instanceof GpuUnsupported) return { fallback: e.message };
+    throw e;
+  }
+  const rows = batches.reduce((a, b) => a + b.numRows, 0);
+  if (rows >= 2 ** 32) return { fallback: 'a map task of 2^32 rows or more' };
+  const strings = new StringIds();
+  const chunks = datas.map((m) => new Map([...m].map(([n, d]) => [n, bindColumn(d, fieldOf(spec.input, n).dtype)])));
+  const remaps = chunks.map((m) => {
+    const r = new Map<string, Int32Array>();
+    for (const [name, c] of m) if (c.dictionary) r.set(name, strings.remap(c.dictionary));
+    return r;
+  });
+
+  // Shapes that need no data: argument forms, layout, and whether every expression has a WGSL form.
+  let forms, layout;
+  const shifts: number[] = [];
+  try {
+    forms = argForms(spec.aggs);
+    layout = gpuAccLayout(spec.aggs, forms);
+    const statsOf = new Map<string, F64Stats>();
+    const stats = (name: string) => {
+      let s = statsOf.get(name);
+      if (!s) statsOf.set(name, (s = mergeStats(datas.map((m) => f64Stats(m.get(name)!)))));
+      return s;
+    };
+    spec.aggs.forEach((a) => shifts.push(a.state === 'fsum' ? sumShift(a.arg!, stats) : 0));
+  } catch (e) {
+    if (e instanceof GpuUnsupported) return { fallback: e.message };
+    throw e;
+  }
+  const plan = chooseGpuPlan(spec, chunks, strings, rows, layout.width, gpu.workgroupWords);
+  const F = layout.width;
+  const privRows = 128, globalRows = 16;
+  const R = plan.privatized ? privRows : globalRows;
+  const tile = WORKGROUP_SIZE * R;
+
+  const shaderKey = (pass: 0 | 1, nullable: string[]): MapShaderKey => ({
+    mode: plan.mode, privatized: plan.privatized, slots: plan.privatized ? plan.slots : 0, pass,
+    filter: spec.filter, keys: spec.keys, keyNullable: plan.keyNullable, aggs: spec.aggs,
+    nullable, workgroupSize: WORKGROUP_SIZE, rowsPerInvocation: R,
+  });
+  const shaders = new Map<string, MapShader>();
+  const shaderFor = (key: MapShaderKey): { shader: MapShader; k: string } => {
+    const k = keyString(key);
+    let s = shaders.get(k);
+    if (!s) shaders.set(k, (s = mapShaderSource(key)));
+    return { shader: s, k };
+  };
+  try {
+    shaderFor(shaderKey(0, names));
+  } catch (e) {
+    if (e instanceof GpuUnsupported) return { fallback: e.message };
+    throw e;
+  }
+
+  const slotCount = plan.slots;
+  const accWords = slotCount * F + 1;
+  const status = slotCount * F;
+  const taken: GPUBuffer[] = [];
+  const take = (bytes: number, usage: number) => { const b = pool.acquire(bytes, usage); taken.push(b); return b; };
+  const acc = take(accWords * 4, U.STORAGE | U.COPY_SRC | U.COPY_DST);
+  const tab = plan.mode === 'hash' ? take(slotCount * plan.tableWidth * 4, U.STORAGE | U.COPY_SRC | U.COPY_DST) : null;
+  const per = bytesPerRow(shaderFor(shaderKey(0, names)).shader.columns);
+  const byBytes = Math.max(tile, Math.floor(MAX_BUFFER_BYTES / Math.max(1, per) / tile) * tile);
+  const chunkRows = Math.max(1, Math.min(byBytes, opts.maxChunkRows ?? Infinity));
+  const maxBatch = batches.reduce((a, b) => Math.max(a, b.numRows), 0);
+  const inputWordsMax = Math.ceil(Math.min(chunkRows, maxBatch) * per / 4) + 64 + 8 * names.length + strings.ids.size * 2;
+  const params = [take(1024, U.UNIFORM | U.COPY_DST), take(1024, U.UNIFORM | U.COPY_DST)];
+  const timings: GpuMapTimings = { upload: 0, kernels: 0, readback: 0, merge: 0, total: 0, chunks: 0, mode: `${plan.mode}${plan.privatized ? '/workgroup' : ''}` };
+
+  try {
+    // Initial slot words (min keys start at all-ones), an empty table.
+    const enc0 = device.createCommandEncoder();
+    if (layout.init.some((x) => x !== 0)) {
+      const init = new Uint32Array(accWords);
+      for (let s = 0; s < slotCount; s++) init.set(layout.init, s * F);
+      device.queue.writeBuffer(acc, 0, init);
+    } else enc0.clearBuffer(acc, 0, Math.ceil(accWords * 4 / 4) * 4);
+    if (tab) enc0.clearBuffer(tab, 0, slotCount * plan.tableWidth * 4);
+    device.queue.submit([enc0.finish()]);
+
+    const input = take(Math.max(16, inputWordsMax * 4), U.STORAGE | U.COPY_DST);
+    const fixed = new Map<string, number>([['mask', slotCount - 1], ['lim', 2 * slotCount + 64], ['status', status]]);
+    plan.kmin.forEach((v, j) => { fixed.set(`kmin${j}`, v); fixed.set(`kstride${j}`, plan.kstride[j]); fixed.set(`knull${j}`, plan.knull[j]); });
+    shifts.forEach((s, j) => fixed.set(`S${j}`, s));
+    let tKernelStart = 0;
+    for (let b = 0; b < batches.length; b++) {
+      const n = batches[b].numRows;
+      const nullable = names.filter((nm) => chunks[b].get(nm)!.nullCount > 0);
+      const p0 = shaderFor(shaderKey(0, nullable));
+      const p1 = layout.twoPass ? shaderFor(shaderKey(1, nullable)) : null;
+      const lits = p0.shader.literals.map((s) => strings.id(s));
+      for (let r0 = 0; r0 < n; r0 += chunkRows) {
+        const r1 = Math.min(n, r0 + chunkRows);
+        const tu = performance.now();
+        const packed = packChunk(p0.shader.columns, chunks[b], remaps[b], new Set(nullable), r0, r1);
+        for (const { at, region } of packed.regions) region.write(input, device.queue, at);
+        const wgs = Math.ceil((r1 - r0) / tile);
+        const nx = Math.min(wgs, 65535), ny = Math.ceil(wgs / nx);
+        const values = new Map([...fixed, ...packed.params, ['rows', r1 - r0], ['nx', nx]]);
+        lits.forEach((id, j) => values.set(`L${j}`, id));
+        const enc = device.createCommandEncoder();
+        const pass = enc.beginComputePass();
+        for (const [pi, p] of [p0, p1].entries()) {
+          if (!p) continue;
+          const pipeline = pipelineFor(device, p.k, () => p.shader.source);
+          device.queue.writeBuffer(params[pi], 0, paramsArray(p.shader.params, values));
+          pass.setPipeline(pipeline);
+          pass.setBindGroup(0, device.createBindGroup({
+            layout: pipeline.getBindGroupLayout(0),
+            entries: [
+              { binding: 0, resource: { buffer: params[pi] } },
+              { binding: 1, resource: { buffer: input } },
+              { binding: 2, resource: { buffer: acc } },
+              ...(tab ? [{ binding: 3, resource: { buffer: tab } }] : []),
+            ],
+          }));
+          pass.dispatchWorkgroups(nx, ny);
+        }
+        pass.end();
+        timings.upload += performance.now() - tu;
+        if (!tKernelStart) tKernelStart = performance.now();
+        device.queue.submit([enc.finish()]);
+        timings.chunks++;
+      }
+    }
+
+    // Partition ids of the slots, then one copy of everything the host needs.
+    const pid = plan.mode !== 'global' && spec.partitions > 1 ? take(slotCount * 4, U.STORAGE | U.COPY_SRC) : null;
+    const enc = device.createCommandEncoder();
+    if (pid) {
+      const pkey: PartitionShaderKey = { mode: plan.mode as 'dense' | 'hash', keys: spec.keys, keyNullable: plan.keyNullable, width: F, workgroupSize: 64 };
+      const { source, params: pnames } = partitionShaderSource(pkey);
+      const pipeline = pipelineFor(device, keyString(pkey), () => source);
+      const strh = take(Math.max(16, strings.ids.size * 4), U.STORAGE | U.COPY_DST);
+      if (strings.ids.size) device.queue.writeBuffer(strh, 0, Int32Array.from(strings.ids.keys(), hashString));
+      const wgs = Math.ceil(slotCount / 64);
+      const nx = Math.min(wgs, 65535), ny = Math.ceil(wgs / nx);
+      const pv = new Map<string, number>([['slots', slotCount], ['parts', spec.partitions], ['nx', nx]]);
+      plan.kmin.forEach((v, j) => { pv.set(`kmin${j}`, v); pv.set(`kstride${j}`, plan.kstride[j]); pv.set(`ksize${j}`, plan.knull[j] + (plan.keyNullable[j] ? 1 : 0)); pv.set(`knull${j}`, plan.knull[j]); });
+      const pparams = take(1024, U.UNIFORM | U.COPY_DST);
+      device.queue.writeBuffer(pparams, 0, paramsArray(pnames, pv));
+      const pass = enc.beginComputePass();
+      pass.setPipeline(pipeline);
+      pass.setBindGroup(0, device.createBindGroup({
+        layout: pipeline.getBindGroupLayout(0),
+        entries: [
+          { binding: 0, resource: { buffer: pparams } },
+          { binding: 1, resource: { buffer: strh } },
+          { binding: 2, resource: { buffer: acc } },
+          ...(tab ? [{ binding: 3, resource: { buffer: tab } }] : []),
+          { binding: tab ? 4 : 3, resource: { buffer: pid } },
+        ],
+      }));
+      pass.dispatchWorkgroups(nx, ny);
+      pass.end();
+    }
+    const accBytes = accWords * 4;
+    const tabBytes = tab ? slotCount * plan.tableWidth * 4 : 0;
+    const pidBytes = pid ? slotCount * 4 : 0;
+    const rb = take(accBytes + tabBytes + pidBytes, U.MAP_READ | U.COPY_DST);
+    enc.copyBufferToBuffer(acc, 0, rb, 0, accBytes);
+    if (tab) enc.copyBufferToBuffer(tab, 0, rb, accBytes, tabBytes);
+    if (pid) enc.copyBufferToBuffer(pid, 0, rb, accBytes + tabBytes, pidBytes);
+    device.queue.submit([enc.finish()]);
+    await device.queue.onSubmittedWorkDone();
+    const tr = performance.now();
+    timings.kernels = tr - (tKernelStart || tr);
+    await rb.mapAsync(1, 0, accBytes + tabBytes + pidBytes);
+    const words = new Uint32Array(rb.getMappedRange(0, accBytes + tabBytes + pidBytes).slice(0));
+    rb.unmap();
+    const tm = performance.now();
+    timings.readback = tm - tr;
+
+    const accW = words.subarray(0, accWords);
+    if (accW[status] !== 0) return { fallback: `the GPU hash table (${slotCount} slots) overflowed` };
+    const slots = usedSlots(plan, accW, F);
+    const idNames = [...strings.ids.keys()];
+    const keys = plan.mode === 'hash' ? hashKeys(spec.keys, plan, words.subarray(accWords, accWords + tabBytes / 4), slots, idNames)
+      : denseKeys(spec.keys, plan, slots, idNames);
+    const states = decodeStates(spec.aggs, layout, accW, slots, shifts);
+    let pids: Int32Array | null = null;
+    if (pid) {
+      const all = new Int32Array(words.buffer, accBytes + tabBytes, slotCount);
+      pids = Int32Array.from(slots, (s) => all[s]);
+    }
+    const blocks = splitByPartition(keys, states, slots.length, pids, spec.partitions);
+    timings.merge = performance.now() - tm;
+    timings.total = performance.now() - t0;
+    return { result: { blocks, inputRows: rows, outputRows: slots.length }, timings };
+  } finally {
+    for (const b of taken) pool.release(b);
+  }
+}
