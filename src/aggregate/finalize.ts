@@ -5,7 +5,8 @@ import { isWide, valuesArrayFor } from '../types.ts';
 import type { AggSpec, State } from './registry.ts';
 
 const TWO32 = 4294967296n;
-const I64_MIN = -(2n ** 63n), I64_MAX = 2n ** 63n - 1n;
+
+const words = (a: BigInt64Array | BigUint64Array): Int32Array => new Int32Array(a.buffer, a.byteOffset, a.length * 2);
 
 export function finalizeAggregate(a: AggSpec, st: State, n: number): KeyColumn {
   const nonNull = st[st.length - 1];
@@ -20,7 +21,12 @@ export function finalizeAggregate(a: AggSpec, st: State, n: number): KeyColumn {
     case 'countRows':
     case 'count': {
       const out = new BigInt64Array(n);
-      for (let g = 0; g < n; g++) out[g] = BigInt(st[0][g]);
+      const w = words(out);
+      for (let g = 0; g < n; g++) {
+        const c = st[0][g];
+        w[2 * g] = c % 4294967296 | 0;
+        w[2 * g + 1] = Math.floor(c / 4294967296);
+      }
       return { dtype: a.result, values: out, valid: null };
     }
     case 'isum': {
@@ -29,14 +35,18 @@ export function finalizeAggregate(a: AggSpec, st: State, n: number): KeyColumn {
         for (let g = 0; g < n; g++) if (ok(g)) out[g] = (st[0][g] * 4294967296 + st[1][g]) / st[2][g];
         return { dtype: a.result, values: out, valid };
       }
+      // hi·2^32 + lo with lo in [0, 2^32) is an Int64 exactly when hi fits 32 signed bits:
+      // then (lo, hi) are its two's-complement words.
       const out = new BigInt64Array(n);
+      const w = words(out);
       for (let g = 0; g < n; g++) {
         if (!ok(g)) continue;
-        const total = BigInt(st[0][g]) * TWO32 + BigInt(st[1][g]);
-        if (total < I64_MIN || total > I64_MAX) {
-          throw new ArithmeticOverflowError(`${a.name} = ${total} overflows Int64`);
+        const hi = st[0][g], lo = st[1][g];
+        if (hi < -2147483648 || hi > 2147483647) {
+          throw new ArithmeticOverflowError(`${a.name} = ${BigInt(hi) * TWO32 + BigInt(lo)} overflows Int64`);
         }
-        out[g] = total;
+        w[2 * g] = lo | 0;
+        w[2 * g + 1] = hi;
       }
       return { dtype: a.result, values: out, valid };
     }
@@ -61,7 +71,12 @@ export function finalizeAggregate(a: AggSpec, st: State, n: number): KeyColumn {
     case 'wmin':
     case 'wmax': {
       const out = new (valuesArrayFor(a.result))(n) as BigInt64Array;
-      for (let g = 0; g < n; g++) if (ok(g)) out[g] = BigInt(st[0][g]) * TWO32 + BigInt(st[1][g]);
+      const w = words(out);
+      for (let g = 0; g < n; g++) {
+        if (!ok(g)) continue;
+        w[2 * g] = st[1][g] | 0;
+        w[2 * g + 1] = st[0][g] | 0;
+      }
       return { dtype: a.result, values: out, valid };
     }
   }

@@ -53,3 +53,50 @@ export function groupRows(words: Int32Array, width: number, n: number): Grouping
   }
   return { ids, reps: reps.subarray(0, groups), groups };
 }
+
+type SmallInts = Int8Array | Int16Array | Int32Array | Uint8Array | Uint16Array | Uint32Array;
+const isSmallInts = (v: unknown): v is SmallInts =>
+  v instanceof Int8Array || v instanceof Int16Array || v instanceof Int32Array ||
+  v instanceof Uint8Array || v instanceof Uint16Array || v instanceof Uint32Array;
+
+/**
+ * Group ids by a composite index when every key is a small integer (or boolean) whose combined
+ * range is small: slot = Σ (value − min)·stride, null = the extra slot. Null when not applicable.
+ */
+export function groupDense(keys: readonly { values: unknown; valid: Uint8Array | null }[], n: number): Grouping | null {
+  const mins: number[] = [], strides: number[] = [], nulls: number[] = [];
+  let slots = 1;
+  for (const k of keys) {
+    if (!isSmallInts(k.values)) return null;
+    const v = k.values;
+    let lo = Infinity, hi = -Infinity;
+    for (let i = 0; i < n; i++) {
+      const x = v[i];
+      if (x < lo) lo = x;
+      if (x > hi) hi = x;
+    }
+    const range = hi >= lo ? hi - lo + 1 : 1;
+    mins.push(Number.isFinite(lo) ? lo : 0);
+    nulls.push(range);
+    strides.push(slots);
+    slots *= range + (k.valid ? 1 : 0);
+    if (slots > 4 * n + 65536) return null;
+  }
+  const map = new Int32Array(slots).fill(-1);
+  const ids = new Int32Array(n), reps = new Int32Array(n);
+  let groups = 0;
+  const code = new Float64Array(n);
+  keys.forEach((k, j) => {
+    const v = k.values as SmallInts, valid = k.valid, min = mins[j], stride = strides[j], nul = nulls[j];
+    for (let i = 0; i < n; i++) code[i] += (valid !== null && valid[i] === 0 ? nul : v[i] - min) * stride;
+  });
+  for (let i = 0; i < n; i++) {
+    let g = map[code[i]];
+    if (g < 0) {
+      g = map[code[i]] = groups;
+      reps[groups++] = i;
+    }
+    ids[i] = g;
+  }
+  return { ids, reps: reps.subarray(0, groups), groups };
+}

@@ -8,7 +8,7 @@ import { newState, STATES, type State } from '../../aggregate/registry.ts';
 import { concatKeys, keyToArrow, takeKey, type KeyColumn } from '../../shuffle/key-column.ts';
 import { groupWidth, writeGroupWords } from '../../shuffle/key-words.ts';
 import type { ShuffleBlock } from '../../shuffle/shuffle-block.ts';
-import { groupRows, type Grouping } from './hash-grouper.ts';
+import { groupDense, groupRows, type Grouping } from './hash-grouper.ts';
 import type { AggregationSpec } from '../task.ts';
 
 export function outputSchema(spec: AggregationSpec): arrow.Schema {
@@ -32,15 +32,7 @@ export function runReduceTask(spec: AggregationSpec, blocks: readonly ShuffleBlo
     // A global aggregate has exactly one group, even over no input.
     grouping = { ids: new Int32Array(n), reps: new Int32Array(1), groups: 1 };
   } else {
-    const width = keys.reduce((a, k) => a + groupWidth(k), 0);
-    const words = new Int32Array(n * width);
-    const strIds = new Map<string, number>();
-    let at = 0;
-    for (const k of keys) {
-      writeGroupWords(k, words, width, at, strIds);
-      at += groupWidth(k);
-    }
-    grouping = groupRows(words, width, n);
+    grouping = groupDense(keys, n) ?? groupByWords(keys, n);
   }
   const columns: KeyColumn[] = keys.map((k) => takeKey(k, grouping.reps));
   spec.aggs.forEach((a, j) => {
@@ -62,6 +54,18 @@ export function toRecordBatch(spec: AggregationSpec, out: ReduceOutput): arrow.R
   const columns: Record<string, arrow.Vector> = {};
   schema.fields.forEach((f, j) => { columns[f.name] = keyToArrow(out.columns[j]); });
   return batchOf(schema, columns, out.rows);
+}
+
+function groupByWords(keys: readonly KeyColumn[], n: number): Grouping {
+  const width = keys.reduce((a, k) => a + groupWidth(k), 0);
+  const words = new Int32Array(n * width);
+  const strIds = new Map<string, number>();
+  let at = 0;
+  for (const k of keys) {
+    writeGroupWords(k, words, width, at, strIds);
+    at += groupWidth(k);
+  }
+  return groupRows(words, width, n);
 }
 
 function offsets(blocks: readonly ShuffleBlock[], b: ShuffleBlock): number {
