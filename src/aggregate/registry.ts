@@ -186,6 +186,48 @@ export function normalizeIntSum(
   for (let g = 0; g < groups; g++) normalizeAt(hi, g * hiWidth + hiAt, lo, g * loWidth + loAt);
 }
 
+/**
+ * Folds rows 0..n of src into the groups ids[base + r] of dst: the reduce side's merge, with the
+ * per-kind loops written out so that the hot path makes no call per row.
+ */
+export function mergeRows(kind: StateKind, dst: State, ids: Int32Array, base: number, src: State, n: number): void {
+  switch (kind) {
+    case 'countRows':
+    case 'count': {
+      const d = dst[0], s = src[0];
+      for (let r = 0; r < n; r++) d[ids[base + r]] += s[r];
+      return;
+    }
+    case 'isum': {
+      const [dh, dl, dn] = dst, [sh, sl, sn] = src;
+      for (let r = 0; r < n; r++) {
+        const g = ids[base + r];
+        dh[g] += sh[r];
+        dl[g] += sl[r];
+        dn[g] += sn[r];
+        if (dl[g] >= TWO32 * 2 ** 19) normalizeOne(dst, g);
+      }
+      for (let r = 0; r < n; r++) normalizeOne(dst, ids[base + r]);
+      return;
+    }
+    case 'fsum': {
+      const [ds, dc, dn] = dst, [ss, sc, sn] = src;
+      for (let r = 0; r < n; r++) {
+        const g = ids[base + r];
+        const a = ds[g], b = ss[r], t = a + b;
+        dc[g] += sc[r] + (Math.abs(a) >= Math.abs(b) ? (a - t) + b : (b - t) + a);
+        ds[g] = t;
+        dn[g] += sn[r];
+      }
+      return;
+    }
+    default: {
+      const merge = STATES[kind].merge;
+      for (let r = 0; r < n; r++) merge(dst, ids[base + r], src, r);
+    }
+  }
+}
+
 export function newState(kind: StateKind, capacity: number): State {
   return STATES[kind].init.map((v) => new Float64Array(capacity).fill(v));
 }

@@ -119,11 +119,15 @@ export function runMapTask(spec: AggregationSpec, batches: readonly BoundBatch[]
   const states: State[] = spec.aggs.map((a, j) => {
     const def = STATES[a.state];
     return def.init.map((_, f) => {
+      const p = layout.place[j][f];
+      const src = p.cold ? S.cold : S.acc, stride = p.cold ? layout.cold : layout.hot, at = p.at;
       const out = new Float64Array(groups);
-      for (let i = 0; i < groups; i++) {
-        const g = rowsOf[i];
-        // The kernel counted nulls in the non-null field.
-        out[i] = f === def.nonNull ? S.acc[g * layout.hot + layout.rows] - S.field(j, f, g) : S.field(j, f, g);
+      if (f === def.nonNull) {
+        // The kernel counted nulls in the non-null field: non-null = rows - nulls.
+        const acc = S.acc, hot = layout.hot, r = layout.rows;
+        for (let i = 0; i < groups; i++) out[i] = acc[rowsOf[i] * hot + r] - src[rowsOf[i] * stride + at];
+      } else {
+        for (let i = 0; i < groups; i++) out[i] = src[rowsOf[i] * stride + at];
       }
       return out;
     });

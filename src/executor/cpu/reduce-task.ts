@@ -4,7 +4,7 @@
  */
 import * as arrow from 'apache-arrow';
 import { finalizeAggregate } from '../../aggregate/finalize.ts';
-import { newState, STATES, type State } from '../../aggregate/registry.ts';
+import { mergeRows, newState, type State } from '../../aggregate/registry.ts';
 import { concatKeys, keyToArrow, takeKey, type KeyColumn } from '../../shuffle/key-column.ts';
 import { groupWidth, writeGroupWords } from '../../shuffle/key-words.ts';
 import type { ShuffleBlock } from '../../shuffle/shuffle-block.ts';
@@ -36,12 +36,11 @@ export function runReduceTask(spec: AggregationSpec, blocks: readonly ShuffleBlo
   }
   const columns: KeyColumn[] = keys.map((k) => takeKey(k, grouping.reps));
   spec.aggs.forEach((a, j) => {
-    const merge = STATES[a.state].merge;
     const dst: State = newState(a.state, grouping.groups);
+    let base = 0;
     for (const b of blocks) {
-      const src = b.states[j];
-      const base = offsets(blocks, b);
-      for (let r = 0; r < b.rows; r++) merge(dst, grouping.ids[base + r], src, r);
+      mergeRows(a.state, dst, grouping.ids, base, b.states[j], b.rows);
+      base += b.rows;
     }
     columns.push(finalizeAggregate(a, dst, grouping.groups));
   });
@@ -66,15 +65,6 @@ function groupByWords(keys: readonly KeyColumn[], n: number): Grouping {
     at += groupWidth(k);
   }
   return groupRows(words, width, n);
-}
-
-function offsets(blocks: readonly ShuffleBlock[], b: ShuffleBlock): number {
-  let at = 0;
-  for (const x of blocks) {
-    if (x === b) return at;
-    at += x.rows;
-  }
-  return at;
 }
 
 /** A record batch of the schema's columns, in schema order. */

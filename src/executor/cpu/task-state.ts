@@ -98,10 +98,4 @@ export class TaskState implements KernelState {
       normalizeIntSum(hi.cold ? this.cold : this.acc, hi.cold ? cold : hot, hi.at, lo.cold ? this.cold : this.acc, lo.cold ? cold : hot, lo.at, this.ng);
     });
   }
-
-  /** State field f of aggregate j of group row g. */
-  field(j: number, f: number, g: number): number {
-    const p = this.layout.place[j][f];
-    return p.cold ? this.cold[g * this.layout.cold + p.at] : this.acc[g * this.layout.hot + p.at];
-  }
 }
