@@ -66,7 +66,7 @@ async function stages(plan: PhysicalPlan, executor: Executor, metrics: JobMetric
       run: async (ctx) => {
         const r = await executor.runScan(plan.source.schema, plan.filter, batchesOf, ctx);
         const rows = r.batches.reduce((a, b) => a + b.numRows, 0);
-        return { value: r.batches, counts: { ...zeroCounts(), inputRows: r.inputRows, outputRows: rows }, executorId: r.executorId };
+        return { value: r.batches, counts: { ...zeroCounts(), inputRows: r.inputRows, outputRows: rows }, executorId: r.executorId, runMs: r.runMs };
       },
     })), opts);
     batches = out.flat();
@@ -80,6 +80,7 @@ async function stages(plan: PhysicalPlan, executor: Executor, metrics: JobMetric
         return {
           value: r.blocks,
           executorId: r.executorId,
+          runMs: r.runMs,
           counts: {
             ...zeroCounts(), inputRows: r.inputRows, outputRows: r.outputRows,
             shuffleWriteRecords: r.blocks.reduce((a, b) => a + b.rows, 0),
@@ -94,11 +95,12 @@ async function stages(plan: PhysicalPlan, executor: Executor, metrics: JobMetric
       partition: p,
       run: async (ctx) => {
         const blocks: ShuffleBlock[] = mapOut.map((blocksOf) => blocksOf[p]);
-        const { batch, executorId } = await executor.runReduce(spec, blocks, ctx);
+        const { batch, executorId, runMs } = await executor.runReduce(spec, blocks, ctx);
         const read = blocks.reduce((a, b) => a + b.rows, 0);
         return {
           value: batch,
           executorId,
+          runMs,
           counts: {
             ...zeroCounts(), inputRows: read, outputRows: batch.numRows,
             shuffleReadRecords: read, shuffleReadBytes: blocks.reduce((a, b) => a + blockBytes(b), 0),

@@ -57,8 +57,18 @@ export function formatJob(job: JobMetrics): string {
         `(task min/median/max ${(d[0] ?? 0).toFixed(1)}/${med.toFixed(1)}/${(d[d.length - 1] ?? 0).toFixed(1)} ms), ` +
         `rows in ${s.inputRows} out ${s.outputRows}, ` +
         `shuffle write ${s.shuffleWriteRecords} rec / ${s.shuffleWriteBytes} B, read ${s.shuffleReadRecords} rec / ${s.shuffleReadBytes} B` +
-        (s.failedAttempts ? `, ${s.failedAttempts} failed attempts retried` : ''),
+        (s.failedAttempts ? `, ${s.failedAttempts} failed attempts retried` : '') +
+        executorsOf(s),
     );
   }
   return lines.join('\n');
+}
+
+/** Which executors ran a stage's tasks, and how much of the task time they spent running them. */
+function executorsOf(s: StageMetrics): string {
+  const ids = [...new Set(s.tasks.map((t) => t.executorId).filter((x) => x !== undefined))].sort();
+  if (!ids.length) return '';
+  const run = s.tasks.reduce((a, t) => a + (t.executorRunMs ?? 0), 0);
+  const total = s.tasks.reduce((a, t) => a + t.durationMs, 0);
+  return `, executors ${ids.join(' ')}` + (run > 0 ? ` (running ${run.toFixed(1)} of ${total.toFixed(1)} task ms)` : '');
 }

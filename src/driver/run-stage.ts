@@ -10,11 +10,11 @@ import type { TaskContext, TaskMetrics } from '../executor/task.ts';
 import { addTask, type StageMetrics } from './metrics.ts';
 import type { ProgressListener } from './progress.ts';
 
-export type TaskCounts = Omit<TaskMetrics, 'stageId' | 'partition' | 'attempt' | 'durationMs' | 'executorId'>;
+export type TaskCounts = Omit<TaskMetrics, 'stageId' | 'partition' | 'attempt' | 'durationMs' | 'executorId' | 'executorRunMs'>;
 
 export interface TaskRun<T> {
   readonly partition: number;
-  run(ctx: TaskContext): Promise<{ value: T; counts: TaskCounts; executorId?: string }>;
+  run(ctx: TaskContext): Promise<{ value: T; counts: TaskCounts; executorId?: string; runMs?: number }>;
 }
 
 /**
@@ -56,7 +56,7 @@ export async function runStage<T>(stage: StageMetrics, tasks: readonly TaskRun<T
           const r = await task.run({ signal: opts.signal, avoidExecutor: avoid, fault });
           executorId = r.executorId;
           results[index] = r.value;
-          const m: TaskMetrics = { ...r.counts, stageId: stage.stageId, partition: task.partition, attempt, durationMs: performance.now() - start, executorId };
+          const m: TaskMetrics = { ...r.counts, stageId: stage.stageId, partition: task.partition, attempt, durationMs: performance.now() - start, executorId, executorRunMs: r.runMs };
           addTask(stage, m);
           opts.onProgress?.({ type: 'taskEnd', jobId: opts.jobId, stageId: stage.stageId, task: m });
           break;

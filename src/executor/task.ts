@@ -31,9 +31,13 @@ export interface TaskMetrics {
   shuffleReadBytes: number;
   /** The executor (thread or device) the attempt ran on. */
   executorId?: string;
+  /** Time the executor spent running the task; durationMs less this is scheduling and transfer. */
+  executorRunMs?: number;
 }
 
 export interface MapResult {
+  /** Time spent inside the executor, when it measures it. */
+  readonly runMs?: number;
   /** One block per reduce partition. */
   readonly blocks: ShuffleBlock[];
   readonly inputRows: number;
@@ -43,11 +47,15 @@ export interface MapResult {
 }
 
 export interface ReduceResult {
+  /** Time spent inside the executor, when it measures it. */
+  readonly runMs?: number;
   readonly batch: arrow.RecordBatch;
   readonly executorId?: string;
 }
 
 export interface ScanResult {
+  /** Time spent inside the executor, when it measures it. */
+  readonly runMs?: number;
   readonly batches: arrow.RecordBatch[];
   readonly inputRows: number;
   readonly executorId?: string;

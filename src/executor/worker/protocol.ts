@@ -14,5 +14,5 @@ export type TaskMessage = { readonly id: number; readonly fault?: 'throw' | 'cra
 export type TaskOutput = MapResult | ReduceOutput | (Int32Array | null)[];
 
 export type ReplyMessage =
-  | { readonly id: number; readonly ok: true; readonly result: TaskOutput }
+  | { readonly id: number; readonly ok: true; readonly result: TaskOutput; readonly runMs: number }
   | { readonly id: number; readonly ok: false; readonly error: { name: string; message: string; stack?: string } };

@@ -21,8 +21,9 @@ parentPort!.on('message', (msg: TaskMessage) => {
   let reply: ReplyMessage;
   try {
     if (msg.fault === 'throw') throw new Error('injected task failure');
+    const start = performance.now();
     const result = run(msg);
-    reply = { id: msg.id, ok: true, result };
+    reply = { id: msg.id, ok: true, result, runMs: performance.now() - start };
     parentPort!.postMessage(reply, transferables(result));
   } catch (e) {
     const err = e instanceof Error ? e : new Error(String(e));

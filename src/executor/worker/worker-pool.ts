@@ -25,13 +25,13 @@ type Body = TaskMessage extends infer M ? (M extends TaskMessage ? Omit<M, 'id' 
 interface Thread {
   readonly id: string;
   worker: Worker;
-  running: { id: number; resolve(r: TaskOutput): void; reject(e: unknown): void } | null;
+  running: { id: number; resolve(r: TaskOutput, runMs: number): void; reject(e: unknown): void } | null;
 }
 
 interface Pending {
   body: Body;
   ctx: TaskContext;
-  resolve(r: { output: TaskOutput; executorId: string }): void;
+  resolve(r: { output: TaskOutput; executorId: string; runMs: number }): void;
   reject(e: unknown): void;
 }
 
@@ -77,7 +77,7 @@ export class WorkerPoolExecutor implements Executor {
       const r = t.running;
       if (!r || r.id !== m.id) return;
       this.finish(t);
-      if (m.ok) r.resolve(m.result);
+      if (m.ok) r.resolve(m.result, m.runMs);
       else r.reject(Object.assign(reviveError(m.error), { executorId: t.id }));
     });
     const lost = (why: string) => {
@@ -132,14 +132,14 @@ export class WorkerPoolExecutor implements Executor {
     signal?.addEventListener('abort', onAbort, { once: true });
     t.running = {
       id,
-      resolve: (output) => { signal?.removeEventListener('abort', onAbort); p.resolve({ output, executorId: t.id }); },
+      resolve: (output, runMs) => { signal?.removeEventListener('abort', onAbort); p.resolve({ output, executorId: t.id, runMs }); },
       reject: (e) => { signal?.removeEventListener('abort', onAbort); p.reject(e); },
     };
     t.worker.ref();
     t.worker.postMessage({ ...p.body, id, fault: p.ctx.fault } as TaskMessage);
   }
 
-  private submit(body: Body, ctx: TaskContext = {}): Promise<{ output: TaskOutput; executorId: string }> {
+  private submit(body: Body, ctx: TaskContext = {}): Promise<{ output: TaskOutput; executorId: string; runMs: number }> {
     if (this.closed) return Promise.reject(new ExecutorLostError('the executor is closed'));
     return new Promise((resolve, reject) => {
       const p: Pending = { body, ctx, resolve, reject };
@@ -154,22 +154,22 @@ export class WorkerPoolExecutor implements Executor {
 
   async runMap(spec: AggregationSpec, batches: readonly arrow.RecordBatch[], ctx?: TaskContext): Promise<MapResult> {
     const wire = shareBatches(describeBatches(spec.input, columnsOfSpec(spec), batches, spec.keys.map((k) => k.column)));
-    const { output, executorId } = await this.submit({ kind: 'map', spec, batches: wire }, ctx);
-    return { ...(output as MapResult), executorId };
+    const { output, executorId, runMs } = await this.submit({ kind: 'map', spec, batches: wire }, ctx);
+    return { ...(output as MapResult), executorId, runMs };
   }
 
   async runReduce(spec: AggregationSpec, blocks: readonly ShuffleBlock[], ctx?: TaskContext): Promise<ReduceResult> {
-    const { output, executorId } = await this.submit({ kind: 'reduce', spec, blocks }, ctx);
-    return { batch: toRecordBatch(spec, output as ReduceOutput), executorId };
+    const { output, executorId, runMs } = await this.submit({ kind: 'reduce', spec, blocks }, ctx);
+    return { batch: toRecordBatch(spec, output as ReduceOutput), executorId, runMs };
   }
 
   async runScan(input: Schema, filter: TExpr | null, batches: readonly arrow.RecordBatch[], ctx?: TaskContext): Promise<ScanResult> {
     const inputRows = batches.reduce((a, b) => a + b.numRows, 0);
     if (!filter) return { batches: [...batches], inputRows };
     const wire = shareBatches(describeBatches(input, columnsOfTyped(filter), batches));
-    const { output, executorId } = await this.submit({ kind: 'scan', filter, batches: wire }, ctx);
+    const { output, executorId, runMs } = await this.submit({ kind: 'scan', filter, batches: wire }, ctx);
     const selections = output as (Int32Array | null)[];
-    return { batches: batches.map((b, j) => filterBatch(b, selections[j])), inputRows, executorId };
+    return { batches: batches.map((b, j) => filterBatch(b, selections[j])), inputRows, executorId, runMs };
   }
 
   /** Gives the threads back for a later session; queued tasks fail. */
