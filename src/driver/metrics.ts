@@ -1,19 +1,13 @@
 /** Metrics of a finished job, its stages and their tasks, as Spark's UI reports them. */
-import type { TaskMetrics } from '../executor/task.ts';
+import type { Counters, TaskMetrics } from '../executor/task.ts';
 
 export type { TaskMetrics };
 
-export interface StageMetrics {
+export interface StageMetrics extends Counters {
   readonly stageId: number;
   readonly kind: 'ShuffleMapStage' | 'ResultStage';
   readonly numTasks: number;
   durationMs: number;
-  inputRows: number;
-  outputRows: number;
-  shuffleWriteRecords: number;
-  shuffleWriteBytes: number;
-  shuffleReadRecords: number;
-  shuffleReadBytes: number;
   /** Task attempts that failed and were retried. */
   failedAttempts: number;
   readonly tasks: TaskMetrics[];

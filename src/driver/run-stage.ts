@@ -6,11 +6,11 @@
  * fail at once.
  */
 import { JobCancelledError, TaskFailedError } from '../errors.ts';
-import type { TaskContext, TaskMetrics } from '../executor/task.ts';
+import type { Counters, TaskContext, TaskMetrics } from '../executor/task.ts';
 import { addTask, type StageMetrics } from './metrics.ts';
 import type { ProgressListener } from './progress.ts';
 
-export type TaskCounts = Omit<TaskMetrics, 'stageId' | 'partition' | 'attempt' | 'durationMs' | 'executorId' | 'executorRunMs'>;
+export type TaskCounts = Counters;
 
 export interface TaskRun<T> {
   readonly partition: number;

@@ -18,17 +18,21 @@ export interface AggregationSpec {
   readonly partitions: number;
 }
 
-export interface TaskMetrics {
-  readonly stageId: number;
-  readonly partition: number;
-  readonly attempt: number;
-  durationMs: number;
+/** Rows and shuffle traffic, counted per task and summed per stage. */
+export interface Counters {
   inputRows: number;
   outputRows: number;
   shuffleWriteRecords: number;
   shuffleWriteBytes: number;
   shuffleReadRecords: number;
   shuffleReadBytes: number;
+}
+
+export interface TaskMetrics extends Counters {
+  readonly stageId: number;
+  readonly partition: number;
+  readonly attempt: number;
+  durationMs: number;
   /** The executor (thread or device) the attempt ran on. */
   executorId?: string;
   /** Time the executor spent running the task; durationMs less this is scheduling and transfer. */

@@ -11,6 +11,7 @@ import type { TExpr } from '../../expr/resolve.ts';
 import { isumChunkRows, isumUpdate, ISUM_SPLIT_ABOVE, STATES, type AggSpec } from '../../aggregate/registry.ts';
 import { hashSource, TABLE_SEED } from '../../shuffle/hash.ts';
 import { isWide, type DType } from '../../types.ts';
+import type { TaskState } from './task-state.ts';
 
 export type GroupMode = 'global' | 'dense' | 'hash';
 export type KeyKind = 'int' | 'wide' | 'float' | 'bool' | 'str';
@@ -39,7 +40,8 @@ export interface KernelShape {
   readonly nullable: readonly string[];
 }
 
-export type Kernel = (n: number, C: readonly BoundColumn[], S: KernelState, b: number) => void;
+/** A kernel reads its task's TaskState into locals and writes it back. */
+export type Kernel = (n: number, C: readonly BoundColumn[], S: TaskState, b: number) => void;
 
 /** What a kernel reads of one column in one batch. */
 export interface BoundColumn {
@@ -49,29 +51,6 @@ export interface BoundColumn {
   words: Int32Array | null;
   /** Utf8: string code → task-wide string id. */
   remap: Int32Array | null;
-}
-
-/** Mutable per-task state the kernel reads into locals and writes back. */
-export interface KernelState {
-  ng: number;
-  cap: number;
-  /** Per-row accumulator fields of all aggregates, interleaved: group g's at [g·hot, (g+1)·hot). */
-  acc: Float64Array;
-  /** Rarely written fields (null counts, high words of integer sums), interleaved likewise. */
-  cold: Float64Array;
-  repB: Int32Array;
-  repR: Int32Array;
-  kmin: number[];
-  kstride: number[];
-  knull: number[];
-  table: Int32Array;
-  mask: number;
-  keys: Int32Array;
-  lits: number[];
-  F: Float64Array;
-  FW: Int32Array;
-  grow(): void;
-  normalize(): void;
 }
 
 class Ctx implements JsContext {

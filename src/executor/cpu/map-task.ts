@@ -10,7 +10,7 @@ import { emptyValues, type KeyColumn } from '../../shuffle/key-column.ts';
 import { partitionGroups } from '../../shuffle/shuffle-block.ts';
 import { columnsOfSpec } from './columns.ts';
 import { TaskState } from './task-state.ts';
-import { accumulatorLayout, compileKernel, keyWords, type BoundColumn, type GroupMode, type KernelState } from './map-kernel.ts';
+import { accumulatorLayout, compileKernel, keyWords, type BoundColumn, type GroupMode } from './map-kernel.ts';
 import type { AggregationSpec, MapResult } from '../task.ts';
 
 /** Dense composite indexes (accumulator rows addressed by key) up to this many slots; beyond, the hash table. */
@@ -156,7 +156,7 @@ function denseKeys(spec: AggregationSpec, plan: Plan, slots: Int32Array, strings
 }
 
 /** Keys of hash groups, read from each group's first row. */
-function hashKeys(spec: AggregationSpec, chunks: readonly ReadonlyMap<string, ColumnChunk>[], S: KernelState): KeyColumn[] {
+function hashKeys(spec: AggregationSpec, chunks: readonly ReadonlyMap<string, ColumnChunk>[], S: TaskState): KeyColumn[] {
   const groups = S.ng;
   return spec.keys.map((k): KeyColumn => {
     const values = emptyValues(k.dtype, groups) as unknown[];

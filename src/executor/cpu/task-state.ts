@@ -6,7 +6,7 @@
  */
 import { normalizeIntSum, STATES, type AggSpec } from '../../aggregate/registry.ts';
 import { buildTable } from './hash-grouper.ts';
-import type { AccLayout, GroupMode, KernelState } from './map-kernel.ts';
+import type { AccLayout, GroupMode } from './map-kernel.ts';
 
 function newRows(init: Float64Array, cap: number, old?: Float64Array): Float64Array {
   const acc = new Float64Array(cap * init.length);
@@ -32,7 +32,7 @@ export interface SlotPlan {
   readonly width: number;
 }
 
-export class TaskState implements KernelState {
+export class TaskState {
   ng: number;
   cap: number;
   acc: Float64Array;
