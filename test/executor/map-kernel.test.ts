@@ -73,11 +73,10 @@ describe('generated kernel source', () => {
         const t2 = v1[i];
         code += ((t2 - kmin0)) * kstride0;
         const g = code;
-        const gs = g * 3, gc = g * 2;
-        A[gs + 2]++;
+        const gs = g * 2, gc = g * 2;
+        A[gs + 0]++;
         const t3 = v0[i];
-        { A[gs + 0] += t3; _nn++; }
-        A[gs + 1]++;
+        { A[gs + 1] += t3; _nn++; }
           }
           S.ng = ng; S.normalize();
         }

@@ -148,6 +148,7 @@ export function kernelSource(shape: KernelShape): { source: string; columns: str
   const ref = (j: number, fi: number) => { const p = layout.place[j][fi]; return p.cold ? `B[gc + ${p.at}]` : `A[gs + ${p.at}]`; };
   shape.aggs.forEach((a, j) => {
     const def = STATES[a.state];
+    if (a.state === 'countRows') return; // the rows field
     // Kernels count nulls rather than non-null values (nothing to do for columns without nulls);
     // non-null = rows - nulls when the partial state is emitted.
     const f = def.init.map((_, fi) => (fi === def.nonNull ? '_nn' : ref(j, fi)));
@@ -188,7 +189,7 @@ export function kernelSource(shape: KernelShape): { source: string; columns: str
 export const isumSplit = (a: AggSpec): boolean => a.state === 'isum' && (isWide(a.input!) || a.bound > ISUM_SPLIT_ABOVE);
 
 export interface AccLayout {
-  /** Fields per group in the hot array (the last one counts the group's rows). */
+  /** Fields per group in the hot array (field `rows` counts the group's rows). */
   readonly hot: number;
   readonly cold: number;
   readonly rows: number;
@@ -202,16 +203,17 @@ export interface AccLayout {
  * kernel is bound by the random accesses into it.
  */
 export function accumulatorLayout(aggs: readonly AggSpec[]): AccLayout {
-  let hot = 0, cold = 0;
+  // Hot field 0 counts the group's rows: a dense slot with rows is a group, and count() is it.
+  let hot = 1, cold = 0;
   const place = aggs.map((a) => {
     const def = STATES[a.state];
+    if (a.state === 'countRows') return [{ cold: false, at: 0 }];
     return def.init.map((_, f) => {
       const isCold = f === def.nonNull || (a.state === 'isum' && f === 0 && !isumSplit(a));
       return isCold ? { cold: true, at: cold++ } : { cold: false, at: hot++ };
     });
   });
-  // The last hot field counts the group's rows: a dense slot with rows is a group.
-  return { hot: hot + 1, cold, rows: hot, place };
+  return { hot, cold, rows: 0, place };
 }
 
 type Compiled = { kernel: Kernel; columns: string[]; literals: string[] };
