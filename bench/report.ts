@@ -70,6 +70,16 @@ export function medianIndex(xs: readonly number[]): number {
 // Job metrics (the shape of session.lastJob), kept structural so this file does
 // not depend on the engine's module.
 
+export interface TaskMetricsLike {
+  readonly durationMs: number;
+  /** The executor (thread or device) the attempt ran on. */
+  readonly executorId?: string;
+  /** Time the task spent inside its executor thread (absent where the executor does not measure it). */
+  readonly executorRunMs?: number;
+  /** GPU executor only, map stage: where the time went (read defensively with gpuOf: may be absent or partial). */
+  readonly gpu?: unknown;
+}
+
 export interface StageMetricsLike {
   readonly stageId: number;
   readonly kind: string;
@@ -81,22 +91,125 @@ export interface StageMetricsLike {
   readonly shuffleWriteBytes?: number | bigint;
   readonly shuffleReadRecords?: number | bigint;
   readonly shuffleReadBytes?: number | bigint;
+  readonly failedAttempts?: number;
+  /** The stage's successful task attempts. */
+  readonly tasks?: readonly TaskMetricsLike[];
 }
 
 export interface JobMetricsLike {
   readonly jobId: number;
   readonly action: string;
+  readonly executor?: string;
   readonly durationMs: number;
   readonly stages: readonly StageMetricsLike[];
 }
 
-/** Plain-data copy of a job's metrics (without per-task detail) for the JSON output. */
-export function jobToJson(job: JobMetricsLike): Record<string, unknown> {
+const sumOf = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);
+
+/** Distinct executor ids that ran a stage's tasks, sorted. */
+export function stageExecutors(s: StageMetricsLike): string[] {
+  return [...new Set((s.tasks ?? []).map((t) => t.executorId).filter((x): x is string => typeof x === 'string'))].sort();
+}
+
+/**
+ * Where a job's core-time went, for a job run on `slots` task slots (cores × executors):
+ *
+ *   overhead = 1 − Σ_tasks executorRunMs / (slots × job duration)
+ *
+ * the share of the job's core-time not spent running task code. It splits into
+ *   idle     = 1 − Σ_tasks durationMs / (slots × job)  — slot time with no task in flight: stage
+ *              barriers, tail imbalance, driver-side planning / Arrow assembly / sort, too few tasks;
+ *   dispatch = Σ_tasks (durationMs − executorRunMs) / (slots × job) — a task in flight but not running
+ *              on its thread: queueing, posting the task, shuffle blocks and results crossing threads.
+ * Undefined when some task did not report executorRunMs (e.g. an executor that does not measure it).
+ */
+export interface Overhead {
+  readonly slots: number;
+  readonly jobMs: number;
+  readonly runMs: number;
+  readonly taskMs: number;
+  /** Fractions of slots × jobMs, 0..1 (idle may go slightly negative from timer granularity). */
+  readonly overhead: number;
+  readonly idle: number;
+  readonly dispatch: number;
+}
+
+export function jobOverhead(job: JobMetricsLike, slots: number): Overhead | undefined {
+  const tasks = job.stages.flatMap((s) => s.tasks ?? []);
+  if (tasks.length === 0 || !(slots > 0) || !(job.durationMs > 0)) return undefined;
+  if (!tasks.every((t) => typeof t.executorRunMs === 'number' && Number.isFinite(t.executorRunMs))) return undefined;
+  const runMs = sumOf(tasks.map((t) => t.executorRunMs!));
+  const taskMs = sumOf(tasks.map((t) => t.durationMs));
+  const capacity = slots * job.durationMs;
+  return {
+    slots,
+    jobMs: job.durationMs,
+    runMs,
+    taskMs,
+    overhead: 1 - runMs / capacity,
+    idle: 1 - taskMs / capacity,
+    dispatch: (taskMs - runMs) / capacity,
+  };
+}
+
+/** The GPU executor's per-task timing, summed over a job's map-stage tasks. */
+export interface GpuBreakdown {
+  /** Adapters named by the tasks (normally one). */
+  readonly adapter: string;
+  readonly tasks: number;
+  readonly uploadMs: number;
+  readonly kernelMs: number;
+  readonly readbackMs: number;
+  readonly mergeMs: number;
+}
+
+/** A task's `gpu` field, when it has a usable one (every number optional; missing ones count 0). */
+export function gpuOf(t: TaskMetricsLike): { adapter?: string; uploadMs: number; kernelMs: number; readbackMs: number; mergeMs: number } | undefined {
+  const g = t.gpu;
+  if (g === null || typeof g !== 'object') return undefined;
+  const r = g as Record<string, unknown>;
+  const num = (k: string): number => (typeof r[k] === 'number' && Number.isFinite(r[k]) ? (r[k] as number) : 0);
+  return {
+    adapter: typeof r.adapter === 'string' && r.adapter.length > 0 ? r.adapter : undefined,
+    uploadMs: num('uploadMs'),
+    kernelMs: num('kernelMs'),
+    readbackMs: num('readbackMs'),
+    mergeMs: num('mergeMs'),
+  };
+}
+
+/** Sums of the map stage's tasks' gpu timings; undefined when no map task carries any. */
+export function gpuBreakdown(job: JobMetricsLike): GpuBreakdown | undefined {
+  const tasks = job.stages.filter((s) => /ShuffleMap/i.test(s.kind)).flatMap((s) => s.tasks ?? []);
+  const gs = tasks.map(gpuOf).filter((g) => g !== undefined);
+  if (gs.length === 0) return undefined;
+  const adapters = [...new Set(gs.map((g) => g.adapter).filter((a): a is string => a !== undefined))];
+  return {
+    adapter: adapters.length > 0 ? adapters.join(' + ') : 'unknown',
+    tasks: gs.length,
+    uploadMs: sumOf(gs.map((g) => g.uploadMs)),
+    kernelMs: sumOf(gs.map((g) => g.kernelMs)),
+    readbackMs: sumOf(gs.map((g) => g.readbackMs)),
+    mergeMs: sumOf(gs.map((g) => g.mergeMs)),
+  };
+}
+
+export function fmtPct(x: number | undefined, digits = 1): string {
+  return x === undefined || !Number.isFinite(x) ? '-' : `${(x * 100).toFixed(digits)}%`;
+}
+
+/** Plain-data copy of a job's metrics (per-stage sums, without per-task detail) for the JSON output. */
+export function jobToJson(job: JobMetricsLike, slots?: number): Record<string, unknown> {
   const num = (v: number | bigint | undefined): number | undefined => (v === undefined ? undefined : Number(v));
+  const tasksOf = (s: StageMetricsLike): readonly TaskMetricsLike[] => s.tasks ?? [];
+  const allRun = (s: StageMetricsLike): boolean => tasksOf(s).length > 0 && tasksOf(s).every((t) => typeof t.executorRunMs === 'number');
   return {
     jobId: job.jobId,
     action: job.action,
+    executor: job.executor,
     durationMs: job.durationMs,
+    overhead: slots !== undefined ? jobOverhead(job, slots) : undefined,
+    gpu: gpuBreakdown(job),
     stages: job.stages.map((s) => ({
       stageId: s.stageId,
       kind: s.kind,
@@ -108,12 +221,20 @@ export function jobToJson(job: JobMetricsLike): Record<string, unknown> {
       shuffleWriteBytes: num(s.shuffleWriteBytes),
       shuffleReadRecords: num(s.shuffleReadRecords),
       shuffleReadBytes: num(s.shuffleReadBytes),
+      failedAttempts: s.failedAttempts,
+      executors: stageExecutors(s),
+      taskMs: tasksOf(s).length > 0 ? sumOf(tasksOf(s).map((t) => t.durationMs)) : undefined,
+      executorRunMs: allRun(s) ? sumOf(tasksOf(s).map((t) => t.executorRunMs!)) : undefined,
     })),
   };
 }
 
-/** One line per stage, e.g. `stage 0 ShuffleMap  4 tasks  812ms  in 10.0M -> out 400  shuffle write 400 rec / 9.4KiB`. */
-export function formatJob(job: JobMetricsLike, indent = '    '): string {
+/**
+ * One line per stage, e.g.
+ * `stage 1 ShuffleMap  4 tasks  812 ms  rows 10.0M -> 400  shuffle write 400 rec / 9.4KiB  on executor-1.1,1.2 running 1590 of 1610 task ms`,
+ * and, given the job's slot count, a line with its overhead (see jobOverhead).
+ */
+export function formatJob(job: JobMetricsLike, indent = '    ', slots?: number): string {
   const lines = [`${indent}job ${job.jobId} (${job.action}) ${fmtMs(job.durationMs)} ms`];
   for (const s of job.stages) {
     const kind = s.kind.replace(/Stage$/, '');
@@ -129,7 +250,41 @@ export function formatJob(job: JobMetricsLike, indent = '    '): string {
     if (Number(s.shuffleWriteRecords ?? 0) > 0 || Number(s.shuffleWriteBytes ?? 0) > 0) {
       parts.push(`shuffle write ${fmtCount(s.shuffleWriteRecords)} rec / ${fmtBytes(s.shuffleWriteBytes)}`);
     }
+    if ((s.failedAttempts ?? 0) > 0) parts.push(`${s.failedAttempts} failed attempts retried`);
+    const ids = stageExecutors(s);
+    const tasks = s.tasks ?? [];
+    if (ids.length > 0 || tasks.length > 0) {
+      const taskMs = sumOf(tasks.map((t) => t.durationMs));
+      const run = tasks.every((t) => typeof t.executorRunMs === 'number') ? sumOf(tasks.map((t) => t.executorRunMs!)) : undefined;
+      parts.push(
+        (ids.length > 0 ? `on ${compactIds(ids)} ` : '') +
+          (run !== undefined ? `running ${fmtMs(run)} of ${fmtMs(taskMs)} task ms` : `${fmtMs(taskMs)} task ms`),
+      );
+    }
     lines.push(`${indent}  ${parts.join('  ')}`);
   }
+  const g = gpuBreakdown(job);
+  if (g) {
+    lines.push(
+      `${indent}  gpu ${g.adapter}: map stage (${g.tasks} tasks) upload ${fmtMs(g.uploadMs)} + kernels ${fmtMs(g.kernelMs)} + ` +
+        `readback ${fmtMs(g.readbackMs)} + merge ${fmtMs(g.mergeMs)} ms`,
+    );
+  }
+  const o = slots !== undefined ? jobOverhead(job, slots) : undefined;
+  if (o) {
+    lines.push(
+      `${indent}  overhead ${fmtPct(o.overhead)} of ${o.slots} slot${o.slots === 1 ? '' : 's'} x ${fmtMs(o.jobMs)} ms = ` +
+        `${fmtPct(o.idle)} idle slots + ${fmtPct(o.dispatch)} dispatch/transfer (tasks ran ${fmtMs(o.runMs)} ms in executor threads)`,
+    );
+  }
   return lines.join('\n');
+}
+
+/** ['executor-1.1', 'executor-1.2'] -> 'executor-1.1,1.2' (common prefix written once). */
+function compactIds(ids: readonly string[]): string {
+  if (ids.length < 2) return ids.join(',');
+  const m = /^(.*?-)[^-]*$/.exec(ids[0]!);
+  const prefix = m?.[1];
+  if (prefix && ids.every((id) => id.startsWith(prefix))) return prefix + ids.map((id) => id.slice(prefix.length)).join(',');
+  return ids.join(',');
 }

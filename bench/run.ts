@@ -5,14 +5,19 @@
  * in memory (bench/datagen.ts), loads the very same data into an in-memory
  * DuckDB, then for every query (bench/queries.ts) and every engine runs one
  * warm-up and `--runs` timed runs, printing the median time, input Mrows/s and
- * the ratio to DuckDB, checks each engine's answer against DuckDB's
- * (same groups, integers exact, floats within 1e-9 relative), prints the CPU
- * executor's job metrics and writes everything as JSON to bench/out/.
+ * the ratios to DuckDB and to the CPU executor, checks each engine's answer
+ * against DuckDB's (same groups, integers exact, floats within 1e-9 relative),
+ * prints the gpuframe executors' job metrics (per stage: executors, time in
+ * executor threads; per job: overhead; GPU map-stage timing when the GPU executor
+ * reports it), the core scaling of the CPU executor (cpu = --threads cores vs
+ * cpu1 = one core on the same partitions) and writes everything as JSON to bench/out/.
+ * A progress bar for jobs over ~1 s goes to stderr when it is a terminal (or with --progress).
  *
  *   npx tsx bench/run.ts [--rows 1e7] [--query q1,q2] [--runs 5]
- *                        [--executors cpu,duckdb] [--partitions N]
+ *                        [--executors cpu,cpu1,gpu,duckdb] [--partitions N]
  *                        [--shuffle-partitions N] [--threads N] [--batch-rows N]
- *                        [--seed N] [--duckdb-strings varchar|enum] [--interleave] [--out DIR]
+ *                        [--seed N] [--duckdb-strings varchar|enum] [--interleave]
+ *                        [--progress | --no-progress] [--out DIR]
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -33,16 +38,21 @@ import {
 } from '@duckdb/node-api';
 import type { Table } from 'apache-arrow';
 import { generate, toArrowTable, type BenchData, type GeneratedTable } from './datagen.ts';
+import { ProgressBar, progressWanted } from './progress-bar.ts';
 import { QUERIES, selectQueries, type Api, type DataFrame, type QueryDef, type TableName } from './queries.ts';
 import {
   fmtMs,
   fmtNum,
+  fmtPct,
   formatJob,
   formatTable,
+  gpuBreakdown,
+  jobOverhead,
   jobToJson,
   median,
   medianIndex,
   mrowsPerSec,
+  type GpuBreakdown,
   type JobMetricsLike,
 } from './report.ts';
 
@@ -61,14 +71,24 @@ interface Options {
   seed: number;
   duckdbStrings: 'varchar' | 'enum';
   interleave: boolean;
+  /** Draw a progress bar on stderr: true / false as asked, undefined = only when stderr is a terminal. */
+  progress: boolean | undefined;
   outDir: string;
 }
+
+/** The engines: gpuframe's CPU executor on --threads cores, the same on one core, its GPU executor, DuckDB. */
+const ENGINE_NAMES = ['cpu', 'cpu1', 'gpu', 'duckdb'] as const;
 
 const USAGE = `usage: tsx bench/run.ts [options]
   --rows N                 rows per table (default 1e7)
   --query q1,q2,...        queries to run (default all: ${QUERIES.map((q) => q.id).join(',')})
   --runs N                 timed runs per query after one warm-up (default 5)
-  --executors a,b,...      engines: cpu, gpu, duckdb (default cpu,duckdb)
+  --executors a,b,...      engines (default cpu,cpu1,duckdb; cpu,duckdb when --threads is 1):
+                             cpu     gpuframe CPU executor, cores = --threads (one worker thread each)
+                             cpu1    the same with cores = 1, on the same input and shuffle partitions
+                                     (for the core-scaling figure: speedup = cpu1 median / cpu median)
+                             gpu     gpuframe GPU executor (reported as skipped where Session.create refuses it)
+                             duckdb  DuckDB in-memory, the reference answer and the "x duckdb" ratio
   --threads N              cores for DuckDB and the gpuframe session (default: os.availableParallelism())
   --partitions N           input partitions for fromArrow (default threads*2)
   --shuffle-partitions N   session shufflePartitions (default = partitions)
@@ -77,6 +97,9 @@ const USAGE = `usage: tsx bench/run.ts [options]
   --duckdb-strings T       how DuckDB stores the dictionary columns: varchar | enum (default varchar)
   --interleave             time the engines round-robin (run i of every engine, then run i+1)
                            instead of one engine's runs after the other's
+  --progress, --no-progress
+                           draw / never draw a progress bar on stderr for jobs over ~1 s
+                           (default: only when stderr is a terminal)
   --out DIR                where the JSON goes (default bench/out)`;
 
 function parseArgs(argv: readonly string[]): Options {
@@ -87,8 +110,8 @@ function parseArgs(argv: readonly string[]): Options {
       console.log(USAGE);
       process.exit(0);
     }
-    if (a === '--interleave') {
-      raw.set('interleave', 'true');
+    if (a === '--interleave' || a === '--progress' || a === '--no-progress') {
+      raw.set(a.slice(2), 'true');
       continue;
     }
     if (!a.startsWith('--')) throw new UsageError(`unexpected argument '${a}'\n${USAGE}`);
@@ -101,7 +124,7 @@ function parseArgs(argv: readonly string[]): Options {
       i++;
     }
   }
-  const known = new Set(['rows', 'query', 'queries', 'runs', 'executors', 'threads', 'partitions', 'shuffle-partitions', 'batch-rows', 'seed', 'duckdb-strings', 'interleave', 'out']);
+  const known = new Set(['rows', 'query', 'queries', 'runs', 'executors', 'threads', 'partitions', 'shuffle-partitions', 'batch-rows', 'seed', 'duckdb-strings', 'interleave', 'progress', 'no-progress', 'out']);
   for (const k of raw.keys()) if (!known.has(k)) throw new UsageError(`unknown option --${k}\n${USAGE}`);
   const int = (name: string, dflt: number, min = 1): number => {
     const s = raw.get(name);
@@ -119,8 +142,11 @@ function parseArgs(argv: readonly string[]): Options {
   const partitions = int('partitions', threads * 2);
   const duckdbStrings = raw.get('duckdb-strings') ?? 'varchar';
   if (duckdbStrings !== 'varchar' && duckdbStrings !== 'enum') throw new UsageError(`--duckdb-strings must be varchar or enum`);
-  const executors = list(raw.get('executors') ?? 'cpu,duckdb');
-  for (const e of executors) if (!['cpu', 'gpu', 'duckdb'].includes(e)) throw new UsageError(`unknown executor '${e}' (cpu, gpu, duckdb)`);
+  const executors = [...new Set(list(raw.get('executors') ?? (threads > 1 ? 'cpu,cpu1,duckdb' : 'cpu,duckdb')))];
+  for (const e of executors) {
+    if (!(ENGINE_NAMES as readonly string[]).includes(e)) throw new UsageError(`unknown executor '${e}' (${ENGINE_NAMES.join(', ')})`);
+  }
+  if (raw.has('progress') && raw.has('no-progress')) throw new UsageError('--progress and --no-progress contradict each other');
   return {
     rows: int('rows', 10_000_000),
     queries: list(raw.get('query') ?? raw.get('queries')),
@@ -133,6 +159,7 @@ function parseArgs(argv: readonly string[]): Options {
     seed: int('seed', 42, 0),
     duckdbStrings,
     interleave: raw.has('interleave'),
+    progress: raw.has('progress') ? true : raw.has('no-progress') ? false : undefined,
     outDir: raw.get('out') ?? path.join(path.dirname(fileURLToPath(import.meta.url)), 'out'),
   };
 }
@@ -262,6 +289,11 @@ interface Engine {
   readonly name: string;
   /** One line: version, threads, settings. */
   readonly description: string;
+  /**
+   * Task slots (executors × cores) of a CPU-executor session, for the overhead figure
+   * (see jobOverhead in report.ts); undefined for engines it does not apply to.
+   */
+  readonly slots?: number;
   /** Runs the query to a fully materialized answer; this is what is timed. */
   run(q: QueryDef): Promise<EngineRun>;
   close(): Promise<void>;
@@ -276,6 +308,8 @@ interface Inputs {
   readonly data: BenchData;
   readonly arrow: Record<TableName, Table>;
   readonly opts: Options;
+  /** Fed every gpuframe job's progress events (undefined: no bar). */
+  readonly progress?: ProgressBar;
 }
 
 // --- DuckDB --------------------------------------------------------------
@@ -372,18 +406,25 @@ async function createDuckDB(inp: Inputs): Promise<Engine & { loadMs: number }> {
 
 // --- gpuframe (cpu / gpu executors) --------------------------------------
 
-async function createGpuframe(executor: 'cpu' | 'gpu', inp: Inputs): Promise<Engine> {
+/**
+ * A gpuframe session as an engine: `cpu` = the CPU executor on --threads cores, `cpu1` = the
+ * CPU executor on one core (one worker thread) over the same input and shuffle partitions,
+ * `gpu` = the GPU executor.
+ */
+async function createGpuframe(name: 'cpu' | 'cpu1' | 'gpu', inp: Inputs): Promise<Engine> {
   let api: Api;
   try {
     api = await import('../src/index.ts');
   } catch (e) {
     throw new EngineUnavailable(`cannot load src/index.ts: ${(e as Error).message.split('\n')[0]}`);
   }
+  const executor = name === 'gpu' ? 'gpu' : 'cpu';
+  const cores = name === 'cpu1' ? 1 : inp.opts.threads;
   // 'gpu' is passed through as is: an engine build without it refuses it in Session.create (reported as skipped).
-  const opts = { executor, cores: inp.opts.threads, shufflePartitions: inp.opts.shufflePartitions } as Parameters<Api['Session']['create']>[0];
+  const opts = { executor, cores, shufflePartitions: inp.opts.shufflePartitions } as Parameters<Api['Session']['create']>[0];
   let session: Awaited<ReturnType<Api['Session']['create']>>;
   try {
-    session = await api.Session.create(opts);
+    session = await api.Session.create({ ...opts, ...(inp.progress ? { onProgress: inp.progress.listener } : {}) });
   } catch (e) {
     throw new EngineUnavailable(`Session.create(${JSON.stringify(opts)}) failed: ${(e as Error).message.split('\n')[0]}`);
   }
@@ -391,9 +432,16 @@ async function createGpuframe(executor: 'cpu' | 'gpu', inp: Inputs): Promise<Eng
     x: session.fromArrow(inp.arrow.x, { partitions: inp.opts.partitions }),
     lineitem: session.fromArrow(inp.arrow.lineitem, { partitions: inp.opts.partitions }),
   };
+  // Read structurally: the options' shape may grow (other executors) without this file changing.
+  const resolved = (session as { options?: { executors?: unknown; cores?: unknown } }).options;
+  const nExecutors = typeof resolved?.executors === 'number' ? resolved.executors : 1;
+  const nCores = typeof resolved?.cores === 'number' ? resolved.cores : cores;
   return {
-    name: executor,
-    description: `gpuframe executor=${executor}, cores=${inp.opts.threads}, input partitions=${inp.opts.partitions}, shufflePartitions=${inp.opts.shufflePartitions}`,
+    name,
+    description:
+      `gpuframe executor=${executor}, cores=${nCores}${name === 'cpu1' ? ' (one worker thread)' : ''}` +
+      `${nExecutors !== 1 ? `, executors=${nExecutors}` : ''}, input partitions=${inp.opts.partitions}, shufflePartitions=${inp.opts.shufflePartitions}`,
+    slots: executor === 'cpu' ? nExecutors * nCores : undefined,
     async run(q) {
       const table = await q.frame(api, frames[q.table]).collect();
       const metrics = session.lastJob as JobMetricsLike | undefined;
@@ -427,6 +475,17 @@ interface Measurement {
   readonly medianMs?: number;
   readonly mrowsPerSec?: number;
   readonly ratioToDuckdb?: number;
+  /** Engine median / the `cpu` engine's median (absent for cpu itself or where cpu did not run). */
+  readonly ratioToCpu?: number;
+  /** Task slots of the engine's session (CPU executor only), the denominator of the overhead. */
+  readonly slots?: number;
+  /** Per timed run: 1 − Σ task executorRunMs / (slots × job ms), see jobOverhead in report.ts. */
+  readonly overheadPerRun?: number[];
+  readonly medianOverhead?: number;
+  /** Median over the timed runs of Σ task executorRunMs: the task code's own time, all cores together. */
+  readonly medianTaskRunMs?: number;
+  /** GPU executor: map-stage upload / kernels / readback / merge sums of the median run. */
+  readonly gpu?: GpuBreakdown;
   readonly resultRows?: number;
   check: string; // 'OK' | 'MISMATCH' | 'reference' | 'n/a' | 'ERROR'
   readonly error?: string;
@@ -448,6 +507,25 @@ function machineBusySeconds(): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Other processes using fewer cores than this (during a measurement, or before the run) count as a quiet machine. */
+const QUIET_CORES = 0.15;
+
+/**
+ * Cores other processes kept busy over the next `ms` milliseconds while this one sleeps
+ * (machine busy time from /proc/stat less this process's own CPU time); undefined without /proc/stat.
+ */
+async function otherProcessesNow(ms: number): Promise<number | undefined> {
+  const m0 = machineBusySeconds();
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  await new Promise((r) => setTimeout(r, ms));
+  const m1 = machineBusySeconds();
+  const wall = performance.now() - t0;
+  const own = process.cpuUsage(c0);
+  if (m0 === undefined || m1 === undefined) return undefined;
+  return Math.max(0, ((m1 - m0) * 1000 - (own.user + own.system) / 1000) / wall);
 }
 
 /** The commit the engine was measured at, and whether src/ had uncommitted changes. */
@@ -486,7 +564,20 @@ async function main(): Promise<void> {
     platform: `${os.platform()} ${os.release()} ${os.arch()}`,
     code: codeVersion(),
   };
-  console.log(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, node ${machine.node}, ${machine.platform}; code at ${machine.code}`);
+  const before = await otherProcessesNow(500);
+  const quietAtStart = before === undefined ? undefined : before < QUIET_CORES;
+  console.log(
+    `machine: ${machine.cpu}, ${machine.cores} cores${machine.logicalCpus !== machine.cores ? ` (${machine.logicalCpus} logical CPUs)` : ''}, ` +
+      `${machine.memoryGiB} GiB, node ${machine.node}, ${machine.platform}; code at ${machine.code}`,
+  );
+  console.log(
+    `quiet:   ${
+      before === undefined
+        ? 'unknown (no /proc/stat)'
+        : `${quietAtStart ? 'yes' : 'NO'}: other processes used ${fmtNum(before, 2)} cores over 0.5 s before the run` +
+          `${quietAtStart ? '' : ' (timings will be unreliable)'}; load average ${os.loadavg().map((l) => fmtNum(l, 2)).join(' ')}`
+    } (checked again for every measurement: column "others")`,
+  );
   console.log(
     `config:  rows=${opts.rows.toLocaleString('en-US')} per table, runs=${opts.runs} (+1 warm-up, median reported), threads=${opts.threads}, ` +
       `partitions=${opts.partitions}, shufflePartitions=${opts.shufflePartitions}, batchRows=${opts.batchRows.toLocaleString('en-US')}, seed=${opts.seed}, ` +
@@ -499,13 +590,14 @@ async function main(): Promise<void> {
     lineitem: toArrowTable(data.lineitem, opts.batchRows),
   };
   console.log(`data:    x (${data.x.columns.map((c) => c.name).join(', ')}) and lineitem (${data.lineitem.columns.map((c) => c.name).join(', ')}), generated in ${fmtMs(data.generateMs)} ms, ${arrow.x.batches.length} batches each`);
-  const inp: Inputs = { data, arrow, opts };
+  const progress = progressWanted(opts.progress) ? new ProgressBar() : undefined;
+  const inp: Inputs = { data, arrow, opts, progress };
 
   const engines: Engine[] = [];
   const skipped: { name: string; reason: string }[] = [];
   for (const name of opts.executors) {
     try {
-      const e = name === 'duckdb' ? await createDuckDB(inp) : await createGpuframe(name as 'cpu' | 'gpu', inp);
+      const e = name === 'duckdb' ? await createDuckDB(inp) : await createGpuframe(name as 'cpu' | 'cpu1' | 'gpu', inp);
       engines.push(e);
       console.log(`engine:  ${e.name.padEnd(6)} ${e.description}`);
     } catch (e) {
@@ -538,7 +630,11 @@ async function main(): Promise<void> {
       st.error = errMessage(err);
       if (err instanceof Error && err.stack) console.error(`  ${st.e.name}: ${err.stack}`);
     };
+    const label = (st: (typeof state)[number], what: string): void => {
+      if (progress) progress.label = `${q.id} ${st.e.name} ${what}`;
+    };
     const warmUp = async (st: (typeof state)[number]): Promise<void> => {
+      label(st, 'warm-up');
       try {
         const t0 = performance.now();
         const warm = await st.e.run(q);
@@ -554,6 +650,7 @@ async function main(): Promise<void> {
     // also runs while the previous one's garbage is being collected).
     const timedRun = async (st: (typeof state)[number]): Promise<void> => {
       if (st.error !== undefined) return;
+      label(st, `run ${st.times.length + 1}/${opts.runs}`);
       try {
         const m0 = machineBusySeconds();
         const c0 = process.cpuUsage();
@@ -588,9 +685,15 @@ async function main(): Promise<void> {
       st.othersWallMs >= 300 ? Math.max(0, st.othersMs / st.othersWallMs) : undefined;
     const ref = duck ? state[0] : undefined;
     const duckMedian = ref && ref.error === undefined && ref.times.length > 0 ? median(ref.times) : undefined;
+    const cpuSt = state.find((st) => st.e.name === 'cpu');
+    const cpuMedian = cpuSt && cpuSt.error === undefined && cpuSt.times.length > 0 ? median(cpuSt.times) : undefined;
     for (const st of state) {
       const { e, times, answer, error } = st;
       const med = times.length > 0 ? median(times) : undefined;
+      const medMetrics = times.length > 0 ? st.metrics[medianIndex(times)] : undefined;
+      const perRun =
+        e.slots !== undefined ? st.metrics.map((jm) => (jm ? jobOverhead(jm, e.slots!) : undefined)).filter((x) => x !== undefined) : [];
+      const overheads = perRun.map((o) => o.overhead);
       const m: Measurement = {
         query: q.id,
         engine: e.name,
@@ -603,10 +706,16 @@ async function main(): Promise<void> {
         medianMs: med,
         mrowsPerSec: med !== undefined ? mrowsPerSec(inputRows, med) : undefined,
         ratioToDuckdb: med !== undefined && duckMedian !== undefined && e !== duck ? med / duckMedian : undefined,
+        ratioToCpu: med !== undefined && cpuMedian !== undefined && st !== cpuSt ? med / cpuMedian : undefined,
+        slots: e.slots,
+        overheadPerRun: overheads.length > 0 ? overheads : undefined,
+        medianOverhead: overheads.length > 0 ? median(overheads) : undefined,
+        medianTaskRunMs: perRun.length > 0 ? median(perRun.map((o) => o.runMs)) : undefined,
+        gpu: medMetrics ? gpuBreakdown(medMetrics) : undefined,
         resultRows: answer?.rows.length,
         check: error !== undefined ? 'ERROR' : 'n/a',
         error,
-        metrics: times.length > 0 ? st.metrics[medianIndex(times)] : undefined,
+        metrics: medMetrics,
       };
       if (error === undefined && answer) {
         if (st === ref) m.check = 'reference';
@@ -623,6 +732,7 @@ async function main(): Promise<void> {
       const timing =
         med !== undefined
           ? `median ${fmtMs(med)} ms (${times.map((t) => fmtMs(t)).join(', ')}), warm-up ${fmtMs(st.warmupMs)} ms, cores busy ${st.busy.map((b) => fmtNum(b, 2)).join(' ')}` +
+            (overheads.length > 0 ? `, overhead ${overheads.map((o) => fmtPct(o, 0)).join(' ')}` : '') +
             (othersCores(st) !== undefined ? `, other processes ${fmtNum(othersCores(st)!, 2)} cores` : '')
           : '';
       console.log(`  ${e.name.padEnd(6)} ${m.check.padEnd(9)} ${timing}${error !== undefined ? `  ${error}` : ''}`);
@@ -630,46 +740,158 @@ async function main(): Promise<void> {
         console.log(`         ${m.mismatch.reason}`);
         for (const d of m.mismatch.details) console.log(`         ${d}`);
       }
-      if (m.metrics) console.log(formatJob(m.metrics, '         '));
+      if (m.metrics) console.log(formatJob(m.metrics, '         ', e.slots));
     }
   }
 
   // ---- summary table
   console.log('');
   const ratioHeader = 'x duckdb';
-  const rows = measurements.map((m) => [
-    m.query,
-    m.engine,
-    fmtCount10(m.inputRows),
-    m.medianMs !== undefined ? fmtMs(m.medianMs) : '-',
-    m.mrowsPerSec !== undefined ? fmtNum(m.mrowsPerSec, 1) : '-',
-    m.ratioToDuckdb !== undefined ? `${fmtNum(m.ratioToDuckdb, 2)}` : m.engine === 'duckdb' ? '1.00' : '-',
-    m.medianCoresBusy !== undefined ? fmtNum(m.medianCoresBusy, 2) : '-',
-    m.otherProcessesCores !== undefined ? fmtNum(m.otherProcessesCores, 2) : '-',
-    m.resultRows !== undefined ? String(m.resultRows) : '-',
-    m.check,
-  ]);
-  for (const s of skipped) rows.push(['*', s.name, '-', '-', '-', '-', '-', '-', '-', 'SKIPPED']);
+  const hasCpuRatio = measurements.some((m) => m.ratioToCpu !== undefined);
+  const hasOverhead = measurements.some((m) => m.medianOverhead !== undefined);
+  const columns: { header: string; align: 'left' | 'right'; cell(m: Measurement): string; skipped?: string; show?: boolean }[] = [
+    { header: 'query', align: 'left', cell: (m) => m.query, skipped: '*' },
+    { header: 'engine', align: 'left', cell: (m) => m.engine },
+    { header: 'rows', align: 'right', cell: (m) => fmtCount10(m.inputRows) },
+    { header: 'median ms', align: 'right', cell: (m) => (m.medianMs !== undefined ? fmtMs(m.medianMs) : '-') },
+    { header: 'Mrows/s', align: 'right', cell: (m) => (m.mrowsPerSec !== undefined ? fmtNum(m.mrowsPerSec, 1) : '-') },
+    {
+      header: ratioHeader,
+      align: 'right',
+      cell: (m) => (m.ratioToDuckdb !== undefined ? fmtNum(m.ratioToDuckdb, 2) : m.engine === 'duckdb' && m.medianMs !== undefined ? '1.00' : '-'),
+    },
+    {
+      header: 'x cpu',
+      align: 'right',
+      show: hasCpuRatio,
+      cell: (m) => (m.ratioToCpu !== undefined ? fmtNum(m.ratioToCpu, 2) : m.engine === 'cpu' && m.medianMs !== undefined ? '1.00' : '-'),
+    },
+    { header: 'cores busy', align: 'right', cell: (m) => (m.medianCoresBusy !== undefined ? fmtNum(m.medianCoresBusy, 2) : '-') },
+    { header: 'overhead', align: 'right', show: hasOverhead, cell: (m) => fmtPct(m.medianOverhead) },
+    { header: 'others', align: 'right', cell: (m) => (m.otherProcessesCores !== undefined ? fmtNum(m.otherProcessesCores, 2) : '-') },
+    { header: 'groups', align: 'right', cell: (m) => (m.resultRows !== undefined ? String(m.resultRows) : '-') },
+    { header: 'check', align: 'left', cell: (m) => m.check, skipped: 'SKIPPED' },
+  ];
+  const shown = columns.filter((c) => c.show !== false);
+  const rows = measurements.map((m) => shown.map((c) => c.cell(m)));
+  for (const s of skipped) rows.push(shown.map((c) => (c.header === 'engine' ? s.name : (c.skipped ?? '-'))));
   console.log(
     formatTable(
-      ['query', 'engine', 'rows', 'median ms', 'Mrows/s', ratioHeader, 'cores busy', 'others', 'groups', 'check'],
+      shown.map((c) => c.header),
       rows,
-      ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'left'],
+      shown.map((c) => c.align),
     ),
   );
-  console.log(
-    `(${ratioHeader} = engine median / DuckDB median; > 1 means slower than DuckDB. Mrows/s = input rows / median. ` +
-      `cores busy = process CPU time / wall time of the run, median: how many of the ${opts.threads} cores the engine kept busy; ` +
-      `others = cores used meanwhile by other processes on the machine.)`,
-  );
+  const legend = [
+    `${ratioHeader} = engine median / DuckDB median; > 1 means slower than DuckDB. Mrows/s = input rows / median.`,
+    ...(hasCpuRatio ? ['x cpu = engine median / median of `cpu` (the CPU executor on all cores); for cpu1 it is the core-scaling speedup below.'] : []),
+    `cores busy = process CPU time / wall time of the run, median: how many of the ${opts.threads} cores the engine kept busy.`,
+    ...(hasOverhead
+      ? [
+          'overhead = 1 - (sum over the job\'s tasks of the time each spent running inside its executor thread) / (task slots x job time), ' +
+            'median over the runs, slots = cores x executors of the engine ' +
+            `(${engines.filter((e) => e.slots !== undefined).map((e) => `${e.name}: ${e.slots}`).join(', ')}): the share of the job's core-time not spent running task code ` +
+            '(driver-side scheduling, posting tasks and moving shuffle blocks / results between threads, Arrow assembly of the result on the driver, ' +
+            'and cores left idle at stage barriers or by uneven tasks). Per run it splits into idle slots + dispatch/transfer (job detail above).',
+        ]
+      : []),
+    'others = cores used meanwhile by other processes on the machine.',
+  ];
+  console.log(legend.map((l, i) => `${i === 0 ? '(' : ' '}${l}${i === legend.length - 1 ? ')' : ''}`).join('\n'));
+
+  // ---- core scaling: cpu (all cores) against cpu1 (one core), same partitions
+  const byEngine = (q: string, e: string): Measurement | undefined =>
+    measurements.find((m) => m.query === q && m.engine === e && m.medianMs !== undefined && m.error === undefined);
+  const cpuCores = engines.find((e) => e.name === 'cpu')?.slots ?? opts.threads;
+  const speedupHeader = `${cpuCores}-core speedup`;
+  const scaling = queries
+    .map((q) => ({ q, one: byEngine(q.id, 'cpu1'), all: byEngine(q.id, 'cpu') }))
+    .filter((x): x is { q: QueryDef; one: Measurement; all: Measurement } => x.one !== undefined && x.all !== undefined);
+  if (scaling.length > 0) {
+    console.log(`\ncore scaling of the CPU executor (cpu = ${cpuCores} cores vs cpu1 = 1 core, same ${opts.partitions} input / ${opts.shufflePartitions} shuffle partitions):`);
+    console.log(
+      formatTable(
+        ['query', 'cpu1 ms', 'cpu ms', speedupHeader, 'per core', 'cpu1 overhead', 'cpu overhead', 'cpu1 task ms', 'cpu task ms', 'task slowdown'],
+        scaling.map(({ q, one, all }) => {
+          const sp = one.medianMs! / all.medianMs!;
+          const slow = one.medianTaskRunMs !== undefined && all.medianTaskRunMs !== undefined ? all.medianTaskRunMs / one.medianTaskRunMs : undefined;
+          return [
+            q.id,
+            fmtMs(one.medianMs),
+            fmtMs(all.medianMs),
+            fmtNum(sp, 2),
+            fmtPct(sp / cpuCores, 0),
+            fmtPct(one.medianOverhead),
+            fmtPct(all.medianOverhead),
+            fmtMs(one.medianTaskRunMs),
+            fmtMs(all.medianTaskRunMs),
+            slow !== undefined ? fmtNum(slow, 2) : '-',
+          ];
+        }),
+        ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
+      ),
+    );
+    console.log(
+      `(${speedupHeader} = cpu1 median / cpu median = throughput of ${cpuCores} cores / throughput of 1; per core = speedup / ${cpuCores}, 100% is linear. ` +
+        `task ms = sum over the job's tasks of their time inside executor threads (median over runs); task slowdown = cpu task ms / cpu1 task ms, ` +
+        `> 1 when the same task code runs slower with ${cpuCores} threads at once (memory bandwidth, shared caches, GC, the driver thread competing for a core). ` +
+        `speedup ~= ${cpuCores} x (1 - cpu overhead) / (1 - cpu1 overhead) / task slowdown.)`,
+    );
+    const q1 = scaling.find((x) => x.q.id === 'q1');
+    if (q1) {
+      const sp = q1.one.medianMs! / q1.all.medianMs!;
+      const ov = q1.all.medianOverhead;
+      const conf = opts.rows === 10_000_000 && cpuCores === 2 ? '' : ` (this run: ${fmtCount10(opts.rows)} rows, ${cpuCores} cores: not the target's setting)`;
+      console.log(
+        `target (q1, 1e7 rows, 2 cores): speedup >= 1.70: ${fmtNum(sp, 2)} ${sp >= 1.7 ? 'met' : 'NOT met'}; ` +
+          `cpu overhead < 10%: ${fmtPct(ov)} ${ov === undefined ? 'unknown' : ov < 0.1 ? 'met' : 'NOT met'}${conf}`,
+      );
+    }
+  }
+
+  // ---- GPU executor: where the map stage's time went (when its tasks report it)
+  const gpuRows = measurements.filter((m) => m.gpu !== undefined);
+  if (gpuRows.length > 0) {
+    console.log('\nGPU executor, map stage of the median run (sums over its tasks):');
+    console.log(
+      formatTable(
+        ['query', 'engine', 'adapter', 'map tasks', 'upload ms', 'kernels ms', 'readback ms', 'merge ms', 'median ms', ratioHeader, 'x cpu'],
+        gpuRows.map((m) => [
+          m.query,
+          m.engine,
+          m.gpu!.adapter,
+          String(m.gpu!.tasks),
+          fmtMs(m.gpu!.uploadMs),
+          fmtMs(m.gpu!.kernelMs),
+          fmtMs(m.gpu!.readbackMs),
+          fmtMs(m.gpu!.mergeMs),
+          fmtMs(m.medianMs),
+          m.ratioToDuckdb !== undefined ? fmtNum(m.ratioToDuckdb, 2) : '-',
+          m.ratioToCpu !== undefined ? fmtNum(m.ratioToCpu, 2) : '-',
+        ]),
+        ['left', 'left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
+      ),
+    );
+    console.log('(upload = input columns to the device, kernels = filter + partial aggregation on the device, readback = results to the host, merge = host-side merge into shuffle blocks.)');
+  }
+
+  console.log('');
   for (const s of skipped) console.log(`skipped ${s.name}: ${s.reason}`);
-  const loaded = measurements.filter((m) => (m.otherProcessesCores ?? 0) > 0.15);
+  const loaded = measurements.filter((m) => (m.otherProcessesCores ?? 0) > QUIET_CORES);
+  const judged = measurements.filter((m) => m.otherProcessesCores !== undefined);
   if (loaded.length > 0) {
     console.log(
       `WARNING: other processes used CPU during ${loaded.length} of ${measurements.length} measurements ` +
         `(up to ${fmtNum(Math.max(...loaded.map((m) => m.otherProcessesCores!)), 2)} cores: ${loaded.map((m) => `${m.query}/${m.engine}`).join(', ')}); ` +
         `those timings are unreliable, rerun on a quiet machine.`,
     );
+  } else if (judged.length > 0) {
+    console.log(
+      `quiet machine: yes, other processes used under ${QUIET_CORES} cores during each of ${judged.length} measurements` +
+        (judged.length < measurements.length ? ` (${measurements.length - judged.length} too short to tell)` : ''),
+    );
+  } else {
+    console.log('quiet machine: unknown (runs too short to tell, or no /proc/stat)');
   }
   const bad = measurements.filter((m) => m.check === 'MISMATCH' || m.check === 'ERROR');
   if (bad.length > 0) {
@@ -683,13 +905,20 @@ async function main(): Promise<void> {
   const file = path.join(opts.outDir, `bench-${opts.rows}-${stamp}.json`);
   const json = {
     timestamp: new Date().toISOString(),
-    machine,
+    machine: {
+      ...machine,
+      otherProcessesCoresAtStart: before,
+      quietAtStart,
+      quietDuringRuns: measurements.some((m) => m.otherProcessesCores !== undefined)
+        ? !measurements.some((m) => (m.otherProcessesCores ?? 0) > QUIET_CORES)
+        : undefined,
+    },
     options: opts,
     data: { rows: data.rows, seed: data.seed, generateMs: data.generateMs },
     engines: engines.map((e) => ({ name: e.name, description: e.description })),
     skipped,
     queries: queries.map((q) => ({ id: q.id, title: q.title, table: q.table, sql: q.sql.replace(/\s+/g, ' ') })),
-    results: measurements.map((m) => ({ ...m, metrics: m.metrics ? jobToJson(m.metrics) : undefined })),
+    results: measurements.map((m) => ({ ...m, metrics: m.metrics ? jobToJson(m.metrics, m.slots) : undefined })),
   };
   writeFileSync(file, JSON.stringify(json, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2));
   console.log(`\nwrote ${path.relative(process.cwd(), file)}`);
