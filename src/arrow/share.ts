@@ -38,6 +38,26 @@ export function shareBatches(batches: readonly WireBatch[]): WireBatch[] {
   }));
 }
 
+/**
+ * A copy of a value whose typed arrays live in shared memory: a map task's shuffle blocks, copied
+ * once on the executor thread, then reach the driver and every reduce task without another copy.
+ */
+export function toShared<T>(value: T): T {
+  if (ArrayBuffer.isView(value)) {
+    const a = value as unknown as View & { byteLength: number };
+    if (a.buffer instanceof SharedArrayBuffer) return value;
+    const sab = new SharedArrayBuffer(a.byteLength);
+    new Uint8Array(sab).set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+    const Ctor = a.constructor as new (b: SharedArrayBuffer, offset: number, length: number) => T;
+    return new Ctor(sab, 0, a.length);
+  }
+  if (Array.isArray(value)) return (value.length && typeof value[0] === 'object' ? value.map(toShared) : value) as T;
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toShared(v)])) as T;
+  }
+  return value;
+}
+
 /** The distinct non-shared ArrayBuffers under a value, to transfer it instead of copying. */
 export function transferables(value: unknown, out = new Set<ArrayBuffer>()): ArrayBuffer[] {
   if (ArrayBuffer.isView(value)) {

@@ -1,6 +1,6 @@
 /** An executor thread: runs the tasks the driver sends, one at a time, and replies with their output. */
 import { parentPort } from 'node:worker_threads';
-import { transferables } from '../../arrow/share.ts';
+import { toShared, transferables } from '../../arrow/share.ts';
 import { bindBatches } from '../../arrow/wire-batch.ts';
 import { runMapTask } from '../cpu/map-task.ts';
 import { runReduceTask } from '../cpu/reduce-task.ts';
@@ -9,7 +9,7 @@ import type { ReplyMessage, TaskMessage, TaskOutput } from './protocol.ts';
 
 function run(msg: TaskMessage): TaskOutput {
   switch (msg.kind) {
-    case 'map': return runMapTask(msg.spec, bindBatches(msg.batches));
+    case 'map': return toShared(runMapTask(msg.spec, bindBatches(msg.batches)));
     case 'reduce': return runReduceTask(msg.spec, msg.blocks);
     case 'scan': return runScanTask(msg.filter, bindBatches(msg.batches));
   }
