@@ -5,7 +5,8 @@
 import * as arrow from 'apache-arrow';
 import { availableParallelism } from 'node:os';
 import { DataFrame } from './dataframe.ts';
-import { InvalidOptionError } from './errors.ts';
+import { GpuUnavailableError, InvalidOptionError } from './errors.ts';
+import { GpuStageExecutor } from './executor/gpu-stage-executor.ts';
 import { CpuExecutor } from './executor/cpu/cpu-executor.ts';
 import type { Executor } from './executor/task.ts';
 import { runJob } from './driver/dag-scheduler.ts';
@@ -17,8 +18,11 @@ import { schemaOf, type PhysicalPlan } from './plan/physical-plan.ts';
 import type { Source } from './plan/logical-plan.ts';
 
 export interface SessionOptions {
-  /** Which executor runs the tasks. */
-  executor?: 'cpu';
+  /**
+   * Which executor runs the map tasks: 'cpu' (default), 'gpu' (WGSL kernels through WebGPU;
+   * GpuUnavailableError without an adapter) or 'auto' (the GPU when an adapter exists, else the CPU).
+   */
+  executor?: 'cpu' | 'gpu' | 'auto';
   /** Executor processes (worker-thread groups); default 1. */
   executors?: number;
   /** Cores per executor, each a worker thread running one task at a time (default: the machine's available parallelism). */
@@ -41,7 +45,8 @@ export interface ActionOptions {
 }
 
 export interface ResolvedOptions {
-  readonly executor: 'cpu';
+  /** The executor that runs the map tasks ('auto' resolved). */
+  readonly executor: 'cpu' | 'gpu';
   readonly executors: number;
   readonly cores: number;
   readonly workers: boolean;
@@ -75,24 +80,42 @@ export class Session {
 
   static async create(options: SessionOptions = {}): Promise<Session> {
     const executor = options.executor ?? 'cpu';
-    if (executor !== 'cpu') throw new InvalidOptionError(`executor must be 'cpu', got ${String(executor)}`);
+    if (!['cpu', 'gpu', 'auto'].includes(executor)) throw new InvalidOptionError(`executor must be 'cpu', 'gpu' or 'auto', got ${String(executor)}`);
     const cores = positiveInt('cores', options.cores, availableParallelism());
     const executors = positiveInt('executors', options.executors, 1);
     const workers = options.workers ?? true;
     if (typeof workers !== 'boolean') throw new InvalidOptionError(`workers must be true or false, got ${String(workers)}`);
+    const cpu = workers ? WorkerPoolExecutor.acquire(executors, cores) : new CpuExecutor();
+    let runner: Executor = cpu;
+    if (executor !== 'cpu') {
+      try {
+        // Loaded on demand: a CPU session never loads Dawn.
+        const { GpuExecutor } = await import('./executor/gpu/gpu-executor.ts');
+        runner = new GpuStageExecutor(await GpuExecutor.create(), cpu);
+      } catch (e) {
+        if (executor === 'gpu' || !(e instanceof GpuUnavailableError)) {
+          await cpu.close();
+          throw e;
+        }
+      }
+    }
     const resolved: ResolvedOptions = {
-      executor,
+      executor: runner.kind === 'gpu' ? 'gpu' : 'cpu',
       executors,
       cores,
       workers,
       shufflePartitions: positiveInt('shufflePartitions', options.shufflePartitions, 2 * executors * cores),
       maxTaskAttempts: positiveInt('maxTaskAttempts', options.maxTaskAttempts, 4),
     };
-    const runner = workers ? WorkerPoolExecutor.acquire(executors, cores) : new CpuExecutor();
     return new Session(resolved, runner, options.faultInjector, options.onProgress);
   }
 
-  get executorName(): string { return this.executor.kind; }
+  /** The executor as explain() names it: `cpu`, or `gpu (adapter)` with the CPU threads it uses for reduce tasks. */
+  get executorName(): string {
+    const threads = `${this.options.executors} × ${this.options.cores} CPU thread${this.options.executors * this.options.cores === 1 ? '' : 's'}`;
+    if (this.executor instanceof GpuStageExecutor) return `gpu (${this.executor.adapter}) for map tasks; ${this.options.workers ? threads : 'the calling thread'} for reduce tasks`;
+    return this.options.workers ? `cpu (${threads})` : 'cpu (calling thread)';
+  }
 
   /** Metrics of the last finished job. */
   get lastJob(): JobMetrics | undefined { return this.jobs[this.jobs.length - 1]; }

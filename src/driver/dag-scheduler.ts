@@ -81,6 +81,7 @@ async function stages(plan: PhysicalPlan, executor: Executor, metrics: JobMetric
           value: r.blocks,
           executorId: r.executorId,
           runMs: r.runMs,
+          extra: { gpu: r.gpu, fallbackReason: r.fallbackReason },
           counts: {
             ...zeroCounts(), inputRows: r.inputRows, outputRows: r.outputRows,
             shuffleWriteRecords: r.blocks.reduce((a, b) => a + b.rows, 0),

@@ -37,11 +37,30 @@ export interface TaskMetrics extends Counters {
   executorId?: string;
   /** Time the executor spent running the task; durationMs less this is scheduling and transfer. */
   executorRunMs?: number;
+  /** GPU map tasks: upload / kernels / readback / merge split and the adapter. */
+  gpu?: GpuTaskTimings;
+  /** A GPU executor ran this task on the CPU: why. */
+  fallbackReason?: string;
+}
+
+/** Where a GPU map task spent its time. */
+export interface GpuTaskTimings {
+  readonly adapter: string;
+  readonly uploadMs: number;
+  readonly kernelMs: number;
+  readonly readbackMs: number;
+  readonly mergeMs: number;
+  /** The grouping strategy the kernels used. */
+  readonly mode: string;
 }
 
 export interface MapResult {
   /** Time spent inside the executor, when it measures it. */
   readonly runMs?: number;
+  /** GPU map tasks: the time split. */
+  readonly gpu?: GpuTaskTimings;
+  /** Set when a GPU executor ran this map task on the CPU instead, and why. */
+  readonly fallbackReason?: string;
   /** One block per reduce partition. */
   readonly blocks: ShuffleBlock[];
   readonly inputRows: number;

@@ -26,7 +26,7 @@ describe('explain', () => {
         '== Stages ==',
         'Stage 1 (ShuffleMapStage): 2 tasks: Scan → Filter → HashAggregate(partial) → shuffle write (8 partitions)',
         'Stage 2 (ResultStage): 8 tasks: shuffle read → HashAggregate(final)',
-        'Executor: cpu',
+        'Executor: cpu (1 × 2 CPU threads)',
       ].join('\n'));
     }, { shufflePartitions: 8 });
   });
