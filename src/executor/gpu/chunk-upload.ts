@@ -71,8 +71,10 @@ export function packChunk(
     } else {
       params.set(`c${k}`, add(valuesRegion(c, dtype, name, r0, r1)));
     }
-    if (nullable.has(name) && c.validity) {
-      const { region, offset } = bitsRegion(c.validity, c.offset + r0, c.offset + r1);
+    if (nullable.has(name)) {
+      // Nullability is per task (one kernel for all its batches): a batch without nulls gets all-ones.
+      const { region, offset } = c.validity ? bitsRegion(c.validity, c.offset + r0, c.offset + r1)
+        : bitsRegion(new Uint8Array((r1 - r0 + 7) >> 3).fill(0xff), 0, r1 - r0);
       params.set(`m${k}`, add(region));
       params.set(`o${k}`, offset);
     }

@@ -30,9 +30,17 @@ function describe(adapter: GPUAdapter, backend: string): string {
   return `${name} (${backend})`;
 }
 
+/**
+ * Every GPU instance ever created stays referenced: Dawn's event loop keeps polling an instance
+ * after its JS object is collected, which aborted the process (std::system_error in ProcessEvents).
+ */
+const instances: GPU[] = [];
+
 async function tryAdapter(flags: string[], options: GPURequestAdapterOptions | undefined): Promise<GPUAdapter | null> {
   try {
-    return await create(flags).requestAdapter(options);
+    const gpu = create(flags);
+    instances.push(gpu);
+    return await gpu.requestAdapter(options);
   } catch {
     return null;
   }

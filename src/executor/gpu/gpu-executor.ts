@@ -51,7 +51,7 @@ export class GpuExecutor implements Executor {
   async runMap(spec: AggregationSpec, batches: readonly arrow.RecordBatch[]): Promise<GpuMapResult> {
     if (this.closed) throw new GpuDeviceError('the GPU executor is closed');
     const run = async (): Promise<GpuMapResult> => {
-      const ctx = { device: this.gpu.device, pool: this.pool, workgroupWords: Math.min(8192, this.gpu.device.limits.maxComputeWorkgroupStorageSize / 4) };
+      const ctx = { device: this.gpu.device, pool: this.pool, workgroupWords: Math.min(8192, this.gpu.device.limits.maxComputeWorkgroupStorageSize / 4), software: this.gpu.software };
       const out = await withErrorScopes(this.gpu, () => runGpuMapTask(ctx, spec, batches, this.mapOptions));
       if ('fallback' in out) {
         this.lastFallbackReason = out.fallback;

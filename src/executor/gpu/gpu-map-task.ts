@@ -48,6 +48,8 @@ export interface GpuContext {
   readonly device: GPUDevice;
   readonly pool: BufferPool;
   readonly workgroupWords: number;
+  /** A CPU-like adapter (llvmpipe): few, long-running invocations with private accumulators. */
+  readonly software: boolean;
 }
 
 export type GpuMapOutcome = { result: MapResult; timings: GpuMapTimings } | { fallback: string };
@@ -104,16 +106,17 @@ export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batc
     if (e instanceof GpuUnsupported) return { fallback: e.message };
     throw e;
   }
-  const plan = chooseGpuPlan(spec, chunks, strings, rows, layout.width, gpu.workgroupWords);
+  const plan = chooseGpuPlan(spec, chunks, strings, rows, layout.width, gpu.workgroupWords, gpu.software);
   const F = layout.width;
-  const privRows = 128, globalRows = 16;
-  const R = plan.privatized ? privRows : globalRows;
-  const tile = WORKGROUP_SIZE * R;
+  // Rows per invocation: enough to amortize each privatized merge.
+  const R = { invocation: 2048, workgroup: 128, none: 16 }[plan.privatized];
+  const WG = plan.privatized === 'invocation' ? 64 : WORKGROUP_SIZE;
+  const tile = WG * R;
 
   const shaderKey = (pass: 0 | 1, nullable: string[]): MapShaderKey => ({
-    mode: plan.mode, privatized: plan.privatized, slots: plan.privatized ? plan.slots : 0, pass,
+    mode: plan.mode, privatized: plan.privatized, slots: plan.privatized !== 'none' ? plan.slots : 0, pass,
     filter: spec.filter, keys: spec.keys, keyNullable: plan.keyNullable, aggs: spec.aggs,
-    nullable, workgroupSize: WORKGROUP_SIZE, rowsPerInvocation: R,
+    nullable, workgroupSize: WG, rowsPerInvocation: R,
   });
   const shaders = new Map<string, MapShader>();
   const shaderFor = (key: MapShaderKey): { shader: MapShader; k: string } => {
@@ -130,8 +133,9 @@ export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batc
   }
 
   const slotCount = plan.slots;
-  const accWords = slotCount * F + 1;
-  const status = slotCount * F;
+  // Slots, the trash slot (rows a dense / global kernel filtered out), the status word.
+  const accWords = (slotCount + 1) * F + 1;
+  const status = (slotCount + 1) * F;
   const taken: GPUBuffer[] = [];
   const take = (bytes: number, usage: number) => { const b = pool.acquire(bytes, usage); taken.push(b); return b; };
   const acc = take(accWords * 4, U.STORAGE | U.COPY_SRC | U.COPY_DST);
@@ -142,14 +146,14 @@ export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batc
   const maxBatch = batches.reduce((a, b) => Math.max(a, b.numRows), 0);
   const inputWordsMax = Math.ceil(Math.min(chunkRows, maxBatch) * per / 4) + 64 + 8 * names.length + strings.ids.size * 2;
   const params = [take(1024, U.UNIFORM | U.COPY_DST), take(1024, U.UNIFORM | U.COPY_DST)];
-  const timings: GpuMapTimings = { upload: 0, kernels: 0, readback: 0, merge: 0, total: 0, chunks: 0, mode: `${plan.mode}${plan.privatized ? '/workgroup' : ''}` };
+  const timings: GpuMapTimings = { upload: 0, kernels: 0, readback: 0, merge: 0, total: 0, chunks: 0, mode: `${plan.mode}${plan.privatized !== 'none' ? `/${plan.privatized}` : ''}` };
 
   try {
     // Initial slot words (min keys start at all-ones), an empty table.
     const enc0 = device.createCommandEncoder();
     if (layout.init.some((x) => x !== 0)) {
       const init = new Uint32Array(accWords);
-      for (let s = 0; s < slotCount; s++) init.set(layout.init, s * F);
+      for (let s = 0; s <= slotCount; s++) init.set(layout.init, s * F);
       device.queue.writeBuffer(acc, 0, init);
     } else enc0.clearBuffer(acc, 0, Math.ceil(accWords * 4 / 4) * 4);
     if (tab) enc0.clearBuffer(tab, 0, slotCount * plan.tableWidth * 4);
@@ -160,9 +164,9 @@ export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batc
     plan.kmin.forEach((v, j) => { fixed.set(`kmin${j}`, v); fixed.set(`kstride${j}`, plan.kstride[j]); fixed.set(`knull${j}`, plan.knull[j]); });
     shifts.forEach((s, j) => fixed.set(`S${j}`, s));
     let tKernelStart = 0;
+    const nullable = names.filter((nm) => chunks.some((c) => c.get(nm)!.nullCount > 0));
     for (let b = 0; b < batches.length; b++) {
       const n = batches[b].numRows;
-      const nullable = names.filter((nm) => chunks[b].get(nm)!.nullCount > 0);
       const p0 = shaderFor(shaderKey(0, nullable));
       const p1 = layout.twoPass ? shaderFor(shaderKey(1, nullable)) : null;
       const lits = p0.shader.literals.map((s) => strings.id(s));
@@ -172,7 +176,7 @@ export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batc
         const packed = packChunk(p0.shader.columns, chunks[b], remaps[b], new Set(nullable), r0, r1);
         for (const { at, region } of packed.regions) region.write(input, device.queue, at);
         const wgs = Math.ceil((r1 - r0) / tile);
-        const nx = Math.min(wgs, 65535), ny = Math.ceil(wgs / nx);
+        const nx = Math.max(1, Math.min(wgs, 65535)), ny = Math.max(1, Math.ceil(wgs / nx));
         const values = new Map([...fixed, ...packed.params, ['rows', r1 - r0], ['nx', nx]]);
         lits.forEach((id, j) => values.set(`L${j}`, id));
         const enc = device.createCommandEncoder();

@@ -2,7 +2,7 @@
  * How a GPU map task finds group slots, chosen from the task's key ranges like the CPU's plan
  * (src/executor/cpu/map-task.ts): one slot (global), a dense composite index over small integer /
  * string-id / bool ranges, or an open-addressing hash table. Dense slots whose accumulators fit in
- * workgroup memory are privatized per workgroup.
+ * workgroup memory are privatized per workgroup (or, on software adapters, per invocation).
  */
 import { intValueRange, type ColumnChunk } from '../../arrow/column-chunk.ts';
 import type { StringIds } from '../cpu/map-task.ts';
@@ -19,7 +19,7 @@ export interface GpuPlan {
   readonly knull: readonly number[];
   /** Dense / global: slot count; hash: table capacity (a power of two). */
   readonly slots: number;
-  readonly privatized: boolean;
+  readonly privatized: 'none' | 'workgroup' | 'invocation';
   /** Hash: words per table slot (state word + key words). */
   readonly tableWidth: number;
 }
@@ -28,19 +28,24 @@ const DENSE_LIMIT = 1 << 20;
 /** Bound on one GPU buffer (a 64 MiB storage buffer crashed llvmpipe). */
 export const MAX_BUFFER_BYTES = 32 << 20;
 
+/** Private accumulator words per invocation on CPU-like (software) adapters. */
+const INVOCATION_WORDS = 512;
+
 export function chooseGpuPlan(
   spec: AggregationSpec, chunks: readonly Map<string, ColumnChunk>[], strings: StringIds, rows: number,
-  width: number, workgroupWords: number,
+  width: number, workgroupWords: number, software: boolean,
 ): GpuPlan {
+  const privatize = (slots: number): GpuPlan['privatized'] =>
+    slots * width > workgroupWords ? 'none' : software && slots * width <= INVOCATION_WORDS ? 'invocation' : 'workgroup';
   const keyNullable = spec.keys.map((k) => chunks.some((c) => c.get(k.column)!.nullCount > 0));
   const base = { keyNullable, kmin: [] as number[], kstride: [] as number[], knull: [] as number[], tableWidth: 0 };
   const fits = (slots: number) => slots * width * 4 <= MAX_BUFFER_BYTES;
-  if (spec.keys.length === 0) return { ...base, mode: 'global', slots: 1, privatized: width <= workgroupWords };
+  if (spec.keys.length === 0) return { ...base, mode: 'global', slots: 1, privatized: privatize(1) };
   const hash = (): GpuPlan => {
     const tableWidth = 1 + keyWordCount(spec.keys, keyNullable);
     let cap = 1024;
     while (cap < 2 * rows && fits(cap * 2) && cap * 2 * tableWidth * 4 <= MAX_BUFFER_BYTES) cap *= 2;
-    return { ...base, mode: 'hash', slots: cap, privatized: false, tableWidth };
+    return { ...base, mode: 'hash', slots: cap, privatized: 'none', tableWidth };
   };
   let slots = 1;
   for (const [j, k] of spec.keys.entries()) {
@@ -67,5 +72,6 @@ export function chooseGpuPlan(
     if (slots > DENSE_LIMIT) return hash();
   }
   if (slots > 8 * rows + 4096 || !fits(slots)) return hash();
-  return { ...base, mode: 'dense', slots, privatized: slots * width <= workgroupWords };
+  slots = Math.max(1, slots); // no strings at all: one (empty) slot keeps every array non-empty
+  return { ...base, mode: 'dense', slots, privatized: privatize(slots) };
 }

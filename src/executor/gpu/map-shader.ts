@@ -23,16 +23,21 @@ import { gBool, gNum, gStr, GpuUnsupported, u32Lit, type GVal, type WgslContext 
 
 export interface MapShaderKey {
   readonly mode: GroupMode;
-  /** Accumulators in workgroup memory (dense / global mode with few slots). */
-  readonly privatized: boolean;
-  /** Privatized: the slot count (sizes the workgroup array); otherwise 0. */
+  /**
+   * Where rows accumulate before the global slot array: 'workgroup' memory (atomics, merged once
+   * per workgroup), each 'invocation''s private array (plain adds, merged into workgroup memory once
+   * per invocation: for CPU-like adapters, where atomics are slow and private memory is plenty), or
+   * 'none' (global atomics, many slots).
+   */
+  readonly privatized: 'none' | 'workgroup' | 'invocation';
+  /** Privatized: the slot count (sizes the arrays); otherwise 0. */
   readonly slots: number;
   readonly pass: 0 | 1;
   readonly filter: TExpr | null;
   readonly keys: readonly KeyInfo[];
   readonly keyNullable: readonly boolean[];
   readonly aggs: readonly AggSpec[];
-  /** Columns whose chunk has nulls. */
+  /** Columns with nulls somewhere in the task (one kernel serves all its batches). */
   readonly nullable: readonly string[];
   readonly workgroupSize: number;
   readonly rowsPerInvocation: number;
@@ -80,13 +85,26 @@ export function argForms(aggs: readonly AggSpec[]): (GVal['t'] | 'none')[] {
   });
 }
 
-/** Multi-word atomic add with carries, skipping zero addends, into array `arr` at word b. */
+/**
+ * Accumulator word updates: atomics on shared arrays (acc global, W workgroup); plain loads and
+ * stores on L, the invocation's private array.
+ */
+const op = (name: 'Add' | 'Or' | 'Min' | 'Max', arr: string, i: string, v: string): string => {
+  if (arr !== 'L') return `atomic${name}(&${arr}[${i}], ${v});`;
+  const e = { Add: `L[${i}] + ${v}`, Or: `L[${i}] | ${v}`, Min: `min(L[${i}], ${v})`, Max: `max(L[${i}], ${v})` }[name];
+  return `L[${i}] = ${e};`;
+};
+const load = (arr: string, i: string): string => (arr === 'L' ? `L[${i}]` : `atomicLoad(&${arr}[${i}])`);
+
+/** Multi-word add with carries, skipping zero addends, into array `arr` at word b. */
 function addFn(arr: string, words: number): string {
   const args = Array.from({ length: words }, (_, w) => `a${w}: u32`).join(', ');
   const lines = [`fn add${words}_${arr}(b: u32, ${args}) {`, '  var c = 0u;', '  var t = 0u;'];
   for (let w = 0; w < words; w++) {
     lines.push(`  t = a${w} + c;`, `  c = select(0u, 1u, t < c);`);
-    if (w < words - 1) lines.push(`  if (t != 0u) { let o = atomicAdd(&${arr}[b + ${w}u], t); c = c + select(0u, 1u, o + t < o); }`);
+    // Private words: branch-free; shared words: an atomic only for a nonzero addend.
+    if (arr === 'L') lines.push(w < words - 1 ? `  { let o = L[b + ${w}u]; L[b + ${w}u] = o + t; c = c + select(0u, 1u, o + t < o); }` : `  L[b + ${w}u] = L[b + ${w}u] + t;`);
+    else if (w < words - 1) lines.push(`  if (t != 0u) { let o = atomicAdd(&${arr}[b + ${w}u], t); c = c + select(0u, 1u, o + t < o); }`);
     else lines.push(`  if (t != 0u) { atomicAdd(&${arr}[b + ${w}u], t); }`);
   }
   lines.push('}');
@@ -98,7 +116,7 @@ function accumulate(f: GpuAggField, j: number, x: GVal | null, arr: string, base
   const at = (w: number) => `${base} + ${f.at + w}u`;
   const out: string[] = [];
   const n = x ? x.n : 'false';
-  if (pass === 0 && f.kind !== 'countRows' && n !== 'false') out.push(`if (${n}) { atomicAdd(&${arr}[${at(0)}], 1u); }`);
+  if (pass === 0 && f.kind !== 'countRows' && n !== 'false') out.push(`if (${n}) { ${op('Add', arr, at(0), '1u')} }`);
   const body: string[] = [];
   const v = x as GVal;
   switch (f.kind) {
@@ -115,7 +133,7 @@ function accumulate(f: GpuAggField, j: number, x: GVal | null, arr: string, base
       if (v.t === 'f') {
         body.push(
           `if ((${v.h} & 0x7ff00000u) == 0x7ff00000u) {`,
-          `  atomicOr(&${arr}[${at(1)}], select(select(2u, 4u, (${v.h} >> 31u) != 0u), 1u, ((${v.h} & 0xfffffu) | ${v.l}) != 0u));`,
+          `  ${op('Or', arr, at(1), `select(select(2u, 4u, (${v.h} >> 31u) != 0u), 1u, ((${v.h} & 0xfffffu) | ${v.l}) != 0u)`)}`,
           '} else {',
           `  let q = fixed64(${v.h}, ${v.l}, S${j});`,
           `  add4_${arr}(${at(2)} + select(0u, 4u, (${v.h} >> 31u) != 0u), q.x, q.y, q.z, q.w);`,
@@ -134,21 +152,21 @@ function accumulate(f: GpuAggField, j: number, x: GVal | null, arr: string, base
     case 'min32': case 'max32': {
       const k = v.t === 'i' ? `(bitcast<u32>(${v.v}) ^ 0x80000000u)` : v.t === 'u' ? v.v : null;
       if (!k) throw new GpuUnsupported('min/max of this value form');
-      body.push(`atomic${f.kind === 'min32' ? 'Min' : 'Max'}(&${arr}[${at(1)}], ${k});`);
+      body.push(op(f.kind === 'min32' ? 'Min' : 'Max', arr, at(1), k));
       break;
     }
     case 'min64': case 'max64': {
       const k = v.t === 'f' ? `fkey(${v.h}, ${v.l})` : v.t === 'w' ? `vec2<u32>(bitcast<u32>(${v.h}) ^ 0x80000000u, ${v.l})` : null;
       if (!k) throw new GpuUnsupported('float arithmetic in min/max has no GPU kernel yet (double-float is not exact)');
-      const op = f.kind === 'min64' ? 'Min' : 'Max';
+      const mm = f.kind === 'min64' ? 'Min' : 'Max';
       body.push(`let k = ${k};`);
       if (pass === 1) {
-        body.push(`if (k.x == atomicLoad(&${arr}[${at(1)}])) { atomic${op}(&${arr}[${at(2)}], k.y); }`);
-      } else if (arr === 'W') {
-        body.push(`atomic${op}(&W[${at(1)}], k.x);`);
+        body.push(`if (k.x == atomicLoad(&${arr}[${at(1)}])) { atomic${mm}(&${arr}[${at(2)}], k.y); }`);
+      } else if (arr !== 'acc') {
+        body.push(op(mm, arr, at(1), 'k.x'));
       } else {
         // A new high word invalidates the low word gathered for the old one (pass 1 refills it).
-        body.push(`let old = atomic${op}(&acc[${at(1)}], k.x);`, `if (k.x ${op === 'Min' ? '<' : '>'} old) { atomicStore(&acc[${at(2)}], ${op === 'Min' ? '0xffffffffu' : '0u'}); }`);
+        body.push(`let old = atomic${mm}(&acc[${at(1)}], k.x);`, `if (k.x ${mm === 'Min' ? '<' : '>'} old) { atomicStore(&acc[${at(2)}], ${mm === 'Min' ? '0xffffffffu' : '0u'}); }`);
       }
       break;
     }
@@ -157,28 +175,44 @@ function accumulate(f: GpuAggField, j: number, x: GVal | null, arr: string, base
   return [...(pass === 0 ? out : []), n === 'false' ? `{ ${body.join('\n')} }` : `if (!${n}) {\n${body.join('\n')}\n}`];
 }
 
-/** Workgroup → global merge of one aggregate's words of slot s (privatized pass 0). */
-function mergeAgg(f: GpuAggField): string[] {
-  const w = (i: number) => `atomicLoad(&W[wb + ${f.at + i}u])`;
+/** Merge of one aggregate's words of a slot from `src` (at wb) into `dst` (at gb): L → W or W → acc. */
+function mergeAgg(f: GpuAggField, src: string, dst: string): string[] {
+  const w = (i: number) => load(src, `wb + ${f.at + i}u`);
   const g = (i: number) => `gb + ${f.at + i}u`;
   const out: string[] = [];
-  if (f.kind !== 'countRows') out.push(`{ let x = ${w(0)}; if (x != 0u) { atomicAdd(&acc[${g(0)}], x); } }`);
+  if (f.kind !== 'countRows') out.push(`{ let x = ${w(0)}; if (x != 0u) { atomicAdd(&${dst}[${g(0)}], x); } }`);
   switch (f.kind) {
-    case 'isum': out.push(`add3_acc(${g(1)}, ${w(1)}, ${w(2)}, ${w(3)});`); break;
+    case 'isum': out.push(`add3_${dst}(${g(1)}, ${w(1)}, ${w(2)}, ${w(3)});`); break;
     case 'fsum':
-      out.push(`{ let x = ${w(1)}; if (x != 0u) { atomicOr(&acc[${g(1)}], x); } }`);
-      out.push(`add4_acc(${g(2)}, ${w(2)}, ${w(3)}, ${w(4)}, ${w(5)});`, `add4_acc(${g(6)}, ${w(6)}, ${w(7)}, ${w(8)}, ${w(9)});`);
+      out.push(`{ let x = ${w(1)}; if (x != 0u) { atomicOr(&${dst}[${g(1)}], x); } }`);
+      out.push(`add4_${dst}(${g(2)}, ${w(2)}, ${w(3)}, ${w(4)}, ${w(5)});`, `add4_${dst}(${g(6)}, ${w(6)}, ${w(7)}, ${w(8)}, ${w(9)});`);
       break;
-    case 'min32': out.push(`atomicMin(&acc[${g(1)}], ${w(1)});`); break;
-    case 'max32': out.push(`atomicMax(&acc[${g(1)}], ${w(1)});`); break;
+    case 'min32': out.push(`atomicMin(&${dst}[${g(1)}], ${w(1)});`); break;
+    case 'max32': out.push(`atomicMax(&${dst}[${g(1)}], ${w(1)});`); break;
     case 'min64': case 'max64': {
-      const op = f.kind === 'min64' ? 'Min' : 'Max';
-      out.push(`{ let k = ${w(1)}; let old = atomic${op}(&acc[${g(1)}], k); if (k ${op === 'Min' ? '<' : '>'} old) { atomicStore(&acc[${g(2)}], ${op === 'Min' ? '0xffffffffu' : '0u'}); } }`);
+      const mm = f.kind === 'min64' ? 'Min' : 'Max';
+      // Workgroup memory holds only the high word in pass 0; the global one resets its low word.
+      out.push(dst === 'W' ? `atomic${mm}(&W[${g(1)}], ${w(1)});`
+        : `{ let k = ${w(1)}; let old = atomic${mm}(&acc[${g(1)}], k); if (k ${mm === 'Min' ? '<' : '>'} old) { atomicStore(&acc[${g(2)}], ${mm === 'Min' ? '0xffffffffu' : '0u'}); } }`);
       break;
     }
     default: break;
   }
   return out;
+}
+
+/** Every slot of `src` with rows, merged into `dst`, invocations of the workgroup striding over the slots. */
+function mergeSlots(layout: GpuAccLayout, slots: number, src: string, dst: string, stride: string, first: string): string[] {
+  return [
+    `for (var s = ${first}; s < ${slots}u; s = s + ${stride}) {`,
+    `  let wb = s * ${layout.width}u;`,
+    '  let gb = wb;',
+    `  let nrows = ${load(src, 'wb')};`,
+    '  if (nrows == 0u) { continue; }',
+    `  atomicAdd(&${dst}[gb], nrows);`,
+    ...layout.aggs.flatMap((f) => mergeAgg(f, src, dst)).map((l) => `  ${l}`),
+    '}',
+  ];
 }
 
 function keyVal(k: KeyInfo, ctx: Ctx): GVal {
@@ -265,12 +299,21 @@ const PARAM_FIXED = ['rows', 'zero', 'nx', 'mask', 'lim', 'status'];
 export function mapShaderSource(key: MapShaderKey): MapShader {
   const ctx = new Ctx(new Set(key.nullable));
   const body: string[] = [];
+  // Privatized kernels send filtered-out rows to an extra "trash" slot instead of skipping them:
+  // no divergent branch (SIMD lanes stay in step), and the trash slot is never merged. (With global
+  // atomics one trash slot would be a contention point: those kernels skip the row.)
+  const trash = key.mode !== 'hash' && key.filter !== null && key.privatized !== 'none' && key.pass === 0;
   if (key.filter) {
     const p = gBool(key.filter, ctx);
-    body.push(...ctx.stmts.splice(0), `if (${p.n === 'false' ? '' : `${p.n} || `}!(${p.v})) { continue; }`);
+    const drop = `${p.n === 'false' ? '' : `${p.n} || `}!(${p.v})`;
+    body.push(...ctx.stmts.splice(0), trash ? `let keep = !(${drop});` : `if (${drop}) { continue; }`);
   }
-  if (key.mode === 'global') body.push('let g = 0u;');
-  else body.push(...(key.mode === 'dense' ? denseSlot(key, ctx) : hashSlot(key, ctx)));
+  const trashSlot = `${key.slots}u`;
+  if (key.mode === 'global') body.push(trash ? `let g = select(${trashSlot}, 0u, keep);` : 'let g = 0u;');
+  else if (key.mode === 'dense') {
+    body.push(...denseSlot(key, ctx));
+    if (trash) body[body.length - 1] = `let g = select(${trashSlot}, code, keep);`;
+  } else body.push(...hashSlot(key, ctx));
 
   const vals = key.aggs.map((a) => {
     if (!a.arg) return null;
@@ -280,10 +323,11 @@ export function mapShaderSource(key: MapShaderKey): MapShader {
   });
   const layout = gpuAccLayout(key.aggs, vals.map((x) => (x ? x.t : 'none')));
   const F = layout.width;
-  const priv = key.privatized && key.pass === 0;
-  const arr = priv ? 'W' : 'acc';
+  const priv = key.privatized !== 'none' && key.pass === 0;
+  const own = priv && key.privatized === 'invocation';
+  const arr = own ? 'L' : priv ? 'W' : 'acc';
   body.push(`let gb = g * ${F}u;`);
-  if (key.pass === 0) body.push(`atomicAdd(&${arr}[gb], 1u);`);
+  if (key.pass === 0) body.push(op('Add', arr, 'gb', '1u'));
   const accs: string[] = [];
   layout.aggs.forEach((f, j) => accs.push(...accumulate(f, j, vals[j], arr, 'gb', key.pass)));
   body.push(...ctx.stmts.splice(0), ...accs);
@@ -300,21 +344,10 @@ export function mapShaderSource(key: MapShaderKey): MapShader {
   const lets = params.map((p, i) => (p.startsWith('S') ? `let ${p} = bitcast<i32>(${pref(i)});` : `let ${p} = ${pref(i)};`));
 
   const WG = key.workgroupSize, R = key.rowsPerInvocation;
-  const slotsWords = key.slots * F;
+  const slotsWords = (key.slots + 1) * F; // + the trash slot
   const merge: string[] = [];
-  if (priv) {
-    merge.push(
-      'workgroupBarrier();',
-      `for (var s = lid; s < ${key.slots}u; s = s + ${WG}u) {`,
-      `  let wb = s * ${F}u;`,
-      '  let gb = wb;',
-      '  let nrows = atomicLoad(&W[wb]);',
-      '  if (nrows == 0u) { continue; }',
-      '  atomicAdd(&acc[gb], nrows);',
-      ...layout.aggs.flatMap(mergeAgg).map((l) => `  ${l}`),
-      '}',
-    );
-  }
+  if (own) merge.push(...mergeSlots(layout, key.slots, 'L', 'W', '1u', '0u'));
+  if (priv) merge.push('workgroupBarrier();', ...mergeSlots(layout, key.slots, 'W', 'acc', `${WG}u`, 'lid'));
   const source = [
     `struct Params { v: array<vec4<u32>, ${Math.max(1, Math.ceil(params.length / 4))}> }`,
     '@group(0) @binding(0) var<uniform> P: Params;',
@@ -322,17 +355,21 @@ export function mapShaderSource(key: MapShaderKey): MapShader {
     '@group(0) @binding(2) var<storage, read_write> acc: array<atomic<u32>>;',
     ...(key.mode === 'hash' ? ['@group(0) @binding(3) var<storage, read_write> tab: array<atomic<u32>>;'] : []),
     ...(priv ? [`var<workgroup> W: array<atomic<u32>, ${slotsWords}>;`, `const WINIT = array<u32, ${F}>(${layout.init.map((x) => u32Lit(x)).join(', ')});`] : []),
+    ...(own ? [`var<private> L: array<u32, ${slotsWords}>;`] : []),
     'fn opq(x: f32) -> f32 { return bitcast<f32>(bitcast<u32>(x) ^ P.v[0].y); }',
     MURMUR3_WGSL,
     F64_WGSL,
     addFn('acc', 3),
     addFn('acc', 4),
     ...(priv ? [addFn('W', 3), addFn('W', 4)] : []),
+    ...(own ? [addFn('L', 3), addFn('L', 4)] : []),
     `@compute @workgroup_size(${WG})`,
     'fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {',
     ...lets.map((l) => `  ${l}`),
+    '  _ = arrayLength(&inp);',
     '  let wg = wid.x + wid.y * nx;',
     ...(priv ? [`  for (var s = lid; s < ${slotsWords}u; s = s + ${WG}u) { atomicStore(&W[s], WINIT[s % ${F}u]); }`, '  workgroupBarrier();'] : []),
+    ...(own ? [`  for (var s = 0u; s < ${slotsWords}u; s = s + 1u) { L[s] = WINIT[s % ${F}u]; }`] : []),
     `  let start = wg * ${WG * R}u;`,
     `  for (var r = 0u; r < ${R}u; r = r + 1u) {`,
     `    let i = start + r * ${WG}u + lid;`,

@@ -53,6 +53,7 @@ export function partitionShaderSource(key: PartitionShaderKey): { source: string
     'fn main(@builtin(global_invocation_id) gid: vec3<u32>) {',
     ...params.map((p, i) => `  let ${p} = ${pref(i)};`),
     `  let s = gid.x + gid.y * nx * ${key.workgroupSize}u;`,
+    '  _ = arrayLength(&strh);',
     '  if (s >= slots) { return; }',
     `  if (acc[s * ${key.width}u] == 0u) { pid[s] = 0u; return; }`,
     ...(key.mode === 'hash' ? [`  let tb = s * ${tw}u;`] : []),

@@ -1,0 +1,126 @@
+/**
+ * Differential tests: GPU map tasks + the CPU reduce against the CPU executor, on random tables
+ * (test/support/random.ts: nulls, NaN/±Inf/-0, int64 extremes, several batches, dictionaries,
+ * slices, empty and single-row tables) and random specs (0–2 keys, filters, every aggregate).
+ * Integer results must be equal; float results within 1e-12 · n · max|x| (the fixed-point sum
+ * bound, see float-sum-scale.ts). Replay one case with GPU_CASE=<seed>.
+ */
+import type * as arrow from 'apache-arrow';
+import { afterAll, describe, expect, it } from 'vitest';
+import { avg, col, count, max, min, sum, type DataFrame } from '../../../src/index.ts';
+import type { GpuExecutor } from '../../../src/executor/gpu/gpu-executor.ts';
+import { CpuExecutor } from '../../../src/executor/cpu/cpu-executor.ts';
+import { generateTable, isIntKind, Rng, type ColumnModel, type TableModel } from '../../support/random.ts';
+import { bothWays, openGpu, planner, reduceAll, specOf } from './gpu-harness.ts';
+
+const probe = await openGpu();
+const gpu = probe.gpu as GpuExecutor;
+const cpu = new CpuExecutor();
+afterAll(async () => { await gpu?.close(); await (await planner()).close(); });
+
+type Column = ReturnType<typeof col>;
+
+function literalOf(c: ColumnModel, rng: Rng): unknown {
+  const v = rng.pick(c.pool.length ? c.pool : [null]);
+  if (typeof v === 'bigint') return c.kind === 'int64' ? v : Number(v);
+  if (c.kind === 'date32' && typeof v === 'number') return new Date(v * 86_400_000);
+  return v;
+}
+
+function predicate(t: TableModel, rng: Rng, depth = 0): Column {
+  if (depth < 2 && rng.bool(0.35)) {
+    const a = predicate(t, rng, depth + 1), b = predicate(t, rng, depth + 1);
+    return rng.pick(['and', 'or'] as const) === 'and' ? a.and(b) : a.or(b);
+  }
+  const c = rng.pick(t.columns);
+  if (rng.bool(0.15)) return rng.bool() ? col(c.name).isNull() : col(c.name).isNotNull();
+  const x = col(c.name);
+  if (c.kind === 'bool') return rng.bool() ? x : x.not();
+  const lit = literalOf(c, rng) as never;
+  if (c.kind === 'utf8' || c.kind === 'lutf8' || c.kind === 'dict') return rng.bool() ? x.eq(lit) : x.isIn([lit, literalOf(c, rng) as never]);
+  const op = rng.pick(['eq', 'ne', 'lt', 'le', 'gt', 'ge'] as const);
+  return x[op](lit);
+}
+
+function randomFrame(df: DataFrame, t: TableModel, rng: Rng): DataFrame {
+  let d = rng.bool(0.6) ? df.filter(predicate(t, rng)) : df;
+  const aggs = [count().as('n')];
+  for (const c of rng.sample(t.columns, rng.int(1, 3))) {
+    const numeric = isIntKind(c.kind) || c.kind === 'float64';
+    const fns = numeric ? ['sum', 'avg', 'min', 'max'] : c.kind === 'date32' || c.kind === 'bool' ? ['min', 'max', 'count'] : ['count'];
+    const fn = rng.pick(fns);
+    const name = `${fn}_${c.name}_${aggs.length}`;
+    aggs.push(({ sum, avg, min, max, count } as Record<string, (x: string) => ReturnType<typeof sum>>)[fn](c.name).as(name));
+  }
+  const keys = rng.sample(t.columns, rng.weighted([[2, 0], [5, 1], [3, 2]])).map((c) => c.name);
+  return keys.length ? d.groupBy(...keys).agg(...aggs) : d.agg(...aggs);
+}
+
+/** 1e-12 · rows · max|x| over the table's finite floats: the bound float results must meet. */
+function floatTolerance(t: TableModel): number {
+  let m = 0;
+  for (const c of t.columns) if (c.kind === 'float64') for (const v of c.values) if (typeof v === 'number' && Number.isFinite(v)) m = Math.max(m, Math.abs(v));
+  return 1e-12 * Math.max(1, t.rows) * m;
+}
+
+function close(a: unknown, b: unknown, tol: number): boolean {
+  if (typeof a === 'number' && typeof b === 'number') {
+    if (Number.isNaN(a) || Number.isNaN(b)) return Number.isNaN(a) && Number.isNaN(b);
+    return a === b || Math.abs(a - b) <= tol + 1e-12 * Math.max(Math.abs(a), Math.abs(b));
+  }
+  return a === b;
+}
+
+const TABLES = Number(process.env.GPU_TABLES ?? 300);
+const only = process.env.GPU_CASE ? [Number(process.env.GPU_CASE)] : Array.from({ length: TABLES }, (_, i) => 1000 + i);
+
+describe.skipIf(!probe.gpu)(`GPU map tasks vs the CPU executor on random data${probe.gpu ? '' : ` (${probe.reason})`}`, () => {
+  const reasons = new Map<string, number>();
+  let onGpu = 0, total = 0;
+  afterAll(() => {
+    console.log(`random specs: ${onGpu}/${total} map tasks ran on the GPU; fallbacks:`, Object.fromEntries(reasons));
+  });
+
+  it.each(only)('table seed %i, 3 random specs', async (seed) => {
+    const s = await planner();
+    const t = generateTable(seed);
+    const rng = new Rng(seed * 7 + 1);
+    const tol = floatTolerance(t);
+    for (let q = 0; q < 3; q++) {
+      const df = randomFrame(s.fromArrow(t.table), t, rng);
+      const spec = specOf(df, rng.int(1, 4));
+      const batches = t.table.batches;
+      const cut = rng.int(0, batches.length);
+      const tasks: arrow.RecordBatch[][] = batches.length > 1 ? [batches.slice(0, cut), batches.slice(cut)] : [batches];
+      let r: Awaited<ReturnType<typeof bothWays>>;
+      try {
+        r = await bothWays(gpu, spec, tasks);
+      } catch (e) {
+        // Overflowing integer sums must fail the same way on both sides.
+        let cpuErr: unknown = null;
+        try { await reduceAll(cpu, spec, await Promise.all(tasks.map((b) => cpu.runMap(spec, b)))); } catch (c) { cpuErr = c; }
+        expect((e as Error).name, `seed ${seed}/${q}: ${String(e)}`).toBe((cpuErr as Error | null)?.name);
+        continue;
+      }
+      for (const x of r.reasons) {
+        total++;
+        if (x === null) onGpu++;
+        else {
+          const why = x.replace(/'[^']*'/g, "'…'").replace(/\d+/g, 'N');
+          reasons.set(why, (reasons.get(why) ?? 0) + 1);
+        }
+      }
+      expect(r.gpu.size, `seed ${seed}/${q} group count`).toBe(r.cpu.size);
+      for (const [k, cv] of r.cpu) {
+        const gv = r.gpu.get(k);
+        expect(gv, `seed ${seed}/${q} group ${k}`).toBeDefined();
+        cv.forEach((x, j) => expect(close(gv![j], x, tol), `seed ${seed}/${q} group ${k} ${spec.aggs[j]?.display}: gpu ${String(gv![j])} cpu ${String(x)}`).toBe(true));
+      }
+    }
+  });
+
+  it('most random map tasks ran on the GPU', () => {
+    if (process.env.GPU_CASE) return;
+    expect(onGpu / total).toBeGreaterThan(0.5);
+  });
+});

@@ -1,0 +1,172 @@
+/**
+ * Named cases for GPU map tasks: the marble example, the reference workload, float sums that are
+ * bit-identical across runs and chunk sizes (and their error against the exact sum), edge inputs
+ * (empty, one row, one group, 100k+ groups, int64 extremes, NaN/±Inf/-0), GPU partition ids equal
+ * to the CPU partitioner's, and a recorded reason when a spec falls back to the CPU.
+ */
+import * as arrow from 'apache-arrow';
+import { afterAll, describe, expect, it } from 'vitest';
+import * as GF from '../../../src/index.ts';
+import { avg, col, count, max, min, sum } from '../../../src/index.ts';
+import type { GpuExecutor } from '../../../src/executor/gpu/gpu-executor.ts';
+import { partitionIds } from '../../../src/shuffle/shuffle-block.ts';
+import { generate, toArrowTable } from '../../../bench/datagen.ts';
+import { QUERIES } from '../../../bench/queries.ts';
+import { Rng } from '../../support/random.ts';
+import { marbles } from '../../support/tables.ts';
+import { bothWays, diffResults, openGpu, planner, reduceAll, specOf } from './gpu-harness.ts';
+
+const probe = await openGpu();
+const gpu = probe.gpu as GpuExecutor;
+afterAll(async () => { await gpu?.close(); await (await planner()).close(); });
+
+const tableOf = (cols: Record<string, [arrow.DataType, unknown[]]>) =>
+  new arrow.Table(Object.fromEntries(Object.entries(cols).map(([n, [t, v]]) => [n, arrow.vectorFromArray(v, t)])));
+
+describe.skipIf(!probe.gpu)(`GPU map tasks${probe.gpu ? '' : ` (${probe.reason})`}`, () => {
+  it('the marble example', async () => {
+    const s = await planner();
+    const spec = specOf(s.fromArrow(marbles()).groupBy('bag').agg(sum('marbles').as('total')), 3);
+    const m = await gpu.runMap(spec, marbles().batches);
+    expect(gpu.lastFallbackReason).toBeNull();
+    const rows = await reduceAll(gpu, spec, [m]);
+    expect(Object.fromEntries([...rows].map(([k, v]) => [JSON.parse(k)[0], v[0]]))).toEqual({ Bag_A: 30n, Bag_B: 10n, Bag_C: 50n });
+  });
+
+  it('the reference workload runs on the GPU with the CPU executor\'s results (floats within 1e-12)', async () => {
+    const s = await planner();
+    const data = generate(200_000, 7);
+    const tables = { x: toArrowTable(data.x, 50_000), lineitem: toArrowTable(data.lineitem, 50_000) };
+    for (const q of QUERIES) {
+      const t = tables[q.table];
+      const spec = specOf(q.frame(GF as never, s.fromArrow(t) as never) as unknown as GF.DataFrame, 4);
+      const r = await bothWays(gpu, spec, [t.batches.slice(0, 2), t.batches.slice(2)]);
+      expect(r.reasons, q.id).toEqual([null, null]);
+      expect(diffResults(r.gpu, r.cpu, 1e-12), q.id).toEqual([]);
+    }
+  });
+
+  describe('float sums', () => {
+    const rng = new Rng(5);
+    const n = 30_000;
+    const keys = Array.from({ length: n }, () => rng.int(0, 9));
+    const xs = Array.from({ length: n }, () => (rng.bool(0.7) ? 1 : -1) * (0.1 + rng.next()) * 10 ** rng.int(-5, 5));
+    const t = tableOf({ k: [new arrow.Int32(), keys], x: [new arrow.Float64(), xs] });
+
+    /** Exact Σ of doubles per group as a BigInt multiple of 2^-1074. */
+    const exact = (g: number) => {
+      let s = 0n;
+      const f = new Float64Array(1), w = new BigUint64Array(f.buffer);
+      for (let i = 0; i < n; i++) {
+        if (keys[i] !== g) continue;
+        f[0] = xs[i];
+        const e = Number((w[0] >> 52n) & 0x7ffn), m = (w[0] & ((1n << 52n) - 1n)) | (e ? 1n << 52n : 0n);
+        const v = m << BigInt(Math.max(0, e - 1));
+        s += w[0] >> 63n ? -v : v;
+      }
+      return s;
+    };
+    const toNumber = (big: bigint) => Number(big >> 1000n) * 2 ** -74; // bits below 2^-1000 are far below these values
+
+    it('are bit-identical across runs and chunk sizes, within 2^-45 · Σ|x| of the exact sum', async () => {
+      const s = await planner();
+      const spec = specOf(s.fromArrow(t).groupBy('k').agg(sum('x').as('s'), avg('x').as('a')), 1);
+      const bits: string[] = [];
+      for (const chunk of [undefined, 20_000, 4096, 1000, undefined]) {
+        gpu.mapOptions = chunk ? { maxChunkRows: chunk } : {};
+        const m = await gpu.runMap(spec, t.batches);
+        expect(gpu.lastFallbackReason).toBeNull();
+        bits.push(Buffer.from(new Uint8Array(m.blocks[0].states.flatMap((st) => st.map((f) => [...new Uint8Array(f.buffer, f.byteOffset, f.byteLength)])).flat())).toString('hex'));
+      }
+      gpu.mapOptions = {};
+      expect(new Set(bits).size).toBe(1);
+      const rows = await reduceAll(gpu, spec, [await gpu.runMap(spec, t.batches)]);
+      let worst = 0;
+      for (const [k, v] of rows) {
+        const g = JSON.parse(k)[0] as number;
+        const abs = xs.reduce((a, x, i) => (keys[i] === g ? a + Math.abs(x) : a), 0);
+        const err = Math.abs((v[0] as number) - toNumber(exact(g))) / abs;
+        worst = Math.max(worst, err);
+      }
+      console.log(`float sums: worst |gpu - exact| / Σ|x| = ${worst.toExponential(2)}`);
+      expect(worst).toBeLessThan(2 ** -45);
+    });
+
+    it('carry NaN, ±Infinity and -0 like the CPU', async () => {
+      const s = await planner();
+      const special = tableOf({
+        k: [new arrow.Int32(), [1, 1, 2, 2, 3, 3, 4, 4, 5]],
+        x: [new arrow.Float64(), [NaN, 1, Infinity, 2, -Infinity, Infinity, -0, -0, null]],
+      });
+      const df = s.fromArrow(special).groupBy('k').agg(sum('x'), avg('x'), min('x'), max('x'), count('x'));
+      const r = await bothWays(gpu, specOf(df, 2), [special.batches]);
+      expect(r.reasons).toEqual([null]);
+      expect(diffResults(r.gpu, r.cpu)).toEqual([]);
+    });
+  });
+
+  it('edge inputs: empty, one row, one group, int64 extremes, 100k+ groups in the hash table', async () => {
+    const s = await planner();
+    const rng = new Rng(9);
+    const big = 150_000;
+    const cases: [string, arrow.Table, (df: GF.DataFrame) => GF.DataFrame][] = [
+      ['empty', tableOf({ k: [new arrow.Int32(), []], v: [new arrow.Int64(), []] }), (df) => df.groupBy('k').agg(sum('v'), count())],
+      ['empty global', tableOf({ k: [new arrow.Int32(), []], v: [new arrow.Float64(), []] }), (df) => df.agg(sum('v'), min('v'), count())],
+      ['one row', tableOf({ k: [new arrow.Utf8(), ['x']], v: [new arrow.Int64(), [-5n]] }), (df) => df.groupBy('k').agg(sum('v'), min('v'), max('v'))],
+      ['int64 extremes', tableOf({
+        k: [new arrow.Int64(), [-(2n ** 63n), 2n ** 63n - 1n, 0n, -(2n ** 63n), 7n]],
+        v: [new arrow.Int64(), [2n ** 62n, 2n ** 62n, -(2n ** 63n), -1n, 2n ** 63n - 1n]],
+      }), (df) => df.groupBy('k').agg(sum('v'), min('v'), max('v'), avg('v'))],
+      ['100k+ int64 groups (hash table)', tableOf({
+        k: [new arrow.Int64(), Array.from({ length: 2 * big }, (_, i) => BigInt(i % big) * 1_000_003n - 2n ** 40n)],
+        v: [new arrow.Float64(), Array.from({ length: 2 * big }, () => rng.next() * 100)],
+      }), (df) => df.groupBy('k').agg(sum('v'), max('v'), count())],
+      ['nullable int keys, bool and date columns', tableOf({
+        k: [new arrow.Int16(), Array.from({ length: 5000 }, () => (rng.bool(0.1) ? null : rng.int(-3, 3)))],
+        b: [new arrow.Bool(), Array.from({ length: 5000 }, () => (rng.bool(0.1) ? null : rng.bool()))],
+        d: [new arrow.DateDay(), Array.from({ length: 5000 }, () => new Date(rng.int(0, 20000) * 86_400_000))],
+      }), (df) => df.filter(col('b').or(col('d').gt(new Date('1990-01-01T00:00:00Z')))).groupBy('k', 'b').agg(min('d'), max('d'), count('b'))],
+    ];
+    for (const [name, t, build] of cases) {
+      const spec = specOf(build(s.fromArrow(t)), 3);
+      const r = await bothWays(gpu, spec, [t.batches]);
+      expect(r.reasons, name).toEqual([null]);
+      expect(diffResults(r.gpu, r.cpu, 1e-12), name).toEqual([]);
+      if (name.startsWith('100k')) expect(r.gpu.size).toBe(big);
+    }
+  });
+
+  it('integer sums beyond the exact range fail like the CPU (ArithmeticOverflowError)', async () => {
+    const s = await planner();
+    const t = tableOf({ v: [new arrow.Int64(), Array.from({ length: 3000 }, () => 2n ** 63n - 1n)] });
+    const spec = specOf(s.fromArrow(t).agg(sum('v')));
+    const m = await gpu.runMap(spec, t.batches);
+    await expect(reduceAll(gpu, spec, [m])).rejects.toThrow(/overflows Int64/);
+  });
+
+  it('GPU partition ids equal the CPU partitioner\'s (the one shuffle hash)', async () => {
+    const s = await planner();
+    const rng = new Rng(3);
+    const t = tableOf({
+      s: [new arrow.Dictionary(new arrow.Utf8(), new arrow.Int32()), Array.from({ length: 4000 }, () => (rng.bool(0.05) ? null : `k${rng.int(0, 60)}`))],
+      i: [new arrow.Int32(), Array.from({ length: 4000 }, () => rng.int(-5, 5))],
+      w: [new arrow.Int64(), Array.from({ length: 4000 }, () => (rng.bool(0.05) ? null : BigInt(rng.int(0, 9)) << 40n))],
+      f: [new arrow.Float64(), Array.from({ length: 4000 }, () => rng.pick([NaN, -0, 0, 1.5, -2, null]))],
+    });
+    for (const keys of [['s', 'i'], ['w', 'f', 's'], ['i']]) {
+      const spec = specOf(s.fromArrow(t).groupBy(...keys).agg(count()), 7);
+      const m = await gpu.runMap(spec, t.batches);
+      expect(gpu.lastFallbackReason).toBeNull();
+      m.blocks.forEach((b, p) => expect([...partitionIds(b.keys, b.rows, 7)].every((x) => x === p), `${keys} block ${p}`).toBe(true));
+    }
+  });
+
+  it('a spec without a GPU kernel runs its map task on the CPU and records why', async () => {
+    const s = await planner();
+    const t = tableOf({ k: [new arrow.Int32(), [1, 2]], v: [new arrow.Float64(), [1, 2]] });
+    const spec = specOf(s.fromArrow(t).groupBy('k').agg(sum(col('v').div(col('k')))), 2);
+    const r = await bothWays(gpu, spec, [t.batches]);
+    expect(r.reasons[0]).toMatch(/division/);
+    expect(diffResults(r.gpu, r.cpu)).toEqual([]);
+  });
+});

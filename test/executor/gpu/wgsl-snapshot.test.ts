@@ -1,0 +1,74 @@
+/**
+ * The generated WGSL is a pure function of its shader key: snapshots per key shape, no GPU needed.
+ * (A changed snapshot is a changed kernel: review it, then update with `vitest -u`.)
+ */
+import * as arrow from 'apache-arrow';
+import { afterAll, describe, expect, it } from 'vitest';
+import { avg, col, count, lit, max, min, sum, type DataFrame } from '../../../src/index.ts';
+import { mapShaderSource, type MapShaderKey } from '../../../src/executor/gpu/map-shader.ts';
+import { partitionShaderSource } from '../../../src/executor/gpu/partition-shader.ts';
+import { GpuUnsupported } from '../../../src/executor/gpu/wgsl-expr.ts';
+import { planner, specOf } from './gpu-harness.ts';
+
+const table = new arrow.Table({
+  id4: arrow.vectorFromArray([1, 2], new arrow.Int32()),
+  id1: arrow.vectorFromArray(['a', 'b'], new arrow.Dictionary(new arrow.Utf8(), new arrow.Int32())),
+  big: arrow.vectorFromArray([1n, 2n], new arrow.Int64()),
+  v1: arrow.vectorFromArray([1, 2], new arrow.Int32()),
+  v2: arrow.vectorFromArray([1, 2], new arrow.Int32()),
+  v3: arrow.vectorFromArray([1.5, 2.5], new arrow.Float64()),
+  u: arrow.vectorFromArray([1, 2], new arrow.Uint32()),
+  d: arrow.vectorFromArray([new Date(0), new Date(86400000)], new arrow.DateDay()),
+  f: arrow.vectorFromArray([true, false], new arrow.Bool()),
+});
+
+async function key(build: (df: DataFrame) => DataFrame, over: Partial<MapShaderKey>): Promise<MapShaderKey> {
+  const s = await planner();
+  const spec = specOf(build(s.fromArrow(table)));
+  return {
+    mode: 'dense', privatized: 'none', slots: 0, pass: 0, filter: spec.filter, keys: spec.keys,
+    keyNullable: spec.keys.map(() => false), aggs: spec.aggs, nullable: [], workgroupSize: 128, rowsPerInvocation: 16, ...over,
+  };
+}
+
+afterAll(async () => { await (await planner()).close(); });
+
+describe('map kernel WGSL per shader key', () => {
+  it('q1 shape: filter, dense privatized slots, isum, count, fsum, 64-bit min/max (pass 0 and pass 1)', async () => {
+    const k = await key((df) => df.filter(col('v2').gt(5)).groupBy('id4')
+      .agg(sum('v1'), count(), avg('v3'), min('v3'), max('v3')), { privatized: 'workgroup', slots: 100, rowsPerInvocation: 128 });
+    const a = mapShaderSource(k);
+    expect(mapShaderSource(k).source).toBe(a.source);
+    expect(a.params).toMatchSnapshot('params');
+    expect(a.source).toMatchSnapshot('pass 0');
+    expect(mapShaderSource({ ...k, pass: 1, privatized: 'none', slots: 0 }).source).toMatchSnapshot('pass 1');
+  });
+
+  it('hash mode: int64 + float + string keys, nullable, Kleene filter with IN and IS NULL', async () => {
+    const k = await key((df) => df.filter(col('v1').isIn([1, 2, null]).or(col('v3').isNull().and(col('id1').eq('a'))))
+      .groupBy('big', 'v3', 'id1').agg(sum('big'), min('big'), max('u'), count('id1')), { mode: 'hash', keyNullable: [true, false, true], nullable: ['v1', 'v3', 'big'] });
+    expect(mapShaderSource(k).source).toMatchSnapshot();
+  });
+
+  it('global aggregate of double-float arithmetic, date and bool columns', async () => {
+    const k = await key((df) => df.filter(col('d').le(new Date('1970-01-02T00:00:00Z')).and(col('f')))
+      .agg(sum(col('v3').mul(lit(1).sub(col('v3')))), sum(col('v1').mul(col('v2'))), min('d'), max('f')), { mode: 'global' });
+    expect(mapShaderSource(k).source).toMatchSnapshot();
+  });
+
+  it('what has no GPU form throws GpuUnsupported (the task falls back to the CPU, with this reason)', async () => {
+    const k = await key((df) => df.groupBy('id4').agg(sum(col('v3').div(col('v1')))), {});
+    expect(() => mapShaderSource(k)).toThrow(GpuUnsupported);
+    const k2 = await key((df) => df.filter(col('v3').mul(2).gt(1)).groupBy('id4').agg(count()), {});
+    expect(() => mapShaderSource(k2)).toThrow(/comparison/);
+  });
+});
+
+describe('partition kernel WGSL per shader key', () => {
+  it('dense and hash layouts', async () => {
+    const k = await key((df) => df.groupBy('id4', 'id1', 'f').agg(count()), {});
+    expect(partitionShaderSource({ mode: 'dense', keys: k.keys, keyNullable: [false, true, false], width: 1, workgroupSize: 64 }).source).toMatchSnapshot('dense');
+    const h = await key((df) => df.groupBy('big', 'v3', 'id1').agg(count()), {});
+    expect(partitionShaderSource({ mode: 'hash', keys: h.keys, keyNullable: [true, false, true], width: 1, workgroupSize: 64 }).source).toMatchSnapshot('hash');
+  });
+});
