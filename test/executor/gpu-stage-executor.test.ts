@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { col, count, Session, sum } from '../../src/index.ts';
+import { collectRows, marbles, withSession } from '../support/tables.ts';
+import { openGpu } from './gpu/gpu-harness.ts';
+
+const probe = await openGpu();
+await probe.gpu?.close();
+
+describe.skipIf(!probe.gpu)(`sessions on the GPU executor${probe.gpu ? '' : ` (${probe.reason})`}`, () => {
+  it('runs the marble example with map tasks on the GPU and reduce tasks on CPU threads', async () => {
+    await withSession(async (s) => {
+      const df = s.fromArrow(marbles(), { partitions: 2 }).filter(col('marbles').gt(0)).groupBy('bag').agg(sum('marbles').as('s'), count().as('n')).orderBy('bag');
+      expect(df.explain()).toMatch(/Executor: gpu \(.+\) for map tasks; 1 × 2 CPU threads for reduce tasks/);
+      expect(await collectRows(df)).toEqual([
+        { bag: 'Bag_A', s: 30, n: 2 },
+        { bag: 'Bag_B', s: 10, n: 2 },
+        { bag: 'Bag_C', s: 50, n: 2 },
+      ]);
+      const [map, result] = s.lastJob!.stages;
+      for (const t of map.tasks) {
+        expect(t.executorId).toMatch(/^gpu /);
+        expect(t.gpu!.kernelMs).toBeGreaterThan(0);
+        expect(t.fallbackReason).toBeUndefined();
+      }
+      for (const t of result.tasks) expect(t.executorId).toMatch(/^executor-1\.[12]$/);
+    }, { executor: 'gpu' });
+  });
+
+  it("'auto' picks the GPU when an adapter exists; failed GPU attempts are retried", async () => {
+    await withSession(async (s) => {
+      expect(s.options.executor).toBe('gpu');
+      expect(await collectRows(s.fromArrow(marbles(), { partitions: 2 }).agg(sum('marbles')))).toEqual([{ 'sum(marbles)': 90 }]);
+      expect(s.lastJob!.stages[0].failedAttempts).toBe(1);
+    }, { executor: 'auto', faultInjector: (stage, partition, attempt) => (stage === 1 && partition === 0 && attempt === 1 ? 'throw' : undefined) });
+  });
+});
+
+describe('executor option', () => {
+  it('rejects an unknown executor', async () => {
+    await expect(Session.create({ executor: 'tpu' as 'cpu' })).rejects.toThrow("executor must be 'cpu', 'gpu' or 'auto', got tpu");
+  });
+});
