@@ -3,7 +3,8 @@
  * partition's key ranges, run the generated kernel over each batch, then emit the partial groups
  * (keys gathered from each group's first row) hash-partitioned into shuffle blocks.
  */
-import { intValueRange, isValid, type ColumnChunk } from '../../arrow/column-chunk.ts';
+import { isValid, type ColumnChunk } from '../../arrow/column-chunk.ts';
+import { denseKeys, denseSlots, type DenseSlots } from '../dense-slots.ts';
 import type { BoundBatch } from '../../arrow/wire-batch.ts';
 import { STATES, type State } from '../../aggregate/registry.ts';
 import { emptyValues, type KeyColumn } from '../../shuffle/key-column.ts';
@@ -35,45 +36,18 @@ export class StringIds {
   }
 }
 
-interface Plan {
-  mode: GroupMode;
-  kmin: number[];
-  kstride: number[];
-  knull: number[];
-  keyNullable: boolean[];
-  slots: number;
+interface Plan extends DenseSlots {
+  readonly mode: GroupMode;
+  readonly keyNullable: readonly boolean[];
 }
 
 function choosePlan(spec: AggregationSpec, chunks: readonly ReadonlyMap<string, ColumnChunk>[], strings: StringIds, rows: number): Plan {
   const keyNullable = spec.keys.map((k) => chunks.some((c) => c.get(k.column)!.nullCount > 0));
   const plan: Plan = { mode: 'global', kmin: [], kstride: [], knull: [], keyNullable, slots: 1 };
   if (spec.keys.length === 0) return plan;
-  let slots = 1;
-  for (const [j, k] of spec.keys.entries()) {
-    let lo = 0, range: number;
-    if (k.kind === 'bool') range = 2;
-    else if (k.kind === 'str') range = strings.ids.size;
-    else if (k.kind === 'int') {
-      let hi = -Infinity;
-      lo = Infinity;
-      for (const c of chunks) {
-        const ch = c.get(k.column)!;
-        if (ch.length === 0) continue;
-        const [a, b] = intValueRange(ch);
-        lo = Math.min(lo, a);
-        hi = Math.max(hi, b);
-      }
-      range = hi >= lo ? hi - lo + 1 : 1;
-      if (!Number.isFinite(lo)) lo = 0;
-    } else return { ...plan, mode: 'hash' };
-    plan.kmin.push(lo);
-    plan.knull.push(range);
-    plan.kstride.push(slots);
-    slots *= range + (keyNullable[j] ? 1 : 0);
-    if (slots > DENSE_LIMIT) return { ...plan, mode: 'hash' };
-  }
-  if (slots > 8 * rows + 4096) return { ...plan, mode: 'hash' };
-  return { ...plan, mode: 'dense', slots };
+  const dense = denseSlots(spec.keys, keyNullable, chunks, strings.ids.size, DENSE_LIMIT);
+  if (!dense || dense.slots > 8 * rows + 4096) return { ...plan, mode: 'hash' };
+  return { ...plan, ...dense, mode: 'dense' };
 }
 
 export function runMapTask(spec: AggregationSpec, batches: readonly BoundBatch[]): MapResult {
@@ -115,7 +89,7 @@ export function runMapTask(spec: AggregationSpec, batches: readonly BoundBatch[]
     rowsOf = new Int32Array(S.ng).map((_, g) => g);
   }
   const groups = rowsOf.length;
-  const keys = plan.mode === 'dense' ? denseKeys(spec, plan, rowsOf, strings) : hashKeys(spec, chunks, S);
+  const keys = plan.mode === 'dense' ? denseKeys(spec.keys, plan, rowsOf, [...strings.ids.keys()]) : hashKeys(spec, chunks, S);
   const states: State[] = spec.aggs.map((a, j) => {
     const def = STATES[a.state];
     return def.init.map((_, f) => {
@@ -133,26 +107,6 @@ export function runMapTask(spec: AggregationSpec, batches: readonly BoundBatch[]
     });
   });
   return { blocks: partitionGroups(keys, states, groups, spec.partitions), inputRows: rows, outputRows: groups };
-}
-
-/** Keys of dense slots, decoded from the slot number: slot = Σ (value - min) · stride, null = the extra slot. */
-function denseKeys(spec: AggregationSpec, plan: Plan, slots: Int32Array, strings: StringIds): KeyColumn[] {
-  const names = [...strings.ids.keys()];
-  return spec.keys.map((k, j) => {
-    const n = slots.length;
-    const values = emptyValues(k.dtype, n) as unknown[];
-    let valid: Uint8Array | null = null;
-    const size = plan.knull[j] + (plan.keyNullable[j] ? 1 : 0);
-    for (let i = 0; i < n; i++) {
-      const code = Math.floor(slots[i] / plan.kstride[j]) % size;
-      if (code === plan.knull[j]) {
-        (valid ??= new Uint8Array(n).fill(1))[i] = 0;
-        continue;
-      }
-      values[i] = k.kind === 'str' ? names[code] : code + plan.kmin[j];
-    }
-    return { dtype: k.dtype, values: values as KeyColumn['values'], valid };
-  });
 }
 
 /** Keys of hash groups, read from each group's first row. */

@@ -7,6 +7,7 @@
 import { normalizeIntSum, STATES, type AggSpec } from '../../aggregate/registry.ts';
 import { buildTable } from './hash-grouper.ts';
 import type { AccLayout, GroupMode } from './map-kernel.ts';
+import type { DenseSlots } from '../dense-slots.ts';
 
 function newRows(init: Float64Array, cap: number, old?: Float64Array): Float64Array {
   const acc = new Float64Array(cap * init.length);
@@ -21,13 +22,8 @@ function grow32(a: Int32Array, n: number): Int32Array {
   return b;
 }
 
-export interface SlotPlan {
+export interface SlotPlan extends DenseSlots {
   readonly mode: GroupMode;
-  readonly kmin: number[];
-  readonly kstride: number[];
-  readonly knull: number[];
-  /** Dense mode: the number of slots. */
-  readonly slots: number;
   /** Hash mode: 32-bit words per key. */
   readonly width: number;
 }
@@ -39,9 +35,9 @@ export class TaskState {
   cold: Float64Array;
   repB: Int32Array;
   repR: Int32Array;
-  readonly kmin: number[];
-  readonly kstride: number[];
-  readonly knull: number[];
+  readonly kmin: readonly number[];
+  readonly kstride: readonly number[];
+  readonly knull: readonly number[];
   table: Int32Array;
   mask: number;
   keys: Int32Array;

@@ -21,12 +21,13 @@ import type { BufferPool } from './buffer-pool.ts';
 import { bytesPerRow, packChunk } from './chunk-upload.ts';
 import { f64Stats, mergeStats, sumShift, type F64Stats } from './float-sum-scale.ts';
 import { chooseGpuPlan, MAX_BUFFER_BYTES } from './gpu-plan.ts';
-import { decodeStates, denseKeys, hashKeys, usedSlots } from './gpu-states.ts';
+import { decodeStates, hashKeys, usedSlots } from './gpu-states.ts';
+import { denseKeys } from '../dense-slots.ts';
 import { argForms, mapShaderSource, type MapShader, type MapShaderKey } from './map-shader.ts';
 import { partitionShaderSource, type PartitionShaderKey } from './partition-shader.ts';
 import { keyString, pipelineFor } from './pipeline-cache.ts';
 import { columnForm, GpuUnsupported } from './wgsl-expr.ts';
-import { splitByPartition } from './split-by-partition.ts';
+import { splitByPartition } from '../../shuffle/shuffle-block.ts';
 import { gpuAccLayout } from './gpu-acc-layout.ts';
 
 /** Where a GPU map task spent its time (milliseconds, wall clock on the host). */

@@ -1,10 +1,11 @@
 /**
  * How a GPU map task finds group slots, chosen from the task's key ranges like the CPU's plan
- * (src/executor/cpu/map-task.ts): one slot (global), a dense composite index over small integer /
+ * (src/executor/dense-slots.ts): one slot (global), a dense composite index over small integer /
  * string-id / bool ranges, or an open-addressing hash table. Dense slots whose accumulators fit in
  * workgroup memory are privatized per workgroup (or, on software adapters, per invocation).
  */
-import { intValueRange, type ColumnChunk } from '../../arrow/column-chunk.ts';
+import type { ColumnChunk } from '../../arrow/column-chunk.ts';
+import { denseSlots } from '../dense-slots.ts';
 import type { StringIds } from '../cpu/map-task.ts';
 import type { GroupMode } from '../cpu/map-kernel.ts';
 import type { AggregationSpec } from '../task.ts';
@@ -47,30 +48,12 @@ export function chooseGpuPlan(
     while (cap < 2 * rows && fits(cap * 2) && cap * 2 * tableWidth * 4 <= MAX_BUFFER_BYTES) cap *= 2;
     return { ...base, mode: 'hash', slots: cap, privatized: 'none', tableWidth };
   };
-  let slots = 1;
-  for (const [j, k] of spec.keys.entries()) {
-    let lo = 0, range: number;
-    if (k.kind === 'bool') range = 2;
-    else if (k.kind === 'str') range = strings.ids.size;
-    else if (k.kind === 'int') {
-      let hi = -Infinity;
-      lo = Infinity;
-      for (const c of chunks) {
-        const ch = c.get(k.column)!;
-        if (ch.length === 0) continue;
-        const [a, b] = intValueRange(ch);
-        lo = Math.min(lo, a);
-        hi = Math.max(hi, b);
-      }
-      range = hi >= lo ? hi - lo + 1 : 1;
-      if (!Number.isFinite(lo)) lo = 0;
-    } else return hash();
-    base.kmin.push(lo);
-    base.knull.push(range);
-    base.kstride.push(slots);
-    slots *= range + (keyNullable[j] ? 1 : 0);
-    if (slots > DENSE_LIMIT) return hash();
-  }
+  const dense = denseSlots(spec.keys, keyNullable, chunks, strings.ids.size, DENSE_LIMIT);
+  if (!dense) return hash();
+  base.kmin.push(...dense.kmin);
+  base.knull.push(...dense.knull);
+  base.kstride.push(...dense.kstride);
+  let slots = dense.slots;
   if (slots > 8 * rows + 4096 || !fits(slots)) return hash();
   slots = Math.max(1, slots); // no strings at all: one (empty) slot keeps every array non-empty
   return { ...base, mode: 'dense', slots, privatized: privatize(slots) };

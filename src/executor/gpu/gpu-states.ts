@@ -96,25 +96,6 @@ export function usedSlots(plan: GpuPlan, acc: Uint32Array, width: number): Int32
   return Int32Array.from(out);
 }
 
-/** Keys of dense slots, decoded from the slot number: slot = Σ code_j · stride_j. */
-export function denseKeys(keys: readonly KeyInfo[], plan: GpuPlan, slots: Int32Array, names: readonly string[]): KeyColumn[] {
-  return keys.map((k, j) => {
-    const n = slots.length;
-    const values = emptyValues(k.dtype, n) as unknown[];
-    let valid: Uint8Array | null = null;
-    const size = plan.knull[j] + (plan.keyNullable[j] ? 1 : 0);
-    for (let i = 0; i < n; i++) {
-      const code = Math.floor(slots[i] / plan.kstride[j]) % size;
-      if (plan.keyNullable[j] && code === plan.knull[j]) {
-        (valid ??= new Uint8Array(n).fill(1))[i] = 0;
-        continue;
-      }
-      values[i] = k.kind === 'str' ? names[code] : code + plan.kmin[j];
-    }
-    return { dtype: k.dtype, values: values as KeyColumn['values'], valid };
-  });
-}
-
 /** Keys of hash slots, read from the table's key words. */
 export function hashKeys(keys: readonly KeyInfo[], plan: GpuPlan, table: Uint32Array, slots: Int32Array, names: readonly string[]): KeyColumn[] {
   const n = slots.length;

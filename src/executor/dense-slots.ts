@@ -1,0 +1,69 @@
+/**
+ * The dense grouping plan both executors use: when every key is a small integer range, a boolean or
+ * a task-wide string id, a group's slot is the composite index Σ (value − min)·stride, with one
+ * extra slot per nullable key for null. Null when some key has no small range.
+ */
+import { intValueRange, type ColumnChunk } from '../arrow/column-chunk.ts';
+import type { KeyInfo } from './cpu/map-kernel.ts';
+import { emptyValues, type KeyColumn } from '../shuffle/key-column.ts';
+
+export interface DenseSlots {
+  readonly kmin: readonly number[];
+  readonly kstride: readonly number[];
+  /** Each key's null slot (its range). */
+  readonly knull: readonly number[];
+  readonly slots: number;
+}
+
+export function denseSlots(
+  keys: readonly KeyInfo[], keyNullable: readonly boolean[], chunks: readonly ReadonlyMap<string, ColumnChunk>[],
+  stringCount: number, limit: number,
+): DenseSlots | null {
+  const out = { kmin: [] as number[], kstride: [] as number[], knull: [] as number[] };
+  let slots = 1;
+  for (const [j, k] of keys.entries()) {
+    let lo = 0, range: number;
+    if (k.kind === 'bool') range = 2;
+    else if (k.kind === 'str') range = stringCount;
+    else if (k.kind === 'int') {
+      let hi = -Infinity;
+      lo = Infinity;
+      for (const c of chunks) {
+        const ch = c.get(k.column)!;
+        if (ch.length === 0) continue;
+        const [a, b] = intValueRange(ch);
+        lo = Math.min(lo, a);
+        hi = Math.max(hi, b);
+      }
+      range = hi >= lo ? hi - lo + 1 : 1;
+      if (!Number.isFinite(lo)) lo = 0;
+    } else return null;
+    out.kmin.push(lo);
+    out.knull.push(range);
+    out.kstride.push(slots);
+    slots *= range + (keyNullable[j] ? 1 : 0);
+    if (slots > limit) return null;
+  }
+  return { ...out, slots };
+}
+
+/** Keys of dense slots, decoded from the slot number (strings by their task-wide id in `names`). */
+export function denseKeys(
+  keys: readonly KeyInfo[], plan: DenseSlots & { readonly keyNullable: readonly boolean[] }, slots: Int32Array, names: readonly string[],
+): KeyColumn[] {
+  return keys.map((k, j) => {
+    const n = slots.length;
+    const values = emptyValues(k.dtype, n) as unknown[];
+    let valid: Uint8Array | null = null;
+    const size = plan.knull[j] + (plan.keyNullable[j] ? 1 : 0);
+    for (let i = 0; i < n; i++) {
+      const code = Math.floor(slots[i] / plan.kstride[j]) % size;
+      if (plan.keyNullable[j] && code === plan.knull[j]) {
+        (valid ??= new Uint8Array(n).fill(1))[i] = 0;
+        continue;
+      }
+      values[i] = k.kind === 'str' ? names[code] : code + plan.kmin[j];
+    }
+    return { dtype: k.dtype, values: values as KeyColumn['values'], valid };
+  });
+}
