@@ -56,7 +56,7 @@ export async function runStage<T>(stage: StageMetrics, tasks: readonly TaskRun<T
           const r = await task.run({ signal: opts.signal, avoidExecutor: avoid, fault });
           executorId = r.executorId;
           results[index] = r.value;
-          const m: TaskMetrics = { ...r.counts, ...r.extra, stageId: stage.stageId, partition: task.partition, attempt, durationMs: performance.now() - start, executorId, executorRunMs: r.runMs };
+          const m: TaskMetrics = { ...r.counts, ...r.extra, stageId: stage.stageId, partition: task.partition, attempt, startMs: start - t0, durationMs: performance.now() - start, executorId, executorRunMs: r.runMs };
           addTask(stage, m);
           opts.onProgress?.({ type: 'taskEnd', jobId: opts.jobId, stageId: stage.stageId, task: m });
           break;

@@ -33,6 +33,8 @@ export interface TaskMetrics extends Counters {
   readonly partition: number;
   readonly attempt: number;
   durationMs: number;
+  /** When the attempt started, in ms after its stage started. */
+  startMs?: number;
   /** The executor (thread or device) the attempt ran on. */
   executorId?: string;
   /** Time the executor spent running the task; durationMs less this is scheduling and transfer. */
