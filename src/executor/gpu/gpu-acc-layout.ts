@@ -9,6 +9,7 @@
  *                                                flags: 1 NaN, 2 +Inf, 4 -Inf
  *   min/max 32    [nulls, key]                  order-preserving u32 key
  *   min/max 64    [nulls, keyHi, keyLo]         hi word in pass 0, lo word in pass 1
+ *   (an aggregate equal in state and argument to an earlier one shares the earlier one's words)
  *
  * Null counts rather than non-null counts, so that columns without nulls cost nothing
  * (non-null = rows - nulls when states are emitted, as on the CPU).
@@ -25,6 +26,11 @@ export interface GpuAggField {
   /** Word of the null count, then the value words. */
   readonly at: number;
   readonly words: number;
+  /**
+   * An aggregate with the same state over the same argument as an earlier one (sum(x) and avg(x)):
+   * it owns no words and reads the earlier one's (the kernel accumulates them once).
+   */
+  readonly alias: boolean;
 }
 
 export interface GpuAccLayout {
@@ -50,9 +56,14 @@ export function accKind(a: AggSpec, form: GVal['t'] | 'none'): GpuAccKind {
 export function gpuAccLayout(aggs: readonly AggSpec[], forms: readonly (GVal['t'] | 'none')[]): GpuAccLayout {
   let width = 1;
   const init = [0];
-  const fields = aggs.map((a, j) => {
+  const seen = new Map<string, GpuAggField>();
+  const fields = aggs.map((a, j): GpuAggField => {
     const kind = accKind(a, forms[j]);
-    const f = { kind, form: forms[j], at: width, words: WORDS[kind] };
+    const same = `${kind} ${JSON.stringify(a.arg, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v))}`;
+    const earlier = seen.get(same);
+    if (earlier) return { ...earlier, alias: true };
+    const f = { kind, form: forms[j], at: width, words: WORDS[kind], alias: false };
+    seen.set(same, f);
     for (let w = 0; w < f.words; w++) init.push(w > 0 && (kind === 'min32' || kind === 'min64') ? 0xffffffff : 0);
     width += f.words;
     return f;

@@ -109,9 +109,11 @@ export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batc
   }
   const plan = chooseGpuPlan(spec, chunks, strings, rows, layout.width, gpu.workgroupWords, gpu.software);
   const F = layout.width;
-  // Rows per invocation: enough to amortize each privatized merge.
-  const R = { invocation: 2048, workgroup: 128, none: 16 }[plan.privatized];
-  const WG = plan.privatized === 'invocation' ? 64 : WORKGROUP_SIZE;
+  // Rows per invocation: enough to amortize each privatized merge. Per-invocation privatization
+  // (software adapters) runs one SIMD vector of invocations per workgroup, each over many rows:
+  // measured on llvmpipe, 8 × 8192 beat 64 × 2048 and 16 × 4096.
+  const R = { invocation: 8192, workgroup: 128, none: 16 }[plan.privatized];
+  const WG = plan.privatized === 'invocation' ? 8 : WORKGROUP_SIZE;
   const tile = WG * R;
 
   const shaderKey = (pass: 0 | 1, nullable: string[]): MapShaderKey => ({
@@ -263,7 +265,8 @@ export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batc
     let pids: Int32Array | null = null;
     if (pid) {
       const all = new Int32Array(words.buffer, accBytes + tabBytes, slotCount);
-      pids = Int32Array.from(slots, (s) => all[s]);
+      pids = new Int32Array(slots.length);
+      for (let i = 0; i < slots.length; i++) pids[i] = all[slots[i]];
     }
     const blocks = splitByPartition(keys, states, slots.length, pids, spec.partitions);
     timings.merge = performance.now() - tm;

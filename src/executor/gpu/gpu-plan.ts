@@ -29,8 +29,11 @@ const DENSE_LIMIT = 1 << 20;
 /** Bound on one GPU buffer (a 64 MiB storage buffer crashed llvmpipe). */
 export const MAX_BUFFER_BYTES = 32 << 20;
 
-/** Private accumulator words per invocation on CPU-like (software) adapters. */
-const INVOCATION_WORDS = 512;
+/**
+ * Private accumulator words per invocation on CPU-like (software) adapters (llvmpipe: a private
+ * array costs plain loads and stores, where every atomic, even a load, is a per-lane locked loop).
+ */
+const INVOCATION_WORDS = 4096;
 
 export function chooseGpuPlan(
   spec: AggregationSpec, chunks: readonly Map<string, ColumnChunk>[], strings: StringIds, rows: number,

@@ -20,20 +20,24 @@ function keyToF64(hi: number, lo: number): number {
   return f64[0];
 }
 
-/** Exact value Σ (p_i - n_i)·2^(32i) · 2^-S as a double-double (s, c). */
-function fixedToF64(w: Uint32Array, at: number, S: number): [number, number] {
-  let s = 0, c = 0;
-  for (let i = 3; i >= 0; i--) {
-    const t = (w[at + i] - w[at + 4 + i]) * 2 ** (32 * i);
-    const u = s + t;
-    const bb = u - s;
-    c += (s - (u - bb)) + (t - bb);
-    s = u;
-  }
+/**
+ * Exact value Σ (p_k - n_k)·2^(32k) · 2^-S as a double-double, written to hiOut[i], loOut[i]
+ * (sa·sb = 2^-S, split in two factors that stay normal). A typed-array loop: no per-group allocation.
+ */
+function fixedToF64(w: Uint32Array, at: number, sa: number, sb: number, hiOut: Float64Array, loOut: Float64Array, i: number): void {
+  let s = 0, c = 0, t: number, u: number, bb: number;
+  t = (w[at + 3] - w[at + 7]) * 79228162514264337593543950336; // 2^96
+  u = s + t; bb = u - s; c += (s - (u - bb)) + (t - bb); s = u;
+  t = (w[at + 2] - w[at + 6]) * 18446744073709551616; // 2^64
+  u = s + t; bb = u - s; c += (s - (u - bb)) + (t - bb); s = u;
+  t = (w[at + 1] - w[at + 5]) * 4294967296; // 2^32
+  u = s + t; bb = u - s; c += (s - (u - bb)) + (t - bb); s = u;
+  t = w[at] - w[at + 4];
+  u = s + t; bb = u - s; c += (s - (u - bb)) + (t - bb); s = u;
   const hi = s + c;
   const lo = c - (hi - s);
-  const a = Math.trunc(S / 2), b = S - a;
-  return [hi * 2 ** -a * 2 ** -b, lo * 2 ** -a * 2 ** -b];
+  hiOut[i] = hi * sa * sb;
+  loOut[i] = lo * sa * sb;
 }
 
 function aggState(a: AggSpec, f: GpuAggField, acc: Uint32Array, W: number, slots: Int32Array, S: number): State {
@@ -41,44 +45,53 @@ function aggState(a: AggSpec, f: GpuAggField, acc: Uint32Array, W: number, slots
   const def = STATES[a.state];
   const st = def.init.map(() => new Float64Array(n));
   const nn = st[st.length - 1];
-  for (let i = 0; i < n; i++) {
-    const b = slots[i] * W;
-    const rows = acc[b];
-    if (f.kind === 'countRows') { st[0][i] = rows; continue; }
-    const nonNull = rows - acc[b + f.at];
-    nn[i] = nonNull;
-    const v = b + f.at + 1;
-    switch (f.kind) {
-      case 'count': break;
-      case 'isum': {
+  const s0 = st[0], s1 = st[1];
+  if (f.kind === 'countRows') {
+    for (let i = 0; i < n; i++) s0[i] = acc[slots[i] * W];
+    return st;
+  }
+  const fat = f.at;
+  for (let i = 0; i < n; i++) { const b = slots[i] * W; nn[i] = acc[b] - acc[b + fat]; }
+  const init0 = def.init[0];
+  switch (f.kind) {
+    case 'count': break;
+    case 'isum':
+      for (let i = 0; i < n; i++) {
+        const v = slots[i] * W + fat + 1;
         const hi = (acc[v + 2] | 0) * TWO32 + acc[v + 1];
         if (Math.abs(hi) > 2 ** 52) throw new ArithmeticOverflowError('integer sum exceeds the exact range of its accumulator (|sum| > 2^84)');
-        st[0][i] = hi;
-        st[1][i] = acc[v];
-        break;
+        s0[i] = hi;
+        s1[i] = acc[v];
       }
-      case 'fsum': {
+      break;
+    case 'fsum': {
+      const a = Math.trunc(S / 2), sa = 2 ** -a, sb = 2 ** -(S - a);
+      for (let i = 0; i < n; i++) {
+        const v = slots[i] * W + fat + 1;
         const flags = acc[v];
-        if (flags) {
-          st[0][i] = flags & 1 || (flags & 6) === 6 ? NaN : flags & 2 ? Infinity : -Infinity;
-        } else {
-          const [s, c] = fixedToF64(acc, v + 1, S);
-          st[0][i] = s;
-          st[1][i] = c;
-        }
-        break;
+        if (flags) s0[i] = flags & 1 || (flags & 6) === 6 ? NaN : flags & 2 ? Infinity : -Infinity;
+        else fixedToF64(acc, v + 1, sa, sb, s0, s1, i);
       }
-      case 'min32': case 'max32': {
-        if (nonNull === 0) { st[0][i] = def.init[0]; break; }
-        st[0][i] = f.form === 'u' ? acc[v] : (acc[v] ^ 0x80000000) | 0;
-        break;
+      break;
+    }
+    case 'min32': case 'max32': {
+      const u = f.form === 'u';
+      for (let i = 0; i < n; i++) {
+        if (nn[i] === 0) { s0[i] = init0; continue; }
+        const x = acc[slots[i] * W + fat + 1];
+        s0[i] = u ? x : (x ^ 0x80000000) | 0;
       }
-      case 'min64': case 'max64': {
-        if (nonNull === 0) { st[0][i] = def.init[0]; break; }
-        if (f.form === 'f') st[0][i] = keyToF64(acc[v], acc[v + 1]);
-        else { st[0][i] = (acc[v] ^ 0x80000000) | 0; st[1][i] = acc[v + 1]; }
-        break;
+      break;
+    }
+    case 'min64': case 'max64': {
+      const fl = f.form === 'f';
+      for (let i = 0; i < n; i++) {
+        if (nn[i] === 0) { s0[i] = init0; continue; }
+        const v = slots[i] * W + fat + 1;
+        if (fl) s0[i] = keyToF64(acc[v], acc[v + 1]);
+        else { s0[i] = (acc[v] ^ 0x80000000) | 0; s1[i] = acc[v + 1]; }
       }
+      break;
     }
   }
   return st;
@@ -91,9 +104,10 @@ export function decodeStates(aggs: readonly AggSpec[], layout: GpuAccLayout, acc
 /** Slots that hold a group: every slot with rows (the one slot of a global aggregate always). */
 export function usedSlots(plan: GpuPlan, acc: Uint32Array, width: number): Int32Array {
   if (plan.mode === 'global') return Int32Array.of(0);
-  const out: number[] = [];
-  for (let s = 0; s < plan.slots; s++) if (acc[s * width] > 0) out.push(s);
-  return Int32Array.from(out);
+  const out = new Int32Array(plan.slots);
+  let n = 0;
+  for (let s = 0, b = 0; s < plan.slots; s++, b += width) if (acc[b] > 0) out[n++] = s;
+  return out.slice(0, n);
 }
 
 /** Keys of hash slots, read from the table's key words. */

@@ -8,7 +8,10 @@
  * Each workgroup takes a tile of workgroupSize × rowsPerInvocation consecutive rows (invocation
  * lid reads rows lid, lid + size, … so neighbours read neighbouring words); 2-D dispatch beyond
  * 65535 tiles. Pass 1 (only for min/max over 64-bit keys) re-reads the rows and lowers the low key
- * word where the row's high word equals the group's final high word.
+ * word where the row's high word equals the group's final high word (privatized kernels compare
+ * against a plain workgroup copy of the final words: on llvmpipe even an atomic load is a per-lane
+ * locked loop). Equal expressions are bound once per row (column reads, double-float terms), and an
+ * aggregate equal to an earlier one shares its words (see gpu-acc-layout.ts).
  *
  * The source is a pure function of the key, so it can be snapshot-tested without a GPU.
  */
@@ -61,6 +64,7 @@ class Ctx implements WgslContext {
   readonly stmts: string[] = [];
   readonly columns: { name: string; dtype: DType }[] = [];
   readonly literals: string[] = [];
+  readonly bound = new Map<string, string>();
   private n = 0;
   constructor(private readonly nullable: ReadonlySet<string>) {}
   tmp(): string { return `t${this.n++}`; }
@@ -112,7 +116,8 @@ function addFn(arr: string, words: number): string {
 }
 
 /** WGSL updating one aggregate's words at `base` of array `arr` from the row value x. */
-function accumulate(f: GpuAggField, j: number, x: GVal | null, arr: string, base: string, pass: 0 | 1): string[] {
+function accumulate(f: GpuAggField, j: number, x: GVal | null, arr: string, base: string, pass: 0 | 1, hiWords = false): string[] {
+  if (f.alias) return [];
   const at = (w: number) => `${base} + ${f.at + w}u`;
   const out: string[] = [];
   const n = x ? x.n : 'false';
@@ -161,7 +166,7 @@ function accumulate(f: GpuAggField, j: number, x: GVal | null, arr: string, base
       const mm = f.kind === 'min64' ? 'Min' : 'Max';
       body.push(`let k = ${k};`);
       if (pass === 1) {
-        body.push(`if (k.x == atomicLoad(&${arr}[${at(1)}])) { atomic${mm}(&${arr}[${at(2)}], k.y); }`);
+        body.push(`if (k.x == ${hiWords ? `H[${at(1)}]` : `atomicLoad(&${arr}[${at(1)}])`}) { atomic${mm}(&${arr}[${at(2)}], k.y); }`);
       } else if (arr !== 'acc') {
         body.push(op(mm, arr, at(1), 'k.x'));
       } else {
@@ -177,6 +182,7 @@ function accumulate(f: GpuAggField, j: number, x: GVal | null, arr: string, base
 
 /** Merge of one aggregate's words of a slot from `src` (at wb) into `dst` (at gb): L → W or W → acc. */
 function mergeAgg(f: GpuAggField, src: string, dst: string): string[] {
+  if (f.alias) return [];
   const w = (i: number) => load(src, `wb + ${f.at + i}u`);
   const g = (i: number) => `gb + ${f.at + i}u`;
   const out: string[] = [];
@@ -325,14 +331,17 @@ export function mapShaderSource(key: MapShaderKey): MapShader {
   const F = layout.width;
   const priv = key.privatized !== 'none' && key.pass === 0;
   const own = priv && key.privatized === 'invocation';
+  // Pass 1 of a privatized kernel: the final high words are copied into (non-atomic) workgroup
+  // memory once per workgroup, so a row reads them without an atomic.
+  const priv1 = key.privatized !== 'none' && key.pass === 1;
   const arr = own ? 'L' : priv ? 'W' : 'acc';
   body.push(`let gb = g * ${F}u;`);
   if (key.pass === 0) body.push(op('Add', arr, 'gb', '1u'));
   const accs: string[] = [];
-  layout.aggs.forEach((f, j) => accs.push(...accumulate(f, j, vals[j], arr, 'gb', key.pass)));
+  layout.aggs.forEach((f, j) => accs.push(...accumulate(f, j, vals[j], arr, 'gb', key.pass, priv1)));
   body.push(...ctx.stmts.splice(0), ...accs);
 
-  const fsums = layout.aggs.flatMap((f, j) => (f.kind === 'fsum' ? [j] : []));
+  const fsums = layout.aggs.flatMap((f, j) => (f.kind === 'fsum' && !f.alias ? [j] : []));
   const params = [
     ...PARAM_FIXED,
     ...ctx.columns.flatMap((_, k) => [`c${k}`, `o${k}`, `m${k}`, `b${k}`, `r${k}`]),
@@ -354,6 +363,7 @@ export function mapShaderSource(key: MapShaderKey): MapShader {
     '@group(0) @binding(1) var<storage, read> inp: array<u32>;',
     '@group(0) @binding(2) var<storage, read_write> acc: array<atomic<u32>>;',
     ...(key.mode === 'hash' ? ['@group(0) @binding(3) var<storage, read_write> tab: array<atomic<u32>>;'] : []),
+    ...(priv1 ? [`var<workgroup> H: array<u32, ${key.slots * F}>;`] : []),
     ...(priv ? [`var<workgroup> W: array<atomic<u32>, ${slotsWords}>;`, `const WINIT = array<u32, ${F}>(${layout.init.map((x) => u32Lit(x)).join(', ')});`] : []),
     ...(own ? [`var<private> L: array<u32, ${slotsWords}>;`] : []),
     'fn opq(x: f32) -> f32 { return bitcast<f32>(bitcast<u32>(x) ^ P.v[0].y); }',
@@ -369,6 +379,7 @@ export function mapShaderSource(key: MapShaderKey): MapShader {
     '  _ = arrayLength(&inp);',
     '  let wg = wid.x + wid.y * nx;',
     ...(priv ? [`  for (var s = lid; s < ${slotsWords}u; s = s + ${WG}u) { atomicStore(&W[s], WINIT[s % ${F}u]); }`, '  workgroupBarrier();'] : []),
+    ...(priv1 ? [`  for (var s = lid; s < ${key.slots * F}u; s = s + ${WG}u) { H[s] = atomicLoad(&acc[s]); }`, '  workgroupBarrier();'] : []),
     ...(own ? [`  for (var s = 0u; s < ${slotsWords}u; s = s + 1u) { L[s] = WINIT[s % ${F}u]; }`] : []),
     `  let start = wg * ${WG * R}u;`,
     `  for (var r = 0u; r < ${R}u; r = r + 1u) {`,

@@ -43,6 +43,8 @@ export function columnForm(t: DType, name: string): ColumnForm {
 
 export interface WgslContext {
   readonly stmts: string[];
+  /** Expressions already bound to a `let` (same scope: the row loop's body), reused instead of recomputed. */
+  readonly bound?: Map<string, string>;
   tmp(): string;
   /** Registers a column read: its index k (params c{k}, o{k}, m{k}, b{k}, r{k}) and whether it may be null here. */
   column(name: string, dtype: DType): { k: number; nullable: boolean };
@@ -54,8 +56,11 @@ const or = (a: string, b: string): string => (a === 'false' ? b : b === 'false' 
 
 function bind(ctx: WgslContext, expr: string): string {
   if (/^[\w.]+$/.test(expr)) return expr;
+  const known = ctx.bound?.get(expr);
+  if (known) return known;
   const t = ctx.tmp();
   ctx.stmts.push(`let ${t} = ${expr};`);
+  ctx.bound?.set(expr, t);
   return t;
 }
 

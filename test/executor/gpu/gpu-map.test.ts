@@ -92,6 +92,16 @@ describe.skipIf(!probe.gpu)(`GPU map tasks${probe.gpu ? '' : ` (${probe.reason})
       expect(worst).toBeLessThan(2 ** -45);
     });
 
+    it('an aggregate equal to an earlier one (avg(x) after sum(x)) shares its words: the same states, bit for bit, as alone', async () => {
+      const s = await planner();
+      const hex = (f: Float64Array) => Buffer.from(new Uint8Array(f.buffer, f.byteOffset, f.byteLength)).toString('hex');
+      const both = await gpu.runMap(specOf(s.fromArrow(t).groupBy('k').agg(sum('x').as('s'), avg('x').as('a'), min('x').as('m')), 1), t.batches);
+      const alone = await gpu.runMap(specOf(s.fromArrow(t).groupBy('k').agg(avg('x').as('a')), 1), t.batches);
+      expect(gpu.lastFallbackReason).toBeNull();
+      expect(both.blocks[0].keys[0].values).toEqual(alone.blocks[0].keys[0].values);
+      expect(both.blocks[0].states[1].map(hex)).toEqual(alone.blocks[0].states[0].map(hex));
+    });
+
     it('carry NaN, ±Infinity and -0 like the CPU', async () => {
       const s = await planner();
       const special = tableOf({
