@@ -7,6 +7,7 @@
 import type { TExpr } from './resolve.ts';
 import { isFloat, isWide } from '../types.ts';
 import type { CmpOp } from './expr.ts';
+import { kleene, orText } from './kleene.ts';
 
 export interface Val { v: string; n: string }
 export interface WideVal { h: string; l: string; n: string }
@@ -20,7 +21,7 @@ export interface JsContext {
   stringLiteral(s: string): string;
 }
 
-const or = (a: string, b: string): string => (a === 'false' ? b : b === 'false' ? a : `(${a} || ${b})`);
+const or = orText;
 
 function nullOf(ctx: JsContext, name: string): { k: number; n: string } {
   const { k, nullable } = ctx.column(name);
@@ -151,18 +152,8 @@ export function emitBool(e: TExpr, ctx: JsContext): Val {
       const r = compare(e.op, e.left, e.right, e.mode, ctx);
       return { v: bind(ctx, r.v), n: bind(ctx, r.n) };
     }
-    case 'logic': {
-      const a = emitBool(e.left, ctx), b = emitBool(e.right, ctx);
-      if (e.op === 'and') {
-        // Kleene: false wins over null, null over true.
-        const anyFalse = or(a.n === 'false' ? `!${a.v}` : `(!${a.n} && !${a.v})`, b.n === 'false' ? `!${b.v}` : `(!${b.n} && !${b.v})`);
-        const n = a.n === 'false' && b.n === 'false' ? 'false' : bind(ctx, `${or(a.n, b.n)} && !${anyFalse}`);
-        return { v: bind(ctx, `${a.v} && ${b.v}`), n };
-      }
-      const anyTrue = or(a.n === 'false' ? a.v : `(!${a.n} && ${a.v})`, b.n === 'false' ? b.v : `(!${b.n} && ${b.v})`);
-      const n = a.n === 'false' && b.n === 'false' ? 'false' : bind(ctx, `${or(a.n, b.n)} && !${anyTrue}`);
-      return { v: bind(ctx, `${a.v} || ${b.v}`), n };
-    }
+    case 'logic':
+      return kleene(e.op, emitBool(e.left, ctx), emitBool(e.right, ctx), (x) => bind(ctx, x));
     case 'not': {
       const a = emitBool(e.arg, ctx);
       return { v: bind(ctx, `!${a.v}`), n: a.n };

@@ -12,6 +12,7 @@
  *
  * Whatever has no exact WGSL form throws GpuUnsupported: the task falls back to the CPU.
  */
+import { kleene, orText } from '../../expr/kleene.ts';
 import type { CmpOp } from '../../expr/expr.ts';
 import type { TExpr } from '../../expr/resolve.ts';
 import type { DType } from '../../types.ts';
@@ -52,7 +53,7 @@ export interface WgslContext {
   stringLiteral(s: string): string;
 }
 
-const or = (a: string, b: string): string => (a === 'false' ? b : b === 'false' ? a : `(${a} || ${b})`);
+const or = orText;
 
 function bind(ctx: WgslContext, expr: string): string {
   if (/^[\w.]+$/.test(expr)) return expr;
@@ -227,17 +228,8 @@ export function gBool(e: TExpr, ctx: WgslContext): GBool {
       const r = compare(e, ctx);
       return { v: bind(ctx, r.v), n: bind(ctx, r.n) };
     }
-    case 'logic': {
-      const a = gBool(e.left, ctx), b = gBool(e.right, ctx);
-      if (e.op === 'and') {
-        const anyFalse = or(a.n === 'false' ? `!${a.v}` : `(!${a.n} && !${a.v})`, b.n === 'false' ? `!${b.v}` : `(!${b.n} && !${b.v})`);
-        const n = a.n === 'false' && b.n === 'false' ? 'false' : bind(ctx, `${or(a.n, b.n)} && !${anyFalse}`);
-        return { v: bind(ctx, `${a.v} && ${b.v}`), n };
-      }
-      const anyTrue = or(a.n === 'false' ? a.v : `(!${a.n} && ${a.v})`, b.n === 'false' ? b.v : `(!${b.n} && ${b.v})`);
-      const n = a.n === 'false' && b.n === 'false' ? 'false' : bind(ctx, `${or(a.n, b.n)} && !${anyTrue}`);
-      return { v: bind(ctx, `${a.v} || ${b.v}`), n };
-    }
+    case 'logic':
+      return kleene(e.op, gBool(e.left, ctx), gBool(e.right, ctx), (x) => bind(ctx, x));
     case 'not': {
       const a = gBool(e.arg, ctx);
       return { v: bind(ctx, `!${a.v}`), n: a.n };
