@@ -85,6 +85,9 @@ export class Session {
     const executors = positiveInt('executors', options.executors, 1);
     const workers = options.workers ?? true;
     if (typeof workers !== 'boolean') throw new InvalidOptionError(`workers must be true or false, got ${String(workers)}`);
+    // Every option is checked before any thread or device is started.
+    const shufflePartitions = positiveInt('shufflePartitions', options.shufflePartitions, 2 * executors * cores);
+    const maxTaskAttempts = positiveInt('maxTaskAttempts', options.maxTaskAttempts, 4);
     const cpu = workers ? WorkerPoolExecutor.acquire(executors, cores) : new CpuExecutor();
     let runner: Executor = cpu;
     if (executor !== 'cpu') {
@@ -104,8 +107,8 @@ export class Session {
       executors,
       cores,
       workers,
-      shufflePartitions: positiveInt('shufflePartitions', options.shufflePartitions, 2 * executors * cores),
-      maxTaskAttempts: positiveInt('maxTaskAttempts', options.maxTaskAttempts, 4),
+      shufflePartitions,
+      maxTaskAttempts,
     };
     return new Session(resolved, runner, options.faultInjector, options.onProgress);
   }
