@@ -1,4 +1,8 @@
 import * as arrow from 'apache-arrow';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { col, count, JobCancelledError, sum, TaskFailedError, type JobMetrics } from '../../src/index.ts';
 import type { ProgressEvent } from '../../src/index.ts';
@@ -85,5 +89,27 @@ describe('executors on worker threads', () => {
     expect(tasks.length).toBe(5);
     const end = events[events.length - 1] as { job: JobMetrics };
     expect(end.job.stages[0].shuffleWriteRecords).toBe(end.job.stages[1].shuffleReadRecords);
+  });
+
+  it('lets the process exit on its own once sessions are closed (idle executor threads hold nothing)', () => {
+    const index = fileURLToPath(new URL('../../src/index.ts', import.meta.url));
+    // Inside the project (git-ignored) so that the script resolves the project's packages.
+    const dir = fileURLToPath(new URL('../../node_modules/.cache/', import.meta.url));
+    mkdirSync(dir, { recursive: true });
+    const script = join(mkdtempSync(join(dir, 'gpuframe-exit-')), 'exit.mts');
+    writeFileSync(script, [
+      `import { Session, sum } from ${JSON.stringify(index)};`,
+      `import * as arrow from 'apache-arrow';`,
+      'const idle = await Session.create({ cores: 2 });',
+      'await idle.close();',
+      'const s = await Session.create({ cores: 2 });',
+      "const t = arrow.tableFromArrays({ k: Int32Array.from([1, 1, 2]), v: Int32Array.from([1, 2, 3]) });",
+      "console.log((await s.fromArrow(t).groupBy('k').agg(sum('v')).collect()).numRows);",
+      'await s.close();',
+    ].join('\n'));
+    const r = spawnSync(process.execPath, ['--import', 'tsx', script], { cwd: fileURLToPath(new URL('../..', import.meta.url)), timeout: 30_000, encoding: 'utf8' });
+    expect(r.signal, r.stderr).toBeNull();
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toBe('2');
   });
 });

@@ -72,7 +72,6 @@ export class WorkerPoolExecutor implements Executor {
 
   private spawn(id: string): Thread {
     const t: Thread = { id, worker: new Worker(BOOT), running: null };
-    t.worker.unref();
     t.worker.on('message', (m: ReplyMessage) => {
       const r = t.running;
       if (!r || r.id !== m.id) return;
@@ -87,6 +86,9 @@ export class WorkerPoolExecutor implements Executor {
     };
     t.worker.on('error', (e) => lost(`uncaught ${e.name}: ${e.message}`));
     t.worker.on('exit', (code) => { if (!this.closed && this.threads.includes(t)) lost(`its thread exited with code ${code}`); });
+    // After the listeners: adding a 'message' listener refs the worker again. An idle thread must
+    // not keep the process alive.
+    t.worker.unref();
     return t;
   }
 
