@@ -61,26 +61,28 @@ export function hashKeyRows(keys: readonly KeyColumn[], n: number): Int32Array {
   const words = new Int32Array(n);
   for (const c of keys) {
     const v = c.values, valid = c.valid;
-    const isNull = (i: number) => valid !== null && valid[i] === 0;
     if (Array.isArray(v)) {
-      for (let i = 0; i < n; i++) { h[i] = mixWord(h[i], isNull(i) ? NULL_WORD : hashString(v[i])); words[i]++; }
+      for (let i = 0; i < n; i++) { h[i] = mixWord(h[i], valid !== null && valid[i] === 0 ? NULL_WORD : hashString(v[i])); words[i]++; }
     } else if (v instanceof BigInt64Array || v instanceof BigUint64Array) {
       const w = new Int32Array(v.buffer, v.byteOffset, n * 2);
       for (let i = 0; i < n; i++) {
-        if (isNull(i)) { h[i] = mixWord(h[i], NULL_WORD); words[i]++; continue; }
+        if (valid !== null && valid[i] === 0) { h[i] = mixWord(h[i], NULL_WORD); words[i]++; continue; }
         h[i] = mixWord(mixWord(h[i], w[2 * i]), w[2 * i + 1]);
         words[i] += 2;
       }
     } else if (v instanceof Float64Array || v instanceof Float32Array) {
       for (let i = 0; i < n; i++) {
-        if (isNull(i)) { h[i] = mixWord(h[i], NULL_WORD); words[i]++; continue; }
+        if (valid !== null && valid[i] === 0) { h[i] = mixWord(h[i], NULL_WORD); words[i]++; continue; }
         const x = v[i];
         f64[0] = x !== x ? NaN : x + 0;
         h[i] = mixWord(mixWord(h[i], f64w[0]), f64w[1]);
         words[i] += 2;
       }
+    } else if (valid === null) {
+      for (let i = 0; i < n; i++) h[i] = mixWord(h[i], (v[i] as number) | 0);
+      for (let i = 0; i < n; i++) words[i]++;
     } else {
-      for (let i = 0; i < n; i++) { h[i] = mixWord(h[i], isNull(i) ? NULL_WORD : (v[i] as number) | 0); words[i]++; }
+      for (let i = 0; i < n; i++) { h[i] = mixWord(h[i], valid[i] === 0 ? NULL_WORD : (v[i] as number) | 0); words[i]++; }
     }
   }
   for (let i = 0; i < n; i++) h[i] = finish(h[i], words[i]);
