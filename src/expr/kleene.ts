@@ -1,7 +1,10 @@
 /**
- * SQL's three-valued AND / OR over (value, is-null) expression pairs, as source text. JS and WGSL
- * share the syntax of `&&`, `||` and `!`, so the CPU and GPU code generators both use this.
+ * SQL's three-valued logic over (value, is-null) expression pairs, as source text: AND, OR and
+ * IN with a null in its list. JS and WGSL share the syntax of `&&`, `||` and `!`, so the CPU and
+ * GPU code generators both use these.
  */
+import type { TExpr } from './resolve.ts';
+
 export interface Tri { v: string; n: string }
 
 /** `a || b`, dropping a constant `false` side. */
@@ -17,4 +20,20 @@ export function kleene(op: 'and' | 'or', a: Tri, b: Tri, bind: (expr: string) =>
   const anyTrue = orText(a.n === 'false' ? a.v : `(!${a.n} && ${a.v})`, b.n === 'false' ? b.v : `(!${b.n} && ${b.v})`);
   const n = a.n === 'false' && b.n === 'false' ? 'false' : bind(`${orText(a.n, b.n)} && !${anyTrue}`);
   return { v: bind(`${a.v} || ${b.v}`), n };
+}
+
+/** Does the expression produce a boolean (so its code generator's predicate path evaluates it)? */
+export const isBooleanValued = (e: TExpr): boolean =>
+  e.dtype?.id === 'bool' || e.kind === 'cmp' || e.kind === 'logic' || e.kind === 'not' || e.kind === 'isNull' || e.kind === 'in';
+
+/** An IN list's non-null values, and whether it also holds the null literal. */
+export function inListValues(list: readonly TExpr[]): { values: TExpr[]; hasNull: boolean } {
+  const values = list.filter((x) => !(x.kind === 'lit' && x.value === null));
+  return { values, hasNull: values.length < list.length };
+}
+
+/** `x IN (…)` from the per-value equality tests: with a null in the list it is null unless x matches a value. */
+export function inResult(tests: readonly string[], argNull: string, hasNull: boolean, bind: (expr: string) => string): Tri {
+  const v = bind(tests.length ? tests.join(' || ') : 'false');
+  return { v, n: hasNull ? bind(orText(argNull, `!${v}`)) : argNull };
 }

@@ -7,7 +7,7 @@
 import type { TExpr } from './resolve.ts';
 import { isFloat, isWide } from '../types.ts';
 import type { CmpOp } from './expr.ts';
-import { kleene, orText } from './kleene.ts';
+import { inListValues, inResult, isBooleanValued, kleene, orText } from './kleene.ts';
 
 export interface Val { v: string; n: string }
 export interface WideVal { h: string; l: string; n: string }
@@ -160,14 +160,12 @@ export function emitBool(e: TExpr, ctx: JsContext): Val {
     }
     case 'isNull': {
       const a = e.arg.dtype?.id === 'utf8' && e.arg.kind === 'col' ? emitStr(e.arg, ctx)
-        : e.arg.dtype?.id === 'bool' || e.arg.kind === 'cmp' || e.arg.kind === 'logic' || e.arg.kind === 'not' || e.arg.kind === 'isNull' || e.arg.kind === 'in'
-          ? emitBool(e.arg, ctx) : emitNum(e.arg, ctx);
+        : isBooleanValued(e.arg) ? emitBool(e.arg, ctx) : emitNum(e.arg, ctx);
       return { v: e.negated ? bind(ctx, `!${a.n}`) : a.n, n: 'false' };
     }
     case 'in': {
       if (e.mode === 'null') return { v: 'false', n: 'true' };
-      const values = e.list.filter((x) => !(x.kind === 'lit' && x.value === null));
-      const hasNull = values.length < e.list.length;
+      const { values, hasNull } = inListValues(e.list);
       const tests: string[] = [];
       let n: string;
       if (e.mode === 'wide') {
@@ -183,9 +181,7 @@ export function emitBool(e: TExpr, ctx: JsContext): Val {
         n = a.n;
         for (const x of values) tests.push(numCmp('eq', a.v, emitNum(x, ctx).v, mayBeNaN(e.arg), mayBeNaN(x)));
       }
-      const v = bind(ctx, tests.length ? tests.join(' || ') : 'false');
-      // x IN (.., NULL) is null unless x matches a value.
-      return { v, n: hasNull ? bind(ctx, or(n, `!${v}`)) : n };
+      return inResult(tests, n, hasNull, (x) => bind(ctx, x));
     }
     case 'col': {
       if (e.dtype.id !== 'bool') throw new Error(`column ${e.name} is not boolean`);

@@ -12,7 +12,7 @@
  *
  * Whatever has no exact WGSL form throws GpuUnsupported: the task falls back to the CPU.
  */
-import { kleene, orText } from '../../expr/kleene.ts';
+import { inListValues, inResult, isBooleanValued, kleene, orText } from '../../expr/kleene.ts';
 import type { CmpOp } from '../../expr/expr.ts';
 import type { TExpr } from '../../expr/resolve.ts';
 import type { DType } from '../../types.ts';
@@ -237,13 +237,12 @@ export function gBool(e: TExpr, ctx: WgslContext): GBool {
     case 'isNull': {
       const x = e.arg;
       const a = x.dtype?.id === 'utf8' && x.kind === 'col' ? gStr(x, ctx)
-        : x.dtype?.id === 'bool' || ['cmp', 'logic', 'not', 'isNull', 'in'].includes(x.kind) ? { t: 'i' as const, ...gBool(x, ctx) } : gNum(x, ctx);
+        : isBooleanValued(x) ? { t: 'i' as const, ...gBool(x, ctx) } : gNum(x, ctx);
       return { v: e.negated ? bind(ctx, `!${a.n}`) : a.n, n: 'false' };
     }
     case 'in': {
       if (e.mode === 'null') return { v: 'false', n: 'true' };
-      const values = e.list.filter((x) => !(x.kind === 'lit' && x.value === null));
-      const hasNull = values.length < e.list.length;
+      const { values, hasNull } = inListValues(e.list);
       const tests: string[] = [];
       let n: string;
       if (e.mode === 'str') {
@@ -258,8 +257,7 @@ export function gBool(e: TExpr, ctx: WgslContext): GBool {
           tests.push(e.mode === 'wide' ? wideCmp('eq', toWide(a), toWide(b)) : numCmp('eq', a, b, ctx));
         }
       }
-      const v = bind(ctx, tests.length ? tests.join(' || ') : 'false');
-      return { v, n: hasNull ? bind(ctx, or(n, `!${v}`)) : n };
+      return inResult(tests, n, hasNull, (x) => bind(ctx, x));
     }
     case 'col': {
       if (e.dtype.id !== 'bool') throw new GpuUnsupported(`column ${e.name} is not boolean`);
