@@ -289,6 +289,14 @@ function leaf(rng: Rng, t: TableModel): Pred {
   const e = colExpr(c);
   const kind = colExprKind(c.kind);
   const isNullP = (): Pred => ({ op: rng.bool() ? 'isNull' : 'isNotNull', e });
+  /** 1..5 literals of the column's kind, sometimes with a null among them. */
+  const inPredicate = (): Pred => {
+    const n = rng.int(1, 5);
+    const list: Lit[] = [];
+    for (let i = 0; i < n; i++) list.push(litFor(rng, c, false));
+    if (rng.bool(0.08)) list.push({ t: 'null' });
+    return { op: 'in', e, list };
+  };
   const others = comparableColumns(t, c);
   if (kind === 'int' || kind === 'float' || kind === 'date') {
     const choice = rng.weighted<string>([[40, 'cmp'], [10, 'between'], [12, 'in'], [10, 'null'], [others.length ? 15 : 0, 'colcol'], [kind === 'date' ? 0 : 13, 'arith']]);
@@ -305,13 +313,7 @@ function leaf(rng: Rng, t: TableModel): Pred {
         if (rng.bool(0.8) && litNumber(lo) > litNumber(hi)) [lo, hi] = [hi, lo];
         return { op: 'between', e, lo, hi };
       }
-      case 'in': {
-        const n = rng.int(1, 5);
-        const list: Lit[] = [];
-        for (let i = 0; i < n; i++) list.push(litFor(rng, c, false));
-        if (rng.bool(0.08)) list.push({ t: 'null' });
-        return { op: 'in', e, list };
-      }
+      case 'in': return inPredicate();
       case 'null': return isNullP();
       case 'colcol': return { op: 'cmp', fn: rng.pick(ORDER_FNS), l: e, r: colExpr(rng.pick(others)) };
       default: {
@@ -328,13 +330,7 @@ function leaf(rng: Rng, t: TableModel): Pred {
     const choice = rng.weighted<string>([[50, 'cmp'], [25, 'in'], [15, 'null'], [others.length ? 10 : 0, 'colcol']]);
     switch (choice) {
       case 'cmp': return { op: 'cmp', fn: rng.pick<CmpFn>(['eq', 'ne']), l: e, r: litExpr(rng, litFor(rng, c)) };
-      case 'in': {
-        const n = rng.int(1, 5);
-        const list: Lit[] = [];
-        for (let i = 0; i < n; i++) list.push(litFor(rng, c, false));
-        if (rng.bool(0.08)) list.push({ t: 'null' });
-        return { op: 'in', e, list };
-      }
+      case 'in': return inPredicate();
       case 'null': return isNullP();
       default: return { op: 'cmp', fn: rng.pick<CmpFn>(['eq', 'ne']), l: e, r: colExpr(rng.pick(others)) };
     }
