@@ -7,6 +7,7 @@
  * One device per executor; GPU tasks run one at a time on it (the driver may start several).
  */
 import type * as arrow from 'apache-arrow';
+import { availableParallelism } from 'node:os';
 import { GpuDeviceError } from '../../errors.ts';
 import type { Schema, TExpr } from '../../expr/resolve.ts';
 import type { ShuffleBlock } from '../../shuffle/shuffle-block.ts';
@@ -51,7 +52,7 @@ export class GpuExecutor implements Executor {
   async runMap(spec: AggregationSpec, batches: readonly arrow.RecordBatch[]): Promise<GpuMapResult> {
     if (this.closed) throw new GpuDeviceError('the GPU executor is closed');
     const run = async (): Promise<GpuMapResult> => {
-      const ctx = { device: this.gpu.device, pool: this.pool, workgroupWords: Math.min(8192, this.gpu.device.limits.maxComputeWorkgroupStorageSize / 4), software: this.gpu.software };
+      const ctx = { device: this.gpu.device, pool: this.pool, workgroupWords: Math.min(8192, this.gpu.device.limits.maxComputeWorkgroupStorageSize / 4), software: this.gpu.software, threads: availableParallelism() };
       const out = await withErrorScopes(this.gpu, () => runGpuMapTask(ctx, spec, batches, this.mapOptions));
       if ('fallback' in out) {
         this.lastFallbackReason = out.fallback;

@@ -20,10 +20,11 @@ import type { AggregationSpec, MapResult } from '../task.ts';
 import type { BufferPool } from './buffer-pool.ts';
 import { bytesPerRow, packChunk } from './chunk-upload.ts';
 import { f64Stats, mergeStats, sumShift, type F64Stats } from './float-sum-scale.ts';
-import { chooseGpuPlan, MAX_BUFFER_BYTES } from './gpu-plan.ts';
+import { chooseGpuPlan, MAX_BUFFER_BYTES, SOFTWARE_WORKGROUP } from './gpu-plan.ts';
 import { decodeStates, hashKeys, usedSlots } from './gpu-states.ts';
 import { denseKeys } from '../dense-slots.ts';
 import { argForms, mapShaderSource, type MapShader, type MapShaderKey } from './map-shader.ts';
+import { foldShaderSource } from './fold-shader.ts';
 import { partitionShaderSource, type PartitionShaderKey } from './partition-shader.ts';
 import { keyString, pipelineFor } from './pipeline-cache.ts';
 import { columnForm, GpuUnsupported } from './wgsl-expr.ts';
@@ -51,6 +52,8 @@ export interface GpuContext {
   readonly workgroupWords: number;
   /** A CPU-like adapter (llvmpipe): few, long-running invocations with private accumulators. */
   readonly software: boolean;
+  /** Threads a software adapter runs workgroups on (its cores). */
+  readonly threads: number;
 }
 
 export type GpuMapOutcome = { result: MapResult; timings: GpuMapTimings } | { fallback: string };
@@ -61,6 +64,8 @@ export const WORKGROUP_SIZE = 128;
 export interface GpuMapOptions {
   /** Largest chunk in rows (tests use small chunks to prove results do not depend on them). */
   maxChunkRows?: number;
+  /** Largest private slot array on software adapters (tests bound compile time with it). */
+  privateWords?: number;
 }
 
 function paramsArray(names: readonly string[], values: Map<string, number>): Uint32Array {
@@ -107,14 +112,17 @@ export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batc
     if (e instanceof GpuUnsupported) return { fallback: e.message };
     throw e;
   }
-  const plan = chooseGpuPlan(spec, chunks, strings, rows, layout.width, gpu.workgroupWords, gpu.software);
+  const plan = chooseGpuPlan(spec, chunks, strings, rows, layout.width, gpu.workgroupWords, gpu.software, gpu.threads, opts.privateWords);
   const F = layout.width;
   // Rows per invocation: enough to amortize each privatized merge. Per-invocation privatization
   // (software adapters) runs one SIMD vector of invocations per workgroup, each over many rows:
   // measured on llvmpipe, 8 × 8192 beat 64 × 2048 and 16 × 4096.
-  const R = { invocation: 8192, workgroup: 128, none: 16 }[plan.privatized];
-  const WG = plan.privatized === 'invocation' ? 8 : WORKGROUP_SIZE;
-  const tile = WG * R;
+  // 'region' kernels run plan.regionWorkgroups workgroups over each whole chunk instead.
+  const R = { invocation: 8192, workgroup: 128, none: 16, region: 0 }[plan.privatized];
+  const region = plan.privatized === 'region';
+  const own = plan.privatized === 'invocation';
+  const WG = own || region ? SOFTWARE_WORKGROUP : WORKGROUP_SIZE;
+  const tile = region ? WG : WG * R;
 
   const shaderKey = (pass: 0 | 1, nullable: string[]): MapShaderKey => ({
     mode: plan.mode, privatized: plan.privatized, slots: plan.privatized !== 'none' ? plan.slots : 0, pass,
@@ -144,23 +152,51 @@ export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batc
   const acc = take(accWords * 4, U.STORAGE | U.COPY_SRC | U.COPY_DST);
   const tab = plan.mode === 'hash' ? take(slotCount * plan.tableWidth * 4, U.STORAGE | U.COPY_SRC | U.COPY_DST) : null;
   const per = bytesPerRow(shaderFor(shaderKey(0, names)).shader.columns);
+  // Per-invocation privatization: every invocation of a chunk leaves a region of slot words in `part`.
+  const regionWords = (slotCount + 1) * F;
+  const byParts = own ? Math.max(1, Math.floor(MAX_BUFFER_BYTES / 4 / regionWords / WG)) * tile : Infinity;
   const byBytes = Math.max(tile, Math.floor(MAX_BUFFER_BYTES / Math.max(1, per) / tile) * tile);
-  const chunkRows = Math.max(1, Math.min(byBytes, opts.maxChunkRows ?? Infinity));
+  const chunkRows = Math.max(1, Math.min(byBytes, byParts, opts.maxChunkRows ?? Infinity));
   const maxBatch = batches.reduce((a, b) => Math.max(a, b.numRows), 0);
+  // Regions of `part`: one per invocation of a chunk, or per invocation of the whole task.
+  const regions = region ? plan.regionWorkgroups * WG : own ? Math.ceil(Math.min(chunkRows, maxBatch) / tile) * WG : 0;
   const inputWordsMax = Math.ceil(Math.min(chunkRows, maxBatch) * per / 4) + 64 + 8 * names.length + strings.ids.size * 2;
   const params = [take(1024, U.UNIFORM | U.COPY_DST), take(1024, U.UNIFORM | U.COPY_DST)];
   const timings: GpuMapTimings = { upload: 0, kernels: 0, readback: 0, merge: 0, total: 0, chunks: 0, mode: `${plan.mode}${plan.privatized !== 'none' ? `/${plan.privatized}` : ''}` };
 
   try {
-    // Initial slot words (min keys start at all-ones), an empty table.
+    // Initial slot words (min keys start at all-ones), an empty table; so too the task's regions.
+    const part = regions ? take(regions * regionWords * 4, U.STORAGE | U.COPY_DST) : null;
     const enc0 = device.createCommandEncoder();
-    if (layout.init.some((x) => x !== 0)) {
-      const init = new Uint32Array(accWords);
-      for (let s = 0; s <= slotCount; s++) init.set(layout.init, s * F);
-      device.queue.writeBuffer(acc, 0, init);
-    } else enc0.clearBuffer(acc, 0, Math.ceil(accWords * 4 / 4) * 4);
+    const initSlots = (buf: GPUBuffer, words: number) => {
+      if (layout.init.every((x) => x === 0)) { enc0.clearBuffer(buf, 0, words * 4); return; }
+      const init = new Uint32Array(words);
+      for (let s = 0; s + F <= words; s += F) init.set(layout.init, s);
+      device.queue.writeBuffer(buf, 0, init);
+    };
+    initSlots(acc, accWords);
+    if (part && region) initSlots(part, regions * regionWords);
     if (tab) enc0.clearBuffer(tab, 0, slotCount * plan.tableWidth * 4);
     device.queue.submit([enc0.finish()]);
+    const fold = part ? foldShaderSource({ layout, slots: slotCount, regionWords, workgroupSize: 64 }) : null;
+    /** Folds `n` regions of `part` into the slot array (after the map kernels in `pass`). */
+    const foldInto = (pass: GPUComputePassEncoder, n: number) => {
+      if (!part || !fold) return;
+      const pipeline = pipelineFor(device, `fold ${keyString({ layout, slotCount, regionWords })}`, () => fold.source);
+      const fwgs = Math.ceil(slotCount / 64);
+      const fx = Math.min(fwgs, 65535);
+      device.queue.writeBuffer(params[1], 0, paramsArray(fold.params, new Map([['regions', n], ['nx', fx]])));
+      pass.setPipeline(pipeline);
+      pass.setBindGroup(0, device.createBindGroup({
+        layout: pipeline.getBindGroupLayout(0),
+        entries: [
+          { binding: 0, resource: { buffer: params[1] } },
+          { binding: 1, resource: { buffer: part } },
+          { binding: 2, resource: { buffer: acc } },
+        ],
+      }));
+      pass.dispatchWorkgroups(fx, Math.ceil(fwgs / fx));
+    };
 
     const input = take(Math.max(16, inputWordsMax * 4), U.STORAGE | U.COPY_DST);
     const fixed = new Map<string, number>([['mask', slotCount - 1], ['lim', 2 * slotCount + 64], ['status', status]]);
@@ -171,16 +207,16 @@ export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batc
     for (let b = 0; b < batches.length; b++) {
       const n = batches[b].numRows;
       const p0 = shaderFor(shaderKey(0, nullable));
-      const p1 = layout.twoPass ? shaderFor(shaderKey(1, nullable)) : null;
+      const p1 = layout.twoPass && !own && !region ? shaderFor(shaderKey(1, nullable)) : null;
       const lits = p0.shader.literals.map((s) => strings.id(s));
       for (let r0 = 0; r0 < n; r0 += chunkRows) {
         const r1 = Math.min(n, r0 + chunkRows);
         const tu = performance.now();
         const packed = packChunk(p0.shader.columns, chunks[b], remaps[b], new Set(nullable), r0, r1);
-        for (const { at, region } of packed.regions) region.write(input, device.queue, at);
-        const wgs = Math.ceil((r1 - r0) / tile);
+        for (const p of packed.regions) p.region.write(input, device.queue, p.at);
+        const wgs = region ? plan.regionWorkgroups : Math.ceil((r1 - r0) / tile);
         const nx = Math.max(1, Math.min(wgs, 65535)), ny = Math.max(1, Math.ceil(wgs / nx));
-        const values = new Map([...fixed, ...packed.params, ['rows', r1 - r0], ['nx', nx]]);
+        const values = new Map([...fixed, ...packed.params, ['rows', r1 - r0], ['nx', nx], ['rpi', Math.ceil((r1 - r0) / (wgs * WG))]]);
         lits.forEach((id, j) => values.set(`L${j}`, id));
         const enc = device.createCommandEncoder();
         const pass = enc.beginComputePass();
@@ -194,12 +230,13 @@ export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batc
             entries: [
               { binding: 0, resource: { buffer: params[pi] } },
               { binding: 1, resource: { buffer: input } },
-              { binding: 2, resource: { buffer: acc } },
+              { binding: 2, resource: { buffer: part ?? acc } },
               ...(tab ? [{ binding: 3, resource: { buffer: tab } }] : []),
             ],
           }));
           pass.dispatchWorkgroups(nx, ny);
         }
+        if (own) foldInto(pass, nx * ny * WG);
         pass.end();
         timings.upload += performance.now() - tu;
         if (!tKernelStart) tKernelStart = performance.now();
@@ -211,6 +248,11 @@ export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batc
     // Partition ids of the slots, then one copy of everything the host needs.
     const pid = plan.mode !== 'global' && spec.partitions > 1 ? take(slotCount * 4, U.STORAGE | U.COPY_SRC) : null;
     const enc = device.createCommandEncoder();
+    if (region) {
+      const pass = enc.beginComputePass();
+      foldInto(pass, regions);
+      pass.end();
+    }
     if (pid) {
       const pkey: PartitionShaderKey = { mode: plan.mode as 'dense' | 'hash', keys: spec.keys, keyNullable: plan.keyNullable, width: F, workgroupSize: 64 };
       const { source, params: pnames } = partitionShaderSource(pkey);

@@ -3,15 +3,17 @@
  *
  *   filter (3-valued) → group slot (global | dense composite index | open-addressing hash table)
  *     → accumulators (atomics: in workgroup memory when the slots fit, merged once per workgroup;
- *       else straight into the global slot array)
+ *       else straight into the global slot array; or plain words of the invocation's own)
  *
- * Each workgroup takes a tile of workgroupSize × rowsPerInvocation consecutive rows (invocation
+ * Each workgroup takes a tile of workgroupSize × rowsPerInvocation (a 'region' kernel: the rpi
+ * param) consecutive rows (invocation
  * lid reads rows lid, lid + size, … so neighbours read neighbouring words); 2-D dispatch beyond
- * 65535 tiles. Pass 1 (only for min/max over 64-bit keys) re-reads the rows and lowers the low key
- * word where the row's high word equals the group's final high word (privatized kernels compare
- * against a plain workgroup copy of the final words: on llvmpipe even an atomic load is a per-lane
- * locked loop). Equal expressions are bound once per row (column reads, double-float terms), and an
- * aggregate equal to an earlier one shares its words (see gpu-acc-layout.ts).
+ * 65535 tiles. Pass 1 (only for min/max over 64-bit keys in shared words) re-reads the rows and
+ * lowers the low key word where the row's high word equals the group's final high word
+ * (privatized kernels compare against a plain workgroup copy of the final words: on llvmpipe even
+ * an atomic load is a per-lane locked loop); kernels with plain words of their own keep the exact
+ * pair in one pass. Equal expressions are bound once per row (column reads, double-float terms),
+ * and an aggregate equal to an earlier one shares its words (see gpu-acc-layout.ts).
  *
  * The source is a pure function of the key, so it can be snapshot-tested without a GPU.
  */
@@ -28,11 +30,13 @@ export interface MapShaderKey {
   readonly mode: GroupMode;
   /**
    * Where rows accumulate before the global slot array: 'workgroup' memory (atomics, merged once
-   * per workgroup), each 'invocation''s private array (plain adds, merged into workgroup memory once
-   * per invocation: for CPU-like adapters, where atomics are slow and private memory is plenty), or
-   * 'none' (global atomics, many slots).
+   * per workgroup), or plain words no other invocation touches, for CPU-like adapters, where every
+   * atomic is a per-lane locked loop: each 'invocation''s private array, written out to its region
+   * of `part` at its end, or, for slot arrays too big to be private, a 'region' of `part` itself
+   * (a fixed number of invocations for the whole task); fold-shader.ts then folds the regions. Or
+   * 'none': global atomics, many slots.
    */
-  readonly privatized: 'none' | 'workgroup' | 'invocation';
+  readonly privatized: 'none' | 'workgroup' | 'invocation' | 'region';
   /** Privatized: the slot count (sizes the arrays); otherwise 0. */
   readonly slots: number;
   readonly pass: 0 | 1;
@@ -43,6 +47,7 @@ export interface MapShaderKey {
   /** Columns with nulls somewhere in the task (one kernel serves all its batches). */
   readonly nullable: readonly string[];
   readonly workgroupSize: number;
+  /** Rows per invocation ('region' kernels: 0, the rpi param says). */
   readonly rowsPerInvocation: number;
 }
 
@@ -93,12 +98,14 @@ export function argForms(aggs: readonly AggSpec[]): (GVal['t'] | 'none')[] {
  * Accumulator word updates: atomics on shared arrays (acc global, W workgroup); plain loads and
  * stores on L, the invocation's private array.
  */
+const plain = (arr: string): boolean => arr === 'L' || arr === 'part';
 const op = (name: 'Add' | 'Or' | 'Min' | 'Max', arr: string, i: string, v: string): string => {
-  if (arr !== 'L') return `atomic${name}(&${arr}[${i}], ${v});`;
-  const e = { Add: `L[${i}] + ${v}`, Or: `L[${i}] | ${v}`, Min: `min(L[${i}], ${v})`, Max: `max(L[${i}], ${v})` }[name];
-  return `L[${i}] = ${e};`;
+  if (!plain(arr)) return `atomic${name}(&${arr}[${i}], ${v});`;
+  const x = `${arr}[${i}]`;
+  const e = { Add: `${x} + ${v}`, Or: `${x} | ${v}`, Min: `min(${x}, ${v})`, Max: `max(${x}, ${v})` }[name];
+  return `${x} = ${e};`;
 };
-const load = (arr: string, i: string): string => (arr === 'L' ? `L[${i}]` : `atomicLoad(&${arr}[${i}])`);
+const load = (arr: string, i: string): string => (plain(arr) ? `${arr}[${i}]` : `atomicLoad(&${arr}[${i}])`);
 
 /** Multi-word add with carries, skipping zero addends, into array `arr` at word b. */
 function addFn(arr: string, words: number): string {
@@ -107,7 +114,8 @@ function addFn(arr: string, words: number): string {
   for (let w = 0; w < words; w++) {
     lines.push(`  t = a${w} + c;`, `  c = select(0u, 1u, t < c);`);
     // Private words: branch-free; shared words: an atomic only for a nonzero addend.
-    if (arr === 'L') lines.push(w < words - 1 ? `  { let o = L[b + ${w}u]; L[b + ${w}u] = o + t; c = c + select(0u, 1u, o + t < o); }` : `  L[b + ${w}u] = L[b + ${w}u] + t;`);
+    const x = `${arr}[b + ${w}u]`;
+    if (plain(arr)) lines.push(w < words - 1 ? `  { let o = ${x}; ${x} = o + t; c = c + select(0u, 1u, o + t < o); }` : `  ${x} = ${x} + t;`);
     else if (w < words - 1) lines.push(`  if (t != 0u) { let o = atomicAdd(&${arr}[b + ${w}u], t); c = c + select(0u, 1u, o + t < o); }`);
     else lines.push(`  if (t != 0u) { atomicAdd(&${arr}[b + ${w}u], t); }`);
   }
@@ -167,6 +175,10 @@ function accumulate(f: GpuAggField, j: number, x: GVal | null, arr: string, base
       body.push(`let k = ${k};`);
       if (pass === 1) {
         body.push(`if (k.x == ${hiWords ? `H[${at(1)}]` : `atomicLoad(&${arr}[${at(1)}])`}) { atomic${mm}(&${arr}[${at(2)}], k.y); }`);
+      } else if (plain(arr)) {
+        // Words no other invocation writes: the exact (hi, lo) pair in one pass.
+        const hi = `${arr}[${at(1)}]`, lo = `${arr}[${at(2)}]`;
+        body.push(`let o = vec2<u32>(${hi}, ${lo});`, `let m = select(o, k, key_lt(${mm === 'Min' ? 'k, o' : 'o, k'}));`, `${hi} = m.x;`, `${lo} = m.y;`);
       } else if (arr !== 'acc') {
         body.push(op(mm, arr, at(1), 'k.x'));
       } else {
@@ -329,13 +341,14 @@ export function mapShaderSource(key: MapShaderKey): MapShader {
   });
   const layout = gpuAccLayout(key.aggs, vals.map((x) => (x ? x.t : 'none')));
   const F = layout.width;
-  const priv = key.privatized !== 'none' && key.pass === 0;
-  const own = priv && key.privatized === 'invocation';
+  // Where pass 0 accumulates (see MapShaderKey.privatized); pass 1 updates the global slots.
+  const where = key.pass === 0 ? key.privatized : 'none';
+  const arr = { none: 'acc', workgroup: 'W', invocation: 'L', region: 'part' }[where];
+  const wgMem = where === 'workgroup', own = where === 'invocation', region = where === 'region';
   // Pass 1 of a privatized kernel: the final high words are copied into (non-atomic) workgroup
   // memory once per workgroup, so a row reads them without an atomic.
   const priv1 = key.privatized !== 'none' && key.pass === 1;
-  const arr = own ? 'L' : priv ? 'W' : 'acc';
-  body.push(`let gb = g * ${F}u;`);
+  body.push(region ? `let gb = pb + g * ${F}u;` : `let gb = g * ${F}u;`);
   if (key.pass === 0) body.push(op('Add', arr, 'gb', '1u'));
   const accs: string[] = [];
   layout.aggs.forEach((f, j) => accs.push(...accumulate(f, j, vals[j], arr, 'gb', key.pass, priv1)));
@@ -348,6 +361,7 @@ export function mapShaderSource(key: MapShaderKey): MapShader {
     ...key.keys.flatMap((_, j) => [`kmin${j}`, `kstride${j}`, `knull${j}`]),
     ...fsums.map((j) => `S${j}`),
     ...ctx.literals.map((_, j) => `L${j}`),
+    ...(region ? ['rpi'] : []),
   ];
   const pref = (i: number) => `P.v[${i >> 2}].${'xyzw'[i & 3]}`;
   const lets = params.map((p, i) => (p.startsWith('S') ? `let ${p} = bitcast<i32>(${pref(i)});` : `let ${p} = ${pref(i)};`));
@@ -355,34 +369,39 @@ export function mapShaderSource(key: MapShaderKey): MapShader {
   const WG = key.workgroupSize, R = key.rowsPerInvocation;
   const slotsWords = (key.slots + 1) * F; // + the trash slot
   const merge: string[] = [];
-  if (own) merge.push(...mergeSlots(layout, key.slots, 'L', 'W', '1u', '0u'));
-  if (priv) merge.push('workgroupBarrier();', ...mergeSlots(layout, key.slots, 'W', 'acc', `${WG}u`, 'lid'));
+  // Invocation-private slots go out whole, plain words, to the invocation's region of `part`
+  // (fold-shader.ts folds the regions); workgroup slots merge into the global ones with atomics.
+  if (own) merge.push(`for (var s = 0u; s < ${slotsWords}u; s = s + 1u) { part[pb + s] = L[s]; }`);
+  else if (wgMem) merge.push('workgroupBarrier();', ...mergeSlots(layout, key.slots, 'W', 'acc', `${WG}u`, 'lid'));
   const source = [
     `struct Params { v: array<vec4<u32>, ${Math.max(1, Math.ceil(params.length / 4))}> }`,
     '@group(0) @binding(0) var<uniform> P: Params;',
     '@group(0) @binding(1) var<storage, read> inp: array<u32>;',
-    '@group(0) @binding(2) var<storage, read_write> acc: array<atomic<u32>>;',
+    own || region ? '@group(0) @binding(2) var<storage, read_write> part: array<u32>;' : '@group(0) @binding(2) var<storage, read_write> acc: array<atomic<u32>>;',
     ...(key.mode === 'hash' ? ['@group(0) @binding(3) var<storage, read_write> tab: array<atomic<u32>>;'] : []),
     ...(priv1 ? [`var<workgroup> H: array<u32, ${key.slots * F}>;`] : []),
-    ...(priv ? [`var<workgroup> W: array<atomic<u32>, ${slotsWords}>;`, `const WINIT = array<u32, ${F}>(${layout.init.map((x) => u32Lit(x)).join(', ')});`] : []),
+    ...(wgMem ? [`var<workgroup> W: array<atomic<u32>, ${slotsWords}>;`] : []),
+    ...(wgMem || own ? [`const WINIT = array<u32, ${F}>(${layout.init.map((x) => u32Lit(x)).join(', ')});`] : []),
     ...(own ? [`var<private> L: array<u32, ${slotsWords}>;`] : []),
     'fn opq(x: f32) -> f32 { return bitcast<f32>(bitcast<u32>(x) ^ P.v[0].y); }',
     MURMUR3_WGSL,
     F64_WGSL,
-    addFn('acc', 3),
-    addFn('acc', 4),
-    ...(priv ? [addFn('W', 3), addFn('W', 4)] : []),
-    ...(own ? [addFn('L', 3), addFn('L', 4)] : []),
+    ...(own || region ? [] : [addFn('acc', 3), addFn('acc', 4)]),
+    ...(wgMem || own || region ? [addFn(arr, 3), addFn(arr, 4)] : []),
     `@compute @workgroup_size(${WG})`,
     'fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {',
     ...lets.map((l) => `  ${l}`),
     '  _ = arrayLength(&inp);',
     '  let wg = wid.x + wid.y * nx;',
-    ...(priv ? [`  for (var s = lid; s < ${slotsWords}u; s = s + ${WG}u) { atomicStore(&W[s], WINIT[s % ${F}u]); }`, '  workgroupBarrier();'] : []),
+    ...(wgMem ? [`  for (var s = lid; s < ${slotsWords}u; s = s + ${WG}u) { atomicStore(&W[s], WINIT[s % ${F}u]); }`, '  workgroupBarrier();'] : []),
     ...(priv1 ? [`  for (var s = lid; s < ${key.slots * F}u; s = s + ${WG}u) { H[s] = atomicLoad(&acc[s]); }`, '  workgroupBarrier();'] : []),
-    ...(own ? [`  for (var s = 0u; s < ${slotsWords}u; s = s + 1u) { L[s] = WINIT[s % ${F}u]; }`] : []),
-    `  let start = wg * ${WG * R}u;`,
-    `  for (var r = 0u; r < ${R}u; r = r + 1u) {`,
+    // The barrier is not needed for correctness, but without one llvmpipe took 15× longer to
+    // compile a private-array kernel (measured: the q1 shape, 87 s instead of 6 s).
+    ...(own ? [`  for (var s = 0u; s < ${slotsWords}u; s = s + 1u) { L[s] = WINIT[s % ${F}u]; }`, '  workgroupBarrier();'] : []),
+    ...(own || region ? [`  let pb = (wg * ${WG}u + lid) * ${slotsWords}u;`] : []),
+    // A region kernel runs a fixed number of invocations, so its rows per invocation vary.
+    `  let start = wg * ${region ? `${WG}u * rpi` : `${WG * R}u`};`,
+    `  for (var r = 0u; r < ${region ? 'rpi' : `${R}u`}; r = r + 1u) {`,
     `    let i = start + r * ${WG}u + lid;`,
     '    if (i >= rows) { break; }',
     ...body.map((l) => `    ${l}`),

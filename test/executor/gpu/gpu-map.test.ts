@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import * as GF from '../../../src/index.ts';
 import { avg, col, count, max, min, sum } from '../../../src/index.ts';
 import type { GpuExecutor } from '../../../src/executor/gpu/gpu-executor.ts';
+import type { MapResult } from '../../../src/executor/task.ts';
 import { partitionIds } from '../../../src/shuffle/shuffle-block.ts';
 import { generate, toArrowTable } from '../../../bench/datagen.ts';
 import { QUERIES } from '../../../bench/queries.ts';
@@ -113,6 +114,30 @@ describe.skipIf(!probe.gpu)(`GPU map tasks${probe.gpu ? '' : ` (${probe.reason})
       expect(r.reasons).toEqual([null]);
       expect(diffResults(r.gpu, r.cpu)).toEqual([]);
     });
+  });
+
+  it.skipIf(!/opengles/.test(gpu?.adapterName ?? ''))('software adapter: private slots and regions give the same states, bit for bit, and the CPU\'s results', async () => {
+    const s = await planner();
+    const rng = new Rng(11);
+    const n = 50_000;
+    const t = tableOf({
+      k: [new arrow.Int32(), Array.from({ length: n }, () => (rng.bool(0.05) ? null : rng.int(-3, 60)))],
+      v: [new arrow.Int32(), Array.from({ length: n }, () => (rng.bool(0.1) ? null : rng.int(-(2 ** 31), 2 ** 31 - 1)))],
+      x: [new arrow.Float64(), Array.from({ length: n }, () => (rng.bool(0.1) ? null : (rng.next() - 0.5) * 10 ** rng.int(-3, 6)))],
+    });
+    const spec = specOf(s.fromArrow(t).filter(col('v').gt(-(2 ** 30))).groupBy('k')
+      .agg(sum('v'), avg('x'), min('x'), max('x'), min('v'), count('x')), 3);
+    const hex = (m: MapResult) => m.blocks.map((b) => b.states.flat().map((f) => Buffer.from(new Uint8Array(f.buffer, f.byteOffset, f.byteLength)).toString('hex')).join()).join('|');
+    const out: string[] = [];
+    for (const [privateWords, mode] of [[undefined, 'dense/invocation'], [0, 'dense/region']] as const) {
+      gpu.mapOptions = { privateWords, maxChunkRows: 20_000 };
+      const r = await bothWays(gpu, spec, [t.batches]);
+      expect(gpu.lastTimings?.mode).toBe(mode);
+      expect(diffResults(r.gpu, r.cpu, 1e-12)).toEqual([]);
+      out.push(hex(r.gMaps[0]));
+    }
+    gpu.mapOptions = {};
+    expect(out[1]).toBe(out[0]);
   });
 
   it('edge inputs: empty, one row, one group, int64 extremes, 100k+ groups in the hash table', async () => {

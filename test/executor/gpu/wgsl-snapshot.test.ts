@@ -6,6 +6,7 @@ import * as arrow from 'apache-arrow';
 import { afterAll, describe, expect, it } from 'vitest';
 import { avg, col, count, lit, max, min, sum, type DataFrame } from '../../../src/index.ts';
 import { mapShaderSource, type MapShaderKey } from '../../../src/executor/gpu/map-shader.ts';
+import { foldShaderSource } from '../../../src/executor/gpu/fold-shader.ts';
 import { partitionShaderSource } from '../../../src/executor/gpu/partition-shader.ts';
 import { GpuUnsupported } from '../../../src/executor/gpu/wgsl-expr.ts';
 import { planner, specOf } from './gpu-harness.ts';
@@ -42,6 +43,19 @@ describe('map kernel WGSL per shader key', () => {
     expect(a.params).toMatchSnapshot('params');
     expect(a.source).toMatchSnapshot('pass 0');
     expect(mapShaderSource({ ...k, pass: 1, privatized: 'none', slots: 0 }).source).toMatchSnapshot('pass 1');
+  });
+
+  it('software adapters: private slots or a region of their own per invocation (no atomics, one pass), then the fold kernel', async () => {
+    const k = await key((df) => df.filter(col('v2').gt(5)).groupBy('id4')
+      .agg(sum('v1'), count(), avg('v3'), min('v3'), max('v3')), { privatized: 'invocation', slots: 100, workgroupSize: 8, rowsPerInvocation: 8192 });
+    const own = mapShaderSource(k);
+    const region = mapShaderSource({ ...k, privatized: 'region', rowsPerInvocation: 0 });
+    for (const s of [own.source, region.source]) expect(s).not.toMatch(/atomic/);
+    expect(region.params.at(-1)).toBe('rpi');
+    expect(own.source).toMatchSnapshot('invocation');
+    expect(region.source).toMatchSnapshot('region');
+    const width = own.layout.width;
+    expect(foldShaderSource({ layout: own.layout, slots: 100, regionWords: 101 * width, workgroupSize: 64 }).source).toMatchSnapshot('fold');
   });
 
   it('hash mode: int64 + float + string keys, nullable, Kleene filter with IN and IS NULL', async () => {

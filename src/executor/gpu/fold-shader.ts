@@ -1,0 +1,85 @@
+/**
+ * The fold kernel of per-invocation privatized map kernels (software adapters): each map kernel
+ * invocation leaves its whole slot array, plain words, in its own region of `part`; then one fold
+ * invocation per slot adds every region's words into the task's slot array `acc`, with plain
+ * integer arithmetic — carries word to word, 64-bit min/max compared as (hi, lo) pairs. So the map
+ * kernel needs no atomic (on llvmpipe each is a per-lane locked loop) and no second pass for the
+ * low words of 64-bit min/max; the result is exact, so it does not depend on how rows were split.
+ */
+import type { GpuAccLayout, GpuAggField } from './gpu-acc-layout.ts';
+
+export interface FoldShaderKey {
+  readonly layout: GpuAccLayout;
+  /** Slots folded (the trash slot of a region is not). */
+  readonly slots: number;
+  /** Words between one region of `part` and the next (slots + trash slot, times the width). */
+  readonly regionWords: number;
+  readonly workgroupSize: number;
+}
+
+export const FOLD_PARAMS = ['regions', 'nx'];
+
+/** Adds words x[at..at+n) into a[at..at+n), carrying from each word into the next. */
+function addCarry(at: number, n: number): string[] {
+  const out = ['{ var c = 0u;'];
+  for (let w = 0; w < n; w++) {
+    const i = at + w;
+    out.push(`  { let t = x${i} + c; c = select(0u, 1u, t < c); let o = a[${i}]; a[${i}] = o + t; c = c + select(0u, 1u, o + t < o); }`);
+  }
+  out.push('}');
+  return out;
+}
+
+function foldField(f: GpuAggField): string[] {
+  if (f.alias || f.kind === 'countRows') return [];
+  const out = [`a[${f.at}] = a[${f.at}] + x${f.at};`];
+  const hi = f.at + 1, lo = f.at + 2;
+  switch (f.kind) {
+    case 'count': break;
+    case 'isum': out.push(...addCarry(f.at + 1, 3)); break;
+    case 'fsum': out.push(`a[${f.at + 1}] = a[${f.at + 1}] | x${f.at + 1};`, ...addCarry(f.at + 2, 4), ...addCarry(f.at + 6, 4)); break;
+    case 'min32': out.push(`a[${hi}] = min(a[${hi}], x${hi});`); break;
+    case 'max32': out.push(`a[${hi}] = max(a[${hi}], x${hi});`); break;
+    case 'min64': case 'max64': {
+      const better = f.kind === 'min64' ? `x${hi} < a[${hi}] || (x${hi} == a[${hi}] && x${lo} < a[${lo}])`
+        : `x${hi} > a[${hi}] || (x${hi} == a[${hi}] && x${lo} > a[${lo}])`;
+      out.push(`if (${better}) { a[${hi}] = x${hi}; a[${lo}] = x${lo}; }`);
+      break;
+    }
+  }
+  return out;
+}
+
+export function foldShaderSource(key: FoldShaderKey): { source: string; params: string[] } {
+  const { layout, workgroupSize: WG } = key;
+  const F = layout.width;
+  const fields = layout.aggs.flatMap(foldField);
+  return {
+    params: FOLD_PARAMS,
+    source: [
+      'struct Params { v: array<vec4<u32>, 1> }',
+      '@group(0) @binding(0) var<uniform> P: Params;',
+      '@group(0) @binding(1) var<storage, read> part: array<u32>;',
+      '@group(0) @binding(2) var<storage, read_write> acc: array<u32>;',
+      `@compute @workgroup_size(${WG})`,
+      'fn main(@builtin(global_invocation_id) gid: vec3<u32>) {',
+      '  let regions = P.v[0].x;',
+      '  let nx = P.v[0].y;',
+      `  let s = gid.x + gid.y * nx * ${WG}u;`,
+      `  if (s >= ${key.slots}u) { return; }`,
+      `  let gb = s * ${F}u;`,
+      `  var a: array<u32, ${F}>;`,
+      `  for (var w = 0u; w < ${F}u; w = w + 1u) { a[w] = acc[gb + w]; }`,
+      '  for (var r = 0u; r < regions; r = r + 1u) {',
+      `    let pb = r * ${key.regionWords}u + gb;`,
+      '    if (part[pb] == 0u) { continue; }',
+      ...Array.from({ length: F }, (_, w) => `    let x${w} = part[pb + ${w}u];`),
+      '    a[0] = a[0] + x0;',
+      ...fields.map((l) => `    ${l}`),
+      '  }',
+      `  for (var w = 0u; w < ${F}u; w = w + 1u) { acc[gb + w] = a[w]; }`,
+      '}',
+      '',
+    ].join('\n'),
+  };
+}
