@@ -4,7 +4,8 @@
  * executor. A spec some part of which has no GPU kernel runs its map task on the CPU, and the
  * reason is kept in lastFallbackReason.
  *
- * One device per executor; GPU tasks run one at a time on it (the driver may start several).
+ * One device per executor; GPU tasks take it one at a time (the driver may start several), each
+ * giving it up once its results are on the host.
  */
 import type * as arrow from 'apache-arrow';
 import { availableParallelism } from 'node:os';
@@ -51,20 +52,23 @@ export class GpuExecutor implements Executor {
 
   async runMap(spec: AggregationSpec, batches: readonly arrow.RecordBatch[]): Promise<GpuMapResult> {
     if (this.closed) throw new GpuDeviceError('the GPU executor is closed');
-    const run = async (): Promise<GpuMapResult> => {
+    // Tasks take the device one at a time; each gives it up once its slot words are on the host,
+    // and decodes them while the next task's kernels run.
+    const device = () => {
       const ctx = { device: this.gpu.device, pool: this.pool, workgroupWords: Math.min(8192, this.gpu.device.limits.maxComputeWorkgroupStorageSize / 4), software: this.gpu.software, threads: availableParallelism() };
-      const out = await withErrorScopes(this.gpu, () => runGpuMapTask(ctx, spec, batches, this.mapOptions));
-      if ('fallback' in out) {
-        this.lastFallbackReason = out.fallback;
-        return { ...(await this.cpu.runMap(spec, batches)), fallbackReason: out.fallback };
-      }
-      this.lastFallbackReason = null;
-      this.lastTimings = out.timings;
-      return { ...out.result, gpuTimings: out.timings };
+      return withErrorScopes(this.gpu, () => runGpuMapTask(ctx, spec, batches, this.mapOptions));
     };
-    const next = this.queue.then(run, run);
+    const next = this.queue.then(device, device);
     this.queue = next.catch(() => undefined);
-    return next;
+    const read = await next;
+    const out = 'fallback' in read ? read : read.decode();
+    if ('fallback' in out) {
+      this.lastFallbackReason = out.fallback;
+      return { ...(await this.cpu.runMap(spec, batches)), fallbackReason: out.fallback };
+    }
+    this.lastFallbackReason = null;
+    this.lastTimings = out.timings;
+    return { ...out.result, gpuTimings: out.timings };
   }
 
   async runReduce(spec: AggregationSpec, blocks: readonly ShuffleBlock[]): Promise<ReduceResult> {

@@ -3,8 +3,9 @@
  *
  *   bind columns ─► plan (global | dense | hash) ─► for each chunk of each batch (bounded bytes):
  *       pack + upload the chunk's columns ─► map kernel pass 0 [─► pass 1: low words of 64-bit min/max]
+ *       [─► fold kernel: per-invocation regions into the slot array (software adapters)]
  *   ─► partition kernel (shuffle hash of each group's key) ─► read back the slot array only
- *   ─► decode states and keys on the host ─► one shuffle block per reduce partition
+ *   ─► decode(), off the device: states and keys on the host ─► one shuffle block per reduce partition
  *
  * Accumulators stay on the GPU across chunks; only the compact slot array comes back. Returns a
  * fallback reason instead when some part of the spec has no GPU kernel (the caller runs the CPU
@@ -58,6 +59,12 @@ export interface GpuContext {
 
 export type GpuMapOutcome = { result: MapResult; timings: GpuMapTimings } | { fallback: string };
 
+/**
+ * A map task whose device work is done: its slot words are on the host, and decode() turns them
+ * into shuffle blocks without the device, so the next task's kernels can run meanwhile.
+ */
+export interface GpuReadback { decode(): GpuMapOutcome }
+
 const U = { MAP_READ: 1, COPY_SRC: 4, COPY_DST: 8, UNIFORM: 64, STORAGE: 128 } as const;
 export const WORKGROUP_SIZE = 128;
 
@@ -74,7 +81,7 @@ function paramsArray(names: readonly string[], values: Map<string, number>): Uin
   return out;
 }
 
-export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batches: readonly arrow.RecordBatch[], opts: GpuMapOptions = {}): Promise<GpuMapOutcome> {
+export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batches: readonly arrow.RecordBatch[], opts: GpuMapOptions = {}): Promise<GpuReadback | { fallback: string }> {
   const t0 = performance.now();
   const { device, pool } = gpu;
   const names = columnsOfSpec(spec);
@@ -294,26 +301,29 @@ export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batc
     await rb.mapAsync(1, 0, accBytes + tabBytes + pidBytes);
     const words = new Uint32Array(rb.getMappedRange(0, accBytes + tabBytes + pidBytes).slice(0));
     rb.unmap();
-    const tm = performance.now();
-    timings.readback = tm - tr;
-
-    const accW = words.subarray(0, accWords);
-    if (accW[status] !== 0) return { fallback: `the GPU hash table (${slotCount} slots) overflowed` };
-    const slots = usedSlots(plan, accW, F);
-    const idNames = [...strings.ids.keys()];
-    const keys = plan.mode === 'hash' ? hashKeys(spec.keys, plan, words.subarray(accWords, accWords + tabBytes / 4), slots, idNames)
-      : denseKeys(spec.keys, plan, slots, idNames);
-    const states = decodeStates(spec.aggs, layout, accW, slots, shifts);
-    let pids: Int32Array | null = null;
-    if (pid) {
-      const all = new Int32Array(words.buffer, accBytes + tabBytes, slotCount);
-      pids = new Int32Array(slots.length);
-      for (let i = 0; i < slots.length; i++) pids[i] = all[slots[i]];
-    }
-    const blocks = splitByPartition(keys, states, slots.length, pids, spec.partitions);
-    timings.merge = performance.now() - tm;
-    timings.total = performance.now() - t0;
-    return { result: { blocks, inputRows: rows, outputRows: slots.length }, timings };
+    timings.readback = performance.now() - tr;
+    // Everything below needs only the host: the device and its buffers are free for the next task.
+    const decode = (): GpuMapOutcome => {
+      const tm = performance.now();
+      const accW = words.subarray(0, accWords);
+      if (accW[status] !== 0) return { fallback: `the GPU hash table (${slotCount} slots) overflowed` };
+      const slots = usedSlots(plan, accW, F);
+      const idNames = [...strings.ids.keys()];
+      const keys = plan.mode === 'hash' ? hashKeys(spec.keys, plan, words.subarray(accWords, accWords + tabBytes / 4), slots, idNames)
+        : denseKeys(spec.keys, plan, slots, idNames);
+      const states = decodeStates(spec.aggs, layout, accW, slots, shifts);
+      let pids: Int32Array | null = null;
+      if (pid) {
+        const all = new Int32Array(words.buffer, accBytes + tabBytes, slotCount);
+        pids = new Int32Array(slots.length);
+        for (let i = 0; i < slots.length; i++) pids[i] = all[slots[i]];
+      }
+      const blocks = splitByPartition(keys, states, slots.length, pids, spec.partitions);
+      timings.merge = performance.now() - tm;
+      timings.total = performance.now() - t0;
+      return { result: { blocks, inputRows: rows, outputRows: slots.length }, timings };
+    };
+    return { decode };
   } finally {
     for (const b of taken) pool.release(b);
   }
