@@ -1,8 +1,8 @@
 /**
  * Packs the columns a kernel reads, for rows [r0, r1) of one batch, into one input buffer: values
- * (8/16-bit integers widened to 32 bits; 64-bit values as word pairs), bit-packed booleans and
- * validity from a 32-bit-aligned word with a bit offset, and each string column's code → task-wide
- * id table. Returns the per-column params (c base word, o/m validity bit offset and base, b bool bit
+ * (8/16-bit integers widened to 32 bits; 64-bit values as word pairs from an even word, so that a
+ * kernel reads each pair in one load), bit-packed booleans and validity from a 32-bit-aligned word
+ * with a bit offset, and each string column's code → task-wide id table. Returns the per-column params (c base word, o/m validity bit offset and base, b bool bit
  * offset, r remap base).
  */
 import type { ColumnChunk } from '../../arrow/column-chunk.ts';
@@ -56,7 +56,8 @@ export function packChunk(
   const params = new Map<string, number>();
   const regions: { at: number; region: Region }[] = [];
   let words = 0;
-  const add = (region: Region): number => {
+  const add = (region: Region, even = false): number => {
+    if (even && words % 2) words++;
     const at = words;
     regions.push({ at, region });
     words += region.words;
@@ -69,7 +70,8 @@ export function packChunk(
       params.set(`c${k}`, add(region));
       params.set(`b${k}`, offset);
     } else {
-      params.set(`c${k}`, add(valuesRegion(c, dtype, name, r0, r1)));
+      const form = columnForm(dtype, name);
+      params.set(`c${k}`, add(valuesRegion(c, dtype, name, r0, r1), form === 'w64' || form === 'f64'));
     }
     if (nullable.has(name)) {
       // Nullability is per task (one kernel for all its batches): a batch without nulls gets all-ones.

@@ -239,6 +239,7 @@ export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batc
               { binding: 1, resource: { buffer: input } },
               { binding: 2, resource: { buffer: part ?? acc } },
               ...(tab ? [{ binding: 3, resource: { buffer: tab } }] : []),
+              ...(p.shader.wide ? [{ binding: 4, resource: { buffer: input } }] : []),
             ],
           }));
           pass.dispatchWorkgroups(nx, ny);

@@ -24,7 +24,7 @@ import type { DType } from '../../types.ts';
 import type { GroupMode, KeyInfo } from '../cpu/map-kernel.ts';
 import { gpuAccLayout, type GpuAccLayout, type GpuAggField } from './gpu-acc-layout.ts';
 import { F64_WGSL, MURMUR3_WGSL } from './wgsl-library.ts';
-import { gBool, gNum, gStr, GpuUnsupported, u32Lit, type GVal, type WgslContext } from './wgsl-expr.ts';
+import { columnForm, gBool, gNum, gStr, GpuUnsupported, u32Lit, type GVal, type WgslContext } from './wgsl-expr.ts';
 
 export interface MapShaderKey {
   readonly mode: GroupMode;
@@ -59,6 +59,8 @@ export interface MapShader {
   /** Names of the u32 params, in uniform order. */
   readonly params: readonly string[];
   readonly layout: GpuAccLayout;
+  /** Whether it reads 64-bit columns through `inp2` (binding 4: the input buffer as vec2 words). */
+  readonly wide: boolean;
 }
 
 /** Words per hash table slot: a state word (0 empty, 1 being written, 2 ready), then the key words. */
@@ -366,6 +368,7 @@ export function mapShaderSource(key: MapShaderKey): MapShader {
   const pref = (i: number) => `P.v[${i >> 2}].${'xyzw'[i & 3]}`;
   const lets = params.map((p, i) => (p.startsWith('S') ? `let ${p} = bitcast<i32>(${pref(i)});` : `let ${p} = ${pref(i)};`));
 
+  const wide = ctx.columns.some((c) => ['w64', 'f64'].includes(columnForm(c.dtype, c.name)));
   const WG = key.workgroupSize, R = key.rowsPerInvocation;
   const slotsWords = (key.slots + 1) * F; // + the trash slot
   const merge: string[] = [];
@@ -379,6 +382,7 @@ export function mapShaderSource(key: MapShaderKey): MapShader {
     '@group(0) @binding(1) var<storage, read> inp: array<u32>;',
     own || region ? '@group(0) @binding(2) var<storage, read_write> part: array<u32>;' : '@group(0) @binding(2) var<storage, read_write> acc: array<atomic<u32>>;',
     ...(key.mode === 'hash' ? ['@group(0) @binding(3) var<storage, read_write> tab: array<atomic<u32>>;'] : []),
+    ...(wide ? ['@group(0) @binding(4) var<storage, read> inp2: array<vec2<u32>>;'] : []),
     ...(priv1 ? [`var<workgroup> H: array<u32, ${key.slots * F}>;`] : []),
     ...(wgMem ? [`var<workgroup> W: array<atomic<u32>, ${slotsWords}>;`] : []),
     ...(wgMem || own ? [`const WINIT = array<u32, ${F}>(${layout.init.map((x) => u32Lit(x)).join(', ')});`] : []),
@@ -410,5 +414,5 @@ export function mapShaderSource(key: MapShaderKey): MapShader {
     '}',
     '',
   ].join('\n');
-  return { source, columns: ctx.columns, literals: ctx.literals, params, layout };
+  return { source, columns: ctx.columns, literals: ctx.literals, params, layout, wide };
 }

@@ -88,8 +88,9 @@ export function gNum(e: TExpr, ctx: WgslContext): GVal {
       switch (form) {
         case 'i32': return { t: 'i', v: bind(ctx, `bitcast<i32>(inp[c${k} + i])`), n };
         case 'u32': return { t: 'u', v: bind(ctx, `inp[c${k} + i]`), n };
-        case 'w64': return { t: 'w', h: bind(ctx, `bitcast<i32>(inp[c${k} + 2u * i + 1u])`), l: bind(ctx, `inp[c${k} + 2u * i]`), n };
-        case 'f64': return { t: 'f', h: bind(ctx, `inp[c${k} + 2u * i + 1u]`), l: bind(ctx, `inp[c${k} + 2u * i]`), n };
+        // 64-bit values: one 8-byte load of the (lo, hi) pair (their region starts at an even word).
+        case 'w64': { const p = bind(ctx, `inp2[(c${k} >> 1u) + i]`); return { t: 'w', h: bind(ctx, `bitcast<i32>(${p}.y)`), l: `${p}.x`, n }; }
+        case 'f64': { const p = bind(ctx, `inp2[(c${k} >> 1u) + i]`); return { t: 'f', h: `${p}.y`, l: `${p}.x`, n }; }
         case 'bool': return { t: 'i', v: bind(ctx, `i32((inp[c${k} + ((b${k} + i) >> 5u)] >> ((b${k} + i) & 31u)) & 1u)`), n };
         case 'str': throw new GpuUnsupported('a string column used as a number');
       }
