@@ -67,6 +67,33 @@ fn fixed32(b: u32, S: i32) -> vec4<u32> {
   return shl64(0u, m, e2 + S);
 }
 
+// -a and a + b of signed 128-bit integers (two's complement, little-endian words).
+fn neg128(a: vec4<u32>) -> vec4<u32> {
+  let n = ~a;
+  let x = n.x + 1u;
+  let y = n.y + select(0u, 1u, x == 0u);
+  let z = n.z + select(0u, 1u, x == 0u && y == 0u);
+  return vec4<u32>(x, y, z, n.w + select(0u, 1u, x == 0u && y == 0u && z == 0u));
+}
+fn add128(a: vec4<u32>, b: vec4<u32>) -> vec4<u32> {
+  let x = a.x + b.x;
+  var c = select(0u, 1u, x < a.x);
+  let y0 = a.y + b.y;
+  let y = y0 + c;
+  c = select(0u, 1u, y0 < a.y) + select(0u, 1u, y < y0);
+  let z0 = a.z + b.z;
+  let z = z0 + c;
+  c = select(0u, 1u, z0 < a.z) + select(0u, 1u, z < z0);
+  return vec4<u32>(x, y, z, a.w + b.w + c);
+}
+
+// A double-float (two f32 as bits) in signed fixed point: ±trunc(|hi|·2^S) ± trunc(|lo|·2^S).
+fn dfixed(hi: u32, lo: u32, S: i32) -> vec4<u32> {
+  let a = fixed32(hi, S);
+  let b = fixed32(lo, S);
+  return add128(select(a, neg128(a), (hi >> 31u) != 0u), select(b, neg128(b), (lo >> 31u) != 0u));
+}
+
 // Double-float (hi + lo as two f32): about 48 bits of precision. opq() hides values from the
 // shader compiler so that it cannot "simplify" the error-free transforms away.
 fn two_sum(a: f32, b: f32) -> vec2<f32> {

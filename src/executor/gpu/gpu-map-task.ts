@@ -105,6 +105,7 @@ export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batc
   // Shapes that need no data: argument forms, layout, and whether every expression has a WGSL form.
   let forms, layout;
   const shifts: number[] = [];
+  const finite: boolean[] = [];
   try {
     forms = argForms(spec.aggs);
     layout = gpuAccLayout(spec.aggs, forms);
@@ -115,6 +116,7 @@ export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batc
       return s;
     };
     spec.aggs.forEach((a) => shifts.push(a.state === 'fsum' ? sumShift(a.arg!, stats) : 0));
+    spec.aggs.forEach((a) => finite.push(a.state === 'fsum' && a.arg?.kind === 'col' && a.arg.dtype?.id === 'float64' && !stats(a.arg.name).nonFinite));
   } catch (e) {
     if (e instanceof GpuUnsupported) return { fallback: e.message };
     throw e;
@@ -134,7 +136,7 @@ export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batc
   const shaderKey = (pass: 0 | 1, nullable: string[]): MapShaderKey => ({
     mode: plan.mode, privatized: plan.privatized, slots: plan.privatized !== 'none' ? plan.slots : 0, pass,
     filter: spec.filter, keys: spec.keys, keyNullable: plan.keyNullable, aggs: spec.aggs,
-    nullable, workgroupSize: WG, rowsPerInvocation: R,
+    nullable, workgroupSize: WG, rowsPerInvocation: R, finite,
   });
   const shaders = new Map<string, MapShader>();
   const shaderFor = (key: MapShaderKey): { shader: MapShader; k: string } => {

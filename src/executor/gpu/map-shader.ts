@@ -47,6 +47,8 @@ export interface MapShaderKey {
   /** Columns with nulls somewhere in the task (one kernel serves all its batches). */
   readonly nullable: readonly string[];
   readonly workgroupSize: number;
+  /** Per aggregate: a float sum over a column the task holds no NaN / ±Inf in (no flag check). */
+  readonly finite?: readonly boolean[];
   /** Rows per invocation ('region' kernels: 0, the rpi param says). */
   readonly rowsPerInvocation: number;
 }
@@ -126,7 +128,7 @@ function addFn(arr: string, words: number): string {
 }
 
 /** WGSL updating one aggregate's words at `base` of array `arr` from the row value x. */
-function accumulate(f: GpuAggField, j: number, x: GVal | null, arr: string, base: string, pass: 0 | 1, hiWords = false): string[] {
+function accumulate(f: GpuAggField, j: number, x: GVal | null, arr: string, base: string, pass: 0 | 1, hiWords = false, finite = false): string[] {
   if (f.alias) return [];
   const at = (w: number) => `${base} + ${f.at + w}u`;
   const out: string[] = [];
@@ -145,7 +147,9 @@ function accumulate(f: GpuAggField, j: number, x: GVal | null, arr: string, base
       break;
     }
     case 'fsum': {
-      if (v.t === 'f') {
+      if (v.t === 'f' && finite) {
+        body.push(`let q = fixed64(${v.h}, ${v.l}, S${j});`, `add4_${arr}(${at(2)} + select(0u, 4u, (${v.h} >> 31u) != 0u), q.x, q.y, q.z, q.w);`);
+      } else if (v.t === 'f') {
         body.push(
           `if ((${v.h} & 0x7ff00000u) == 0x7ff00000u) {`,
           `  ${op('Or', arr, at(1), `select(select(2u, 4u, (${v.h} >> 31u) != 0u), 1u, ((${v.h} & 0xfffffu) | ${v.l}) != 0u)`)}`,
@@ -155,12 +159,13 @@ function accumulate(f: GpuAggField, j: number, x: GVal | null, arr: string, base
           '}',
         );
       } else if (v.t === 'd') {
-        for (const part of ['x', 'y']) {
-          body.push(
-            `{ let b = bitcast<u32>(${v.v}.${part});`,
-            `  if ((b & 0x7fffffffu) != 0u) { let q = fixed32(b, S${j}); add4_${arr}(${at(2)} + select(0u, 4u, (b >> 31u) != 0u), q.x, q.y, q.z, q.w); } }`,
-          );
-        }
+        // hi and lo combined in registers: one multi-word add per row, into the half of its sign.
+        body.push(
+          `let q = dfixed(bitcast<u32>(${v.v}.x), bitcast<u32>(${v.v}.y), S${j});`,
+          'let neg = (q.w >> 31u) != 0u;',
+          'let m = select(q, neg128(q), neg);',
+          `add4_${arr}(${at(2)} + select(0u, 4u, neg), m.x, m.y, m.z, m.w);`,
+        );
       } else throw new GpuUnsupported('float sum of a non-float value');
       break;
     }
@@ -353,7 +358,7 @@ export function mapShaderSource(key: MapShaderKey): MapShader {
   body.push(region ? `let gb = pb + g * ${F}u;` : `let gb = g * ${F}u;`);
   if (key.pass === 0) body.push(op('Add', arr, 'gb', '1u'));
   const accs: string[] = [];
-  layout.aggs.forEach((f, j) => accs.push(...accumulate(f, j, vals[j], arr, 'gb', key.pass, priv1)));
+  layout.aggs.forEach((f, j) => accs.push(...accumulate(f, j, vals[j], arr, 'gb', key.pass, priv1, key.finite?.[j])));
   body.push(...ctx.stmts.splice(0), ...accs);
 
   const fsums = layout.aggs.flatMap((f, j) => (f.kind === 'fsum' && !f.alias ? [j] : []));
