@@ -54,6 +54,13 @@ export function foldShaderSource(key: FoldShaderKey): { source: string; params: 
   const { layout, workgroupSize: WG } = key;
   const F = layout.width;
   const fields = layout.aggs.flatMap(foldField);
+  // An integer sum of 32-bit values keeps 64 bits per region (see map-shader.ts): its top word is
+  // the sign extension of the one below.
+  const implied = new Map<number, string>();
+  for (const f of layout.aggs) {
+    if (f.kind !== 'isum' || f.alias || (f.form !== 'i' && f.form !== 'u')) continue;
+    implied.set(f.at + 3, f.form === 'i' ? `select(0u, 0xffffffffu, (x${f.at + 2} >> 31u) != 0u)` : '0u');
+  }
   return {
     params: FOLD_PARAMS,
     source: [
@@ -73,7 +80,7 @@ export function foldShaderSource(key: FoldShaderKey): { source: string; params: 
       '  for (var r = 0u; r < regions; r = r + 1u) {',
       `    let pb = r * ${key.regionWords}u + gb;`,
       '    if (part[pb] == 0u) { continue; }',
-      ...Array.from({ length: F }, (_, w) => `    let x${w} = part[pb + ${w}u];`),
+      ...Array.from({ length: F }, (_, w) => `    let x${w} = ${implied.get(w) ?? `part[pb + ${w}u]`};`),
       '    a[0] = a[0] + x0;',
       ...fields.map((l) => `    ${l}`),
       '  }',

@@ -139,6 +139,12 @@ function accumulate(f: GpuAggField, j: number, x: GVal | null, arr: string, base
   switch (f.kind) {
     case 'countRows': case 'count': return out;
     case 'isum': {
+      if (plain(arr) && (v.t === 'i' || v.t === 'u')) {
+        // Words of the invocation's own hold at most 2^32 rows of 32-bit values: a 64-bit sum is
+        // exact, and the fold kernel extends it to the 96-bit word of the slot array.
+        body.push(`add2_${arr}(${at(1)}, ${v.t === 'i' ? `bitcast<u32>(${v.v}), bitcast<u32>(${v.v} >> 31u)` : `${v.v}, 0u`});`);
+        break;
+      }
       const w = v.t === 'i' ? [`bitcast<u32>(${v.v})`, `bitcast<u32>(${v.v} >> 31u)`, `bitcast<u32>(${v.v} >> 31u)`]
         : v.t === 'u' ? [v.v, '0u', '0u']
           : v.t === 'w' ? [v.l, `bitcast<u32>(${v.h})`, `bitcast<u32>(${v.h} >> 31u)`] : null;
@@ -396,7 +402,8 @@ export function mapShaderSource(key: MapShaderKey): MapShader {
     MURMUR3_WGSL,
     F64_WGSL,
     ...(own || region ? [] : [addFn('acc', 3), addFn('acc', 4)]),
-    ...(wgMem || own || region ? [addFn(arr, 3), addFn(arr, 4)] : []),
+    ...(wgMem ? [addFn(arr, 3), addFn(arr, 4)] : []),
+    ...(own || region ? [addFn(arr, 2), addFn(arr, 3), addFn(arr, 4)] : []),
     `@compute @workgroup_size(${WG})`,
     'fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {',
     ...lets.map((l) => `  ${l}`),
