@@ -1,14 +1,18 @@
 /**
  * Where each aggregate's accumulator words sit in a group slot on the GPU. Every field is a u32
- * updated with atomics, so results never depend on the order rows arrive in:
+ * updated with atomics or, in words of an invocation's own, plain integer arithmetic, so results
+ * never depend on the order rows arrive in:
  *
  *   slot word 0   rows of the group (a dense slot with rows is a group)
  *   count         [nulls]
  *   isum          [nulls, s0, s1, s2]           96-bit two's complement sum, carried word to word
+ *                                                (an invocation's own words of 32-bit values: s0, s1
+ *                                                only; the fold kernel extends them)
  *   fsum          [nulls, flags, p0..p3, n0..n3] fixed point Σ|x|·2^S of positive / negative values,
  *                                                flags: 1 NaN, 2 +Inf, 4 -Inf
  *   min/max 32    [nulls, key]                  order-preserving u32 key
- *   min/max 64    [nulls, keyHi, keyLo]         hi word in pass 0, lo word in pass 1
+ *   min/max 64    [nulls, keyHi, keyLo]         hi word in pass 0, lo word in pass 1 (an
+ *                                                invocation's own words: the pair in one pass)
  *   (an aggregate equal in state and argument to an earlier one shares the earlier one's words)
  *
  * Null counts rather than non-null counts, so that columns without nulls cost nothing

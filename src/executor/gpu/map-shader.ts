@@ -5,10 +5,9 @@
  *     → accumulators (atomics: in workgroup memory when the slots fit, merged once per workgroup;
  *       else straight into the global slot array; or plain words of the invocation's own)
  *
- * Each workgroup takes a tile of workgroupSize × rowsPerInvocation (a 'region' kernel: the rpi
- * param) consecutive rows (invocation
- * lid reads rows lid, lid + size, … so neighbours read neighbouring words); 2-D dispatch beyond
- * 65535 tiles. Pass 1 (only for min/max over 64-bit keys in shared words) re-reads the rows and
+ * Each workgroup takes a tile of workgroupSize × rowsPerInvocation consecutive rows (a 'region'
+ * kernel: × the rpi param); invocation lid reads rows lid, lid + size, … so neighbours read
+ * neighbouring words; 2-D dispatch beyond 65535 tiles. Pass 1 (only for min/max over 64-bit keys in shared words) re-reads the rows and
  * lowers the low key word where the row's high word equals the group's final high word
  * (privatized kernels compare against a plain workgroup copy of the final words: on llvmpipe even
  * an atomic load is a per-lane locked loop); kernels with plain words of their own keep the exact
@@ -100,7 +99,7 @@ export function argForms(aggs: readonly AggSpec[]): (GVal['t'] | 'none')[] {
 
 /**
  * Accumulator word updates: atomics on shared arrays (acc global, W workgroup); plain loads and
- * stores on L, the invocation's private array.
+ * stores on words of the invocation's own (L, its private array; part, its region).
  */
 const plain = (arr: string): boolean => arr === 'L' || arr === 'part';
 const op = (name: 'Add' | 'Or' | 'Min' | 'Max', arr: string, i: string, v: string): string => {
@@ -412,7 +411,8 @@ export function mapShaderSource(key: MapShaderKey): MapShader {
     ...(wgMem ? [`  for (var s = lid; s < ${slotsWords}u; s = s + ${WG}u) { atomicStore(&W[s], WINIT[s % ${F}u]); }`, '  workgroupBarrier();'] : []),
     ...(priv1 ? [`  for (var s = lid; s < ${key.slots * F}u; s = s + ${WG}u) { H[s] = atomicLoad(&acc[s]); }`, '  workgroupBarrier();'] : []),
     // The barrier is not needed for correctness, but without one llvmpipe took 15× longer to
-    // compile a private-array kernel (measured: the q1 shape, 87 s instead of 6 s).
+    // compile a private-array kernel (measured: the q1 shape, 87 s instead of 6 s; the kernel then
+    // ran ~20% faster, not worth minutes of compiling each new shape).
     ...(own ? [`  for (var s = 0u; s < ${slotsWords}u; s = s + 1u) { L[s] = WINIT[s % ${F}u]; }`, '  workgroupBarrier();'] : []),
     ...(own || region ? [`  let pb = (wg * ${WG}u + lid) * ${slotsWords}u;`] : []),
     // A region kernel runs a fixed number of invocations, so its rows per invocation vary.
