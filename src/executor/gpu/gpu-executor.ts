@@ -18,6 +18,9 @@ import { BufferPool } from './buffer-pool.ts';
 import { openDevice, withErrorScopes, type GpuDevice } from './device.ts';
 import { runGpuMapTask, type GpuMapOptions, type GpuMapTimings } from './gpu-map-task.ts';
 
+/** Threads llvmpipe runs workgroups on: LP_NUM_THREADS when set, else one per core. */
+const softwareThreads = (): number => Number(process.env.LP_NUM_THREADS) || availableParallelism();
+
 /** A map result with the GPU's time split (absent when the task fell back to the CPU). */
 export interface GpuMapResult extends MapResult {
   readonly gpuTimings?: GpuMapTimings;
@@ -55,7 +58,7 @@ export class GpuExecutor implements Executor {
     // Tasks take the device one at a time; each gives it up once its slot words are on the host,
     // and decodes them while the next task's kernels run.
     const device = () => {
-      const ctx = { device: this.gpu.device, pool: this.pool, workgroupWords: Math.min(8192, this.gpu.device.limits.maxComputeWorkgroupStorageSize / 4), software: this.gpu.software, threads: availableParallelism() };
+      const ctx = { device: this.gpu.device, pool: this.pool, workgroupWords: Math.min(8192, this.gpu.device.limits.maxComputeWorkgroupStorageSize / 4), software: this.gpu.software, threads: softwareThreads() };
       return withErrorScopes(this.gpu, () => runGpuMapTask(ctx, spec, batches, this.mapOptions));
     };
     const next = this.queue.then(device, device);
