@@ -6,7 +6,7 @@
  * offset, r remap base).
  */
 import type { ColumnChunk } from '../../arrow/column-chunk.ts';
-import { columnForm } from './wgsl-expr.ts';
+import { columnForm, isWordPair, type ColumnForm } from './wgsl-expr.ts';
 import type { DType } from '../../types.ts';
 
 export interface Region { readonly words: number; write(buf: GPUBuffer, queue: GPUQueue, wordAt: number): void }
@@ -29,11 +29,10 @@ function bitsRegion(bitmap: Uint8Array, bit0: number, bit1: number): { region: R
   };
 }
 
-function valuesRegion(c: ColumnChunk, dtype: DType, name: string, r0: number, r1: number): Region {
-  const form = columnForm(dtype, name);
+function valuesRegion(c: ColumnChunk, form: ColumnForm, r0: number, r1: number): Region {
   const v = c.values;
   const n = r1 - r0;
-  if (form === 'w64' || form === 'f64') {
+  if (isWordPair(form)) {
     return { words: 2 * n, write: (buf, q, at) => q.writeBuffer(buf, at * 4, c.words ?? new Uint32Array(v.buffer, v.byteOffset, c.length * 2), 2 * r0, 2 * n) };
   }
   if (v instanceof Int32Array || v instanceof Uint32Array) {
@@ -71,7 +70,7 @@ export function packChunk(
       params.set(`b${k}`, offset);
     } else {
       const form = columnForm(dtype, name);
-      params.set(`c${k}`, add(valuesRegion(c, dtype, name, r0, r1), form === 'w64' || form === 'f64'));
+      params.set(`c${k}`, add(valuesRegion(c, form, r0, r1), isWordPair(form)));
     }
     if (nullable.has(name)) {
       // Nullability is per task (one kernel for all its batches): a batch without nulls gets all-ones.
@@ -89,6 +88,9 @@ export function packChunk(
 }
 
 /** Bytes per row the packed chunk needs (for sizing chunks under the buffer bound). */
-export function bytesPerRow(columns: readonly { dtype: DType }[]): number {
-  return columns.reduce((a, { dtype }) => a + (dtype.id === 'bool' ? 0.25 : ['int64', 'date64', 'timestamp', 'float64'].includes(dtype.id) ? 8.125 : 4.125), 0);
+export function bytesPerRow(columns: readonly { name: string; dtype: DType }[]): number {
+  return columns.reduce((a, { name, dtype }) => {
+    const form = columnForm(dtype, name);
+    return a + (form === 'bool' ? 0.25 : isWordPair(form) ? 8.125 : 4.125);
+  }, 0);
 }

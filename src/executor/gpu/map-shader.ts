@@ -23,7 +23,7 @@ import type { DType } from '../../types.ts';
 import type { GroupMode, KeyInfo } from '../cpu/map-kernel.ts';
 import { gpuAccLayout, type GpuAccLayout, type GpuAggField } from './gpu-acc-layout.ts';
 import { F64_WGSL, MURMUR3_WGSL } from './wgsl-library.ts';
-import { columnForm, gBool, gNum, gStr, GpuUnsupported, u32Lit, type GVal, type WgslContext } from './wgsl-expr.ts';
+import { columnForm, gBool, gNum, gStr, GpuUnsupported, isWordPair, u32Lit, type GVal, type WgslContext } from './wgsl-expr.ts';
 
 export interface MapShaderKey {
   readonly mode: GroupMode;
@@ -378,7 +378,7 @@ export function mapShaderSource(key: MapShaderKey): MapShader {
   const pref = (i: number) => `P.v[${i >> 2}].${'xyzw'[i & 3]}`;
   const lets = params.map((p, i) => (p.startsWith('S') ? `let ${p} = bitcast<i32>(${pref(i)});` : `let ${p} = ${pref(i)};`));
 
-  const wide = ctx.columns.some((c) => ['w64', 'f64'].includes(columnForm(c.dtype, c.name)));
+  const wide = ctx.columns.some((c) => isWordPair(columnForm(c.dtype, c.name)));
   const WG = key.workgroupSize, R = key.rowsPerInvocation;
   const slotsWords = (key.slots + 1) * F; // + the trash slot
   const merge: string[] = [];

@@ -42,6 +42,9 @@ export function columnForm(t: DType, name: string): ColumnForm {
   }
 }
 
+/** Forms whose values are 64-bit: two words per row, read as one vec2 (see chunk-upload.ts). */
+export const isWordPair = (f: ColumnForm): boolean => f === 'w64' || f === 'f64';
+
 export interface WgslContext {
   readonly stmts: string[];
   /** Expressions already bound to a `let` (same scope: the row loop's body), reused instead of recomputed. */
