@@ -50,7 +50,8 @@ function foldField(f: GpuAggField): string[] {
   return out;
 }
 
-export function foldShaderSource(key: FoldShaderKey): { source: string; params: string[] } {
+/** The fold kernel's WGSL; its params are FOLD_PARAMS. */
+export function foldShaderSource(key: FoldShaderKey): { source: string } {
   const { layout, workgroupSize: WG } = key;
   const F = layout.width;
   const fields = layout.aggs.flatMap(foldField);
@@ -62,7 +63,6 @@ export function foldShaderSource(key: FoldShaderKey): { source: string; params: 
     implied.set(f.at + 3, f.form === 'i' ? `select(0u, 0xffffffffu, (x${f.at + 2} >> 31u) != 0u)` : '0u');
   }
   return {
-    params: FOLD_PARAMS,
     source: [
       'struct Params { v: array<vec4<u32>, 1> }',
       '@group(0) @binding(0) var<uniform> P: Params;',

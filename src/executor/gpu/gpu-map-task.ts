@@ -25,7 +25,7 @@ import { chooseGpuPlan, MAX_BUFFER_BYTES, SOFTWARE_WORKGROUP } from './gpu-plan.
 import { decodeStates, hashKeys, usedSlots } from './gpu-states.ts';
 import { denseKeys } from '../dense-slots.ts';
 import { argForms, mapShaderSource, type MapShader, type MapShaderKey } from './map-shader.ts';
-import { foldShaderSource } from './fold-shader.ts';
+import { FOLD_PARAMS, foldShaderSource, type FoldShaderKey } from './fold-shader.ts';
 import { partitionShaderSource, type PartitionShaderKey } from './partition-shader.ts';
 import { keyString, pipelineFor } from './pipeline-cache.ts';
 import { columnForm, GpuUnsupported } from './wgsl-expr.ts';
@@ -187,14 +187,14 @@ export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batc
     if (part && region) initSlots(part, regions * regionWords);
     if (tab) enc0.clearBuffer(tab, 0, slotCount * plan.tableWidth * 4);
     device.queue.submit([enc0.finish()]);
-    const fold = part ? foldShaderSource({ layout, slots: slotCount, regionWords, workgroupSize: 64 }) : null;
+    const foldKey: FoldShaderKey = { layout, slots: slotCount, regionWords, workgroupSize: 64 };
     /** Folds `n` regions of `part` into the slot array (after the map kernels in `pass`). */
     const foldInto = (pass: GPUComputePassEncoder, n: number) => {
-      if (!part || !fold) return;
-      const pipeline = pipelineFor(device, `fold ${keyString({ layout, slotCount, regionWords })}`, () => fold.source);
+      if (!part) return;
+      const pipeline = pipelineFor(device, `fold ${keyString(foldKey)}`, () => foldShaderSource(foldKey).source);
       const fwgs = Math.ceil(slotCount / 64);
       const fx = Math.min(fwgs, 65535);
-      device.queue.writeBuffer(params[1], 0, paramsArray(fold.params, new Map([['regions', n], ['nx', fx]])));
+      device.queue.writeBuffer(params[1], 0, paramsArray(FOLD_PARAMS, new Map([['regions', n], ['nx', fx]])));
       pass.setPipeline(pipeline);
       pass.setBindGroup(0, device.createBindGroup({
         layout: pipeline.getBindGroupLayout(0),
