@@ -161,10 +161,14 @@ export interface GpuBreakdown {
   readonly kernelMs: number;
   readonly readbackMs: number;
   readonly mergeMs: number;
+  /** The GPU's own time in the tasks' compute passes; undefined unless every task has one. */
+  readonly deviceKernelMs: number | undefined;
+  /** Packed input bytes the kernels read. */
+  readonly inputBytes: number;
 }
 
 /** A task's `gpu` field, when it has a usable one (every number optional; missing ones count 0). */
-export function gpuOf(t: TaskMetricsLike): { adapter?: string; uploadMs: number; kernelMs: number; readbackMs: number; mergeMs: number } | undefined {
+export function gpuOf(t: TaskMetricsLike): { adapter?: string; uploadMs: number; kernelMs: number; readbackMs: number; mergeMs: number; deviceKernelMs?: number; inputBytes: number } | undefined {
   const g = t.gpu;
   if (g === null || typeof g !== 'object') return undefined;
   const r = g as Record<string, unknown>;
@@ -175,6 +179,8 @@ export function gpuOf(t: TaskMetricsLike): { adapter?: string; uploadMs: number;
     kernelMs: num('kernelMs'),
     readbackMs: num('readbackMs'),
     mergeMs: num('mergeMs'),
+    deviceKernelMs: typeof r.deviceKernelMs === 'number' && Number.isFinite(r.deviceKernelMs) ? r.deviceKernelMs : undefined,
+    inputBytes: num('inputBytes'),
   };
 }
 
@@ -191,6 +197,8 @@ export function gpuBreakdown(job: JobMetricsLike): GpuBreakdown | undefined {
     kernelMs: sumOf(gs.map((g) => g.kernelMs)),
     readbackMs: sumOf(gs.map((g) => g.readbackMs)),
     mergeMs: sumOf(gs.map((g) => g.mergeMs)),
+    deviceKernelMs: gs.every((g) => g.deviceKernelMs !== undefined) ? sumOf(gs.map((g) => g.deviceKernelMs!)) : undefined,
+    inputBytes: sumOf(gs.map((g) => g.inputBytes)),
   };
 }
 

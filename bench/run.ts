@@ -39,6 +39,7 @@ import {
 import type { Table } from 'apache-arrow';
 import { generate, toArrowTable, type BenchData, type GeneratedTable } from './datagen.ts';
 import { ProgressBar, progressWanted } from './progress-bar.ts';
+import type { ReadBandwidth } from '../src/executor/gpu/read-bandwidth.ts';
 import { QUERIES, selectQueries, type Api, type DataFrame, type QueryDef, type TableName } from './queries.ts';
 import {
   fmtMs,
@@ -607,6 +608,7 @@ async function main(): Promise<void> {
     }
   }
   const duck = engines.find((e) => e.name === 'duckdb');
+  const readBw = engines.some((e) => e.name === 'gpu') ? await gpuReadBandwidth() : undefined;
   console.log('');
 
   const measurements: Measurement[] = [];
@@ -855,24 +857,36 @@ async function main(): Promise<void> {
     console.log('\nGPU executor, map stage of the median run (sums over its tasks):');
     console.log(
       formatTable(
-        ['query', 'engine', 'adapter', 'map tasks', 'upload ms', 'kernels ms', 'readback ms', 'merge ms', 'median ms', ratioHeader, 'x cpu'],
-        gpuRows.map((m) => [
-          m.query,
-          m.engine,
-          m.gpu!.adapter,
-          String(m.gpu!.tasks),
-          fmtMs(m.gpu!.uploadMs),
-          fmtMs(m.gpu!.kernelMs),
-          fmtMs(m.gpu!.readbackMs),
-          fmtMs(m.gpu!.mergeMs),
-          fmtMs(m.medianMs),
-          m.ratioToDuckdb !== undefined ? fmtNum(m.ratioToDuckdb, 2) : '-',
-          m.ratioToCpu !== undefined ? fmtNum(m.ratioToCpu, 2) : '-',
-        ]),
-        ['left', 'left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
+        ['query', 'engine', 'adapter', 'map tasks', 'upload ms', 'kernels ms', 'readback ms', 'merge ms', 'median ms', ratioHeader, 'x cpu', 'device ms', 'kernel GB/s', 'of read bw'],
+        gpuRows.map((m) => {
+          const g = m.gpu!;
+          const gbs = g.deviceKernelMs !== undefined && g.deviceKernelMs > 0 ? g.inputBytes / g.deviceKernelMs / 1e6 : undefined;
+          return [
+            m.query,
+            m.engine,
+            g.adapter,
+            String(g.tasks),
+            fmtMs(g.uploadMs),
+            fmtMs(g.kernelMs),
+            fmtMs(g.readbackMs),
+            fmtMs(g.mergeMs),
+            fmtMs(m.medianMs),
+            m.ratioToDuckdb !== undefined ? fmtNum(m.ratioToDuckdb, 2) : '-',
+            m.ratioToCpu !== undefined ? fmtNum(m.ratioToCpu, 2) : '-',
+            g.deviceKernelMs !== undefined ? fmtMs(g.deviceKernelMs) : '-',
+            gbs !== undefined ? fmtNum(gbs, 1) : '-',
+            gbs !== undefined && readBw?.timing === 'timestamps' ? fmtPct(gbs / readBw.gbPerS, 0) : '-',
+          ];
+        }),
+        ['left', 'left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
       ),
     );
-    console.log('(upload = input columns to the device, kernels = filter + partial aggregation on the device, readback = results to the host, merge = host-side merge into shuffle blocks.)');
+    console.log(
+      '(upload = input columns to the device, kernels = filter + partial aggregation on the device (host clock, first dispatch to queue done), ' +
+        'readback = results to the host, merge = host-side merge into shuffle blocks; device ms = the GPU\'s own time in the compute passes ' +
+        '(timestamp queries, input already on the device; - where the adapter has none), kernel GB/s = packed input bytes / device ms, ' +
+        `of read bw = that / the read bandwidth of a plain WGSL read kernel on the same device${readBw ? ` (${fmtNum(readBw.gbPerS, 1)} GB/s, ${readBw.timing})` : ''}.)`,
+    );
   }
 
   console.log('');
@@ -915,6 +929,7 @@ async function main(): Promise<void> {
     },
     options: opts,
     data: { rows: data.rows, seed: data.seed, generateMs: data.generateMs },
+    gpuReadBandwidth: readBw,
     engines: engines.map((e) => ({ name: e.name, description: e.description })),
     skipped,
     queries: queries.map((q) => ({ id: q.id, title: q.title, table: q.table, sql: q.sql.replace(/\s+/g, ' ') })),
@@ -924,6 +939,28 @@ async function main(): Promise<void> {
   console.log(`\nwrote ${path.relative(process.cwd(), file)}`);
 
   for (const e of engines) await e.close();
+}
+
+/**
+ * The GPU's read bandwidth as a plain WGSL kernel sees it (src/executor/gpu/read-bandwidth.ts), on
+ * a device of its own: the yardstick for the map kernels' GB/s. Undefined when it cannot run.
+ */
+async function gpuReadBandwidth(): Promise<ReadBandwidth | undefined> {
+  try {
+    const { openDevice } = await import('../src/executor/gpu/device.ts');
+    const { measureReadBandwidth } = await import('../src/executor/gpu/read-bandwidth.ts');
+    const gpu = await openDevice();
+    try {
+      const bw = await measureReadBandwidth(gpu);
+      console.log(`gpu:     read bandwidth of a plain WGSL read kernel: ${fmtNum(bw.gbPerS, 1)} GB/s over ${fmtNum(bw.bytes / 2 ** 20, 0)} MiB (${bw.timing}) on ${gpu.adapterName}`);
+      return bw;
+    } finally {
+      gpu.device.destroy();
+    }
+  } catch (e) {
+    console.log(`gpu:     read bandwidth not measured: ${errMessage(e)}`);
+    return undefined;
+  }
 }
 
 function fmtCount10(n: number): string {

@@ -52,6 +52,10 @@ export interface GpuTaskTimings {
   readonly kernelMs: number;
   readonly readbackMs: number;
   readonly mergeMs: number;
+  /** The GPU's own time in the task's compute passes (timestamp queries), when the device has them. */
+  readonly deviceKernelMs?: number;
+  /** Bytes of packed input the kernels read. */
+  readonly inputBytes: number;
   /** The grouping strategy the kernels used. */
   readonly mode: string;
 }

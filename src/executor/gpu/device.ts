@@ -12,6 +12,8 @@ export interface GpuDevice {
   /** Adapter description and backend, e.g. "llvmpipe (LLVM 15.0.6, 256 bits) (opengles)". */
   readonly adapterName: string;
   readonly software: boolean;
+  /** The device can time its passes ('timestamp-query'): GPU-side kernel times in the metrics. */
+  readonly timestamps: boolean;
   /** Set once the device is lost or reports an error outside an error scope. */
   failure: string | null;
 }
@@ -47,7 +49,8 @@ async function tryAdapter(flags: string[], options: GPURequestAdapterOptions | u
 }
 
 export async function openDevice(): Promise<GpuDevice> {
-  let adapter = await tryAdapter([], undefined);
+  // Kernel timings want the GPU's clock at full precision (Dawn quantizes timestamps by default).
+  let adapter = await tryAdapter(['disable-dawn-features=timestamp_quantization'], undefined);
   let backend = 'default';
   let software = false;
   if (!adapter || adapter.info?.vendor === 'mesa' && /llvmpipe|lavapipe/i.test(adapter.info.description ?? '')) {
@@ -63,13 +66,14 @@ export async function openDevice(): Promise<GpuDevice> {
   if (!adapter) throw new GpuUnavailableError(INSTALL_HINT);
   const requiredLimits: Record<string, number> = {};
   for (const name of LIMITS) requiredLimits[name] = adapter.limits[name];
+  const timestamps = adapter.features.has('timestamp-query');
   let device: GPUDevice;
   try {
-    device = await adapter.requestDevice({ requiredLimits });
+    device = await adapter.requestDevice({ requiredLimits, requiredFeatures: timestamps ? ['timestamp-query'] : [] });
   } catch (e) {
     throw new GpuUnavailableError(`the WebGPU adapter refused a device: ${e instanceof Error ? e.message : String(e)}`);
   }
-  const out: GpuDevice = { device, adapterName: describe(adapter, backend), software, failure: null };
+  const out: GpuDevice = { device, adapterName: describe(adapter, backend), software, timestamps, failure: null };
   void device.lost.then((info) => {
     if (info.reason !== 'destroyed') out.failure ??= `device lost: ${info.message}`;
   });

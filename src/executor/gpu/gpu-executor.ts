@@ -53,12 +53,17 @@ export class GpuExecutor implements Executor {
     return this.gpu.adapterName;
   }
 
+  /** The device times its compute passes (timestamp queries): map timings carry deviceKernels. */
+  get timesPasses(): boolean {
+    return this.gpu.timestamps;
+  }
+
   async runMap(spec: AggregationSpec, batches: readonly arrow.RecordBatch[]): Promise<GpuMapResult> {
     if (this.closed) throw new GpuDeviceError('the GPU executor is closed');
     // Tasks take the device one at a time; each gives it up once its slot words are on the host,
     // and decodes them while the next task's kernels run.
     const device = () => {
-      const ctx = { device: this.gpu.device, pool: this.pool, workgroupWords: Math.min(8192, this.gpu.device.limits.maxComputeWorkgroupStorageSize / 4), software: this.gpu.software, threads: softwareThreads() };
+      const ctx = { device: this.gpu.device, pool: this.pool, workgroupWords: Math.min(8192, this.gpu.device.limits.maxComputeWorkgroupStorageSize / 4), software: this.gpu.software, threads: softwareThreads(), timestamps: this.gpu.timestamps };
       return withErrorScopes(this.gpu, () => runGpuMapTask(ctx, spec, batches, this.mapOptions));
     };
     const next = this.queue.then(device, device);

@@ -31,6 +31,7 @@ import { keyString, pipelineFor } from './pipeline-cache.ts';
 import { columnForm, GpuUnsupported } from './wgsl-expr.ts';
 import { splitByPartition } from '../../shuffle/shuffle-block.ts';
 import { gpuAccLayout } from './gpu-acc-layout.ts';
+import { passTimes } from './timestamps.ts';
 
 /** Where a GPU map task spent its time (milliseconds, wall clock on the host). */
 export interface GpuMapTimings {
@@ -43,6 +44,13 @@ export interface GpuMapTimings {
   /** Host decode of states and keys, and the split into shuffle blocks. */
   merge: number;
   total: number;
+  /**
+   * The GPU's own time in the task's compute passes (timestamp queries), over input already on the
+   * device; null when the device cannot time passes (llvmpipe) or the task had too many chunks.
+   */
+  deviceKernels: number | null;
+  /** Bytes of packed input the map kernels read (columns, validity bits). */
+  inputBytes: number;
   chunks: number;
   mode: string;
 }
@@ -55,6 +63,8 @@ export interface GpuContext {
   readonly software: boolean;
   /** Threads a software adapter runs workgroups on (its cores). */
   readonly threads: number;
+  /** The device has timestamp queries. */
+  readonly timestamps: boolean;
 }
 
 export type GpuMapOutcome = { result: MapResult; timings: GpuMapTimings } | { fallback: string };
@@ -65,7 +75,9 @@ export type GpuMapOutcome = { result: MapResult; timings: GpuMapTimings } | { fa
  */
 export interface GpuReadback { decode(): GpuMapOutcome }
 
-const U = { MAP_READ: 1, COPY_SRC: 4, COPY_DST: 8, UNIFORM: 64, STORAGE: 128 } as const;
+const U = { MAP_READ: 1, COPY_SRC: 4, COPY_DST: 8, UNIFORM: 64, STORAGE: 128, QUERY_RESOLVE: 512 } as const;
+/** Timestamp queries a task may use (two per compute pass); a task with more passes goes untimed. */
+const MAX_QUERIES = 4096;
 export const WORKGROUP_SIZE = 128;
 
 export interface GpuMapOptions {
@@ -171,7 +183,18 @@ export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batc
   const regions = region ? plan.regionWorkgroups * WG : own ? Math.ceil(Math.min(chunkRows, maxBatch) / tile) * WG : 0;
   const inputWordsMax = Math.ceil(Math.min(chunkRows, maxBatch) * per / 4) + 64 + 8 * names.length + strings.ids.size * 2;
   const params = [take(1024, U.UNIFORM | U.COPY_DST), take(1024, U.UNIFORM | U.COPY_DST)];
-  const timings: GpuMapTimings = { upload: 0, kernels: 0, readback: 0, merge: 0, total: 0, chunks: 0, mode: `${plan.mode}${plan.privatized !== 'none' ? `/${plan.privatized}` : ''}` };
+  const timings: GpuMapTimings = { upload: 0, kernels: 0, readback: 0, merge: 0, total: 0, chunks: 0, deviceKernels: null, inputBytes: 0, mode: `${plan.mode}${plan.privatized !== 'none' ? `/${plan.privatized}` : ''}` };
+
+  // Every compute pass of the task (one per chunk, the final fold, the partition ids) writes a
+  // begin and an end timestamp when the device can.
+  const pid = plan.mode !== 'global' && spec.partitions > 1 ? take(slotCount * 4, U.STORAGE | U.COPY_SRC) : null;
+  const passCount = batches.reduce((a, b) => a + Math.ceil(b.numRows / chunkRows), 0) + (region ? 1 : 0) + (pid ? 1 : 0);
+  const stamps = gpu.timestamps && passCount > 0 && 2 * passCount <= MAX_QUERIES ? device.createQuerySet({ type: 'timestamp', count: 2 * passCount }) : null;
+  let passNo = 0;
+  const beginPass = (enc: GPUCommandEncoder): GPUComputePassEncoder => {
+    const at = 2 * passNo++;
+    return enc.beginComputePass(stamps ? { timestampWrites: { querySet: stamps, beginningOfPassWriteIndex: at, endOfPassWriteIndex: at + 1 } } : undefined);
+  };
 
   try {
     // Initial slot words (min keys start at all-ones), an empty table; so too the task's regions.
@@ -227,8 +250,9 @@ export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batc
         const nx = Math.max(1, Math.min(wgs, 65535)), ny = Math.max(1, Math.ceil(wgs / nx));
         const values = new Map([...fixed, ...packed.params, ['rows', r1 - r0], ['nx', nx], ['rpi', Math.ceil((r1 - r0) / (wgs * WG))]]);
         lits.forEach((id, j) => values.set(`L${j}`, id));
+        timings.inputBytes += packed.words * 4;
         const enc = device.createCommandEncoder();
-        const pass = enc.beginComputePass();
+        const pass = beginPass(enc);
         for (const [pi, p] of [p0, p1].entries()) {
           if (!p) continue;
           const pipeline = pipelineFor(device, p.k, () => p.shader.source);
@@ -256,10 +280,9 @@ export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batc
     }
 
     // Partition ids of the slots, then one copy of everything the host needs.
-    const pid = plan.mode !== 'global' && spec.partitions > 1 ? take(slotCount * 4, U.STORAGE | U.COPY_SRC) : null;
     const enc = device.createCommandEncoder();
     if (region) {
-      const pass = enc.beginComputePass();
+      const pass = beginPass(enc);
       foldInto(pass, regions);
       pass.end();
     }
@@ -275,7 +298,7 @@ export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batc
       plan.kmin.forEach((v, j) => { pv.set(`kmin${j}`, v); pv.set(`kstride${j}`, plan.kstride[j]); pv.set(`ksize${j}`, plan.knull[j] + (plan.keyNullable[j] ? 1 : 0)); pv.set(`knull${j}`, plan.knull[j]); });
       const pparams = take(1024, U.UNIFORM | U.COPY_DST);
       device.queue.writeBuffer(pparams, 0, paramsArray(pnames, pv));
-      const pass = enc.beginComputePass();
+      const pass = beginPass(enc);
       pass.setPipeline(pipeline);
       pass.setBindGroup(0, device.createBindGroup({
         layout: pipeline.getBindGroupLayout(0),
@@ -293,18 +316,26 @@ export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batc
     const accBytes = accWords * 4;
     const tabBytes = tab ? slotCount * plan.tableWidth * 4 : 0;
     const pidBytes = pid ? slotCount * 4 : 0;
-    const rb = take(accBytes + tabBytes + pidBytes, U.MAP_READ | U.COPY_DST);
+    const stampBytes = stamps ? passNo * 16 : 0;
+    const rbBytes = accBytes + tabBytes + pidBytes + stampBytes;
+    const rb = take(rbBytes, U.MAP_READ | U.COPY_DST);
     enc.copyBufferToBuffer(acc, 0, rb, 0, accBytes);
     if (tab) enc.copyBufferToBuffer(tab, 0, rb, accBytes, tabBytes);
     if (pid) enc.copyBufferToBuffer(pid, 0, rb, accBytes + tabBytes, pidBytes);
+    if (stamps) {
+      const resolved = take(stampBytes, U.QUERY_RESOLVE | U.COPY_SRC);
+      enc.resolveQuerySet(stamps, 0, 2 * passNo, resolved, 0);
+      enc.copyBufferToBuffer(resolved, 0, rb, rbBytes - stampBytes, stampBytes);
+    }
     device.queue.submit([enc.finish()]);
     await device.queue.onSubmittedWorkDone();
     const tr = performance.now();
     timings.kernels = tr - (tKernelStart || tr);
-    await rb.mapAsync(1, 0, accBytes + tabBytes + pidBytes);
-    const words = new Uint32Array(rb.getMappedRange(0, accBytes + tabBytes + pidBytes).slice(0));
+    await rb.mapAsync(1, 0, rbBytes);
+    const words = new Uint32Array(rb.getMappedRange(0, rbBytes).slice(0));
     rb.unmap();
     timings.readback = performance.now() - tr;
+    if (stamps) timings.deviceKernels = passTimes(words.subarray((rbBytes - stampBytes) / 4)).reduce((a, b) => a + b, 0) / 1e6;
     // Everything below needs only the host: the device and its buffers are free for the next task.
     const decode = (): GpuMapOutcome => {
       const tm = performance.now();
@@ -329,5 +360,7 @@ export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batc
     return { decode };
   } finally {
     for (const b of taken) pool.release(b);
+    stamps?.destroy();
   }
 }
+

@@ -8,7 +8,7 @@ import * as arrow from 'apache-arrow';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as GF from '../../../src/index.ts';
 import { avg, col, count, max, min, sum } from '../../../src/index.ts';
-import type { GpuExecutor } from '../../../src/executor/gpu/gpu-executor.ts';
+import type { GpuExecutor, GpuMapResult } from '../../../src/executor/gpu/gpu-executor.ts';
 import type { MapResult } from '../../../src/executor/task.ts';
 import { partitionIds } from '../../../src/shuffle/shuffle-block.ts';
 import { generate, toArrowTable } from '../../../bench/datagen.ts';
@@ -32,6 +32,17 @@ describe.skipIf(!probe.gpu)(`GPU map tasks${probe.gpu ? '' : ` (${probe.reason})
     expect(gpu.lastFallbackReason).toBeNull();
     const rows = await reduceAll(gpu, spec, [m]);
     expect(Object.fromEntries([...rows].map(([k, v]) => [JSON.parse(k)[0], v[0]]))).toEqual({ Bag_A: 30n, Bag_B: 10n, Bag_C: 50n });
+  });
+
+  it('timings: the packed input bytes, and the GPU\'s own pass time where the device can time passes', async () => {
+    const s = await planner();
+    const t = tableOf({ k: [new arrow.Int32(), [1, 2, 1, null]], v: [new arrow.Float64(), [1.5, null, 2, 4]] });
+    const m: GpuMapResult = await gpu.runMap(specOf(s.fromArrow(t).groupBy('k').agg(sum('v')), 2), t.batches);
+    const g = m.gpuTimings!;
+    // 4 int32 keys + 4 float64 values + two validity words, at least.
+    expect(g.inputBytes).toBeGreaterThanOrEqual(4 * 4 + 4 * 8 + 2 * 4);
+    if (gpu.timesPasses) expect(g.deviceKernels).toBeGreaterThan(0);
+    else expect(g.deviceKernels).toBeNull();
   });
 
   it('the reference workload runs on the GPU with the CPU executor\'s results (floats within 1e-12)', async () => {
