@@ -17,9 +17,18 @@ import type { AggregationSpec, Executor, MapResult, ReduceResult, ScanResult } f
 import { BufferPool } from './buffer-pool.ts';
 import { openDevice, withErrorScopes, type GpuDevice } from './device.ts';
 import { runGpuMapTask, type GpuMapOptions, type GpuMapTimings } from './gpu-map-task.ts';
+import { MAX_BUFFER_BYTES } from './gpu-plan.ts';
 
 /** Threads llvmpipe runs workgroups on: LP_NUM_THREADS when set, else one per core. */
 const softwareThreads = (): number => Number(process.env.LP_NUM_THREADS) || availableParallelism();
+
+/**
+ * Input bytes per chunk: bounded on software adapters (a bigger storage buffer crashed llvmpipe);
+ * on hardware, big enough that a dispatch amortizes its launch, within the binding limit, and
+ * leaving room under the pool's power-of-two size for the chunk's string ids and padding.
+ */
+const chunkBytes = (gpu: GpuDevice): number =>
+  gpu.software ? MAX_BUFFER_BYTES : Math.floor(Math.min(256 << 20, gpu.device.limits.maxStorageBufferBindingSize / 2) * 7 / 8);
 
 /** A map result with the GPU's time split (absent when the task fell back to the CPU). */
 export interface GpuMapResult extends MapResult {
@@ -63,7 +72,7 @@ export class GpuExecutor implements Executor {
     // Tasks take the device one at a time; each gives it up once its slot words are on the host,
     // and decodes them while the next task's kernels run.
     const device = () => {
-      const ctx = { device: this.gpu.device, pool: this.pool, workgroupWords: Math.min(8192, this.gpu.device.limits.maxComputeWorkgroupStorageSize / 4), software: this.gpu.software, threads: softwareThreads(), timestamps: this.gpu.timestamps };
+      const ctx = { device: this.gpu.device, pool: this.pool, workgroupWords: Math.min(8192, this.gpu.device.limits.maxComputeWorkgroupStorageSize / 4), software: this.gpu.software, threads: softwareThreads(), timestamps: this.gpu.timestamps, chunkBytes: chunkBytes(this.gpu) };
       return withErrorScopes(this.gpu, () => runGpuMapTask(ctx, spec, batches, this.mapOptions));
     };
     const next = this.queue.then(device, device);

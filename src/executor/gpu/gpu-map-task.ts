@@ -65,6 +65,8 @@ export interface GpuContext {
   readonly threads: number;
   /** The device has timestamp queries. */
   readonly timestamps: boolean;
+  /** Bound on a chunk's packed input (bytes). */
+  readonly chunkBytes: number;
 }
 
 export type GpuMapOutcome = { result: MapResult; timings: GpuMapTimings } | { fallback: string };
@@ -176,7 +178,7 @@ export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batc
   // Per-invocation privatization: every invocation of a chunk leaves a region of slot words in `part`.
   const regionWords = (slotCount + 1) * F;
   const byParts = own ? Math.max(1, Math.floor(MAX_BUFFER_BYTES / 4 / regionWords / WG)) * tile : Infinity;
-  const byBytes = Math.max(tile, Math.floor(MAX_BUFFER_BYTES / Math.max(1, per) / tile) * tile);
+  const byBytes = Math.max(tile, Math.floor(gpu.chunkBytes / Math.max(1, per) / tile) * tile);
   const chunkRows = Math.max(1, Math.min(byBytes, byParts, opts.maxChunkRows ?? Infinity));
   const maxBatch = batches.reduce((a, b) => Math.max(a, b.numRows), 0);
   // Regions of `part`: one per invocation of a chunk, or per invocation of the whole task.
