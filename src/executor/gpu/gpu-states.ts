@@ -8,6 +8,7 @@ import { emptyValues, type KeyColumn } from '../../shuffle/key-column.ts';
 import type { KeyInfo } from '../cpu/map-kernel.ts';
 import type { GpuAccLayout, GpuAggField } from './gpu-acc-layout.ts';
 import type { GpuPlan } from './gpu-plan.ts';
+import { keyWordAt } from './hash-table-slot.ts';
 
 const TWO32 = 4294967296;
 const f64 = new Float64Array(1);
@@ -113,7 +114,8 @@ export function usedSlots(plan: GpuPlan, acc: Uint32Array, width: number): Int32
 /** Keys of hash slots, read from the table's key words. */
 export function hashKeys(keys: readonly KeyInfo[], plan: GpuPlan, table: Uint32Array, slots: Int32Array, names: readonly string[]): KeyColumn[] {
   const n = slots.length;
-  let at = 1;
+  const kw = plan.tableWidth - 1;
+  let at = 0;
   return keys.map((k) => {
     const values = emptyValues(k.dtype, n);
     const two = k.kind === 'wide' || k.kind === 'float';
@@ -122,12 +124,12 @@ export function hashKeys(keys: readonly KeyInfo[], plan: GpuPlan, table: Uint32A
     const pairs = two ? new Uint32Array((values as Float64Array).buffer) : null;
     for (let i = 0; i < n; i++) {
       const b = slots[i] * plan.tableWidth;
-      if (flag >= 0 && table[b + flag] !== 0) {
+      if (flag >= 0 && keyWordAt(table, b, flag, kw) !== 0) {
         (valid ??= new Uint8Array(n).fill(1))[i] = 0;
         continue;
       }
-      const w = table[b + at];
-      if (pairs) { pairs[2 * i] = w; pairs[2 * i + 1] = table[b + at + 1]; }
+      const w = keyWordAt(table, b, at, kw);
+      if (pairs) { pairs[2 * i] = w; pairs[2 * i + 1] = keyWordAt(table, b, at + 1, kw); }
       else if (k.kind === 'str') (values as string[])[i] = names[w];
       else (values as Int32Array)[i] = w;
     }

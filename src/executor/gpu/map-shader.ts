@@ -19,6 +19,7 @@
 import { STATES, type AggSpec } from '../../aggregate/registry.ts';
 import type { TExpr } from '../../expr/resolve.ts';
 import { TABLE_SEED } from '../../shuffle/hash.ts';
+import { lowWordWgsl, MAX_TABLE_KEY_WORDS, storedWordWgsl } from './hash-table-slot.ts';
 import type { DType } from '../../types.ts';
 import type { GroupMode, KeyInfo } from '../cpu/map-kernel.ts';
 import { gpuAccLayout, type GpuAccLayout, type GpuAggField } from './gpu-acc-layout.ts';
@@ -64,7 +65,7 @@ export interface MapShader {
   readonly wide: boolean;
 }
 
-/** Words per hash table slot: a state word (0 empty, 1 being written, 2 ready), then the key words. */
+/** Key words of a hash table slot (hash-table-slot.ts adds one word of their low bits). */
 export const keyWordCount = (keys: readonly KeyInfo[], nullable: readonly boolean[]): number =>
   keys.reduce((a, k, j) => a + (k.kind === 'wide' || k.kind === 'float' ? 2 : 1) + (nullable[j] ? 1 : 0), 0);
 
@@ -293,30 +294,39 @@ function hashSlot(key: MapShaderKey, ctx: Ctx): string[] {
       words.push(name);
     }
   });
-  const TW = words.length + 1;
+  const k = words.length;
+  if (k > MAX_TABLE_KEY_WORDS) throw new GpuUnsupported(`a hash key of ${k} words (at most ${MAX_TABLE_KEY_WORDS})`);
+  const TW = k + 1;
+  const stored = [...words.map(storedWordWgsl), lowWordWgsl(words)];
+  const rest = stored.map((_, i) => i).slice(1);
   out.push(
     `var hh = ${u32Lit(TABLE_SEED)};`,
     ...words.map((w) => `hh = mm_mix(hh, ${w});`),
     `hh = mm_finish(hh, ${words.length}u);`,
+    ...stored.map((e, i) => `let e${i} = ${e};`),
     'var s = hh & mask;',
     'var g = 0xffffffffu;',
-    'for (var it = 0u; it < lim; it = it + 1u) {',
+    // Probe steps are bounded by lim; waits for a word not yet visible by SPIN_LIMIT. Either bound
+    // hit sets the status word and the task reruns on the CPU.
+    'var steps = 0u;',
+    'var spins = 0u;',
+    'loop {',
+    `  if (steps >= lim || spins >= ${SPIN_LIMIT}u) { break; }`,
     `  let tb = s * ${TW}u;`,
-    '  let st = atomicLoad(&tab[tb]);',
-    '  if (st == 0u) {',
-    '    // Claim and fill the slot in one step, so that no lane ever waits on another in its own SIMD group.',
-    '    if (atomicCompareExchangeWeak(&tab[tb], 0u, 1u).exchanged) {',
-    ...words.map((w, i) => `      atomicStore(&tab[tb + ${i + 1}u], ${w});`),
-    '      atomicStore(&tab[tb], 2u);',
-    '      g = s;',
-    '      break;',
-    '    }',
-    '    continue;',
+    '  let r = atomicCompareExchangeWeak(&tab[tb], 0u, e0);',
+    '  if (r.exchanged) {',
+    ...rest.map((i) => `    atomicStore(&tab[tb + ${i}u], e${i});`),
+    '    g = s;',
+    '    break;',
     '  }',
-    '  if (st == 2u) {',
-    `    if (${words.map((w, i) => `atomicLoad(&tab[tb + ${i + 1}u]) == ${w}`).join(' && ')}) { g = s; break; }`,
-    '    s = (s + 1u) & mask;',
+    '  if (r.old_value == 0u) { spins = spins + 1u; continue; }',
+    '  if (r.old_value == e0) {',
+    ...rest.map((i) => `    let v${i} = atomicLoad(&tab[tb + ${i}u]);`),
+    `    if (${rest.map((i) => `v${i} == 0u`).join(' || ')}) { spins = spins + 1u; continue; }`,
+    `    if (${rest.map((i) => `v${i} == e${i}`).join(' && ')}) { g = s; break; }`,
     '  }',
+    '  s = (s + 1u) & mask;',
+    '  steps = steps + 1u;',
     '}',
     'if (g == 0xffffffffu) { atomicOr(&acc[status], 1u); continue; }',
   );
@@ -324,6 +334,8 @@ function hashSlot(key: MapShaderKey, ctx: Ctx): string[] {
 }
 
 const PARAM_FIXED = ['rows', 'zero', 'nx', 'mask', 'lim', 'status'];
+/** Looks at a hash slot whose key words are not all visible yet, before giving up (CPU rerun). */
+const SPIN_LIMIT = 1 << 16;
 
 /** The WGSL of a map kernel; throws GpuUnsupported when some part has no GPU form. */
 export function mapShaderSource(key: MapShaderKey): MapShader {

@@ -1,7 +1,8 @@
 /**
  * The partition kernel: each group slot's reduce partition, = partitionOf(hashKeyRows(keys)) of
  * src/shuffle (MurmurHash3 with SHUFFLE_SEED over the key's hash words), bit for bit. Keys are
- * decoded where the map kernel left them: from the slot number (dense) or the table (hash).
+ * decoded where the map kernel left them: from the slot number (dense) or the table (hash,
+ * stored as hash-table-slot.ts says).
  *
  *   words of a key: int → its bits; 64-bit int / float → (lo, hi); bool → 0/1; string → the
  *   MurmurHash3 of its UTF-16 units (precomputed per task-wide id); null → NULL_WORD alone
@@ -10,6 +11,8 @@ import { NULL_WORD, SHUFFLE_SEED } from '../../shuffle/hash.ts';
 import type { KeyInfo } from '../cpu/map-kernel.ts';
 import { MURMUR3_WGSL } from './wgsl-library.ts';
 import { u32Lit } from './wgsl-expr.ts';
+import { keyWordWgsl } from './hash-table-slot.ts';
+import { keyWordCount } from './map-shader.ts';
 
 export interface PartitionShaderKey {
   readonly mode: 'dense' | 'hash';
@@ -25,7 +28,9 @@ export const PARTITION_PARAMS_FIXED = ['slots', 'parts', 'nx'];
 export function partitionShaderSource(key: PartitionShaderKey): { source: string; params: string[] } {
   const params = [...PARTITION_PARAMS_FIXED, ...key.keys.flatMap((_, j) => [`kmin${j}`, `kstride${j}`, `ksize${j}`, `knull${j}`])];
   const body: string[] = [];
-  let tw = 1;
+  const kw = keyWordCount(key.keys, key.keyNullable);
+  let tw = 0;
+  const tabWord = (i: number) => keyWordWgsl(`tab[tb + ${i}u]`, `tab[tb + ${kw}u]`, i);
   key.keys.forEach((k, j) => {
     const mix = (w: string) => `h = mm_mix(h, ${w}); cnt = cnt + 1u;`;
     const value = (w: string[]) => (k.kind === 'str' ? [mix(`strh[${w[0]}]`)] : w.map(mix));
@@ -35,8 +40,8 @@ export function partitionShaderSource(key: PartitionShaderKey): { source: string
       body.push(key.keyNullable[j] ? `  if (code == knull${j}) { ${mix(u32Lit(NULL_WORD))} } else { ${value(v).join(' ')} } }` : `  ${value(v).join(' ')} }`);
     } else {
       const n = k.kind === 'wide' || k.kind === 'float' ? 2 : 1;
-      const words = Array.from({ length: n }, (_, i) => `tab[tb + ${tw + i}u]`);
-      body.push(key.keyNullable[j] ? `if (tab[tb + ${tw + n}u] != 0u) { ${mix(u32Lit(NULL_WORD))} } else { ${value(words).join(' ')} }` : value(words).join(' '));
+      const words = Array.from({ length: n }, (_, i) => tabWord(tw + i));
+      body.push(key.keyNullable[j] ? `if (${tabWord(tw + n)} != 0u) { ${mix(u32Lit(NULL_WORD))} } else { ${value(words).join(' ')} }` : value(words).join(' '));
       tw += n + (key.keyNullable[j] ? 1 : 0);
     }
   });
@@ -56,7 +61,7 @@ export function partitionShaderSource(key: PartitionShaderKey): { source: string
     '  _ = arrayLength(&strh);',
     '  if (s >= slots) { return; }',
     `  if (acc[s * ${key.width}u] == 0u) { pid[s] = 0u; return; }`,
-    ...(key.mode === 'hash' ? [`  let tb = s * ${tw}u;`] : []),
+    ...(key.mode === 'hash' ? [`  let tb = s * ${kw + 1}u;`] : []),
     `  var h = ${u32Lit(SHUFFLE_SEED)};`,
     '  var cnt = 0u;',
     ...body.map((l) => `  ${l}`),
