@@ -306,27 +306,35 @@ function hashSlot(key: MapShaderKey, ctx: Ctx): string[] {
     ...stored.map((e, i) => `let e${i} = ${e};`),
     'var s = hh & mask;',
     'var g = 0xffffffffu;',
-    // Probe steps are bounded by lim; waits for a word not yet visible by SPIN_LIMIT. Either bound
-    // hit sets the status word and the task reruns on the CPU.
+    // Probe steps are bounded by lim; looks at a slot whose words are not visible yet by
+    // SPIN_LIMIT. Either bound hit sets the status word and the task reruns on the CPU.
+    // No branch leaves the loop from inside: the lane that claims a slot stores its words in the
+    // same iteration as a lane of its SIMD group that waits for them (a store on a loop-exit path
+    // may be deferred until every lane has left the loop, and the waiting lane never would).
     'var steps = 0u;',
     'var spins = 0u;',
     'loop {',
-    `  if (steps >= lim || spins >= ${SPIN_LIMIT}u) { break; }`,
+    `  if (g != 0xffffffffu || steps >= lim || spins >= ${SPIN_LIMIT}u) { break; }`,
     `  let tb = s * ${TW}u;`,
     '  let r = atomicCompareExchangeWeak(&tab[tb], 0u, e0);',
+    '  var next = r.old_value != e0;',
     '  if (r.exchanged) {',
     ...rest.map((i) => `    atomicStore(&tab[tb + ${i}u], e${i});`),
     '    g = s;',
-    '    break;',
-    '  }',
-    '  if (r.old_value == 0u) { spins = spins + 1u; continue; }',
-    '  if (r.old_value == e0) {',
+    '    next = false;',
+    '  } else if (r.old_value == 0u) {',
+    '    spins = spins + 1u;',
+    '    next = false;',
+    '  } else if (!next) {',
     ...rest.map((i) => `    let v${i} = atomicLoad(&tab[tb + ${i}u]);`),
-    `    if (${rest.map((i) => `v${i} == 0u`).join(' || ')}) { spins = spins + 1u; continue; }`,
-    `    if (${rest.map((i) => `v${i} == e${i}`).join(' && ')}) { g = s; break; }`,
+    `    if (${rest.map((i) => `v${i} == 0u`).join(' || ')}) { spins = spins + 1u; }`,
+    `    else if (${rest.map((i) => `v${i} == e${i}`).join(' && ')}) { g = s; }`,
+    '    else { next = true; }',
     '  }',
-    '  s = (s + 1u) & mask;',
-    '  steps = steps + 1u;',
+    '  if (next) {',
+    '    s = (s + 1u) & mask;',
+    '    steps = steps + 1u;',
+    '  }',
     '}',
     'if (g == 0xffffffffu) { atomicOr(&acc[status], 1u); continue; }',
   );
