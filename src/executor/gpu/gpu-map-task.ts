@@ -85,8 +85,10 @@ export const WORKGROUP_SIZE = 128;
 export interface GpuMapOptions {
   /** Largest chunk in rows (tests use small chunks to prove results do not depend on them). */
   maxChunkRows?: number;
-  /** Largest private slot array on software adapters (tests bound compile time with it). */
+  /** Largest private slot array, in words (tests bound llvmpipe's compile time with it; 0: none). */
   privateWords?: number;
+  /** Plan kernels as for this kind of adapter (tests run the GPU kernels on the software adapter). */
+  adapterClass?: 'software' | 'hardware';
 }
 
 function paramsArray(names: readonly string[], values: Map<string, number>): Uint32Array {
@@ -135,13 +137,15 @@ export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batc
     if (e instanceof GpuUnsupported) return { fallback: e.message };
     throw e;
   }
-  const plan = chooseGpuPlan(spec, chunks, strings, rows, layout.width, gpu.workgroupWords, gpu.software, gpu.threads, opts.privateWords);
+  const software = opts.adapterClass ? opts.adapterClass === 'software' : gpu.software;
+  const plan = chooseGpuPlan(spec, chunks, strings, rows, layout.width, layout.twoPass, gpu.workgroupWords, software, gpu.threads, opts.privateWords);
   const F = layout.width;
   // Rows per invocation: enough to amortize each privatized merge. Per-invocation privatization
   // (software adapters) runs one SIMD vector of invocations per workgroup, each over many rows:
   // measured on llvmpipe, 8 × 8192 beat 64 × 2048 and 16 × 4096.
   // 'region' kernels run plan.regionWorkgroups workgroups over each whole chunk instead.
-  const R = { invocation: 8192, workgroup: 128, none: 16, region: 0 }[plan.privatized];
+  // 'private' (GPUs): 256 rows per merge of the private slots into the workgroup's.
+  const R = { invocation: 8192, workgroup: 128, private: 256, none: 16, region: 0 }[plan.privatized];
   const region = plan.privatized === 'region';
   const own = plan.privatized === 'invocation';
   const WG = own || region ? SOFTWARE_WORKGROUP : WORKGROUP_SIZE;
