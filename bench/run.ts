@@ -875,7 +875,7 @@ async function main(): Promise<void> {
             m.ratioToCpu !== undefined ? fmtNum(m.ratioToCpu, 2) : '-',
             g.deviceKernelMs !== undefined ? fmtMs(g.deviceKernelMs) : '-',
             gbs !== undefined ? fmtNum(gbs, 1) : '-',
-            gbs !== undefined && readBw?.timing === 'timestamps' ? fmtPct(gbs / readBw.gbPerS, 0) : '-',
+            gbs !== undefined && readBw?.timing === 'timestamps' ? fmtPct(gbs / readBw.gbPerS) : '-',
           ];
         }),
         ['left', 'left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
