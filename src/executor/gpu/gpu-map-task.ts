@@ -369,4 +369,3 @@ export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batc
     stamps?.destroy();
   }
 }
-

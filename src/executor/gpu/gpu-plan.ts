@@ -2,8 +2,9 @@
  * How a GPU map task finds group slots, chosen from the task's key ranges like the CPU's plan
  * (src/executor/dense-slots.ts): one slot (global), a dense composite index over small integer /
  * string-id / bool ranges, or an open-addressing hash table. Dense slots whose accumulators fit in
- * workgroup memory are privatized per workgroup; on software adapters, per invocation, in private
- * memory or (more slots) in a region of a global buffer of the invocation's own.
+ * workgroup memory are privatized per workgroup (a few slots first per invocation, in private
+ * memory); on software adapters, per invocation, in private memory or (more slots) in a region of
+ * a global buffer of the invocation's own.
  */
 import type { ColumnChunk } from '../../arrow/column-chunk.ts';
 import { denseSlots } from '../dense-slots.ts';
@@ -24,7 +25,7 @@ export interface GpuPlan {
   readonly privatized: 'none' | 'workgroup' | 'private' | 'invocation' | 'region';
   /** 'region': how many workgroups the map kernel runs (each invocation owns one region). */
   readonly regionWorkgroups: number;
-  /** Hash: words per table slot (state word + key words). */
+  /** Hash: words per table slot (the key words and their low-bits word, see hash-table-slot.ts). */
   readonly tableWidth: number;
 }
 
