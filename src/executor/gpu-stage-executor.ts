@@ -9,6 +9,7 @@ import type * as arrow from 'apache-arrow';
 import type { Schema, TExpr } from '../expr/resolve.ts';
 import type { ShuffleBlock } from '../shuffle/shuffle-block.ts';
 import type { GpuExecutor } from './gpu/gpu-executor.ts';
+import type { GpuDecodeHost } from './gpu/gpu-decode.ts';
 import type { AggregationSpec, Executor, MapResult, ReduceResult, ScanResult, TaskContext } from './task.ts';
 
 export class GpuStageExecutor implements Executor {
@@ -28,13 +29,16 @@ export class GpuStageExecutor implements Executor {
   async runMap(spec: AggregationSpec, batches: readonly arrow.RecordBatch[], ctx?: TaskContext): Promise<MapResult> {
     if (ctx?.signal?.aborted) throw ctx.signal.reason;
     if (ctx?.fault === 'throw' || ctx?.fault === 'crash') throw new Error(`injected GPU task failure (${ctx.fault})`);
-    const r = await this.gpu.runMap(spec, batches);
+    // The words each task reads back are decoded on an executor thread where there are any, so
+    // that the driver thread only feeds the device.
+    const host = this.cpu as Executor & Partial<GpuDecodeHost>;
+    const r = await this.gpu.runMap(spec, batches, ctx, host.decodeGpuWords ? (w) => host.decodeGpuWords!(w, ctx) : undefined);
     const t = r.gpuTimings;
     return {
       ...r,
       executorId: r.fallbackReason ? 'cpu (fallback)' : `gpu ${this.adapter}`,
       runMs: t?.total,
-      gpu: t ? { adapter: this.adapter, uploadMs: t.upload, kernelMs: t.kernels, readbackMs: t.readback, mergeMs: t.merge, mode: t.mode, deviceKernelMs: t.deviceKernels ?? undefined, inputBytes: t.inputBytes } : undefined,
+      gpu: t ? { adapter: this.adapter, uploadMs: t.upload, kernelMs: t.kernels, readbackMs: t.readback, mergeMs: t.merge, mode: t.mode, deviceKernelMs: t.deviceKernels ?? undefined, inputBytes: t.inputBytes, mergedOn: r.decodedBy } : undefined,
       fallbackReason: r.fallbackReason,
     };
   }

@@ -56,6 +56,8 @@ export interface GpuTaskTimings {
   readonly deviceKernelMs?: number;
   /** Bytes of packed input the kernels read. */
   readonly inputBytes: number;
+  /** The thread that decoded the words read back into shuffle blocks (mergeMs). */
+  readonly mergedOn?: string;
   /** The grouping strategy the kernels used. */
   readonly mode: string;
 }

@@ -21,9 +21,19 @@ describe.skipIf(!probe.gpu)(`sessions on the GPU executor${probe.gpu ? '' : ` ($
         expect(t.executorId).toMatch(/^gpu /);
         expect(t.gpu!.kernelMs).toBeGreaterThan(0);
         expect(t.fallbackReason).toBeUndefined();
+        // The words read back are decoded on an executor thread, not the driver's.
+        expect(t.gpu!.mergedOn).toMatch(/^executor-1\.[12]$/);
       }
       for (const t of result.tasks) expect(t.executorId).toMatch(/^executor-1\.[12]$/);
     }, { executor: 'gpu' });
+  });
+
+  it('without executor threads (workers: false) the driver thread decodes, with the same answer', async () => {
+    await withSession(async (s) => {
+      const df = s.fromArrow(marbles(), { partitions: 2 }).groupBy('bag').agg(sum('marbles').as('s')).orderBy('bag');
+      expect(await collectRows(df)).toEqual([{ bag: 'Bag_A', s: 30 }, { bag: 'Bag_B', s: 10 }, { bag: 'Bag_C', s: 50 }]);
+      for (const t of s.lastJob!.stages[0].tasks) expect(t.gpu!.mergedOn).toBe('driver');
+    }, { executor: 'gpu', workers: false });
   });
 
   it("'auto' picks the GPU when an adapter exists; failed GPU attempts are retried", async () => {

@@ -13,11 +13,12 @@ import { GpuDeviceError } from '../../errors.ts';
 import type { Schema, TExpr } from '../../expr/resolve.ts';
 import type { ShuffleBlock } from '../../shuffle/shuffle-block.ts';
 import { CpuExecutor } from '../cpu/cpu-executor.ts';
-import type { AggregationSpec, Executor, MapResult, ReduceResult, ScanResult } from '../task.ts';
+import type { AggregationSpec, Executor, MapResult, ReduceResult, ScanResult, TaskContext } from '../task.ts';
 import { BufferPool } from './buffer-pool.ts';
 import { openDevice, withErrorScopes, type GpuDevice } from './device.ts';
 import { runGpuMapTask, type GpuMapOptions, type GpuMapTimings } from './gpu-map-task.ts';
 import { MAX_BUFFER_BYTES } from './gpu-plan.ts';
+import { decodeGpuWords, type GpuDecoded, type GpuWords } from './gpu-decode.ts';
 
 /** Threads llvmpipe runs workgroups on: LP_NUM_THREADS when set, else one per core. */
 const softwareThreads = (): number => Number(process.env.LP_NUM_THREADS) || availableParallelism();
@@ -34,7 +35,18 @@ const chunkBytes = (gpu: GpuDevice): number =>
 export interface GpuMapResult extends MapResult {
   readonly gpuTimings?: GpuMapTimings;
   readonly fallbackReason?: string;
+  /** The thread that decoded the task's words. */
+  readonly decodedBy?: string;
 }
+
+/** Runs the host half of a GPU map task somewhere: its result, where, and how long it took there. */
+export type GpuDecoder = (words: GpuWords) => Promise<{ decoded: GpuDecoded; executorId: string; runMs: number }>;
+
+const decodeHere: GpuDecoder = async (words) => {
+  const t = performance.now();
+  const decoded = decodeGpuWords(words);
+  return { decoded, executorId: 'driver', runMs: performance.now() - t };
+};
 
 export class GpuExecutor implements Executor {
   readonly kind = 'gpu';
@@ -67,10 +79,14 @@ export class GpuExecutor implements Executor {
     return this.gpu.timestamps;
   }
 
-  async runMap(spec: AggregationSpec, batches: readonly arrow.RecordBatch[]): Promise<GpuMapResult> {
+  /**
+   * `decode` turns the task's words into shuffle blocks (default: here, on the calling thread; the
+   * stage executor passes its executor threads').
+   */
+  async runMap(spec: AggregationSpec, batches: readonly arrow.RecordBatch[], _ctx?: TaskContext, decode: GpuDecoder = decodeHere): Promise<GpuMapResult> {
     if (this.closed) throw new GpuDeviceError('the GPU executor is closed');
-    // Tasks take the device one at a time; each gives it up once its slot words are on the host,
-    // and decodes them while the next task's kernels run.
+    // Tasks take the device one at a time; each gives it up once its words are on the host, and
+    // is decoded while the next task's kernels run.
     const device = () => {
       const ctx = { device: this.gpu.device, pool: this.pool, workgroupWords: Math.min(8192, this.gpu.device.limits.maxComputeWorkgroupStorageSize / 4), software: this.gpu.software, threads: softwareThreads(), timestamps: this.gpu.timestamps, chunkBytes: chunkBytes(this.gpu) };
       return withErrorScopes(this.gpu, () => runGpuMapTask(ctx, spec, batches, this.mapOptions));
@@ -78,14 +94,19 @@ export class GpuExecutor implements Executor {
     const next = this.queue.then(device, device);
     this.queue = next.catch(() => undefined);
     const read = await next;
-    const out = 'fallback' in read ? read : read.decode();
-    if ('fallback' in out) {
-      this.lastFallbackReason = out.fallback;
-      return { ...(await this.cpu.runMap(spec, batches)), fallbackReason: out.fallback };
-    }
+    if ('fallback' in read) return this.onCpu(spec, batches, read.fallback);
+    const out = await decode(read.words);
+    if ('fallback' in out.decoded) return this.onCpu(spec, batches, out.decoded.fallback);
+    const timings = { ...read.timings, merge: out.runMs, total: read.timings.total + out.runMs };
     this.lastFallbackReason = null;
-    this.lastTimings = out.timings;
-    return { ...out.result, gpuTimings: out.timings };
+    this.lastTimings = timings;
+    return { ...out.decoded.result, gpuTimings: timings, decodedBy: out.executorId };
+  }
+
+  /** A spec (or a task's data) with no GPU kernel: the map task runs on the CPU, and why is kept. */
+  private async onCpu(spec: AggregationSpec, batches: readonly arrow.RecordBatch[], why: string): Promise<GpuMapResult> {
+    this.lastFallbackReason = why;
+    return { ...(await this.cpu.runMap(spec, batches)), fallbackReason: why };
   }
 
   async runReduce(spec: AggregationSpec, blocks: readonly ShuffleBlock[]): Promise<ReduceResult> {

@@ -5,7 +5,7 @@
  *       pack + upload the chunk's columns ─► map kernel pass 0 [─► pass 1: low words of 64-bit min/max]
  *       [─► fold kernel: per-invocation regions into the slot array (software adapters)]
  *   ─► partition kernel (shuffle hash of each group's key) ─► read back the slot array only
- *   ─► decode(), off the device: states and keys on the host ─► one shuffle block per reduce partition
+ *   ─► gpu-decode.ts, off the device: states and keys on the host ─► one shuffle block per reduce partition
  *
  * Accumulators stay on the GPU across chunks; only the compact slot array comes back. Returns a
  * fallback reason instead when some part of the spec has no GPU kernel (the caller runs the CPU
@@ -17,21 +17,19 @@ import { fieldOf } from '../../expr/resolve.ts';
 import { hashString } from '../../shuffle/hash.ts';
 import { columnsOfSpec } from '../cpu/columns.ts';
 import { StringIds } from '../cpu/map-task.ts';
-import type { AggregationSpec, MapResult } from '../task.ts';
+import type { AggregationSpec } from '../task.ts';
 import type { BufferPool } from './buffer-pool.ts';
 import { bytesPerRow, packChunk } from './chunk-upload.ts';
 import { f64Stats, mergeStats, sumShift, type F64Stats } from './float-sum-scale.ts';
 import { chooseGpuPlan, MAX_BUFFER_BYTES, SOFTWARE_WORKGROUP } from './gpu-plan.ts';
-import { decodeStates, hashKeys, usedSlots } from './gpu-states.ts';
-import { denseKeys } from '../dense-slots.ts';
 import { argForms, mapShaderSource, type MapShader, type MapShaderKey } from './map-shader.ts';
 import { FOLD_PARAMS, foldShaderSource, type FoldShaderKey } from './fold-shader.ts';
 import { partitionShaderSource, type PartitionShaderKey } from './partition-shader.ts';
 import { keyString, pipelineFor } from './pipeline-cache.ts';
 import { columnForm, GpuUnsupported } from './wgsl-expr.ts';
-import { splitByPartition } from '../../shuffle/shuffle-block.ts';
 import { gpuAccLayout } from './gpu-acc-layout.ts';
 import { passTimes } from './timestamps.ts';
+import type { GpuWords } from './gpu-decode.ts';
 
 /** Where a GPU map task spent its time (milliseconds, wall clock on the host). */
 export interface GpuMapTimings {
@@ -69,13 +67,11 @@ export interface GpuContext {
   readonly chunkBytes: number;
 }
 
-export type GpuMapOutcome = { result: MapResult; timings: GpuMapTimings } | { fallback: string };
-
 /**
- * A map task whose device work is done: its slot words are on the host, and decode() turns them
- * into shuffle blocks without the device, so the next task's kernels can run meanwhile.
+ * A map task whose device work is done: its words are on the host, and decodeGpuWords turns them
+ * into shuffle blocks without the device (timings.merge and total are the caller's to complete).
  */
-export interface GpuReadback { decode(): GpuMapOutcome }
+export interface GpuReadback { readonly words: GpuWords; readonly timings: GpuMapTimings }
 
 const U = { MAP_READ: 1, COPY_SRC: 4, COPY_DST: 8, UNIFORM: 64, STORAGE: 128, QUERY_RESOLVE: 512 } as const;
 /** Timestamp queries a task may use (two per compute pass); a task with more passes goes untimed. */
@@ -342,28 +338,12 @@ export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batc
     rb.unmap();
     timings.readback = performance.now() - tr;
     if (stamps) timings.deviceKernels = passTimes(words.subarray((rbBytes - stampBytes) / 4)).reduce((a, b) => a + b, 0) / 1e6;
-    // Everything below needs only the host: the device and its buffers are free for the next task.
-    const decode = (): GpuMapOutcome => {
-      const tm = performance.now();
-      const accW = words.subarray(0, accWords);
-      if (accW[status] !== 0) return { fallback: `the GPU hash table (${slotCount} slots) overflowed` };
-      const slots = usedSlots(plan, accW, F);
-      const idNames = [...strings.ids.keys()];
-      const keys = plan.mode === 'hash' ? hashKeys(spec.keys, plan, words.subarray(accWords, accWords + tabBytes / 4), slots, idNames)
-        : denseKeys(spec.keys, plan, slots, idNames);
-      const states = decodeStates(spec.aggs, layout, accW, slots, shifts);
-      let pids: Int32Array | null = null;
-      if (pid) {
-        const all = new Int32Array(words.buffer, accBytes + tabBytes, slotCount);
-        pids = new Int32Array(slots.length);
-        for (let i = 0; i < slots.length; i++) pids[i] = all[slots[i]];
-      }
-      const blocks = splitByPartition(keys, states, slots.length, pids, spec.partitions);
-      timings.merge = performance.now() - tm;
-      timings.total = performance.now() - t0;
-      return { result: { blocks, inputRows: rows, outputRows: slots.length }, timings };
+    // The rest needs only the host (gpu-decode.ts): the device and its buffers are free for the next task.
+    const readback: GpuWords = {
+      spec, plan, layout, shifts, words, accWords, tabWords: tabBytes / 4, pids: pid !== null, names: [...strings.ids.keys()], inputRows: rows,
     };
-    return { decode };
+    timings.total = performance.now() - t0;
+    return { words: readback, timings };
   } finally {
     for (const b of taken) pool.release(b);
     stamps?.destroy();

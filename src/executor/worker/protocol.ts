@@ -4,14 +4,16 @@ import type { TExpr } from '../../expr/resolve.ts';
 import type { ShuffleBlock } from '../../shuffle/shuffle-block.ts';
 import type { AggregationSpec, MapResult } from '../task.ts';
 import type { ReduceOutput } from '../cpu/reduce-task.ts';
+import type { GpuDecoded, GpuWords } from '../gpu/gpu-decode.ts';
 
 export type TaskMessage = { readonly id: number; readonly fault?: 'throw' | 'crash' } & (
   | { readonly kind: 'map'; readonly spec: AggregationSpec; readonly batches: readonly WireBatch[] }
   | { readonly kind: 'reduce'; readonly spec: AggregationSpec; readonly blocks: readonly ShuffleBlock[] }
   | { readonly kind: 'scan'; readonly filter: TExpr; readonly batches: readonly WireBatch[] }
+  | { readonly kind: 'gpu-decode'; readonly words: GpuWords }
 );
 
-export type TaskOutput = MapResult | ReduceOutput | (Int32Array | null)[];
+export type TaskOutput = MapResult | ReduceOutput | (Int32Array | null)[] | GpuDecoded;
 
 export type ReplyMessage =
   | { readonly id: number; readonly ok: true; readonly result: TaskOutput; readonly runMs: number }

@@ -5,6 +5,7 @@ import { bindBatches } from '../../arrow/wire-batch.ts';
 import { runMapTask } from '../cpu/map-task.ts';
 import { runReduceTask } from '../cpu/reduce-task.ts';
 import { runScanTask } from '../cpu/scan-task.ts';
+import { decodeGpuWords } from '../gpu/gpu-decode.ts';
 import type { ReplyMessage, TaskMessage, TaskOutput } from './protocol.ts';
 
 function run(msg: TaskMessage): TaskOutput {
@@ -12,6 +13,7 @@ function run(msg: TaskMessage): TaskOutput {
     case 'map': return toShared(runMapTask(msg.spec, bindBatches(msg.batches)));
     case 'reduce': return runReduceTask(msg.spec, msg.blocks);
     case 'scan': return runScanTask(msg.filter, bindBatches(msg.batches));
+    case 'gpu-decode': return toShared(decodeGpuWords(msg.words));
   }
 }
 

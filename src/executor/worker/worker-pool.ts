@@ -8,7 +8,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type * as arrow from 'apache-arrow';
-import { shareBatches } from '../../arrow/share.ts';
+import { shareBatches, transferables } from '../../arrow/share.ts';
 import { describeBatches } from '../../arrow/wire-batch.ts';
 import { ExecutorLostError, JobCancelledError, reviveError } from '../../errors.ts';
 import { columnsOfTyped } from '../../expr/columns.ts';
@@ -19,6 +19,7 @@ import { filterBatch } from '../cpu/cpu-executor.ts';
 import { toRecordBatch, type ReduceOutput } from '../cpu/reduce-task.ts';
 import type { AggregationSpec, Executor, MapResult, ReduceResult, ScanResult, TaskContext } from '../task.ts';
 import type { ReplyMessage, TaskMessage, TaskOutput } from './protocol.ts';
+import type { GpuDecoded, GpuWords } from '../gpu/gpu-decode.ts';
 
 type Body = TaskMessage extends infer M ? (M extends TaskMessage ? Omit<M, 'id' | 'fault'> : never) : never;
 
@@ -138,7 +139,8 @@ export class WorkerPoolExecutor implements Executor {
       reject: (e) => { signal?.removeEventListener('abort', onAbort); p.reject(e); },
     };
     t.worker.ref();
-    t.worker.postMessage({ ...p.body, id, fault: p.ctx.fault } as TaskMessage);
+    // A GPU task's words move to the thread (a retry of the task reads them off the device again).
+    t.worker.postMessage({ ...p.body, id, fault: p.ctx.fault } as TaskMessage, p.body.kind === 'gpu-decode' ? transferables(p.body.words.words) : []);
   }
 
   private submit(body: Body, ctx: TaskContext = {}): Promise<{ output: TaskOutput; executorId: string; runMs: number }> {
@@ -172,6 +174,12 @@ export class WorkerPoolExecutor implements Executor {
     const { output, executorId, runMs } = await this.submit({ kind: 'scan', filter, batches: wire }, ctx);
     const selections = output as (Int32Array | null)[];
     return { batches: batches.map((b, j) => filterBatch(b, selections[j])), inputRows, executorId, runMs };
+  }
+
+  /** The host half of a GPU map task (gpu-decode.ts), on an executor thread. */
+  async decodeGpuWords(words: GpuWords, ctx?: TaskContext): Promise<{ decoded: GpuDecoded; executorId: string; runMs: number }> {
+    const { output, executorId, runMs } = await this.submit({ kind: 'gpu-decode', words }, ctx);
+    return { decoded: output as GpuDecoded, executorId, runMs };
   }
 
   /** Gives the threads back for a later session; queued tasks fail. */
