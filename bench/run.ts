@@ -67,6 +67,8 @@ interface Options {
   executors: string[];
   threads: number;
   partitions: number;
+  /** Input partitions of the gpu engine; undefined: its session's default (few, big map tasks). */
+  gpuPartitions: number | undefined;
   shufflePartitions: number;
   batchRows: number;
   seed: number;
@@ -92,6 +94,8 @@ const USAGE = `usage: tsx bench/run.ts [options]
                              duckdb  DuckDB in-memory, the reference answer and the "x duckdb" ratio
   --threads N              cores for DuckDB and the gpuframe session (default: os.availableParallelism())
   --partitions N           input partitions for fromArrow (default threads*2)
+  --gpu-partitions N       input partitions of the gpu engine (default: a GPU session's own,
+                           one per 2^23 rows and at least 2: a GPU wants few, big map tasks)
   --shuffle-partitions N   session shufflePartitions (default = partitions)
   --batch-rows N           rows per Arrow RecordBatch (default 1e6)
   --seed N                 PRNG seed (default 42)
@@ -125,7 +129,7 @@ function parseArgs(argv: readonly string[]): Options {
       i++;
     }
   }
-  const known = new Set(['rows', 'query', 'queries', 'runs', 'executors', 'threads', 'partitions', 'shuffle-partitions', 'batch-rows', 'seed', 'duckdb-strings', 'interleave', 'progress', 'no-progress', 'out']);
+  const known = new Set(['rows', 'query', 'queries', 'runs', 'executors', 'threads', 'partitions', 'gpu-partitions', 'shuffle-partitions', 'batch-rows', 'seed', 'duckdb-strings', 'interleave', 'progress', 'no-progress', 'out']);
   for (const k of raw.keys()) if (!known.has(k)) throw new UsageError(`unknown option --${k}\n${USAGE}`);
   const int = (name: string, dflt: number, min = 1): number => {
     const s = raw.get(name);
@@ -155,6 +159,7 @@ function parseArgs(argv: readonly string[]): Options {
     executors,
     threads,
     partitions,
+    gpuPartitions: raw.has('gpu-partitions') ? int('gpu-partitions', 1) : undefined,
     shufflePartitions: int('shuffle-partitions', partitions),
     batchRows: int('batch-rows', 1_000_000),
     seed: int('seed', 42, 0),
@@ -429,10 +434,13 @@ async function createGpuframe(name: 'cpu' | 'cpu1' | 'gpu', inp: Inputs): Promis
   } catch (e) {
     throw new EngineUnavailable(`Session.create(${JSON.stringify(opts)}) failed: ${(e as Error).message.split('\n')[0]}`);
   }
+  const parts = name === 'gpu' ? inp.opts.gpuPartitions : inp.opts.partitions;
   const frames: Record<TableName, DataFrame> = {
-    x: session.fromArrow(inp.arrow.x, { partitions: inp.opts.partitions }),
-    lineitem: session.fromArrow(inp.arrow.lineitem, { partitions: inp.opts.partitions }),
+    x: session.fromArrow(inp.arrow.x, parts === undefined ? {} : { partitions: parts }),
+    lineitem: session.fromArrow(inp.arrow.lineitem, parts === undefined ? {} : { partitions: parts }),
   };
+  // The input partitions the session chose (read off the plan's text: its shape may change).
+  const scanned = /Scan arrow \[(\d+) partitions/.exec(frames.x.explain())?.[1] ?? String(parts ?? '?');
   // Read structurally: the options' shape may grow (other executors) without this file changing.
   const resolved = (session as { options?: { executors?: unknown; cores?: unknown } }).options;
   const nExecutors = typeof resolved?.executors === 'number' ? resolved.executors : 1;
@@ -441,7 +449,7 @@ async function createGpuframe(name: 'cpu' | 'cpu1' | 'gpu', inp: Inputs): Promis
     name,
     description:
       `gpuframe executor=${executor}, cores=${nCores}${name === 'cpu1' ? ' (one worker thread)' : ''}` +
-      `${nExecutors !== 1 ? `, executors=${nExecutors}` : ''}, input partitions=${inp.opts.partitions}, shufflePartitions=${inp.opts.shufflePartitions}`,
+      `${nExecutors !== 1 ? `, executors=${nExecutors}` : ''}, input partitions=${scanned}, shufflePartitions=${inp.opts.shufflePartitions}`,
     slots: executor === 'cpu' ? nExecutors * nCores : undefined,
     async run(q) {
       const table = await q.frame(api, frames[q.table]).collect();

@@ -1,3 +1,4 @@
+import * as arrow from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { col, count, Session, sum } from '../../src/index.ts';
 import { collectRows, marbles, withSession } from '../support/tables.ts';
@@ -34,6 +35,18 @@ describe.skipIf(!probe.gpu)(`sessions on the GPU executor${probe.gpu ? '' : ` ($
       expect(await collectRows(df)).toEqual([{ bag: 'Bag_A', s: 30 }, { bag: 'Bag_B', s: 10 }, { bag: 'Bag_C', s: 50 }]);
       for (const t of s.lastJob!.stages[0].tasks) expect(t.gpu!.mergedOn).toBe('driver');
     }, { executor: 'gpu', workers: false });
+  });
+
+  it('splits its input into few, big map tasks by default: one per 2^23 rows, at least two', async () => {
+    const big = new arrow.Table({ x: arrow.makeVector(new Int8Array(2 * 2 ** 23 + 1)) });
+    await withSession(async (s) => {
+      expect(s.fromArrow(marbles()).groupBy('bag').agg(count()).explain()).toMatch(/Scan arrow \[2 partitions, 6 rows\]/);
+      expect(s.fromArrow(big).agg(count()).explain()).toMatch(/Scan arrow \[3 partitions/);
+      expect(s.fromArrow(big, { partitions: 5 }).agg(count()).explain()).toMatch(/Scan arrow \[5 partitions/);
+    }, { executor: 'gpu', cores: 4 });
+    await withSession(async (s) => {
+      expect(s.fromArrow(big).agg(count()).explain()).toMatch(/Scan arrow \[4 partitions/);
+    }, { executor: 'cpu', cores: 4 });
   });
 
   it("'auto' picks the GPU when an adapter exists; failed GPU attempts are retried", async () => {
