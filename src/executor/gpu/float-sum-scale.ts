@@ -1,14 +1,15 @@
 /**
  * The fixed-point scale of each float sum. A float sum accumulates trunc(|x| · 2^S) in 128-bit
  * integers (exact, so the result does not depend on row order, chunking or thread timing), with
- * one S per task and aggregate chosen so that the largest |x| stays below 2^95:
+ * one S per task and aggregate chosen so that the sum of all its n rows fits in 128 bits:
  *
- *   S = 95 - E   where every summed |x| < 2^E
+ *   S = 127 - E - L   where every summed |x| < 2^E, and L = max(8, bit length of n)
  *
- * Each nonzero x then loses less than 2^(E-95) ≤ |x| · 2^-45 when the task's values span at most
- * 2^50 (E - smallest exponent ≤ 50); wider spans fall back to the CPU. So |error| ≤ 2^-45 · Σ|x|
- * (about 3e-14 · Σ|x|). Arithmetic arguments are evaluated in double-float on the GPU and bounded
- * by interval arithmetic over the columns' value ranges.
+ * Each row loses less than 2^-S, and Σ|x| ≥ 2^(E-1) (the largest |x|), so
+ * |error| < n · 2^-S ≤ 2^(2L - 126) · Σ|x|: at most 2^-62 · Σ|x| for a task under 2^32 rows,
+ * however widely its values spread. (L ≥ 8 keeps a double-float argument's f32 parts, shifted into
+ * place, within the 128 bits.) Arithmetic arguments are evaluated in double-float on the GPU and
+ * bounded by interval arithmetic over the columns' value ranges.
  */
 import type * as arrow from 'apache-arrow';
 import { intBound, type TExpr } from '../../expr/resolve.ts';
@@ -18,7 +19,7 @@ import { GpuUnsupported } from './wgsl-expr.ts';
 export interface F64Stats {
   /** Every finite |x| < 2^maxE. */
   readonly maxE: number;
-  /** Every finite nonzero |x| ≥ 2^minE (Infinity when there is none). */
+  /** Every finite nonzero |x| ≥ 2^minE (Infinity when there is none): the double-float range check. */
   readonly minE: number;
   readonly min: number;
   readonly max: number;
@@ -62,8 +63,6 @@ export function mergeStats(parts: readonly F64Stats[]): F64Stats {
   }), { maxE: -1022, minE: Infinity, min: Infinity, max: -Infinity, nonFinite: false });
 }
 
-/** Largest span (in binary orders of magnitude) of a float column summed on the GPU. */
-export const MAX_SPAN = 50;
 /** Double-float operands must lie in [2^-100, 2^100) (f32 range, with room for products). */
 const DF_RANGE = 100;
 
@@ -88,17 +87,12 @@ function bound(e: TExpr, stats: (column: string) => F64Stats): number {
   }
 }
 
-/** The fixed-point shift S of a float sum's argument over the task. */
-export function sumShift(arg: TExpr, stats: (column: string) => F64Stats): number {
-  if (arg.kind === 'col') {
-    const s = stats(arg.name);
-    if (s.minE !== Infinity && s.maxE - s.minE > MAX_SPAN) {
-      throw new GpuUnsupported(`float sum over column '${arg.name}' whose values span 2^${s.maxE - s.minE} (more than 2^${MAX_SPAN})`);
-    }
-    return 95 - s.maxE;
-  }
+/** The fixed-point shift S of a float sum's argument over a task of `rows` rows. */
+export function sumShift(arg: TExpr, stats: (column: string) => F64Stats, rows: number): number {
+  const L = Math.max(8, Math.ceil(Math.log2(rows + 1)));
+  if (arg.kind === 'col') return 127 - stats(arg.name).maxE - L;
   const b = bound(arg, stats);
   // +1: double-float rounding may carry a value just past the bound.
   const E = b === 0 ? -DF_RANGE : Math.floor(Math.log2(b)) + 2;
-  return 95 - E;
+  return 127 - E - L;
 }

@@ -127,7 +127,7 @@ export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batc
       if (!s) statsOf.set(name, (s = mergeStats(datas.map((m) => f64Stats(m.get(name)!)))));
       return s;
     };
-    spec.aggs.forEach((a) => shifts.push(a.state === 'fsum' ? sumShift(a.arg!, stats) : 0));
+    spec.aggs.forEach((a) => shifts.push(a.state === 'fsum' ? sumShift(a.arg!, stats, rows) : 0));
     spec.aggs.forEach((a) => finite.push(a.state === 'fsum' && a.arg?.kind === 'col' && a.arg.dtype?.id === 'float64' && !stats(a.arg.name).nonFinite));
   } catch (e) {
     if (e instanceof GpuUnsupported) return { fallback: e.message };
