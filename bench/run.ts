@@ -86,7 +86,7 @@ const USAGE = `usage: tsx bench/run.ts [options]
   --rows N                 rows per table (default 1e7)
   --query q1,q2,...        queries to run (default all: ${QUERIES.map((q) => q.id).join(',')})
   --runs N                 timed runs per query after one warm-up (default 5)
-  --executors a,b,...      engines (default cpu,cpu1,duckdb; cpu,duckdb when --threads is 1):
+  --executors a,b,...      engines (default cpu,cpu1,gpu,duckdb; cpu,gpu,duckdb when --threads is 1):
                              cpu     gpuframe CPU executor, cores = --threads (one worker thread each)
                              cpu1    the same with cores = 1, on the same input and shuffle partitions
                                      (for the core-scaling figure: speedup = cpu1 median / cpu median)
@@ -147,7 +147,7 @@ function parseArgs(argv: readonly string[]): Options {
   const partitions = int('partitions', threads * 2);
   const duckdbStrings = raw.get('duckdb-strings') ?? 'varchar';
   if (duckdbStrings !== 'varchar' && duckdbStrings !== 'enum') throw new UsageError(`--duckdb-strings must be varchar or enum`);
-  const executors = [...new Set(list(raw.get('executors') ?? (threads > 1 ? 'cpu,cpu1,duckdb' : 'cpu,duckdb')))];
+  const executors = [...new Set(list(raw.get('executors') ?? (threads > 1 ? 'cpu,cpu1,gpu,duckdb' : 'cpu,gpu,duckdb')))];
   for (const e of executors) {
     if (!(ENGINE_NAMES as readonly string[]).includes(e)) throw new UsageError(`unknown executor '${e}' (${ENGINE_NAMES.join(', ')})`);
   }
