@@ -69,7 +69,8 @@ export function chooseGpuPlan(
   const privatize = (slots: number): Pick<GpuPlan, 'privatized' | 'regionWorkgroups'> => {
     if (software && slots * width <= (privateWords ?? PRIVATE_WORDS)) return { privatized: 'invocation', regionWorkgroups: 0 };
     if (software && regionWorkgroups(slots) >= Math.min(2, threads)) return { privatized: 'region', regionWorkgroups: regionWorkgroups(slots) };
-    if (slots * width > workgroupWords) return { privatized: 'none', regionWorkgroups: 0 };
+    // Workgroup memory holds the slots and the trash slot.
+    if ((slots + 1) * width > workgroupWords) return { privatized: 'none', regionWorkgroups: 0 };
     return { privatized: !twoPass && (slots + 1) * width <= (privateWords ?? HARDWARE_PRIVATE_WORDS) ? 'private' : 'workgroup', regionWorkgroups: 0 };
   };
   const keyNullable = spec.keys.map((k) => chunks.some((c) => c.get(k.column)!.nullCount > 0));

@@ -185,6 +185,21 @@ describe.skipIf(!probe.gpu)(`GPU map tasks${probe.gpu ? '' : ` (${probe.reason})
     }
   });
 
+  it('workgroup slots fit the workgroup memory with their trash slot (2048 slots × 4 words: global atomics instead)', async () => {
+    const s = await planner();
+    const n = 4096;
+    const t = tableOf({ k: [new arrow.Int32(), Array.from({ length: n }, (_, i) => i % 2048)], x: [new arrow.Float64(), Array.from({ length: n }, (_, i) => i * 0.5)] });
+    gpu.mapOptions = { adapterClass: 'hardware' };
+    try {
+      const r = await bothWays(gpu, specOf(s.fromArrow(t).groupBy('k').agg(min('x'), count()), 2), [t.batches]);
+      expect(r.reasons).toEqual([null]);
+      expect(gpu.lastTimings?.mode).toBe('dense');
+      expect(diffResults(r.gpu, r.cpu)).toEqual([]);
+    } finally {
+      gpu.mapOptions = {};
+    }
+  });
+
   it('edge inputs: empty, one row, one group, int64 extremes, 100k+ groups in the hash table', async () => {
     const s = await planner();
     const rng = new Rng(9);
