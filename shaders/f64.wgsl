@@ -26,7 +26,8 @@ fn f64_of_i32(x: i32) -> vec2<u32> {
 }
 
 // (hi, lo) as a 64-bit magnitude shifted by sh bits (right shifts truncate), as 4 little-endian words.
-// Callers keep the result below 2^96.
+// Callers keep sh < 96 and the result below 2^128 (float-sum-scale.ts: a 53-bit mantissa shifts by
+// at most 74, a 24-bit one by at most 95).
 fn shl64(mh: u32, ml: u32, sh: i32) -> vec4<u32> {
   if (sh <= -64) { return vec4<u32>(0u); }
   var h = mh;
