@@ -237,16 +237,18 @@ export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batc
     plan.kmin.forEach((v, j) => { fixed.set(`kmin${j}`, v); fixed.set(`kstride${j}`, plan.kstride[j]); fixed.set(`knull${j}`, plan.knull[j]); });
     shifts.forEach((s, j) => fixed.set(`S${j}`, s));
     let tKernelStart = 0;
+    // One kernel (and pass-1 kernel) for all the task's batches: nullability is the task's.
     const nullable = names.filter((nm) => chunks.some((c) => c.get(nm)!.nullCount > 0));
+    const nullableSet = new Set(nullable);
+    const p0 = shaderFor(shaderKey(0, nullable));
+    const p1 = layout.twoPass && !own && !region ? shaderFor(shaderKey(1, nullable)) : null;
+    const lits = p0.shader.literals.map((s) => strings.id(s));
     for (let b = 0; b < batches.length; b++) {
       const n = batches[b].numRows;
-      const p0 = shaderFor(shaderKey(0, nullable));
-      const p1 = layout.twoPass && !own && !region ? shaderFor(shaderKey(1, nullable)) : null;
-      const lits = p0.shader.literals.map((s) => strings.id(s));
       for (let r0 = 0; r0 < n; r0 += chunkRows) {
         const r1 = Math.min(n, r0 + chunkRows);
         const tu = performance.now();
-        const packed = packChunk(p0.shader.columns, chunks[b], remaps[b], new Set(nullable), r0, r1);
+        const packed = packChunk(p0.shader.columns, chunks[b], remaps[b], nullableSet, r0, r1);
         for (const p of packed.regions) p.region.write(input, device.queue, p.at);
         const wgs = region ? plan.regionWorkgroups : Math.ceil((r1 - r0) / tile);
         const nx = Math.max(1, Math.min(wgs, 65535)), ny = Math.max(1, Math.ceil(wgs / nx));
