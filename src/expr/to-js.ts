@@ -7,7 +7,7 @@
 import type { TExpr } from './resolve.ts';
 import { isFloat, isWide } from '../types.ts';
 import type { CmpOp } from './expr.ts';
-import { inListValues, inResult, isBooleanValued, kleene, orText } from './kleene.ts';
+import { inListValues, inResult, isBooleanValued, kleene, orText as or } from './kleene.ts';
 
 export interface Val { v: string; n: string }
 export interface WideVal { h: string; l: string; n: string }
@@ -21,7 +21,6 @@ export interface JsContext {
   stringLiteral(s: string): string;
 }
 
-const or = orText;
 
 function nullOf(ctx: JsContext, name: string): { k: number; n: string } {
   const { k, nullable } = ctx.column(name);

@@ -12,7 +12,7 @@
  *
  * Whatever has no exact WGSL form throws GpuUnsupported: the task falls back to the CPU.
  */
-import { inListValues, inResult, isBooleanValued, kleene, orText } from '../../expr/kleene.ts';
+import { inListValues, inResult, isBooleanValued, kleene, orText as or } from '../../expr/kleene.ts';
 import type { CmpOp } from '../../expr/expr.ts';
 import type { TExpr } from '../../expr/resolve.ts';
 import type { DType } from '../../types.ts';
@@ -56,7 +56,6 @@ export interface WgslContext {
   stringLiteral(s: string): string;
 }
 
-const or = orText;
 
 function bind(ctx: WgslContext, expr: string): string {
   if (/^[\w.]+$/.test(expr)) return expr;
