@@ -172,14 +172,15 @@ export function gpuOf(t: TaskMetricsLike): { adapter?: string; uploadMs: number;
   const g = t.gpu;
   if (g === null || typeof g !== 'object') return undefined;
   const r = g as Record<string, unknown>;
-  const num = (k: string): number => (typeof r[k] === 'number' && Number.isFinite(r[k]) ? (r[k] as number) : 0);
+  const opt = (k: string): number | undefined => (typeof r[k] === 'number' && Number.isFinite(r[k]) ? (r[k] as number) : undefined);
+  const num = (k: string): number => opt(k) ?? 0;
   return {
     adapter: typeof r.adapter === 'string' && r.adapter.length > 0 ? r.adapter : undefined,
     uploadMs: num('uploadMs'),
     kernelMs: num('kernelMs'),
     readbackMs: num('readbackMs'),
     mergeMs: num('mergeMs'),
-    deviceKernelMs: typeof r.deviceKernelMs === 'number' && Number.isFinite(r.deviceKernelMs) ? r.deviceKernelMs : undefined,
+    deviceKernelMs: opt('deviceKernelMs'),
     inputBytes: num('inputBytes'),
   };
 }
