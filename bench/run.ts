@@ -439,8 +439,8 @@ async function createGpuframe(name: 'cpu' | 'cpu1' | 'gpu', inp: Inputs): Promis
     x: session.fromArrow(inp.arrow.x, parts === undefined ? {} : { partitions: parts }),
     lineitem: session.fromArrow(inp.arrow.lineitem, parts === undefined ? {} : { partitions: parts }),
   };
-  // The input partitions the session chose (read off the plan's text: its shape may change).
-  const scanned = /Scan arrow \[(\d+) partitions/.exec(frames.x.explain())?.[1] ?? String(parts ?? '?');
+  // The input partitions the session chose.
+  const scanned = frames.x.physicalPlan().source.partitions.length;
   // Read structurally: the options' shape may grow (other executors) without this file changing.
   const resolved = (session as { options?: { executors?: unknown; cores?: unknown } }).options;
   const nExecutors = typeof resolved?.executors === 'number' ? resolved.executors : 1;
