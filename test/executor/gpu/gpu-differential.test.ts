@@ -17,8 +17,6 @@ const probe = await openGpu();
 const gpu = probe.gpu as GpuExecutor;
 const cpu = new CpuExecutor();
 afterAll(async () => { await gpu?.close(); await (await planner()).close(); });
-// Private slot arrays compile slowly on llvmpipe (see PRIVATE_WORDS): bigger random cases take regions.
-
 
 type Column = ReturnType<typeof col>;
 
