@@ -85,6 +85,8 @@ export interface GpuMapOptions {
   privateWords?: number;
   /** Plan kernels as for this kind of adapter (tests run the GPU kernels on the software adapter). */
   adapterClass?: 'software' | 'hardware';
+  /** Rows each invocation of a (non-region) map kernel takes (tuning runs measure it). */
+  rowsPerInvocation?: number;
 }
 
 function paramsArray(names: readonly string[], values: Map<string, number>): Uint32Array {
@@ -134,14 +136,16 @@ export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batc
     throw e;
   }
   const software = opts.adapterClass ? opts.adapterClass === 'software' : gpu.software;
-  const plan = chooseGpuPlan(spec, chunks, strings, rows, layout.width, layout.twoPass, gpu.workgroupWords, software, gpu.threads, opts.privateWords);
+  const plan = chooseGpuPlan(spec, chunks, strings, rows, layout.width, gpu.workgroupWords, software, gpu.threads, opts.privateWords);
   const F = layout.width;
-  // Rows per invocation: enough to amortize each privatized merge. Per-invocation privatization
-  // (software adapters) runs one SIMD vector of invocations per workgroup, each over many rows:
-  // measured on llvmpipe, 8 × 8192 beat 64 × 2048 and 16 × 4096.
-  // 'region' kernels run plan.regionWorkgroups workgroups over each whole chunk instead.
-  // 'private' (GPUs): 256 rows per merge of the private slots into the workgroup's.
-  const R = { invocation: 8192, workgroup: 128, private: 256, none: 16, region: 0 }[plan.privatized];
+  // Rows per invocation. Per-invocation privatization (software adapters) runs one SIMD vector
+  // of invocations per workgroup, each over many rows: measured on llvmpipe, 8 × 8192 beat
+  // 64 × 2048 and 16 × 4096. 'region' kernels run plan.regionWorkgroups workgroups over each whole
+  // chunk instead. GPUs want many workgroups in flight: measured on an H200 over 1e7 rows,
+  // workgroup slots ran fastest at 8 rows (a few hundred words of slots to merge per workgroup)
+  // to 16 (100 groups × 20 words), 5× faster than at 128; global atomics at 1 to 4.
+  const R = opts.rowsPerInvocation && plan.privatized !== 'region' ? opts.rowsPerInvocation
+    : { invocation: 8192, workgroup: (plan.slots + 1) * F <= 512 ? 8 : 16, none: 4, region: 0 }[plan.privatized];
   const region = plan.privatized === 'region';
   const own = plan.privatized === 'invocation';
   const WG = own || region ? SOFTWARE_WORKGROUP : WORKGROUP_SIZE;

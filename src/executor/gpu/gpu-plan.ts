@@ -2,9 +2,8 @@
  * How a GPU map task finds group slots, chosen from the task's key ranges like the CPU's plan
  * (src/executor/dense-slots.ts): one slot (global), a dense composite index over small integer /
  * string-id / bool ranges, or an open-addressing hash table. Dense slots whose accumulators fit in
- * workgroup memory are privatized per workgroup (a few slots first per invocation, in private
- * memory); on software adapters, per invocation, in private memory or (more slots) in a region of
- * a global buffer of the invocation's own.
+ * workgroup memory are privatized per workgroup; on software adapters, per invocation, in private
+ * memory or (more slots) in a region of a global buffer of the invocation's own.
  */
 import type { ColumnChunk } from '../../arrow/column-chunk.ts';
 import { denseSlots } from '../dense-slots.ts';
@@ -22,7 +21,7 @@ export interface GpuPlan {
   readonly knull: readonly number[];
   /** Dense / global: slot count; hash: table capacity (a power of two). */
   readonly slots: number;
-  readonly privatized: 'none' | 'workgroup' | 'private' | 'invocation' | 'region';
+  readonly privatized: 'none' | 'workgroup' | 'invocation' | 'region';
   /** 'region': how many workgroups the map kernel runs (each invocation owns one region). */
   readonly regionWorkgroups: number;
   /** Hash: words per table slot (the key words and their low-bits word, see hash-table-slot.ts). */
@@ -51,17 +50,9 @@ const REGION_BYTES = 16 << 20;
 /** Invocations per workgroup of the software adapter's kernels: one SIMD vector of llvmpipe. */
 export const SOFTWARE_WORKGROUP = 8;
 
-/**
- * GPUs: slot arrays up to this many words accumulate in each invocation's private array first
- * ('private'), when no 64-bit min/max needs a second pass. With a few hot slots, one atomic per
- * row and word serializes a whole workgroup on the same words (measured on an H200: the 4-group
- * TPC-H Q1 shape ran at 6 GB/s of input, a fifth of the 10k-group query's rate).
- */
-export const HARDWARE_PRIVATE_WORDS = 512;
-
 export function chooseGpuPlan(
   spec: AggregationSpec, chunks: readonly Map<string, ColumnChunk>[], strings: StringIds, rows: number,
-  width: number, twoPass: boolean, workgroupWords: number, software: boolean, threads: number, privateWords?: number,
+  width: number, workgroupWords: number, software: boolean, threads: number, privateWords?: number,
 ): GpuPlan {
   // Software adapters: a workgroup per thread (as many as fit) keeps every core busy.
   const regionWorkgroups = (slots: number) =>
@@ -71,7 +62,7 @@ export function chooseGpuPlan(
     if (software && regionWorkgroups(slots) >= Math.min(2, threads)) return { privatized: 'region', regionWorkgroups: regionWorkgroups(slots) };
     // Workgroup memory holds the slots and the trash slot.
     if ((slots + 1) * width > workgroupWords) return { privatized: 'none', regionWorkgroups: 0 };
-    return { privatized: !twoPass && (slots + 1) * width <= (privateWords ?? HARDWARE_PRIVATE_WORDS) ? 'private' : 'workgroup', regionWorkgroups: 0 };
+    return { privatized: 'workgroup', regionWorkgroups: 0 };
   };
   const keyNullable = spec.keys.map((k) => chunks.some((c) => c.get(k.column)!.nullCount > 0));
   const base = { keyNullable, kmin: [] as number[], kstride: [] as number[], knull: [] as number[], tableWidth: 0 };

@@ -34,11 +34,9 @@ export interface MapShaderKey {
    * atomic is a per-lane locked loop: each 'invocation''s private array, written out to its region
    * of `part` at its end, or, for slot arrays too big to be private, a 'region' of `part` itself
    * (a fixed number of invocations for the whole task); fold-shader.ts then folds the regions. Or
-   * 'private' (GPUs, a few slots): the invocation's private array over its rows, merged into the
-   * workgroup's slots, then into the global ones: few atomics on few hot words instead of one per
-   * row. Or 'none': global atomics, many slots.
+   * 'none': global atomics, many slots.
    */
-  readonly privatized: 'none' | 'workgroup' | 'private' | 'invocation' | 'region';
+  readonly privatized: 'none' | 'workgroup' | 'invocation' | 'region';
   /** Privatized: the slot count (sizes the arrays); otherwise 0. */
   readonly slots: number;
   readonly pass: 0 | 1;
@@ -215,12 +213,7 @@ function mergeAgg(f: GpuAggField, src: string, dst: string): string[] {
   const out: string[] = [];
   if (f.kind !== 'countRows') out.push(`{ let x = ${w(0)}; if (x != 0u) { atomicAdd(&${dst}[${g(0)}], x); } }`);
   switch (f.kind) {
-    case 'isum': {
-      // A private 32-bit sum keeps 64 bits (see accumulate): the top word is the sign extension.
-      const top = plain(src) && f.form === 'i' ? `bitcast<u32>(bitcast<i32>(${w(2)}) >> 31u)` : plain(src) && f.form === 'u' ? '0u' : w(3);
-      out.push(`add3_${dst}(${g(1)}, ${w(1)}, ${w(2)}, ${top});`);
-      break;
-    }
+    case 'isum': out.push(`add3_${dst}(${g(1)}, ${w(1)}, ${w(2)}, ${w(3)});`); break;
     case 'fsum':
       out.push(`{ let x = ${w(1)}; if (x != 0u) { atomicOr(&${dst}[${g(1)}], x); } }`);
       out.push(`add4_${dst}(${g(2)}, ${w(2)}, ${w(3)}, ${w(4)}, ${w(5)});`, `add4_${dst}(${g(6)}, ${w(6)}, ${w(7)}, ${w(8)}, ${w(9)});`);
@@ -382,11 +375,8 @@ export function mapShaderSource(key: MapShaderKey): MapShader {
   const F = layout.width;
   // Where pass 0 accumulates (see MapShaderKey.privatized); pass 1 updates the global slots.
   const where = key.pass === 0 ? key.privatized : 'none';
-  const arr = { none: 'acc', workgroup: 'W', private: 'L', invocation: 'L', region: 'part' }[where];
-  const wgMem = where === 'workgroup' || where === 'private', own = where === 'invocation', region = where === 'region';
-  const priv = where === 'private', local = own || priv;
-  // Workgroup words hold only the high word of a 64-bit min/max; a private exact pair has no merge.
-  if (priv && layout.twoPass) throw new GpuUnsupported('private slots with a 64-bit min/max');
+  const arr = { none: 'acc', workgroup: 'W', invocation: 'L', region: 'part' }[where];
+  const wgMem = where === 'workgroup', own = where === 'invocation', region = where === 'region';
   // Pass 1 of a privatized kernel: the final high words are copied into (non-atomic) workgroup
   // memory once per workgroup, so a row reads them without an atomic.
   const priv1 = key.privatized !== 'none' && key.pass === 1;
@@ -415,8 +405,7 @@ export function mapShaderSource(key: MapShaderKey): MapShader {
   // Invocation-private slots go out whole, plain words, to the invocation's region of `part`
   // (fold-shader.ts folds the regions); workgroup slots merge into the global ones with atomics.
   if (own) merge.push(`for (var s = 0u; s < ${slotsWords}u; s = s + 1u) { part[pb + s] = L[s]; }`);
-  if (priv) merge.push(...mergeSlots(layout, key.slots, 'L', 'W', '1u', '0u'));
-  if (wgMem) merge.push('workgroupBarrier();', ...mergeSlots(layout, key.slots, 'W', 'acc', `${WG}u`, 'lid'));
+  else if (wgMem) merge.push('workgroupBarrier();', ...mergeSlots(layout, key.slots, 'W', 'acc', `${WG}u`, 'lid'));
   const source = [
     `struct Params { v: array<vec4<u32>, ${Math.max(1, Math.ceil(params.length / 4))}> }`,
     '@group(0) @binding(0) var<uniform> P: Params;',
@@ -426,14 +415,14 @@ export function mapShaderSource(key: MapShaderKey): MapShader {
     ...(wide ? ['@group(0) @binding(4) var<storage, read> inp2: array<vec2<u32>>;'] : []),
     ...(priv1 ? [`var<workgroup> H: array<u32, ${key.slots * F}>;`] : []),
     ...(wgMem ? [`var<workgroup> W: array<atomic<u32>, ${slotsWords}>;`] : []),
-    ...(wgMem || local ? [`const WINIT = array<u32, ${F}>(${layout.init.map((x) => u32Lit(x)).join(', ')});`] : []),
-    ...(local ? [`var<private> L: array<u32, ${slotsWords}>;`] : []),
+    ...(wgMem || own ? [`const WINIT = array<u32, ${F}>(${layout.init.map((x) => u32Lit(x)).join(', ')});`] : []),
+    ...(own ? [`var<private> L: array<u32, ${slotsWords}>;`] : []),
     'fn opq(x: f32) -> f32 { return bitcast<f32>(bitcast<u32>(x) ^ P.v[0].y); }',
     MURMUR3_WGSL,
     F64_WGSL,
     ...(own || region ? [] : [addFn('acc', 3), addFn('acc', 4)]),
-    ...(wgMem ? [addFn('W', 3), addFn('W', 4)] : []),
-    ...(local || region ? [addFn(arr, 2), addFn(arr, 3), addFn(arr, 4)] : []),
+    ...(wgMem ? [addFn(arr, 3), addFn(arr, 4)] : []),
+    ...(own || region ? [addFn(arr, 2), addFn(arr, 3), addFn(arr, 4)] : []),
     `@compute @workgroup_size(${WG})`,
     'fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {',
     ...lets.map((l) => `  ${l}`),
@@ -444,7 +433,7 @@ export function mapShaderSource(key: MapShaderKey): MapShader {
     // The barrier is not needed for correctness, but without one llvmpipe took 15× longer to
     // compile a private-array kernel (measured: the q1 shape, 87 s instead of 6 s; the kernel then
     // ran ~20% faster, not worth minutes of compiling each new shape).
-    ...(local ? [`  for (var s = 0u; s < ${slotsWords}u; s = s + 1u) { L[s] = WINIT[s % ${F}u]; }`, '  workgroupBarrier();'] : []),
+    ...(own ? [`  for (var s = 0u; s < ${slotsWords}u; s = s + 1u) { L[s] = WINIT[s % ${F}u]; }`, '  workgroupBarrier();'] : []),
     ...(own || region ? [`  let pb = (wg * ${WG}u + lid) * ${slotsWords}u;`] : []),
     // A region kernel runs a fixed number of invocations, so its rows per invocation vary.
     `  let start = wg * ${region ? `${WG}u * rpi` : `${WG * R}u`};`,

@@ -58,17 +58,6 @@ describe('map kernel WGSL per shader key', () => {
     expect(foldShaderSource({ layout: own.layout, slots: 100, regionWords: 101 * width, workgroupSize: 64 }).source).toMatchSnapshot('fold');
   });
 
-  it('GPUs, a few slots: private slots over 256 rows, merged into the workgroup\'s, then the global ones; none with a 64-bit min/max', async () => {
-    const k = await key((df) => df.filter(col('v2').gt(5)).groupBy('id4').agg(sum('v1'), sum('u'), count(), avg('v3'), min('v1')),
-      { privatized: 'private', slots: 4, rowsPerInvocation: 256 });
-    const { source: src, layout } = mapShaderSource(k);
-    // 4 slots and the trash slot, plain words; only the merges are atomic.
-    expect(src).toContain(`var<private> L: array<u32, ${5 * layout.width}>;`);
-    expect(src).toMatchSnapshot('private');
-    const twoPass = await key((df) => df.groupBy('id4').agg(max('v3')), { privatized: 'private', slots: 4, rowsPerInvocation: 256 });
-    expect(() => mapShaderSource(twoPass)).toThrow(GpuUnsupported);
-  });
-
   it('hash mode: int64 + float + string keys, nullable, Kleene filter with IN and IS NULL', async () => {
     const k = await key((df) => df.filter(col('v1').isIn([1, 2, null]).or(col('v3').isNull().and(col('id1').eq('a'))))
       .groupBy('big', 'v3', 'id1').agg(sum('big'), min('big'), max('u'), count('id1')), { mode: 'hash', keyNullable: [true, false, true], nullable: ['v1', 'v3', 'big'] });
