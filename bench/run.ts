@@ -14,7 +14,7 @@
  * A progress bar for jobs over ~1 s goes to stderr when it is a terminal (or with --progress).
  *
  *   npx tsx bench/run.ts [--rows 1e7] [--query q1,q2] [--runs 5]
- *                        [--executors cpu,cpu1,gpu,duckdb] [--partitions N]
+ *                        [--executors cpu,cpu1,gpu,gpu-cached,duckdb] [--partitions N]
  *                        [--shuffle-partitions N] [--threads N] [--batch-rows N]
  *                        [--seed N] [--duckdb-strings varchar|enum] [--interleave]
  *                        [--progress | --no-progress] [--out DIR]
@@ -79,18 +79,24 @@ interface Options {
   outDir: string;
 }
 
-/** The engines: gpuframe's CPU executor on --threads cores, the same on one core, its GPU executor, DuckDB. */
-const ENGINE_NAMES = ['cpu', 'cpu1', 'gpu', 'duckdb'] as const;
+/**
+ * The engines: gpuframe's CPU executor on --threads cores, the same on one core, its GPU executor
+ * (uploading the input in every run, and over a cached input), DuckDB.
+ */
+const ENGINE_NAMES = ['cpu', 'cpu1', 'gpu', 'gpu-cached', 'duckdb'] as const;
+type GpuframeEngine = Exclude<(typeof ENGINE_NAMES)[number], 'duckdb'>;
 
 const USAGE = `usage: tsx bench/run.ts [options]
   --rows N                 rows per table (default 1e7)
   --query q1,q2,...        queries to run (default all: ${QUERIES.map((q) => q.id).join(',')})
   --runs N                 timed runs per query after one warm-up (default 5)
-  --executors a,b,...      engines (default cpu,cpu1,gpu,duckdb; cpu,gpu,duckdb when --threads is 1):
+  --executors a,b,...      engines (default cpu,cpu1,gpu,gpu-cached,duckdb; without cpu1 when --threads is 1):
                              cpu     gpuframe CPU executor, cores = --threads (one worker thread each)
                              cpu1    the same with cores = 1, on the same input and shuffle partitions
                                      (for the core-scaling figure: speedup = cpu1 median / cpu median)
                              gpu     gpuframe GPU executor (reported as skipped where Session.create refuses it)
+                             gpu-cached  the same over DataFrame.cache() inputs: the warm-up run uploads
+                                     them, the timed runs find them on the device (as DuckDB its tables)
                              duckdb  DuckDB in-memory, the reference answer and the "x duckdb" ratio
   --threads N              cores for DuckDB and the gpuframe session (default: os.availableParallelism())
   --partitions N           input partitions for fromArrow (default threads*2)
@@ -147,7 +153,7 @@ function parseArgs(argv: readonly string[]): Options {
   const partitions = int('partitions', threads * 2);
   const duckdbStrings = raw.get('duckdb-strings') ?? 'varchar';
   if (duckdbStrings !== 'varchar' && duckdbStrings !== 'enum') throw new UsageError(`--duckdb-strings must be varchar or enum`);
-  const executors = [...new Set(list(raw.get('executors') ?? (threads > 1 ? 'cpu,cpu1,gpu,duckdb' : 'cpu,gpu,duckdb')))];
+  const executors = [...new Set(list(raw.get('executors') ?? (threads > 1 ? 'cpu,cpu1,gpu,gpu-cached,duckdb' : 'cpu,gpu,gpu-cached,duckdb')))];
   for (const e of executors) {
     if (!(ENGINE_NAMES as readonly string[]).includes(e)) throw new UsageError(`unknown executor '${e}' (${ENGINE_NAMES.join(', ')})`);
   }
@@ -415,16 +421,17 @@ async function createDuckDB(inp: Inputs): Promise<Engine & { loadMs: number }> {
 /**
  * A gpuframe session as an engine: `cpu` = the CPU executor on --threads cores, `cpu1` = the
  * CPU executor on one core (one worker thread) over the same input and shuffle partitions,
- * `gpu` = the GPU executor.
+ * `gpu` = the GPU executor, `gpu-cached` = the GPU executor over cached inputs.
  */
-async function createGpuframe(name: 'cpu' | 'cpu1' | 'gpu', inp: Inputs): Promise<Engine> {
+async function createGpuframe(name: GpuframeEngine, inp: Inputs): Promise<Engine> {
   let api: Api;
   try {
     api = await import('../src/index.ts');
   } catch (e) {
     throw new EngineUnavailable(`cannot load src/index.ts: ${(e as Error).message.split('\n')[0]}`);
   }
-  const executor = name === 'gpu' ? 'gpu' : 'cpu';
+  const onGpu = name === 'gpu' || name === 'gpu-cached';
+  const executor = onGpu ? 'gpu' : 'cpu';
   const cores = name === 'cpu1' ? 1 : inp.opts.threads;
   // 'gpu' is passed through as is: an engine build without it refuses it in Session.create (reported as skipped).
   const opts = { executor, cores, shufflePartitions: inp.opts.shufflePartitions } as Parameters<Api['Session']['create']>[0];
@@ -434,11 +441,14 @@ async function createGpuframe(name: 'cpu' | 'cpu1' | 'gpu', inp: Inputs): Promis
   } catch (e) {
     throw new EngineUnavailable(`Session.create(${JSON.stringify(opts)}) failed: ${(e as Error).message.split('\n')[0]}`);
   }
-  const parts = name === 'gpu' ? inp.opts.gpuPartitions : inp.opts.partitions;
-  const frames: Record<TableName, DataFrame> = {
-    x: session.fromArrow(inp.arrow.x, parts === undefined ? {} : { partitions: parts }),
-    lineitem: session.fromArrow(inp.arrow.lineitem, parts === undefined ? {} : { partitions: parts }),
+  const parts = onGpu ? inp.opts.gpuPartitions : inp.opts.partitions;
+  const frame = (t: TableName) => {
+    const df = session.fromArrow(inp.arrow[t], parts === undefined ? {} : { partitions: parts });
+    if (name !== 'gpu-cached') return df;
+    if (typeof (df as { cache?: unknown }).cache !== 'function') throw new EngineUnavailable('this build has no DataFrame.cache()');
+    return df.cache();
   };
+  const frames: Record<TableName, DataFrame> = { x: frame('x'), lineitem: frame('lineitem') };
   // The input partitions the session chose.
   const scanned = frames.x.physicalPlan().source.partitions.length;
   // Read structurally: the options' shape may grow (other executors) without this file changing.
@@ -448,7 +458,7 @@ async function createGpuframe(name: 'cpu' | 'cpu1' | 'gpu', inp: Inputs): Promis
   return {
     name,
     description:
-      `gpuframe executor=${executor}, cores=${nCores}${name === 'cpu1' ? ' (one worker thread)' : ''}` +
+      `gpuframe executor=${executor}${name === 'gpu-cached' ? ' over cached inputs (DataFrame.cache(); uploaded in the warm-up run)' : ''}, cores=${nCores}${name === 'cpu1' ? ' (one worker thread)' : ''}` +
       `${nExecutors !== 1 ? `, executors=${nExecutors}` : ''}, input partitions=${scanned}, shufflePartitions=${inp.opts.shufflePartitions}`,
     slots: executor === 'cpu' ? nExecutors * nCores : undefined,
     async run(q) {
@@ -606,17 +616,17 @@ async function main(): Promise<void> {
   const skipped: { name: string; reason: string }[] = [];
   for (const name of opts.executors) {
     try {
-      const e = name === 'duckdb' ? await createDuckDB(inp) : await createGpuframe(name as 'cpu' | 'cpu1' | 'gpu', inp);
+      const e = name === 'duckdb' ? await createDuckDB(inp) : await createGpuframe(name as GpuframeEngine, inp);
       engines.push(e);
-      console.log(`engine:  ${e.name.padEnd(6)} ${e.description}`);
+      console.log(`engine:  ${e.name.padEnd(10)} ${e.description}`);
     } catch (e) {
       const reason = e instanceof EngineUnavailable ? e.message : errMessage(e);
       skipped.push({ name, reason });
-      console.log(`engine:  ${name.padEnd(6)} SKIPPED: ${reason}`);
+      console.log(`engine:  ${name.padEnd(10)} SKIPPED: ${reason}`);
     }
   }
   const duck = engines.find((e) => e.name === 'duckdb');
-  const readBw = engines.some((e) => e.name === 'gpu') ? await gpuReadBandwidth() : undefined;
+  const readBw = engines.some((e) => e.name.startsWith('gpu')) ? await gpuReadBandwidth() : undefined;
   console.log('');
 
   const measurements: Measurement[] = [];
@@ -745,7 +755,7 @@ async function main(): Promise<void> {
             (overheads.length > 0 ? `, overhead ${overheads.map((o) => fmtPct(o, 0)).join(' ')}` : '') +
             (othersCores(st) !== undefined ? `, other processes ${fmtNum(othersCores(st)!, 2)} cores` : '')
           : '';
-      console.log(`  ${e.name.padEnd(6)} ${m.check.padEnd(9)} ${timing}${error !== undefined ? `  ${error}` : ''}`);
+      console.log(`  ${e.name.padEnd(10)} ${m.check.padEnd(9)} ${timing}${error !== undefined ? `  ${error}` : ''}`);
       if (m.mismatch) {
         console.log(`         ${m.mismatch.reason}`);
         for (const d of m.mismatch.details) console.log(`         ${d}`);

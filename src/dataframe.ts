@@ -6,7 +6,7 @@ import type * as arrow from 'apache-arrow';
 import { count as countAgg, type Aggregate } from './aggregate/aggregate.ts';
 import { Column, type SortKey } from './expr/expr.ts';
 import { InvalidOptionError } from './errors.ts';
-import type { LogicalPlan } from './plan/logical-plan.ts';
+import type { LogicalPlan, Source } from './plan/logical-plan.ts';
 import { planQuery, type PhysicalPlan } from './plan/physical-plan.ts';
 import { explainPlan } from './plan/explain.ts';
 import { formatTable } from './format-table.ts';
@@ -40,6 +40,24 @@ export class DataFrame {
     return new DataFrame(this.session, { kind: 'sort', input: this.plan, keys: sortKeys });
   }
 
+  /**
+   * Marks this frame's input for caching, as Spark's cache(): on the GPU executor, each batch's
+   * columns stay on the device once a job has uploaded them, so later jobs over the frame (or any
+   * frame derived from it) skip the upload; the CPU executor reads the Arrow batches in place
+   * anyway. Device memory is bounded by the session's gpuCacheBytes (least recently used chunks
+   * go first); unpersist() frees it.
+   */
+  cache(): DataFrame {
+    return new DataFrame(this.session, withSource(this.plan, (s) => ({ ...s, cached: true })));
+  }
+
+  /** Frees the device memory cache() took for this frame's input; the returned frame is not cached. */
+  unpersist(): DataFrame {
+    const source = sourceOf(this.plan);
+    this.session.releaseCached(source);
+    return new DataFrame(this.session, withSource(this.plan, (s) => ({ ...s, cached: false })));
+  }
+
   /** The checked physical plan (throws the plan-time errors). */
   physicalPlan(): PhysicalPlan {
     return planQuery(this.plan, this.session.options.shufflePartitions);
@@ -69,6 +87,17 @@ export class DataFrame {
     console.log(text);
     return text;
   }
+}
+
+function sourceOf(plan: LogicalPlan): Source {
+  let p = plan;
+  while (p.kind !== 'scan') p = p.input;
+  return p.source;
+}
+
+/** The same plan over a source changed by `f` (the partitions' batches stay the same objects). */
+function withSource(plan: LogicalPlan, f: (s: Source) => Source): LogicalPlan {
+  return plan.kind === 'scan' ? { kind: 'scan', source: f(plan.source) } : { ...plan, input: withSource(plan.input, f) };
 }
 
 /** count() of an aggregated frame counts its groups: count over the collected result. */

@@ -37,6 +37,11 @@ export interface SessionOptions {
   faultInjector?: FaultInjector;
   /** Called with the progress of every job: job and stage start/end, each task's end with its metrics. */
   onProgress?: ProgressListener;
+  /**
+   * Device memory the GPU executor may keep cached inputs in (DataFrame.cache()), in bytes
+   * (default: 4 GiB on a GPU, 1 GiB on the software adapter; 0: cache() keeps nothing).
+   */
+  gpuCacheBytes?: number;
 }
 
 export interface ActionOptions {
@@ -96,13 +101,17 @@ export class Session {
     // Every option is checked before any thread or device is started.
     const shufflePartitions = positiveInt('shufflePartitions', options.shufflePartitions, 2 * executors * cores);
     const maxTaskAttempts = positiveInt('maxTaskAttempts', options.maxTaskAttempts, 4);
+    const cacheBytes = options.gpuCacheBytes;
+    if (cacheBytes !== undefined && (typeof cacheBytes !== 'number' || !Number.isSafeInteger(cacheBytes) || cacheBytes < 0)) {
+      throw new InvalidOptionError(`gpuCacheBytes must be an integer >= 0, got ${String(cacheBytes)}`);
+    }
     const cpu = workers ? WorkerPoolExecutor.acquire(executors, cores) : new CpuExecutor();
     let runner: Executor = cpu;
     if (executor !== 'cpu') {
       try {
         // Loaded on demand: a CPU session never loads Dawn.
         const { GpuExecutor } = await import('./executor/gpu/gpu-executor.ts');
-        runner = new GpuStageExecutor(await GpuExecutor.create(), cpu);
+        runner = new GpuStageExecutor(await GpuExecutor.create({ cacheBytes: options.gpuCacheBytes }), cpu);
       } catch (e) {
         if (executor === 'gpu' || !(e instanceof GpuUnavailableError)) {
           await cpu.close();
@@ -149,6 +158,11 @@ export class Session {
       this.options.executor === 'gpu' ? Math.max(2, Math.ceil(rows / GPU_PARTITION_ROWS)) : this.options.executors * this.options.cores);
     const source: Source = { schema: schemaOf(arrowSchema), arrowSchema, partitions: split(batches, rows, n), rows };
     return new DataFrame(this, { kind: 'scan', source });
+  }
+
+  /** Frees the device memory a cached source's batches take (used by DataFrame.unpersist). */
+  releaseCached(source: Source): void {
+    if (this.executor instanceof GpuStageExecutor) this.executor.gpu.releaseCached(source.partitions.flat());
   }
 
   /** Runs a planned job (used by DataFrame actions). */

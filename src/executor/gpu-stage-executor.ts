@@ -38,7 +38,7 @@ export class GpuStageExecutor implements Executor {
       ...r,
       executorId: r.fallbackReason ? 'cpu (fallback)' : `gpu ${this.adapter}`,
       runMs: t?.total,
-      gpu: t ? { adapter: this.adapter, uploadMs: t.upload, kernelMs: t.kernels, readbackMs: t.readback, mergeMs: t.merge, mode: t.mode, deviceKernelMs: t.deviceKernels ?? undefined, inputBytes: t.inputBytes, mergedOn: r.decodedBy } : undefined,
+      gpu: t ? { adapter: this.adapter, uploadMs: t.upload, kernelMs: t.kernels, readbackMs: t.readback, mergeMs: t.merge, mode: t.mode, deviceKernelMs: t.deviceKernels ?? undefined, inputBytes: t.inputBytes, uploadBytes: t.uploadBytes, mergedOn: r.decodedBy } : undefined,
       fallbackReason: r.fallbackReason,
     };
   }

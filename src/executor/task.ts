@@ -16,6 +16,8 @@ export interface AggregationSpec {
   readonly aggs: readonly AggSpec[];
   /** Reduce partitions of the exchange (1 for a global aggregate). */
   readonly partitions: number;
+  /** The input is cached (DataFrame.cache()): a GPU executor keeps its chunks on the device. */
+  readonly cacheInput?: boolean;
 }
 
 /** Rows and shuffle traffic, counted per task and summed per stage. */
@@ -56,6 +58,8 @@ export interface GpuTaskTimings {
   readonly deviceKernelMs?: number;
   /** Bytes of packed input the kernels read. */
   readonly inputBytes: number;
+  /** Bytes the task wrote to the device for them (next to nothing when a cached input is resident). */
+  readonly uploadBytes: number;
   /** The thread that decoded the words read back into shuffle blocks (mergeMs). */
   readonly mergedOn?: string;
   /** The grouping strategy the kernels used. */

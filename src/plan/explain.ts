@@ -34,7 +34,7 @@ export function explainPlan(plan: PhysicalPlan, executor: string): string {
     add(`HashAggregate(${keys}, functions=[${a.aggs.map((x) => `partial_${fnName(x)}`).join(', ')}])`);
   }
   if (plan.filterExprs.length) add(`Filter ${plan.filterExprs.map(exprToString).join(' AND ')}`);
-  add(`Scan arrow [${plan.source.partitions.length} partitions, ${plan.source.rows} rows] [${plan.source.schema.map((f) => f.name).join(', ')}]`);
+  add(`${plan.source.cached ? 'InMemoryTableScan (cached)' : 'Scan'} arrow [${plan.source.partitions.length} partitions, ${plan.source.rows} rows] [${plan.source.schema.map((f) => f.name).join(', ')}]`);
   const stages = stagesOf(plan).map((s, i) => `Stage ${i + 1} (${s.kind}): ${s.tasks} task${s.tasks === 1 ? '' : 's'}: ${s.ops}`);
   return ['== Physical Plan ==', ...lines, '== Stages ==', ...stages, `Executor: ${executor}`].join('\n');
 }

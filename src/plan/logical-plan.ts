@@ -10,6 +10,8 @@ export interface Source {
   /** Input partitions, each a list of record batches (zero-copy slices of the input). */
   readonly partitions: readonly (readonly arrow.RecordBatch[])[];
   readonly rows: number;
+  /** DataFrame.cache(): a GPU executor keeps the partitions' columns on the device once uploaded. */
+  readonly cached?: boolean;
 }
 
 export type LogicalPlan =

@@ -18,6 +18,7 @@ import { BufferPool } from './buffer-pool.ts';
 import { openDevice, withErrorScopes, type GpuDevice } from './device.ts';
 import { runGpuMapTask, type GpuMapOptions, type GpuMapTimings } from './gpu-map-task.ts';
 import { MAX_BUFFER_BYTES } from './gpu-plan.ts';
+import { ResidentCache } from './resident-cache.ts';
 import { decodeGpuWords, type GpuDecoded, type GpuWords } from './gpu-decode.ts';
 
 /** Threads llvmpipe runs workgroups on: LP_NUM_THREADS when set, else one per core. */
@@ -61,13 +62,32 @@ export class GpuExecutor implements Executor {
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
 
-  private constructor(private readonly gpu: GpuDevice) {
+  private readonly resident: ResidentCache;
+
+  private constructor(private readonly gpu: GpuDevice, cacheBytes: number | undefined) {
     this.pool = new BufferPool(gpu.device);
+    this.resident = new ResidentCache(gpu.device, cacheBytes ?? (gpu.software ? 1 : 4) * 2 ** 30);
   }
 
-  /** Opens the hardware adapter, else the software one; GpuUnavailableError says what to install. */
-  static async create(): Promise<GpuExecutor> {
-    return new GpuExecutor(await openDevice());
+  /**
+   * Opens the hardware adapter, else the software one; GpuUnavailableError says what to install.
+   * `cacheBytes`: device memory for cached inputs (see SessionOptions.gpuCacheBytes).
+   */
+  static async create(options: { cacheBytes?: number } = {}): Promise<GpuExecutor> {
+    return new GpuExecutor(await openDevice(), options.cacheBytes);
+  }
+
+  /** Device memory the cached inputs take now (bytes). */
+  get cachedBytes(): number {
+    return this.resident.bytes;
+  }
+
+  /**
+   * Frees the cached chunks of these batches. A map task submits each chunk's kernels in the same
+   * turn it takes the chunk, and a buffer destroyed after a submit lives until that work is done.
+   */
+  releaseCached(batches: readonly arrow.RecordBatch[]): void {
+    this.resident.release(batches);
   }
 
   get adapterName(): string {
@@ -88,7 +108,7 @@ export class GpuExecutor implements Executor {
     // Tasks take the device one at a time; each gives it up once its words are on the host, and
     // is decoded while the next task's kernels run.
     const device = () => {
-      const ctx = { device: this.gpu.device, pool: this.pool, workgroupWords: Math.min(8192, this.gpu.device.limits.maxComputeWorkgroupStorageSize / 4), software: this.gpu.software, threads: softwareThreads(), timestamps: this.gpu.timestamps, chunkBytes: chunkBytes(this.gpu) };
+      const ctx = { device: this.gpu.device, pool: this.pool, workgroupWords: Math.min(8192, this.gpu.device.limits.maxComputeWorkgroupStorageSize / 4), software: this.gpu.software, threads: softwareThreads(), timestamps: this.gpu.timestamps, chunkBytes: chunkBytes(this.gpu), resident: this.resident };
       return withErrorScopes(this.gpu, () => runGpuMapTask(ctx, spec, batches, this.mapOptions));
     };
     const next = this.queue.then(device, device);
@@ -122,6 +142,7 @@ export class GpuExecutor implements Executor {
     if (this.closed) return;
     this.closed = true;
     await this.queue;
+    this.resident.clear();
     this.pool.destroy();
     this.gpu.device.destroy();
   }

@@ -19,7 +19,8 @@ import { columnsOfSpec } from '../cpu/columns.ts';
 import { StringIds } from '../cpu/map-task.ts';
 import type { AggregationSpec } from '../task.ts';
 import type { BufferPool } from './buffer-pool.ts';
-import { bytesPerRow, packChunk } from './chunk-upload.ts';
+import { bytesPerRow, columnParams, layoutChunk, writeRemap, type ColumnPlace, type PackedChunk } from './chunk-upload.ts';
+import type { ResidentCache, ResidentChunk } from './resident-cache.ts';
 import { f64Stats, mergeStats, sumShift, type F64Stats } from './float-sum-scale.ts';
 import { chooseGpuPlan, MAX_BUFFER_BYTES, SOFTWARE_WORKGROUP } from './gpu-plan.ts';
 import { argForms, mapShaderSource, type MapShader, type MapShaderKey } from './map-shader.ts';
@@ -49,6 +50,8 @@ export interface GpuMapTimings {
   deviceKernels: number | null;
   /** Bytes of packed input the map kernels read (columns, validity bits). */
   inputBytes: number;
+  /** Bytes written to the device for them (less than inputBytes when the input is cached). */
+  uploadBytes: number;
   chunks: number;
   mode: string;
 }
@@ -65,6 +68,8 @@ export interface GpuContext {
   readonly timestamps: boolean;
   /** Bound on a chunk's packed input (bytes). */
   readonly chunkBytes: number;
+  /** Chunks of cached sources kept on the device (DataFrame.cache()). */
+  readonly resident?: ResidentCache;
 }
 
 /**
@@ -87,6 +92,32 @@ export interface GpuMapOptions {
   adapterClass?: 'software' | 'hardware';
   /** Rows each invocation of a (non-region) map kernel takes (tuning runs measure it). */
   rowsPerInvocation?: number;
+  /** Rows per chunk of a cached batch on the device (tests use small ones). */
+  cacheChunkRows?: number;
+}
+
+/** Rows [r0, r1) of batch b, read by one dispatch from its cached chunk [c0, c1) or packed alone. */
+interface Piece { b: number; c0: number; c1: number; r0: number; r1: number; cached: boolean }
+
+/** The columns of the input a cached chunk holds: all that have a GPU form. */
+const residentColumns = (spec: AggregationSpec) => spec.input.filter((f) => {
+  if (f.unsupported !== undefined) return false;
+  try { columnForm(f.dtype, f.name); return true; } catch { return false; }
+});
+
+const bindAll = (spec: AggregationSpec, batch: arrow.RecordBatch) =>
+  new Map(residentColumns(spec).map((f) => [f.name, bindColumn(batch.getChild(f.name)!.data[0], f.dtype)]));
+
+/**
+ * Rows per cached chunk of a batch: all its columns (and a string column's remap table, the size
+ * of its dictionary) within `bound` bytes, in whole 64 Ki-row steps where the bound allows; 0
+ * when not even one row fits.
+ */
+function residentRows(spec: AggregationSpec, batch: arrow.RecordBatch, bound: number): number {
+  const cols = residentColumns(spec);
+  const dicts = cols.reduce((a, f) => a + (f.dtype.id === 'utf8' ? 4 * (batch.getChild(f.name)!.data[0].dictionary?.length ?? batch.numRows) : 0), 0);
+  const rows = Math.max(0, Math.floor((bound - dicts - 4096) / (bytesPerRow(cols) + 0.125)));
+  return rows >= 1 << 16 ? rows - (rows % (1 << 16)) : rows;
 }
 
 function paramsArray(names: readonly string[], values: Map<string, number>): Uint32Array {
@@ -178,23 +209,36 @@ export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batc
   const take = (bytes: number, usage: number) => { const b = pool.acquire(bytes, usage); taken.push(b); return b; };
   const acc = take(accWords * 4, U.STORAGE | U.COPY_SRC | U.COPY_DST);
   const tab = plan.mode === 'hash' ? take(slotCount * plan.tableWidth * 4, U.STORAGE | U.COPY_SRC | U.COPY_DST) : null;
-  const per = bytesPerRow(shaderFor(shaderKey(0, names)).shader.columns);
+  const kernelColumns = shaderFor(shaderKey(0, names)).shader.columns;
+  const per = bytesPerRow(kernelColumns);
   // Per-invocation privatization: every invocation of a chunk leaves a region of slot words in `part`.
   const regionWords = (slotCount + 1) * F;
   const byParts = own ? Math.max(1, Math.floor(MAX_BUFFER_BYTES / 4 / regionWords / WG)) * tile : Infinity;
   const byBytes = Math.max(tile, Math.floor(gpu.chunkBytes / Math.max(1, per) / tile) * tile);
   const chunkRows = Math.max(1, Math.min(byBytes, byParts, opts.maxChunkRows ?? Infinity));
-  const maxBatch = batches.reduce((a, b) => Math.max(a, b.numRows), 0);
-  // Regions of `part`: one per invocation of a chunk, or per invocation of the whole task.
-  const regions = region ? plan.regionWorkgroups * WG : own ? Math.ceil(Math.min(chunkRows, maxBatch) / tile) * WG : 0;
-  const inputWordsMax = Math.ceil(Math.min(chunkRows, maxBatch) * per / 4) + 64 + 8 * names.length + strings.ids.size * 2;
+  // A cached source's batches stay on the device in chunks of their own (resident-cache.ts), at
+  // most a quarter of the cache each, read by kernels in pieces of at most chunkRows; other
+  // batches (and any too big for the cache) are packed piece by piece into `input`.
+  const cache = spec.cacheInput && gpu.resident ? gpu.resident : null;
+  const pieces = batches.flatMap((batch, b) => {
+    const span = cache ? Math.min(opts.cacheChunkRows ?? Infinity, residentRows(spec, batch, Math.min(gpu.chunkBytes, cache.budgetBytes / 4))) : 0;
+    const out: Piece[] = [];
+    for (let c0 = 0; c0 < batch.numRows; c0 += span || batch.numRows) {
+      const c1 = Math.min(batch.numRows, c0 + (span || batch.numRows));
+      for (let r0 = c0; r0 < c1; r0 += chunkRows) out.push({ b, c0, c1, r0, r1: Math.min(c1, r0 + chunkRows), cached: span > 0 });
+    }
+    return out;
+  });
+  const packs = pieces.map((p) => (p.cached ? null : layoutChunk(kernelColumns, chunks[p.b], p.r0, p.r1)));
+  // Regions of `part`: one per invocation of a piece, or per invocation of the whole task.
+  const regions = region ? plan.regionWorkgroups * WG : own ? Math.ceil(pieces.reduce((a, p) => Math.max(a, p.r1 - p.r0), 0) / tile) * WG : 0;
   const params = [take(1024, U.UNIFORM | U.COPY_DST), take(1024, U.UNIFORM | U.COPY_DST)];
-  const timings: GpuMapTimings = { upload: 0, kernels: 0, readback: 0, merge: 0, total: 0, chunks: 0, deviceKernels: null, inputBytes: 0, mode: `${plan.mode}${plan.privatized !== 'none' ? `/${plan.privatized}` : ''}` };
+  const timings: GpuMapTimings = { upload: 0, kernels: 0, readback: 0, merge: 0, total: 0, chunks: 0, deviceKernels: null, inputBytes: 0, uploadBytes: 0, mode: `${plan.mode}${plan.privatized !== 'none' ? `/${plan.privatized}` : ''}` };
 
   // Every compute pass of the task (one per chunk, the final fold, the partition ids) writes a
   // begin and an end timestamp when the device can.
   const pid = plan.mode !== 'global' && spec.partitions > 1 ? take(slotCount * 4, U.STORAGE | U.COPY_SRC) : null;
-  const passCount = batches.reduce((a, b) => a + Math.ceil(b.numRows / chunkRows), 0) + (region ? 1 : 0) + (pid ? 1 : 0);
+  const passCount = pieces.length + (region ? 1 : 0) + (pid ? 1 : 0);
   const stamps = gpu.timestamps && passCount > 0 && 2 * passCount <= MAX_QUERIES ? device.createQuerySet({ type: 'timestamp', count: 2 * passCount }) : null;
   let passNo = 0;
   const beginPass = (enc: GPUCommandEncoder): GPUComputePassEncoder => {
@@ -236,7 +280,7 @@ export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batc
       pass.dispatchWorkgroups(fx, Math.ceil(fwgs / fx));
     };
 
-    const input = take(Math.max(16, inputWordsMax * 4), U.STORAGE | U.COPY_DST);
+    const input = packs.some((x) => x) ? take(Math.max(16, ...packs.map((x) => (x ? x.words * 4 : 0))), U.STORAGE | U.COPY_DST) : null;
     const fixed = new Map<string, number>([['mask', slotCount - 1], ['lim', 2 * slotCount + 64], ['status', status]]);
     plan.kmin.forEach((v, j) => { fixed.set(`kmin${j}`, v); fixed.set(`kstride${j}`, plan.kstride[j]); fixed.set(`knull${j}`, plan.knull[j]); });
     shifts.forEach((s, j) => fixed.set(`S${j}`, s));
@@ -247,44 +291,61 @@ export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batc
     const p0 = shaderFor(shaderKey(0, nullable));
     const p1 = layout.twoPass && !own && !region ? shaderFor(shaderKey(1, nullable)) : null;
     const lits = p0.shader.literals.map((s) => strings.id(s));
-    for (let b = 0; b < batches.length; b++) {
-      const n = batches[b].numRows;
-      for (let r0 = 0; r0 < n; r0 += chunkRows) {
-        const r1 = Math.min(n, r0 + chunkRows);
-        const tu = performance.now();
-        const packed = packChunk(p0.shader.columns, chunks[b], remaps[b], nullableSet, r0, r1);
-        for (const p of packed.regions) p.region.write(input, device.queue, p.at);
-        const wgs = region ? plan.regionWorkgroups : Math.ceil((r1 - r0) / tile);
-        const nx = Math.max(1, Math.min(wgs, 65535)), ny = Math.max(1, Math.ceil(wgs / nx));
-        const values = new Map([...fixed, ...packed.params, ['rows', r1 - r0], ['nx', nx], ['rpi', Math.ceil((r1 - r0) / (wgs * WG))]]);
-        lits.forEach((id, j) => values.set(`L${j}`, id));
-        timings.inputBytes += packed.words * 4;
-        const enc = device.createCommandEncoder();
-        const pass = beginPass(enc);
-        for (const [pi, p] of [p0, p1].entries()) {
-          if (!p) continue;
-          const pipeline = pipelineFor(device, p.k, () => p.shader.source);
-          device.queue.writeBuffer(params[pi], 0, paramsArray(p.shader.params, values));
-          pass.setPipeline(pipeline);
-          pass.setBindGroup(0, device.createBindGroup({
-            layout: pipeline.getBindGroupLayout(0),
-            entries: [
-              { binding: 0, resource: { buffer: params[pi] } },
-              { binding: 1, resource: { buffer: input } },
-              { binding: 2, resource: { buffer: part ?? acc } },
-              ...(tab ? [{ binding: 3, resource: { buffer: tab } }] : []),
-              ...(p.shader.wide ? [{ binding: 4, resource: { buffer: input } }] : []),
-            ],
-          }));
-          pass.dispatchWorkgroups(nx, ny);
+    const readPerRow = bytesPerRow(kernelColumns, nullableSet);
+    let resident: ResidentChunk | null = null;
+    for (const [pi0, { b, c0, c1, r0, r1, cached }] of pieces.entries()) {
+      const tu = performance.now();
+      let buf: GPUBuffer, packed: PackedChunk;
+      const remap = (place: ColumnPlace, name: string) => { timings.uploadBytes += writeRemap(place, remaps[b].get(name)!, buf, device.queue); };
+      if (cached) {
+        const got = cache!.chunk(batches[b], c0, c1, () => layoutChunk(residentColumns(spec), bindAll(spec, batches[b]), c0, c1), U.STORAGE | U.COPY_DST);
+        ({ buffer: buf, packed } = got.chunk);
+        if (got.created) timings.uploadBytes += packed.writeOnes(buf, device.queue);
+        // Columns on first read; remap tables once per chunk and task (they are the task's).
+        const fresh = got.chunk !== resident;
+        resident = got.chunk;
+        for (const { name } of kernelColumns) {
+          const place = packed.places.get(name)!;
+          if (!got.chunk.loaded.has(name)) { timings.uploadBytes += place.write(buf, device.queue); got.chunk.loaded.add(name); }
+          if (fresh) remap(place, name);
         }
-        if (own) foldInto(pass, nx * ny * WG);
-        pass.end();
-        timings.upload += performance.now() - tu;
-        if (!tKernelStart) tKernelStart = performance.now();
-        device.queue.submit([enc.finish()]);
-        timings.chunks++;
+      } else {
+        buf = input!;
+        packed = packs[pi0]!;
+        timings.uploadBytes += packed.writeOnes(buf, device.queue);
+        for (const place of packed.places.values()) timings.uploadBytes += place.write(buf, device.queue);
+        for (const { name } of kernelColumns) remap(packed.places.get(name)!, name);
       }
+      const wgs = region ? plan.regionWorkgroups : Math.ceil((r1 - r0) / tile);
+      const nx = Math.max(1, Math.min(wgs, 65535)), ny = Math.max(1, Math.ceil(wgs / nx));
+      const values = new Map([...fixed, ...columnParams(kernelColumns, packed, nullableSet, cached ? r0 - c0 : 0), ['rows', r1 - r0], ['nx', nx], ['rpi', Math.ceil((r1 - r0) / (wgs * WG))]]);
+      lits.forEach((id, j) => values.set(`L${j}`, id));
+      timings.inputBytes += Math.round(readPerRow * (r1 - r0));
+      const enc = device.createCommandEncoder();
+      const pass = beginPass(enc);
+      for (const [pi, p] of [p0, p1].entries()) {
+        if (!p) continue;
+        const pipeline = pipelineFor(device, p.k, () => p.shader.source);
+        device.queue.writeBuffer(params[pi], 0, paramsArray(p.shader.params, values));
+        pass.setPipeline(pipeline);
+        pass.setBindGroup(0, device.createBindGroup({
+          layout: pipeline.getBindGroupLayout(0),
+          entries: [
+            { binding: 0, resource: { buffer: params[pi] } },
+            { binding: 1, resource: { buffer: buf } },
+            { binding: 2, resource: { buffer: part ?? acc } },
+            ...(tab ? [{ binding: 3, resource: { buffer: tab } }] : []),
+            ...(p.shader.wide ? [{ binding: 4, resource: { buffer: buf } }] : []),
+          ],
+        }));
+        pass.dispatchWorkgroups(nx, ny);
+      }
+      if (own) foldInto(pass, nx * ny * WG);
+      pass.end();
+      timings.upload += performance.now() - tu;
+      if (!tKernelStart) tKernelStart = performance.now();
+      device.queue.submit([enc.finish()]);
+      timings.chunks++;
     }
 
     // Partition ids of the slots, then one copy of everything the host needs.

@@ -1,0 +1,157 @@
+/**
+ * Cached inputs (DataFrame.cache()): chunks kept on the device give the same answers as packing
+ * every chunk anew, upload nothing but remap tables once resident, stay within their byte budget
+ * (least recently used first out), and unpersist() frees them.
+ */
+import * as arrow from 'apache-arrow';
+import { afterAll, describe, expect, it } from 'vitest';
+import { col, count, InvalidOptionError, max, Session, sum } from '../../../src/index.ts';
+import { GpuExecutor } from '../../../src/executor/gpu/gpu-executor.ts';
+import type { AggregationSpec } from '../../../src/executor/task.ts';
+import { generateTable, Rng } from '../../support/random.ts';
+import { randomFrame } from '../../support/random-frame.ts';
+import { diffResults, openGpu, planner, reduceAll, specOf } from './gpu-harness.ts';
+
+const probe = await openGpu();
+const gpu = probe.gpu as GpuExecutor;
+afterAll(async () => { await gpu?.close(); await (await planner()).close(); });
+
+const cached = (spec: AggregationSpec): AggregationSpec => ({ ...spec, cacheInput: true });
+
+describe.skipIf(!probe.gpu)(`cached inputs on the device${probe.gpu ? '' : ` (${probe.reason})`}`, () => {
+  it('give the answers of uncached tasks exactly, on random tables and specs, with chunks smaller than batches read in smaller pieces', async () => {
+    const s = await planner();
+    let resident = 0;
+    for (let seed = 2000; seed < 2024; seed++) {
+      const t = generateTable(seed);
+      const rng = new Rng(seed * 3 + 1);
+      // Half planned as for a GPU, half as for a CPU-like adapter (both kernel families read the chunks).
+      const base = { privateWords: 256, adapterClass: seed % 2 ? 'hardware' : 'software' } as const;
+      for (let q = 0; q < 3; q++) {
+        const spec = specOf(randomFrame(s.fromArrow(t.table), t, rng), rng.int(1, 3));
+        const batches = t.table.batches;
+        gpu.mapOptions = base;
+        let plain;
+        try {
+          plain = await reduceAll(gpu, spec, [await gpu.runMap(spec, batches)]);
+        } catch (e) {
+          // An overflowing integer sum fails the cached task alike.
+          gpu.mapOptions = { ...base, cacheChunkRows: 37, maxChunkRows: 16 };
+          await expect(gpu.runMap(cached(spec), batches).then((m) => reduceAll(gpu, spec, [m]))).rejects.toThrow((e as Error).constructor as never);
+          continue;
+        }
+        for (const opts of [{ cacheChunkRows: 37, maxChunkRows: 16 }, { cacheChunkRows: 37, maxChunkRows: 16 }, {}]) {
+          gpu.mapOptions = { ...base, ...opts };
+          const m = await gpu.runMap(cached(spec), batches);
+          expect(diffResults(await reduceAll(gpu, spec, [m]), plain, 0), `seed ${seed}/${q} ${JSON.stringify(opts)}`).toEqual([]);
+          if (m.gpuTimings && gpu.lastTimings!.inputBytes > 0) resident++;
+        }
+      }
+      gpu.releaseCached(t.table.batches);
+    }
+    gpu.mapOptions = {};
+    expect(resident).toBeGreaterThan(100);
+    expect(gpu.cachedBytes).toBe(0);
+  });
+
+  it('upload each column once: a later task reading the same batches writes only the remap tables of its string columns', async () => {
+    const s = await planner();
+    const rng = new Rng(5);
+    const n = 30_000;
+    const t = new arrow.Table({
+      k: arrow.makeVector(Int32Array.from({ length: n }, () => rng.int(0, 50))),
+      v: arrow.makeVector(Float64Array.from({ length: n }, () => rng.next() * 100)),
+      w: arrow.makeVector(Int32Array.from({ length: n }, () => rng.int(-1000, 1000))),
+      s: arrow.vectorFromArray(Array.from({ length: n }, () => rng.pick(['a', 'b', 'c'])), new arrow.Dictionary(new arrow.Utf8(), new arrow.Int32())),
+    });
+    const df = s.fromArrow(t);
+    const q1 = cached(specOf(df.filter(col('w').gt(0)).groupBy('k').agg(sum('v')), 2));
+    const q2 = cached(specOf(df.groupBy('s').agg(max('w'), count()), 2));
+    gpu.mapOptions = { cacheChunkRows: 4096 };
+    try {
+      const first = (await gpu.runMap(q1, t.batches)).gpuTimings!;
+      expect(first.uploadBytes).toBeGreaterThanOrEqual(first.inputBytes);
+      const again = (await gpu.runMap(q1, t.batches)).gpuTimings!;
+      expect(again.uploadBytes).toBe(0);
+      expect(again.inputBytes).toBe(first.inputBytes);
+      // q2 reads w again (resident) and s for the first time.
+      const other = (await gpu.runMap(q2, t.batches)).gpuTimings!;
+      expect(other.uploadBytes).toBeGreaterThanOrEqual(4 * n);
+      expect(other.uploadBytes).toBeLessThan(4 * n + 4096);
+      const other2 = (await gpu.runMap(q2, t.batches)).gpuTimings!;
+      // s's codes → ids table: one word per dictionary entry and chunk.
+      expect(other2.uploadBytes).toBe(3 * 4 * Math.ceil(n / 4096));
+    } finally {
+      gpu.mapOptions = {};
+      gpu.releaseCached(t.batches);
+    }
+  });
+
+  it('stay within the budget, least recently used chunks out first, with the same answers', async () => {
+    const small = await GpuExecutor.create({ cacheBytes: 256 << 10 });
+    try {
+      const s = await planner();
+      const rng = new Rng(9);
+      const n = 60_000;
+      const t = arrow.tableFromArrays({ k: Int32Array.from({ length: n }, () => rng.int(0, 9)), v: Float64Array.from({ length: n }, () => rng.next()) });
+      const spec = specOf(s.fromArrow(t).groupBy('k').agg(sum('v'), count()), 2);
+      const want = await reduceAll(small, spec, [await small.runMap(spec, t.batches)]);
+      const uploads: number[] = [];
+      for (let r = 0; r < 3; r++) {
+        const m = await small.runMap(cached(spec), t.batches);
+        expect(diffResults(await reduceAll(small, spec, [m]), want, 0)).toEqual([]);
+        expect(small.cachedBytes).toBeGreaterThan(0);
+        expect(small.cachedBytes).toBeLessThanOrEqual(256 << 10);
+        uploads.push(m.gpuTimings!.uploadBytes);
+      }
+      // 720 kB of input through a 256 KiB cache: every run uploads again (the first chunks are gone).
+      for (const u of uploads) expect(u).toBeGreaterThanOrEqual(12 * n);
+    } finally {
+      await small.close();
+    }
+  });
+});
+
+describe('DataFrame.cache()', () => {
+  const t = arrow.tableFromArrays({ k: Int32Array.from({ length: 5000 }, (_, i) => i % 7), v: Float64Array.from({ length: 5000 }, (_, i) => i / 8) });
+  const query = (df: ReturnType<Session['fromArrow']>) => df.filter(col('v').gt(3)).groupBy('k').agg(sum('v').as('s'), count().as('n')).orderBy('k');
+
+  it('a CPU session answers the same; explain() names the cached scan', async () => {
+    const s = await Session.create({ executor: 'cpu', workers: false });
+    try {
+      const df = s.fromArrow(t).cache();
+      expect(query(df).explain()).toMatch(/InMemoryTableScan \(cached\) arrow/);
+      expect(query(df.unpersist()).explain()).not.toMatch(/cached/);
+      expect((await query(df).collect()).toArray().map((r) => r.toJSON())).toEqual((await query(s.fromArrow(t)).collect()).toArray().map((r) => r.toJSON()));
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('rejects a gpuCacheBytes that is not a byte count, before opening any device', async () => {
+    for (const bad of [-1, 1.5, '1GB', Number.NaN]) {
+      await expect(Session.create({ executor: 'gpu', gpuCacheBytes: bad as never })).rejects.toThrow(InvalidOptionError);
+    }
+  });
+
+  it.skipIf(!probe.gpu)('a GPU session keeps the input on the device across jobs; unpersist() frees it', async () => {
+    const s = await Session.create({ executor: 'gpu', workers: false });
+    try {
+      const df = s.fromArrow(t).cache();
+      const want = (await query(s.fromArrow(t)).collect()).toArray().map((r) => r.toJSON());
+      const uploaded = () => s.lastJob!.stages[0].tasks.reduce((a, x) => a + (x.gpu?.uploadBytes ?? 0), 0);
+      expect((await query(df).collect()).toArray().map((r) => r.toJSON())).toEqual(want);
+      expect(uploaded()).toBeGreaterThan(0);
+      expect((await query(df).collect()).toArray().map((r) => r.toJSON())).toEqual(want);
+      expect(uploaded()).toBe(0);
+      const gpuExec = (s as unknown as { executor: { gpu: GpuExecutor } }).executor.gpu;
+      expect(gpuExec.cachedBytes).toBeGreaterThan(0);
+      const plain = df.unpersist();
+      expect(gpuExec.cachedBytes).toBe(0);
+      expect((await query(plain).collect()).toArray().map((r) => r.toJSON())).toEqual(want);
+      expect(gpuExec.cachedBytes).toBe(0);
+    } finally {
+      await s.close();
+    }
+  });
+});
