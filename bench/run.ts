@@ -69,6 +69,8 @@ interface Options {
   partitions: number;
   /** Input partitions of the gpu engine; undefined: its session's default (few, big map tasks). */
   gpuPartitions: number | undefined;
+  /** Device memory for the gpu-cached engine's inputs; undefined: the session's default. */
+  gpuCacheBytes: number | undefined;
   shufflePartitions: number;
   batchRows: number;
   seed: number;
@@ -102,6 +104,8 @@ const USAGE = `usage: tsx bench/run.ts [options]
   --partitions N           input partitions for fromArrow (default threads*2)
   --gpu-partitions N       input partitions of the gpu engine (default: a GPU session's own,
                            one per 2^23 rows and at least 2: a GPU wants few, big map tasks)
+  --gpu-cache-bytes N      device memory the gpu-cached engine may cache its inputs in (default:
+                           the session's, 4 GiB on a GPU; both tables take ~76 bytes per row)
   --shuffle-partitions N   session shufflePartitions (default = partitions)
   --batch-rows N           rows per Arrow RecordBatch (default 1e6)
   --seed N                 PRNG seed (default 42)
@@ -135,7 +139,7 @@ function parseArgs(argv: readonly string[]): Options {
       i++;
     }
   }
-  const known = new Set(['rows', 'query', 'queries', 'runs', 'executors', 'threads', 'partitions', 'gpu-partitions', 'shuffle-partitions', 'batch-rows', 'seed', 'duckdb-strings', 'interleave', 'progress', 'no-progress', 'out']);
+  const known = new Set(['rows', 'query', 'queries', 'runs', 'executors', 'threads', 'partitions', 'gpu-partitions', 'gpu-cache-bytes', 'shuffle-partitions', 'batch-rows', 'seed', 'duckdb-strings', 'interleave', 'progress', 'no-progress', 'out']);
   for (const k of raw.keys()) if (!known.has(k)) throw new UsageError(`unknown option --${k}\n${USAGE}`);
   const int = (name: string, dflt: number, min = 1): number => {
     const s = raw.get(name);
@@ -166,6 +170,7 @@ function parseArgs(argv: readonly string[]): Options {
     threads,
     partitions,
     gpuPartitions: raw.has('gpu-partitions') ? int('gpu-partitions', 1) : undefined,
+    gpuCacheBytes: raw.has('gpu-cache-bytes') ? int('gpu-cache-bytes', 0, 0) : undefined,
     shufflePartitions: int('shuffle-partitions', partitions),
     batchRows: int('batch-rows', 1_000_000),
     seed: int('seed', 42, 0),
@@ -434,7 +439,8 @@ async function createGpuframe(name: GpuframeEngine, inp: Inputs): Promise<Engine
   const executor = onGpu ? 'gpu' : 'cpu';
   const cores = name === 'cpu1' ? 1 : inp.opts.threads;
   // 'gpu' is passed through as is: an engine build without it refuses it in Session.create (reported as skipped).
-  const opts = { executor, cores, shufflePartitions: inp.opts.shufflePartitions } as Parameters<Api['Session']['create']>[0];
+  const cacheBytes = name === 'gpu-cached' && inp.opts.gpuCacheBytes !== undefined ? { gpuCacheBytes: inp.opts.gpuCacheBytes } : {};
+  const opts = { executor, cores, shufflePartitions: inp.opts.shufflePartitions, ...cacheBytes } as Parameters<Api['Session']['create']>[0];
   let session: Awaited<ReturnType<Api['Session']['create']>>;
   try {
     session = await api.Session.create({ ...opts, ...(inp.progress ? { onProgress: inp.progress.listener } : {}) });
