@@ -109,7 +109,6 @@ const op = (name: 'Add' | 'Or' | 'Min' | 'Max', arr: string, i: string, v: strin
   const e = { Add: `${x} + ${v}`, Or: `${x} | ${v}`, Min: `min(${x}, ${v})`, Max: `max(${x}, ${v})` }[name];
   return `${x} = ${e};`;
 };
-const load = (arr: string, i: string): string => (plain(arr) ? `${arr}[${i}]` : `atomicLoad(&${arr}[${i}])`);
 
 /** Multi-word add with carries, skipping zero addends, into array `arr` at word b. */
 function addFn(arr: string, words: number): string {
@@ -205,26 +204,25 @@ function accumulate(f: GpuAggField, j: number, x: GVal | null, arr: string, base
   return [...(pass === 0 ? out : []), n === 'false' ? `{ ${body.join('\n')} }` : `if (!${n}) {\n${body.join('\n')}\n}`];
 }
 
-/** Merge of one aggregate's words of a slot from `src` (at wb) into `dst` (at gb): L → W or W → acc. */
-function mergeAgg(f: GpuAggField, src: string, dst: string): string[] {
+/** Merge of one aggregate's words of a slot from workgroup memory (W at wb) into the global slots (acc at gb). */
+function mergeAgg(f: GpuAggField): string[] {
   if (f.alias) return [];
-  const w = (i: number) => load(src, `wb + ${f.at + i}u`);
+  const w = (i: number) => `atomicLoad(&W[wb + ${f.at + i}u])`;
   const g = (i: number) => `gb + ${f.at + i}u`;
   const out: string[] = [];
-  if (f.kind !== 'countRows') out.push(`{ let x = ${w(0)}; if (x != 0u) { atomicAdd(&${dst}[${g(0)}], x); } }`);
+  if (f.kind !== 'countRows') out.push(`{ let x = ${w(0)}; if (x != 0u) { atomicAdd(&acc[${g(0)}], x); } }`);
   switch (f.kind) {
-    case 'isum': out.push(`add3_${dst}(${g(1)}, ${w(1)}, ${w(2)}, ${w(3)});`); break;
+    case 'isum': out.push(`add3_acc(${g(1)}, ${w(1)}, ${w(2)}, ${w(3)});`); break;
     case 'fsum':
-      out.push(`{ let x = ${w(1)}; if (x != 0u) { atomicOr(&${dst}[${g(1)}], x); } }`);
-      out.push(`add4_${dst}(${g(2)}, ${w(2)}, ${w(3)}, ${w(4)}, ${w(5)});`, `add4_${dst}(${g(6)}, ${w(6)}, ${w(7)}, ${w(8)}, ${w(9)});`);
+      out.push(`{ let x = ${w(1)}; if (x != 0u) { atomicOr(&acc[${g(1)}], x); } }`);
+      out.push(`add4_acc(${g(2)}, ${w(2)}, ${w(3)}, ${w(4)}, ${w(5)});`, `add4_acc(${g(6)}, ${w(6)}, ${w(7)}, ${w(8)}, ${w(9)});`);
       break;
-    case 'min32': out.push(`atomicMin(&${dst}[${g(1)}], ${w(1)});`); break;
-    case 'max32': out.push(`atomicMax(&${dst}[${g(1)}], ${w(1)});`); break;
+    case 'min32': out.push(`atomicMin(&acc[${g(1)}], ${w(1)});`); break;
+    case 'max32': out.push(`atomicMax(&acc[${g(1)}], ${w(1)});`); break;
     case 'min64': case 'max64': {
+      // Workgroup memory holds only the high word in pass 0; a new global high word resets its low word.
       const mm = f.kind === 'min64' ? 'Min' : 'Max';
-      // Workgroup memory holds only the high word in pass 0; the global one resets its low word.
-      out.push(dst === 'W' ? `atomic${mm}(&W[${g(1)}], ${w(1)});`
-        : `{ let k = ${w(1)}; let old = atomic${mm}(&acc[${g(1)}], k); if (k ${mm === 'Min' ? '<' : '>'} old) { atomicStore(&acc[${g(2)}], ${mm === 'Min' ? '0xffffffffu' : '0u'}); } }`);
+      out.push(`{ let k = ${w(1)}; let old = atomic${mm}(&acc[${g(1)}], k); if (k ${mm === 'Min' ? '<' : '>'} old) { atomicStore(&acc[${g(2)}], ${mm === 'Min' ? '0xffffffffu' : '0u'}); } }`);
       break;
     }
     default: break;
@@ -232,16 +230,16 @@ function mergeAgg(f: GpuAggField, src: string, dst: string): string[] {
   return out;
 }
 
-/** Every slot of `src` with rows, merged into `dst`, invocations of the workgroup striding over the slots. */
-function mergeSlots(layout: GpuAccLayout, slots: number, src: string, dst: string, stride: string, first: string): string[] {
+/** Every workgroup slot with rows, merged into the global slots, the workgroup's invocations striding over the slots. */
+function mergeSlots(layout: GpuAccLayout, slots: number, workgroupSize: number): string[] {
   return [
-    `for (var s = ${first}; s < ${slots}u; s = s + ${stride}) {`,
+    `for (var s = lid; s < ${slots}u; s = s + ${workgroupSize}u) {`,
     `  let wb = s * ${layout.width}u;`,
     '  let gb = wb;',
-    `  let nrows = ${load(src, 'wb')};`,
+    '  let nrows = atomicLoad(&W[wb]);',
     '  if (nrows == 0u) { continue; }',
-    `  atomicAdd(&${dst}[gb], nrows);`,
-    ...layout.aggs.flatMap((f) => mergeAgg(f, src, dst)).map((l) => `  ${l}`),
+    '  atomicAdd(&acc[gb], nrows);',
+    ...layout.aggs.flatMap((f) => mergeAgg(f)).map((l) => `  ${l}`),
     '}',
   ];
 }
@@ -405,7 +403,7 @@ export function mapShaderSource(key: MapShaderKey): MapShader {
   // Invocation-private slots go out whole, plain words, to the invocation's region of `part`
   // (fold-shader.ts folds the regions); workgroup slots merge into the global ones with atomics.
   if (own) merge.push(`for (var s = 0u; s < ${slotsWords}u; s = s + 1u) { part[pb + s] = L[s]; }`);
-  else if (wgMem) merge.push('workgroupBarrier();', ...mergeSlots(layout, key.slots, 'W', 'acc', `${WG}u`, 'lid'));
+  else if (wgMem) merge.push('workgroupBarrier();', ...mergeSlots(layout, key.slots, WG));
   const source = [
     `struct Params { v: array<vec4<u32>, ${Math.max(1, Math.ceil(params.length / 4))}> }`,
     '@group(0) @binding(0) var<uniform> P: Params;',
