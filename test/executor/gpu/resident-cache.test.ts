@@ -154,4 +154,18 @@ describe('DataFrame.cache()', () => {
       await s.close();
     }
   });
+
+  it.skipIf(!probe.gpu)('gpuCacheBytes: 0 keeps nothing: every job uploads its input', async () => {
+    const s = await Session.create({ executor: 'gpu', workers: false, gpuCacheBytes: 0 });
+    try {
+      const df = s.fromArrow(t).cache();
+      for (let r = 0; r < 2; r++) {
+        await query(df).collect();
+        expect(s.lastJob!.stages[0].tasks.reduce((a, x) => a + (x.gpu?.uploadBytes ?? 0), 0)).toBeGreaterThan(0);
+      }
+      expect((s as unknown as { executor: { gpu: GpuExecutor } }).executor.gpu.cachedBytes).toBe(0);
+    } finally {
+      await s.close();
+    }
+  });
 });
