@@ -15,6 +15,9 @@ import type { DType } from '../../types.ts';
 
 export interface Region { readonly words: number; write(buf: GPUBuffer, queue: GPUQueue, wordAt: number): void }
 
+/** Rows [r0, r1) of one batch's bound columns: a chunk is one or more of these, back to back. */
+export interface Segment { readonly columns: ReadonlyMap<string, ColumnChunk>; readonly r0: number; readonly r1: number }
+
 /** Bits [bit0, bit1) of a bitmap as whole words: the region and the bit offset of bit0 in it. */
 function bitsRegion(bitmap: Uint8Array, bit0: number, bit1: number): { region: Region; offset: number } {
   const byte0 = (bit0 >> 5) << 2;
@@ -33,6 +36,44 @@ function bitsRegion(bitmap: Uint8Array, bit0: number, bit1: number): { region: R
   };
 }
 
+/** Sets bits [o, o + n) of `out`. */
+function setBits(out: Uint8Array, o: number, n: number): void {
+  let b = o;
+  const end = o + n;
+  for (; b < end && (b & 7); b++) out[b >> 3] |= 1 << (b & 7);
+  if (end - b >= 8) { out.fill(0xff, b >> 3, end >> 3); b = end & ~7; }
+  for (; b < end; b++) out[b >> 3] |= 1 << (b & 7);
+}
+
+/** Bit runs (a bitmap from a bit offset, or all ones where `bitmap` is null) one after the other, from bit 0. */
+function concatBits(runs: readonly { bitmap: Uint8Array | null; bit0: number; n: number }[]): Region {
+  const total = runs.reduce((a, r) => a + r.n, 0);
+  const words = Math.max(1, Math.ceil(total / 32));
+  return {
+    words,
+    write(buf, queue, at) {
+      const out = new Uint8Array(words * 4);
+      let o = 0;
+      for (const { bitmap, bit0, n } of runs) {
+        if (!bitmap) setBits(out, o, n);
+        else if ((o & 7) === 0 && (bit0 & 7) === 0) {
+          // Byte-aligned: a copy, the bits past the run's end cleared for the next run.
+          out.set(bitmap.subarray(bit0 >> 3, (bit0 + n + 7) >> 3), o >> 3);
+          if (n & 7) out[(o + n) >> 3] &= (1 << (n & 7)) - 1;
+        } else {
+          for (let i = 0; i < n; i++) {
+            const b = bit0 + i;
+            if ((bitmap[b >> 3] >> (b & 7)) & 1) out[(o + i) >> 3] |= 1 << ((o + i) & 7);
+          }
+        }
+        o += n;
+      }
+      queue.writeBuffer(buf, at * 4, out);
+    },
+  };
+}
+
+/** One segment's values: 8/16-bit integers (and dictionary codes) widened to 32 bits, 64-bit values as word pairs. */
 function valuesRegion(c: ColumnChunk, wide: boolean, r0: number, r1: number): Region {
   const v = c.values;
   const n = r1 - r0;
@@ -42,8 +83,46 @@ function valuesRegion(c: ColumnChunk, wide: boolean, r0: number, r1: number): Re
   if (v instanceof Int32Array || v instanceof Uint32Array) {
     return { words: n, write: (buf, q, at) => q.writeBuffer(buf, at * 4, v, r0, n) };
   }
-  // 8/16-bit integers (and dictionary codes): widened to 32 bits.
   return { words: n, write: (buf, q, at) => q.writeBuffer(buf, at * 4, Int32Array.from(v.subarray(r0, r1) as Int8Array)) };
+}
+
+/** Regions one after the other (each segment's values). */
+function concatRegions(parts: readonly Region[]): Region {
+  return {
+    words: parts.reduce((a, r) => a + r.words, 0),
+    write(buf, queue, at) {
+      for (const r of parts) { r.write(buf, queue, at); at += r.words; }
+    },
+  };
+}
+
+/**
+ * A string column's codes over the segments and the dictionary they index: the segments' own when
+ * they share one; else the union of theirs, each segment's codes rewritten into it.
+ */
+function stringCodes(segs: readonly Segment[], name: string): { region: Region; dictionary: readonly string[] } {
+  const cols = segs.map((s) => s.columns.get(name)!);
+  const first = cols[0].dictionary!;
+  if (cols.every((c) => c.dictionary === first)) {
+    return { region: concatRegions(segs.map((s, i) => valuesRegion(cols[i], false, s.r0, s.r1))), dictionary: first };
+  }
+  const union: string[] = [];
+  const at = new Map<string, number>();
+  const maps = cols.map((c) => Int32Array.from(c.dictionary!, (x) => {
+    let k = at.get(x);
+    if (k === undefined) { at.set(x, (k = union.length)); union.push(x); }
+    return k;
+  }));
+  const parts = segs.map((s, i): Region => ({
+    words: s.r1 - s.r0,
+    write(buf, q, w) {
+      const codes = cols[i].values, map = maps[i], out = new Int32Array(s.r1 - s.r0);
+      // A null row's code may be anything: only valid codes are looked up.
+      for (let r = s.r0; r < s.r1; r++) { const c = Number(codes[r]); out[r - s.r0] = c >= 0 && c < map.length ? map[c] : 0; }
+      q.writeBuffer(buf, w * 4, out);
+    },
+  }));
+  return { region: concatRegions(parts), dictionary: union };
 }
 
 /** A bit-packed region: its first word and the bit offset of the chunk's first row in it. */
@@ -55,8 +134,8 @@ export interface ColumnPlace {
   readonly values: number | BitsAt;
   /** Validity bitmap, when the column has nulls in the chunk. */
   readonly validity?: BitsAt;
-  /** The code → task-wide string id table (string columns), `size` words. */
-  readonly remap?: { readonly word: number; readonly size: number };
+  /** The code → task-wide string id table of a string column: `size` words, for its codes' `dictionary`. */
+  readonly remap?: { readonly word: number; readonly size: number; readonly dictionary: readonly string[] };
   /** Writes the values and validity (not the remap table, which is the task's); returns the bytes. */
   write(buf: GPUBuffer, queue: GPUQueue): number;
 }
@@ -71,8 +150,11 @@ export interface PackedChunk {
   writeOnes(buf: GPUBuffer, queue: GPUQueue): number;
 }
 
-/** The layout of `columns` for rows [r0, r1) of `chunk` (a string column's remap table: its dictionary's length). */
-export function layoutChunk(columns: readonly { name: string; dtype: DType }[], chunk: Map<string, ColumnChunk>, r0: number, r1: number): PackedChunk {
+/**
+ * The layout of `columns` over the rows of `segs`, back to back. A single segment's bitmaps are
+ * copied as they are (with their bit offset); several segments' are joined on the host.
+ */
+export function layoutChunk(columns: readonly { name: string; dtype: DType }[], segs: readonly Segment[]): PackedChunk {
   let words = 0;
   const at = (region: Region, even = false): number => {
     if (even && words % 2) words++;
@@ -80,35 +162,48 @@ export function layoutChunk(columns: readonly { name: string; dtype: DType }[], 
     words += region.words;
     return w;
   };
+  const rows = segs.reduce((a, s) => a + s.r1 - s.r0, 0);
+  const bits = (pick: (c: ColumnChunk) => Uint8Array | null, name: string): { region: Region; offset: number } => {
+    if (segs.length === 1) {
+      const { columns: m, r0, r1 } = segs[0];
+      const c = m.get(name)!;
+      const bitmap = pick(c);
+      return bitmap ? bitsRegion(bitmap, c.offset + r0, c.offset + r1) : { region: concatBits([{ bitmap: null, bit0: 0, n: r1 - r0 }]), offset: 0 };
+    }
+    return { region: concatBits(segs.map(({ columns: m, r0, r1 }) => { const c = m.get(name)!; return { bitmap: pick(c), bit0: c.offset + r0, n: r1 - r0 }; })), offset: 0 };
+  };
   const places = new Map<string, ColumnPlace>();
-  const onesBits = bitsRegion(new Uint8Array((r1 - r0 + 7) >> 3).fill(0xff), 0, r1 - r0);
-  const ones = { word: at(onesBits.region), bit: onesBits.offset };
+  const onesRegion = concatBits([{ bitmap: null, bit0: 0, n: rows }]);
+  const ones = { word: at(onesRegion), bit: 0 };
   for (const { name, dtype } of columns) {
     if (places.has(name)) continue;
-    const c = chunk.get(name)!;
+    const cols = segs.map((s) => s.columns.get(name)!);
     const writes: { region: Region; word: number }[] = [];
     let values: number | BitsAt;
+    let dictionary: readonly string[] | null = null;
     if (dtype.id === 'bool') {
-      const { region, offset } = bitsRegion(c.values as Uint8Array, c.offset + r0, c.offset + r1);
+      const { region, offset } = bits((c) => c.values as Uint8Array, name);
       const word = at(region);
       values = { word, bit: offset };
       writes.push({ region, word });
     } else {
       const wide = isWordPair(columnForm(dtype, name));
-      const region = valuesRegion(c, wide, r0, r1);
+      let region: Region;
+      if (cols[0].dictionary) ({ region, dictionary } = stringCodes(segs, name));
+      else region = concatRegions(segs.map((s, i) => valuesRegion(cols[i], wide, s.r0, s.r1)));
       const word = at(region, wide);
       values = word;
       writes.push({ region, word });
     }
     let validity: BitsAt | undefined;
-    if (c.validity && c.nullCount > 0) {
-      const { region, offset } = bitsRegion(c.validity, c.offset + r0, c.offset + r1);
+    if (cols.some((c) => c.validity && c.nullCount > 0)) {
+      const { region, offset } = bits((c) => (c.nullCount > 0 ? c.validity : null), name);
       const word = at(region);
       validity = { word, bit: offset };
       writes.push({ region, word });
     }
-    const size = c.dictionary ? Math.max(1, c.dictionary.length) : 0;
-    const remap = size ? { word: at({ words: size, write: () => undefined }), size } : undefined;
+    const size = dictionary ? Math.max(1, dictionary.length) : 0;
+    const remap = dictionary ? { word: at({ words: size, write: () => undefined }), size, dictionary } : undefined;
     places.set(name, {
       values, validity, remap,
       write(buf, queue) {
@@ -118,8 +213,8 @@ export function layoutChunk(columns: readonly { name: string; dtype: DType }[], 
     });
   }
   return {
-    rows: r1 - r0, words: Math.max(words, 4), places, ones,
-    writeOnes: (buf, queue) => { onesBits.region.write(buf, queue, ones.word); return onesBits.region.words * 4; },
+    rows, words: Math.max(words, 4), places, ones,
+    writeOnes: (buf, queue) => { onesRegion.write(buf, queue, ones.word); return onesRegion.words * 4; },
   };
 }
 

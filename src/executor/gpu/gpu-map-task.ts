@@ -19,7 +19,8 @@ import { columnsOfSpec } from '../cpu/columns.ts';
 import { StringIds } from '../cpu/map-task.ts';
 import type { AggregationSpec } from '../task.ts';
 import type { BufferPool } from './buffer-pool.ts';
-import { bytesPerRow, columnParams, layoutChunk, writeRemap, type ColumnPlace, type PackedChunk } from './chunk-upload.ts';
+import { bytesPerRow, columnParams, layoutChunk, writeRemap, type ColumnPlace, type PackedChunk, type Segment } from './chunk-upload.ts';
+import type { ColumnChunk } from '../../arrow/column-chunk.ts';
 import type { ResidentCache, ResidentChunk } from './resident-cache.ts';
 import { f64Stats, mergeStats, sumShift, type F64Stats } from './float-sum-scale.ts';
 import { chooseGpuPlan, MAX_BUFFER_BYTES, SOFTWARE_WORKGROUP } from './gpu-plan.ts';
@@ -96,8 +97,32 @@ export interface GpuMapOptions {
   cacheChunkRows?: number;
 }
 
-/** Rows [r0, r1) of batch b, read by one dispatch from its cached chunk [c0, c1) or packed alone. */
-interface Piece { b: number; c0: number; c1: number; r0: number; r1: number; cached: boolean }
+/** Rows [r0, r1) of the task's batch b. */
+interface Run { readonly b: number; readonly r0: number; readonly r1: number }
+
+/**
+ * What one dispatch reads: `rows` rows from row `d` of a chunk, which holds the runs back to back,
+ * kept on the device (cached) or packed into `input` for this dispatch.
+ */
+interface Piece { readonly runs: readonly Run[]; readonly d: number; readonly rows: number; readonly cached: boolean }
+
+/** The task's rows (its batches back to back) in spans of at most `rows` rows, each as its runs. */
+function spans(batches: readonly arrow.RecordBatch[], rows: number): Run[][] {
+  const out: Run[][] = [];
+  let cur: Run[] = [];
+  let n = 0;
+  batches.forEach((batch, b) => {
+    for (let r0 = 0; r0 < batch.numRows;) {
+      const r1 = Math.min(batch.numRows, r0 + rows - n);
+      cur.push({ b, r0, r1 });
+      n += r1 - r0;
+      r0 = r1;
+      if (n === rows) { out.push(cur); cur = []; n = 0; }
+    }
+  });
+  if (n > 0) out.push(cur);
+  return out;
+}
 
 /** The columns of the input a cached chunk holds: all that have a GPU form. */
 const residentColumns = (spec: AggregationSpec) => spec.input.filter((f) => {
@@ -109,13 +134,14 @@ const bindAll = (spec: AggregationSpec, batch: arrow.RecordBatch) =>
   new Map(residentColumns(spec).map((f) => [f.name, bindColumn(batch.getChild(f.name)!.data[0], f.dtype)]));
 
 /**
- * Rows per cached chunk of a batch: all its columns (and a string column's remap table, the size
- * of its dictionary) within `bound` bytes, in whole 64 Ki-row steps where the bound allows; 0
- * when not even one row fits.
+ * Rows per cached chunk of a task: all its columns (and a string column's remap table, at most
+ * the size of all the task's dictionaries) within `bound` bytes, in whole 64 Ki-row steps where
+ * the bound allows; 0 when not even one row fits.
  */
-function residentRows(spec: AggregationSpec, batch: arrow.RecordBatch, bound: number): number {
+function residentRows(spec: AggregationSpec, batches: readonly arrow.RecordBatch[], bound: number): number {
   const cols = residentColumns(spec);
-  const dicts = cols.reduce((a, f) => a + (f.dtype.id === 'utf8' ? 4 * (batch.getChild(f.name)!.data[0].dictionary?.length ?? batch.numRows) : 0), 0);
+  const dicts = cols.reduce((a, f) => a + (f.dtype.id !== 'utf8' ? 0
+    : batches.reduce((d, b) => d + 4 * (b.getChild(f.name)!.data[0].dictionary?.length ?? b.numRows), 0)), 0);
   const rows = Math.max(0, Math.floor((bound - dicts - 4096) / (bytesPerRow(cols) + 0.125)));
   return rows >= 1 << 16 ? rows - (rows % (1 << 16)) : rows;
 }
@@ -141,11 +167,8 @@ export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batc
   if (rows >= 2 ** 32) return { fallback: 'a map task of 2^32 rows or more' };
   const strings = new StringIds();
   const chunks = datas.map((m) => new Map([...m].map(([n, d]) => [n, bindColumn(d, fieldOf(spec.input, n).dtype)])));
-  const remaps = chunks.map((m) => {
-    const r = new Map<string, Int32Array>();
-    for (const [name, c] of m) if (c.dictionary) r.set(name, strings.remap(c.dictionary));
-    return r;
-  });
+  // Task-wide string ids, batch by batch (the plan counts them; kernels map codes through them).
+  for (const m of chunks) for (const c of m.values()) if (c.dictionary) strings.remap(c.dictionary);
 
   // Shapes that need no data: argument forms, layout, and whether every expression has a WGSL form.
   let forms, layout;
@@ -216,22 +239,24 @@ export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batc
   const byParts = own ? Math.max(1, Math.floor(MAX_BUFFER_BYTES / 4 / regionWords / WG)) * tile : Infinity;
   const byBytes = Math.max(tile, Math.floor(gpu.chunkBytes / Math.max(1, per) / tile) * tile);
   const chunkRows = Math.max(1, Math.min(byBytes, byParts, opts.maxChunkRows ?? Infinity));
-  // A cached source's batches stay on the device in chunks of their own (resident-cache.ts), at
-  // most a quarter of the cache each, read by kernels in pieces of at most chunkRows; other
-  // batches (and any too big for the cache) are packed piece by piece into `input`.
+  // Chunks run across the task's batches, so that a dispatch is as big as the chunk bound allows
+  // (measured on llvmpipe: q4's kernels over 5M rows took 45 ms as one dispatch, 110-180 ms as
+  // five of a batch each). A cached source's chunks stay on the device (resident-cache.ts), at
+  // most a quarter of the cache each, read by kernels in pieces of at most chunkRows; other tasks
+  // (and a cache too small for any chunk) pack each piece into `input`.
   const cache = spec.cacheInput && gpu.resident ? gpu.resident : null;
-  const pieces = batches.flatMap((batch, b) => {
-    const span = cache ? Math.min(opts.cacheChunkRows ?? Infinity, residentRows(spec, batch, Math.min(gpu.chunkBytes, cache.budgetBytes / 4))) : 0;
-    const out: Piece[] = [];
-    for (let c0 = 0; c0 < batch.numRows; c0 += span || batch.numRows) {
-      const c1 = Math.min(batch.numRows, c0 + (span || batch.numRows));
-      for (let r0 = c0; r0 < c1; r0 += chunkRows) out.push({ b, c0, c1, r0, r1: Math.min(c1, r0 + chunkRows), cached: span > 0 });
-    }
-    return out;
-  });
-  const packs = pieces.map((p) => (p.cached ? null : layoutChunk(kernelColumns, chunks[p.b], p.r0, p.r1)));
+  const span = cache ? Math.min(opts.cacheChunkRows ?? Infinity, residentRows(spec, batches, Math.min(gpu.chunkBytes, cache.budgetBytes / 4))) : 0;
+  const pieces: Piece[] = span > 0
+    ? spans(batches, span).flatMap((runs) => {
+      const n = runs.reduce((a, r) => a + r.r1 - r.r0, 0);
+      return Array.from({ length: Math.ceil(n / chunkRows) }, (_, k) => ({ runs, d: k * chunkRows, rows: Math.min(chunkRows, n - k * chunkRows), cached: true }));
+    })
+    : spans(batches, chunkRows).map((runs) => ({ runs, d: 0, rows: runs.reduce((a, r) => a + r.r1 - r.r0, 0), cached: false }));
+  const segments = (runs: readonly Run[], columns: (b: number) => ReadonlyMap<string, ColumnChunk>): Segment[] =>
+    runs.map((r) => ({ columns: columns(r.b), r0: r.r0, r1: r.r1 }));
+  const packs = pieces.map((p) => (p.cached ? null : layoutChunk(kernelColumns, segments(p.runs, (b) => chunks[b]))));
   // Regions of `part`: one per invocation of a piece, or per invocation of the whole task.
-  const regions = region ? plan.regionWorkgroups * WG : own ? Math.ceil(pieces.reduce((a, p) => Math.max(a, p.r1 - p.r0), 0) / tile) * WG : 0;
+  const regions = region ? plan.regionWorkgroups * WG : own ? Math.ceil(pieces.reduce((a, p) => Math.max(a, p.rows), 0) / tile) * WG : 0;
   const params = [take(1024, U.UNIFORM | U.COPY_DST), take(1024, U.UNIFORM | U.COPY_DST)];
   const timings: GpuMapTimings = { upload: 0, kernels: 0, readback: 0, merge: 0, total: 0, chunks: 0, deviceKernels: null, inputBytes: 0, uploadBytes: 0, mode: `${plan.mode}${plan.privatized !== 'none' ? `/${plan.privatized}` : ''}` };
 
@@ -293,12 +318,13 @@ export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batc
     const lits = p0.shader.literals.map((s) => strings.id(s));
     const readPerRow = bytesPerRow(kernelColumns, nullableSet);
     let resident: ResidentChunk | null = null;
-    for (const [pi0, { b, c0, c1, r0, r1, cached }] of pieces.entries()) {
+    for (const [pi0, { runs, d, rows: n, cached }] of pieces.entries()) {
       const tu = performance.now();
       let buf: GPUBuffer, packed: PackedChunk;
-      const remap = (place: ColumnPlace, name: string) => { timings.uploadBytes += writeRemap(place, remaps[b].get(name)!, buf, device.queue); };
+      const remap = (place: ColumnPlace) => { if (place.remap) timings.uploadBytes += writeRemap(place, strings.remap(place.remap.dictionary), buf, device.queue); };
       if (cached) {
-        const got = cache!.chunk(batches[b], c0, c1, () => layoutChunk(residentColumns(spec), bindAll(spec, batches[b]), c0, c1), U.STORAGE | U.COPY_DST);
+        const got = cache!.chunk(runs.map((r) => ({ batch: batches[r.b], r0: r.r0, r1: r.r1 })),
+          () => layoutChunk(residentColumns(spec), segments(runs, (b) => bindAll(spec, batches[b]))), U.STORAGE | U.COPY_DST);
         ({ buffer: buf, packed } = got.chunk);
         if (got.created) timings.uploadBytes += packed.writeOnes(buf, device.queue);
         // Columns on first read; remap tables once per chunk and task (they are the task's).
@@ -307,20 +333,20 @@ export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batc
         for (const { name } of kernelColumns) {
           const place = packed.places.get(name)!;
           if (!got.chunk.loaded.has(name)) { timings.uploadBytes += place.write(buf, device.queue); got.chunk.loaded.add(name); }
-          if (fresh) remap(place, name);
+          if (fresh) remap(place);
         }
       } else {
         buf = input!;
         packed = packs[pi0]!;
         timings.uploadBytes += packed.writeOnes(buf, device.queue);
         for (const place of packed.places.values()) timings.uploadBytes += place.write(buf, device.queue);
-        for (const { name } of kernelColumns) remap(packed.places.get(name)!, name);
+        for (const { name } of kernelColumns) remap(packed.places.get(name)!);
       }
-      const wgs = region ? plan.regionWorkgroups : Math.ceil((r1 - r0) / tile);
+      const wgs = region ? plan.regionWorkgroups : Math.ceil(n / tile);
       const nx = Math.max(1, Math.min(wgs, 65535)), ny = Math.max(1, Math.ceil(wgs / nx));
-      const values = new Map([...fixed, ...columnParams(kernelColumns, packed, nullableSet, cached ? r0 - c0 : 0), ['rows', r1 - r0], ['nx', nx], ['rpi', Math.ceil((r1 - r0) / (wgs * WG))]]);
+      const values = new Map([...fixed, ...columnParams(kernelColumns, packed, nullableSet, d), ['rows', n], ['nx', nx], ['rpi', Math.ceil(n / (wgs * WG))]]);
       lits.forEach((id, j) => values.set(`L${j}`, id));
-      timings.inputBytes += Math.round(readPerRow * (r1 - r0));
+      timings.inputBytes += Math.round(readPerRow * n);
       const enc = device.createCommandEncoder();
       const pass = beginPass(enc);
       for (const [pi, p] of [p0, p1].entries()) {

@@ -29,7 +29,7 @@ export interface GpuPlan {
 }
 
 const DENSE_LIMIT = 1 << 20;
-/** Bound on one GPU buffer (a 64 MiB storage buffer crashed llvmpipe). */
+/** Bound on a task's slot array, hash table and per-invocation regions (a 64 MiB storage buffer once crashed llvmpipe). */
 export const MAX_BUFFER_BYTES = 32 << 20;
 
 /**
