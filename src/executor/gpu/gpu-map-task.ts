@@ -23,7 +23,7 @@ import { bytesPerRow, columnParams, layoutChunk, writeRemap, type ColumnPlace, t
 import type { ColumnChunk } from '../../arrow/column-chunk.ts';
 import type { ResidentCache, ResidentChunk } from './resident-cache.ts';
 import { f64Stats, mergeStats, sumShift, type F64Stats } from './float-sum-scale.ts';
-import { chooseGpuPlan, MAX_BUFFER_BYTES, SOFTWARE_WORKGROUP } from './gpu-plan.ts';
+import { chooseGpuPlan, MAX_BUFFER_BYTES, SOFTWARE_LOOP_ITERATIONS, SOFTWARE_WORKGROUP } from './gpu-plan.ts';
 import { argForms, mapShaderSource, type MapShader, type MapShaderKey } from './map-shader.ts';
 import { FOLD_PARAMS, foldShaderSource, type FoldShaderKey } from './fold-shader.ts';
 import { partitionShaderSource, type PartitionShaderKey } from './partition-shader.ts';
@@ -238,7 +238,9 @@ export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batc
   const regionWords = (slotCount + 1) * F;
   const byParts = own ? Math.max(1, Math.floor(MAX_BUFFER_BYTES / 4 / regionWords / WG)) * tile : Infinity;
   const byBytes = Math.max(tile, Math.floor(gpu.chunkBytes / Math.max(1, per) / tile) * tile);
-  const chunkRows = Math.max(1, Math.min(byBytes, byParts, opts.maxChunkRows ?? Infinity));
+  // A region kernel's invocations loop over a share of the chunk's rows: within llvmpipe's loop bound.
+  const byLoop = region ? plan.regionWorkgroups * WG * SOFTWARE_LOOP_ITERATIONS : Infinity;
+  const chunkRows = Math.max(1, Math.min(byBytes, byParts, byLoop, opts.maxChunkRows ?? Infinity));
   // Chunks run across the task's batches, so that a dispatch is as big as the chunk bound allows
   // (measured on llvmpipe: q4's kernels over 5M rows took 45 ms as one dispatch, 110-180 ms as
   // five of a batch each). A cached source's chunks stay on the device (resident-cache.ts), at

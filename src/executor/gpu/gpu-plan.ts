@@ -50,6 +50,13 @@ const REGION_BYTES = 16 << 20;
 /** Invocations per workgroup of the software adapter's kernels: one SIMD vector of llvmpipe. */
 export const SOFTWARE_WORKGROUP = 8;
 
+/**
+ * llvmpipe leaves any loop after this many iterations (gallivm's guard against endless loops), so
+ * a kernel's row loop must stay under it: a region kernel's invocations take at most this many
+ * rows per dispatch (beyond it rows were silently skipped).
+ */
+export const SOFTWARE_LOOP_ITERATIONS = 65535;
+
 export function chooseGpuPlan(
   spec: AggregationSpec, chunks: readonly Map<string, ColumnChunk>[], strings: StringIds, rows: number,
   width: number, workgroupWords: number, software: boolean, threads: number, privateWords?: number,

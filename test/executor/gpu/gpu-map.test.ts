@@ -185,6 +185,21 @@ describe.skipIf(!probe.gpu)(`GPU map tasks${probe.gpu ? '' : ` (${probe.reason})
     }
   });
 
+  it('region slots count every row of a chunk longer than llvmpipe\'s 65535-iteration loop bound allows one dispatch', async () => {
+    const s = await planner();
+    const n = 1_200_000;
+    const t = tableOf({ k: [new arrow.Int32(), Array.from({ length: n }, (_, i) => (i * 7919) % 10_000)], v: [new arrow.Int32(), Array.from({ length: n }, (_, i) => i % 3)] });
+    gpu.mapOptions = { adapterClass: 'software', privateWords: 0 };
+    try {
+      const r = await bothWays(gpu, specOf(s.fromArrow(t).groupBy('k').agg(count(), sum('v')), 2), [t.batches]);
+      expect(r.reasons).toEqual([null]);
+      expect(gpu.lastTimings?.mode).toBe('dense/region');
+      expect(diffResults(r.gpu, r.cpu)).toEqual([]);
+    } finally {
+      gpu.mapOptions = {};
+    }
+  });
+
   it('workgroup slots fit the workgroup memory with their trash slot (2048 slots × 4 words: global atomics instead)', async () => {
     const s = await planner();
     const n = 4096;
