@@ -24,10 +24,10 @@ import { decodeGpuWords, type GpuDecoded, type GpuWords } from './gpu-decode.ts'
 const softwareThreads = (): number => Number(process.env.LP_NUM_THREADS) || availableParallelism();
 
 /**
- * Input bytes per chunk: big, so that a dispatch amortizes its launch (on llvmpipe, a dispatch of
- * 5M rows ran q4's kernel 2-3× faster per row than five of 1M), at most 256 MiB, and 7/8 of the
- * binding limit (llvmpipe's: 128 MiB), leaving room under the pool's power-of-two buffer size for
- * the chunk's string id tables and padding.
+ * Input bytes per chunk: big, so that a dispatch amortizes its launch (on llvmpipe, q3's kernels
+ * over a 5M-row task took 20-27 ms as one dispatch, 34-42 ms as five), at most 256 MiB, and 7/8
+ * of the binding limit (llvmpipe's: 128 MiB), leaving room under the pool's power-of-two buffer
+ * size for the chunk's string id tables and padding.
  */
 const chunkBytes = (gpu: GpuDevice): number =>
   Math.floor(Math.min(256 << 20, gpu.device.limits.maxStorageBufferBindingSize) * 7 / 8);

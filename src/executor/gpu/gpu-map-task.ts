@@ -242,8 +242,8 @@ export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batc
   const byLoop = region ? plan.regionWorkgroups * WG * SOFTWARE_LOOP_ITERATIONS : Infinity;
   const chunkRows = Math.max(1, Math.min(byBytes, byParts, byLoop, opts.maxChunkRows ?? Infinity));
   // Chunks run across the task's batches, so that a dispatch is as big as the chunk bound allows
-  // (measured on llvmpipe: q4's kernels over 5M rows took 45 ms as one dispatch, 110-180 ms as
-  // five of a batch each). A cached source's chunks stay on the device (resident-cache.ts), at
+  // (measured on llvmpipe, a 5M-row task of 1M-row batches: q3's kernels 20-27 ms as one dispatch,
+  // 34-42 ms as five). A cached source's chunks stay on the device (resident-cache.ts), at
   // most a quarter of the cache each, read by kernels in pieces of at most chunkRows; other tasks
   // (and a cache too small for any chunk) pack each piece into `input`.
   const cache = spec.cacheInput && gpu.resident ? gpu.resident : null;
