@@ -237,7 +237,9 @@ export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batc
   // Per-invocation privatization: every invocation of a chunk leaves a region of slot words in `part`.
   const regionWords = (slotCount + 1) * F;
   const byParts = own ? Math.max(1, Math.floor(MAX_BUFFER_BYTES / 4 / regionWords / WG)) * tile : Infinity;
-  const byBytes = Math.max(tile, Math.floor(gpu.chunkBytes / Math.max(1, per) / tile) * tile);
+  // A chunk's string code → id tables take at most all the task's dictionaries (a chunk's own, or their union).
+  const dictBytes = kernelColumns.reduce((a, c) => a + (c.dtype.id === 'utf8' ? chunks.reduce((d, m) => d + 4 * m.get(c.name)!.dictionary!.length, 0) : 0), 0);
+  const byBytes = Math.max(tile, Math.floor(Math.max(0, gpu.chunkBytes - dictBytes) / Math.max(1, per) / tile) * tile);
   // A region kernel's invocations loop over a share of the chunk's rows: within llvmpipe's loop bound.
   const byLoop = region ? plan.regionWorkgroups * WG * SOFTWARE_LOOP_ITERATIONS : Infinity;
   const chunkRows = Math.max(1, Math.min(byBytes, byParts, byLoop, opts.maxChunkRows ?? Infinity));
@@ -360,10 +362,11 @@ export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batc
           layout: pipeline.getBindGroupLayout(0),
           entries: [
             { binding: 0, resource: { buffer: params[pi] } },
-            { binding: 1, resource: { buffer: buf } },
+            // The chunk's words only: the buffer may be bigger (the pool's power-of-two sizes).
+            { binding: 1, resource: { buffer: buf, size: packed.words * 4 } },
             { binding: 2, resource: { buffer: part ?? acc } },
             ...(tab ? [{ binding: 3, resource: { buffer: tab } }] : []),
-            ...(p.shader.wide ? [{ binding: 4, resource: { buffer: buf } }] : []),
+            ...(p.shader.wide ? [{ binding: 4, resource: { buffer: buf, size: (packed.words >> 1) * 8 } }] : []),
           ],
         }));
         pass.dispatchWorkgroups(nx, ny);
