@@ -1,9 +1,10 @@
 /**
  * Input chunks kept on the device for sources marked with DataFrame.cache(): one buffer per chunk
  * of a task's rows (runs of its batches, back to back), laid out for every column the input has a
- * GPU form for, each column written the first time a kernel reads it. Later jobs over the same batches upload nothing but their
- * string remap tables. Bounded by a byte budget: the least recently used chunks go first (a
- * destroyed buffer stays alive on the device until the work already submitted with it is done).
+ * GPU form for, each column written the first time a kernel reads it. Later jobs over the same
+ * batches upload nothing but their string remap tables. Bounded by a byte budget: the least
+ * recently used chunks go first (a destroyed buffer stays alive on the device until the work
+ * already submitted with it is done).
  */
 import type * as arrow from 'apache-arrow';
 import type { PackedChunk } from './chunk-upload.ts';
