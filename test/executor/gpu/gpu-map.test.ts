@@ -10,6 +10,7 @@ import * as GF from '../../../src/index.ts';
 import { avg, col, count, max, min, sum } from '../../../src/index.ts';
 import type { GpuExecutor, GpuMapResult } from '../../../src/executor/gpu/gpu-executor.ts';
 import type { MapResult } from '../../../src/executor/task.ts';
+import type { GpuMapOptions } from '../../../src/executor/gpu/gpu-map-task.ts';
 import { partitionIds } from '../../../src/shuffle/shuffle-block.ts';
 import { generate, toArrowTable } from '../../../bench/datagen.ts';
 import { QUERIES } from '../../../bench/queries.ts';
@@ -23,6 +24,19 @@ afterAll(async () => { await gpu?.close(); await (await planner()).close(); });
 
 const tableOf = (cols: Record<string, [arrow.DataType, unknown[]]>) =>
   new arrow.Table(Object.fromEntries(Object.entries(cols).map(([n, [t, v]]) => [n, arrow.vectorFromArray(v, t)])));
+
+/** One map task of `df` with these map options: on the GPU, in `mode`, with the CPU executor's results. */
+async function expectOnGpuAsCpu(opts: GpuMapOptions, df: GF.DataFrame, t: arrow.Table, mode: string): Promise<void> {
+  gpu.mapOptions = opts;
+  try {
+    const r = await bothWays(gpu, specOf(df, 2), [t.batches]);
+    expect(r.reasons).toEqual([null]);
+    expect(gpu.lastTimings?.mode).toBe(mode);
+    expect(diffResults(r.gpu, r.cpu)).toEqual([]);
+  } finally {
+    gpu.mapOptions = {};
+  }
+}
 
 describe.skipIf(!probe.gpu)(`GPU map tasks${probe.gpu ? '' : ` (${probe.reason})`}`, () => {
   it('the marble example', async () => {
@@ -189,30 +203,14 @@ describe.skipIf(!probe.gpu)(`GPU map tasks${probe.gpu ? '' : ` (${probe.reason})
     const s = await planner();
     const n = 1_200_000;
     const t = tableOf({ k: [new arrow.Int32(), Array.from({ length: n }, (_, i) => (i * 7919) % 10_000)], v: [new arrow.Int32(), Array.from({ length: n }, (_, i) => i % 3)] });
-    gpu.mapOptions = { adapterClass: 'software', privateWords: 0 };
-    try {
-      const r = await bothWays(gpu, specOf(s.fromArrow(t).groupBy('k').agg(count(), sum('v')), 2), [t.batches]);
-      expect(r.reasons).toEqual([null]);
-      expect(gpu.lastTimings?.mode).toBe('dense/region');
-      expect(diffResults(r.gpu, r.cpu)).toEqual([]);
-    } finally {
-      gpu.mapOptions = {};
-    }
+    await expectOnGpuAsCpu({ adapterClass: 'software', privateWords: 0 }, s.fromArrow(t).groupBy('k').agg(count(), sum('v')), t, 'dense/region');
   });
 
   it('workgroup slots fit the workgroup memory with their trash slot (2048 slots × 4 words: global atomics instead)', async () => {
     const s = await planner();
     const n = 4096;
     const t = tableOf({ k: [new arrow.Int32(), Array.from({ length: n }, (_, i) => i % 2048)], x: [new arrow.Float64(), Array.from({ length: n }, (_, i) => i * 0.5)] });
-    gpu.mapOptions = { adapterClass: 'hardware' };
-    try {
-      const r = await bothWays(gpu, specOf(s.fromArrow(t).groupBy('k').agg(min('x'), count()), 2), [t.batches]);
-      expect(r.reasons).toEqual([null]);
-      expect(gpu.lastTimings?.mode).toBe('dense');
-      expect(diffResults(r.gpu, r.cpu)).toEqual([]);
-    } finally {
-      gpu.mapOptions = {};
-    }
+    await expectOnGpuAsCpu({ adapterClass: 'hardware' }, s.fromArrow(t).groupBy('k').agg(min('x'), count()), t, 'dense');
   });
 
   it('edge inputs: empty, one row, one group, int64 extremes, 100k+ groups in the hash table', async () => {
