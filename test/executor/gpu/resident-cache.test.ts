@@ -115,6 +115,10 @@ describe.skipIf(!probe.gpu)(`cached inputs on the device${probe.gpu ? '' : ` (${
 describe('DataFrame.cache()', () => {
   const t = arrow.tableFromArrays({ k: Int32Array.from({ length: 5000 }, (_, i) => i % 7), v: Float64Array.from({ length: 5000 }, (_, i) => i / 8) });
   const query = (df: ReturnType<Session['fromArrow']>) => df.filter(col('v').gt(3)).groupBy('k').agg(sum('v').as('s'), count().as('n')).orderBy('k');
+  const rowsOf = async (df: ReturnType<Session['fromArrow']>) => (await query(df).collect()).toArray().map((r) => r.toJSON());
+  /** Bytes the last job's map tasks wrote to the device. */
+  const uploaded = (s: Session) => s.lastJob!.stages[0].tasks.reduce((a, x) => a + (x.gpu?.uploadBytes ?? 0), 0);
+  const gpuOf = (s: Session) => (s as unknown as { executor: { gpu: GpuExecutor } }).executor.gpu;
 
   it('a CPU session answers the same; explain() names the cached scan', async () => {
     const s = await Session.create({ executor: 'cpu', workers: false });
@@ -122,7 +126,7 @@ describe('DataFrame.cache()', () => {
       const df = s.fromArrow(t).cache();
       expect(query(df).explain()).toMatch(/InMemoryTableScan \(cached\) arrow/);
       expect(query(df.unpersist()).explain()).not.toMatch(/cached/);
-      expect((await query(df).collect()).toArray().map((r) => r.toJSON())).toEqual((await query(s.fromArrow(t)).collect()).toArray().map((r) => r.toJSON()));
+      expect(await rowsOf(df)).toEqual(await rowsOf(s.fromArrow(t)));
     } finally {
       await s.close();
     }
@@ -138,18 +142,16 @@ describe('DataFrame.cache()', () => {
     const s = await Session.create({ executor: 'gpu', workers: false });
     try {
       const df = s.fromArrow(t).cache();
-      const want = (await query(s.fromArrow(t)).collect()).toArray().map((r) => r.toJSON());
-      const uploaded = () => s.lastJob!.stages[0].tasks.reduce((a, x) => a + (x.gpu?.uploadBytes ?? 0), 0);
-      expect((await query(df).collect()).toArray().map((r) => r.toJSON())).toEqual(want);
-      expect(uploaded()).toBeGreaterThan(0);
-      expect((await query(df).collect()).toArray().map((r) => r.toJSON())).toEqual(want);
-      expect(uploaded()).toBe(0);
-      const gpuExec = (s as unknown as { executor: { gpu: GpuExecutor } }).executor.gpu;
-      expect(gpuExec.cachedBytes).toBeGreaterThan(0);
+      const want = await rowsOf(s.fromArrow(t));
+      expect(await rowsOf(df)).toEqual(want);
+      expect(uploaded(s)).toBeGreaterThan(0);
+      expect(await rowsOf(df)).toEqual(want);
+      expect(uploaded(s)).toBe(0);
+      expect(gpuOf(s).cachedBytes).toBeGreaterThan(0);
       const plain = df.unpersist();
-      expect(gpuExec.cachedBytes).toBe(0);
-      expect((await query(plain).collect()).toArray().map((r) => r.toJSON())).toEqual(want);
-      expect(gpuExec.cachedBytes).toBe(0);
+      expect(gpuOf(s).cachedBytes).toBe(0);
+      expect(await rowsOf(plain)).toEqual(want);
+      expect(gpuOf(s).cachedBytes).toBe(0);
     } finally {
       await s.close();
     }
@@ -161,9 +163,9 @@ describe('DataFrame.cache()', () => {
       const df = s.fromArrow(t).cache();
       for (let r = 0; r < 2; r++) {
         await query(df).collect();
-        expect(s.lastJob!.stages[0].tasks.reduce((a, x) => a + (x.gpu?.uploadBytes ?? 0), 0)).toBeGreaterThan(0);
+        expect(uploaded(s)).toBeGreaterThan(0);
       }
-      expect((s as unknown as { executor: { gpu: GpuExecutor } }).executor.gpu.cachedBytes).toBe(0);
+      expect(gpuOf(s).cachedBytes).toBe(0);
     } finally {
       await s.close();
     }
