@@ -21,6 +21,7 @@ import type { AggregationSpec } from '../task.ts';
 import type { BufferPool } from './buffer-pool.ts';
 import { bytesPerRow, columnParams, layoutChunk, writeRemap, type ColumnPlace, type PackedChunk, type Segment } from './chunk-upload.ts';
 import type { ColumnChunk } from '../../arrow/column-chunk.ts';
+import type { DType } from '../../types.ts';
 import type { ResidentCache, ResidentChunk } from './resident-cache.ts';
 import { f64Stats, mergeStats, sumShift, type F64Stats } from './float-sum-scale.ts';
 import { chooseGpuPlan, MAX_BUFFER_BYTES, SOFTWARE_LOOP_ITERATIONS, SOFTWARE_WORKGROUP } from './gpu-plan.ts';
@@ -106,9 +107,9 @@ interface Run { readonly b: number; readonly r0: number; readonly r1: number }
  */
 interface Piece { readonly runs: readonly Run[]; readonly d: number; readonly rows: number; readonly cached: boolean }
 
-/** The task's rows (its batches back to back) in spans of at most `rows` rows, each as its runs. */
-function spans(batches: readonly arrow.RecordBatch[], rows: number): Run[][] {
-  const out: Run[][] = [];
+/** The task's rows (its batches back to back) in spans of at most `rows` rows: each its runs and row count. */
+function spans(batches: readonly arrow.RecordBatch[], rows: number): { runs: Run[]; n: number }[] {
+  const out: { runs: Run[]; n: number }[] = [];
   let cur: Run[] = [];
   let n = 0;
   batches.forEach((batch, b) => {
@@ -117,29 +118,30 @@ function spans(batches: readonly arrow.RecordBatch[], rows: number): Run[][] {
       cur.push({ b, r0, r1 });
       n += r1 - r0;
       r0 = r1;
-      if (n === rows) { out.push(cur); cur = []; n = 0; }
+      if (n === rows) { out.push({ runs: cur, n }); cur = []; n = 0; }
     }
   });
-  if (n > 0) out.push(cur);
+  if (n > 0) out.push({ runs: cur, n });
   return out;
 }
 
+type Columns = readonly { name: string; dtype: DType }[];
+
 /** The columns of the input a cached chunk holds: all that have a GPU form. */
-const residentColumns = (spec: AggregationSpec) => spec.input.filter((f) => {
+const residentColumns = (spec: AggregationSpec): Columns => spec.input.filter((f) => {
   if (f.unsupported !== undefined) return false;
   try { columnForm(f.dtype, f.name); return true; } catch { return false; }
 });
 
-const bindAll = (spec: AggregationSpec, batch: arrow.RecordBatch) =>
-  new Map(residentColumns(spec).map((f) => [f.name, bindColumn(batch.getChild(f.name)!.data[0], f.dtype)]));
+const bindAll = (cols: Columns, batch: arrow.RecordBatch) =>
+  new Map(cols.map((f) => [f.name, bindColumn(batch.getChild(f.name)!.data[0], f.dtype)]));
 
 /**
  * Rows per cached chunk of a task: all its columns (and a string column's remap table, at most
  * the size of all the task's dictionaries) within `bound` bytes, in whole 64 Ki-row steps where
  * the bound allows; 0 when not even one row fits.
  */
-function residentRows(spec: AggregationSpec, batches: readonly arrow.RecordBatch[], bound: number): number {
-  const cols = residentColumns(spec);
+function residentRows(cols: Columns, batches: readonly arrow.RecordBatch[], bound: number): number {
   const dicts = cols.reduce((a, f) => a + (f.dtype.id !== 'utf8' ? 0
     : batches.reduce((d, b) => d + 4 * (b.getChild(f.name)!.data[0].dictionary?.length ?? b.numRows), 0)), 0);
   const rows = Math.max(0, Math.floor((bound - dicts - 4096) / (bytesPerRow(cols) + 0.125)));
@@ -249,13 +251,12 @@ export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batc
   // most a quarter of the cache each, read by kernels in pieces of at most chunkRows; other tasks
   // (and a cache too small for any chunk) pack each piece into `input`.
   const cache = spec.cacheInput && gpu.resident ? gpu.resident : null;
-  const span = cache ? Math.min(opts.cacheChunkRows ?? Infinity, residentRows(spec, batches, Math.min(gpu.chunkBytes, cache.budgetBytes / 4))) : 0;
+  const cachedColumns = cache ? residentColumns(spec) : [];
+  const span = cache ? Math.min(opts.cacheChunkRows ?? Infinity, residentRows(cachedColumns, batches, Math.min(gpu.chunkBytes, cache.budgetBytes / 4))) : 0;
   const pieces: Piece[] = span > 0
-    ? spans(batches, span).flatMap((runs) => {
-      const n = runs.reduce((a, r) => a + r.r1 - r.r0, 0);
-      return Array.from({ length: Math.ceil(n / chunkRows) }, (_, k) => ({ runs, d: k * chunkRows, rows: Math.min(chunkRows, n - k * chunkRows), cached: true }));
-    })
-    : spans(batches, chunkRows).map((runs) => ({ runs, d: 0, rows: runs.reduce((a, r) => a + r.r1 - r.r0, 0), cached: false }));
+    ? spans(batches, span).flatMap(({ runs, n }) =>
+      Array.from({ length: Math.ceil(n / chunkRows) }, (_, k) => ({ runs, d: k * chunkRows, rows: Math.min(chunkRows, n - k * chunkRows), cached: true })))
+    : spans(batches, chunkRows).map(({ runs, n }) => ({ runs, d: 0, rows: n, cached: false }));
   const segments = (runs: readonly Run[], columns: (b: number) => ReadonlyMap<string, ColumnChunk>): Segment[] =>
     runs.map((r) => ({ columns: columns(r.b), r0: r.r0, r1: r.r1 }));
   const packs = pieces.map((p) => (p.cached ? null : layoutChunk(kernelColumns, segments(p.runs, (b) => chunks[b]))));
@@ -328,7 +329,7 @@ export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batc
       const remap = (place: ColumnPlace) => { if (place.remap) timings.uploadBytes += writeRemap(place, strings.remap(place.remap.dictionary), buf, device.queue); };
       if (cached) {
         const got = cache!.chunk(runs.map((r) => ({ batch: batches[r.b], r0: r.r0, r1: r.r1 })),
-          () => layoutChunk(residentColumns(spec), segments(runs, (b) => bindAll(spec, batches[b]))), U.STORAGE | U.COPY_DST);
+          () => layoutChunk(cachedColumns, segments(runs, (b) => bindAll(cachedColumns, batches[b]))), U.STORAGE | U.COPY_DST);
         ({ buffer: buf, packed } = got.chunk);
         if (got.created) timings.uploadBytes += packed.writeOnes(buf, device.queue);
         // Columns on first read; remap tables once per chunk and task (they are the task's).
