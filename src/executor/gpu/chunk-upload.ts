@@ -164,13 +164,9 @@ export function layoutChunk(columns: readonly { name: string; dtype: DType }[], 
   };
   const rows = segs.reduce((a, s) => a + s.r1 - s.r0, 0);
   const bits = (pick: (c: ColumnChunk) => Uint8Array | null, name: string): { region: Region; offset: number } => {
-    if (segs.length === 1) {
-      const { columns: m, r0, r1 } = segs[0];
-      const c = m.get(name)!;
-      const bitmap = pick(c);
-      return bitmap ? bitsRegion(bitmap, c.offset + r0, c.offset + r1) : { region: concatBits([{ bitmap: null, bit0: 0, n: r1 - r0 }]), offset: 0 };
-    }
-    return { region: concatBits(segs.map(({ columns: m, r0, r1 }) => { const c = m.get(name)!; return { bitmap: pick(c), bit0: c.offset + r0, n: r1 - r0 }; })), offset: 0 };
+    const runs = segs.map(({ columns: m, r0, r1 }) => { const c = m.get(name)!; return { bitmap: pick(c), bit0: c.offset + r0, n: r1 - r0 }; });
+    const [one] = runs;
+    return runs.length === 1 && one.bitmap ? bitsRegion(one.bitmap, one.bit0, one.bit0 + one.n) : { region: concatBits(runs), offset: 0 };
   };
   const places = new Map<string, ColumnPlace>();
   const onesRegion = concatBits([{ bitmap: null, bit0: 0, n: rows }]);
