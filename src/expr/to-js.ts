@@ -21,7 +21,6 @@ export interface JsContext {
   stringLiteral(s: string): string;
 }
 
-
 function nullOf(ctx: JsContext, name: string): { k: number; n: string } {
   const { k, nullable } = ctx.column(name);
   return { k, n: nullable ? `((m${k}[(o${k} + i) >> 3] >> ((o${k} + i) & 7) & 1) === 0)` : 'false' };

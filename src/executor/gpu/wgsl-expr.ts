@@ -56,7 +56,6 @@ export interface WgslContext {
   stringLiteral(s: string): string;
 }
 
-
 function bind(ctx: WgslContext, expr: string): string {
   if (/^[\w.]+$/.test(expr)) return expr;
   const known = ctx.bound?.get(expr);
