@@ -5,17 +5,15 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { count, GpuDeviceError } from '../../../src/index.ts';
-import { openDevice, withErrorScopes, type GpuDevice } from '../../../src/executor/gpu/device.ts';
+import { withErrorScopes } from '../../../src/executor/gpu/device.ts';
 import { GpuExecutor } from '../../../src/executor/gpu/gpu-executor.ts';
-import { openGpu, planner, specOf } from './gpu-harness.ts';
+import { openBareDevice, planner, specOf } from './gpu-harness.ts';
 import { marbles } from '../../support/tables.ts';
 
-const probe = await openGpu();
-await probe.gpu?.close();
-const dev: GpuDevice | null = probe.gpu ? await openDevice() : null;
+const { dev, reason } = await openBareDevice();
 afterAll(async () => { dev?.device.destroy(); await (await planner()).close(); });
 
-describe.skipIf(!dev)(`GPU device errors${dev ? '' : ` (${probe.reason})`}`, () => {
+describe.skipIf(!dev)(`GPU device errors${dev ? '' : ` (${reason})`}`, () => {
   it('a validation error inside the scopes rejects with GpuDeviceError naming it', async () => {
     const d = dev!;
     // MAP_READ may only be combined with COPY_DST: this buffer is invalid.

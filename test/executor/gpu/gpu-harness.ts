@@ -6,6 +6,7 @@ import type * as arrow from 'apache-arrow';
 import { Session, type DataFrame } from '../../../src/index.ts';
 import { CpuExecutor } from '../../../src/executor/cpu/cpu-executor.ts';
 import { GpuExecutor } from '../../../src/executor/gpu/gpu-executor.ts';
+import { openDevice, type GpuDevice } from '../../../src/executor/gpu/device.ts';
 import type { AggregationSpec, MapResult } from '../../../src/executor/task.ts';
 
 export interface GpuProbe { gpu: GpuExecutor | null; reason: string }
@@ -20,6 +21,16 @@ export async function openGpu(): Promise<GpuProbe> {
     console.warn(reason);
     return { gpu: null, reason };
   }
+}
+
+/**
+ * A device of its own (no executor), for tests of device-level code; null (with the reason) when
+ * there is no adapter.
+ */
+export async function openBareDevice(): Promise<{ dev: GpuDevice | null; reason: string }> {
+  const probe = await openGpu();
+  await probe.gpu?.close();
+  return { dev: probe.gpu ? await openDevice() : null, reason: probe.reason };
 }
 
 let session: Session | null = null;

@@ -3,17 +3,14 @@
  * timed (the GPU's timestamps where the device has them, else the host clock).
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { openDevice, type GpuDevice } from '../../../src/executor/gpu/device.ts';
 import { measureReadBandwidth } from '../../../src/executor/gpu/read-bandwidth.ts';
 import { GpuDeviceError } from '../../../src/index.ts';
-import { openGpu } from './gpu-harness.ts';
+import { openBareDevice } from './gpu-harness.ts';
 
-const probe = await openGpu();
-await probe.gpu?.close();
-const dev: GpuDevice | null = probe.gpu ? await openDevice() : null;
+const { dev, reason } = await openBareDevice();
 afterAll(() => dev?.device.destroy());
 
-describe.skipIf(!dev)(`GPU read bandwidth${dev ? '' : ` (${probe.reason})`}`, () => {
+describe.skipIf(!dev)(`GPU read bandwidth${dev ? '' : ` (${reason})`}`, () => {
   it('reads the bytes asked for (rounded down to 16) and reports a finite, positive rate', async () => {
     const bw = await measureReadBandwidth(dev!, (4 << 20) + 9, 3);
     expect(bw.bytes).toBe(4 << 20);
