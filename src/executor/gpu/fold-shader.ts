@@ -12,7 +12,11 @@ export interface FoldShaderKey {
   readonly layout: GpuAccLayout;
   /** Slots folded (the trash slot of a region is not). */
   readonly slots: number;
-  /** Words between one region of `part` and the next (slots + trash slot, times the width). */
+  /** The slot words a region keeps (gpu-acc-layout.ts ownWords); the others are their initial value. */
+  readonly ownWords: readonly number[];
+  /** Words per slot in a region (the kept words; in a region kernel's, padded to whole vec4s). */
+  readonly stride: number;
+  /** Words between one region of `part` and the next (slots + trash slot, times the stride). */
   readonly regionWords: number;
   readonly workgroupSize: number;
 }
@@ -55,13 +59,16 @@ export function foldShaderSource(key: FoldShaderKey): { source: string } {
   const { layout, workgroupSize: WG } = key;
   const F = layout.width;
   const fields = layout.aggs.flatMap(foldField);
-  // An integer sum of 32-bit values keeps 64 bits per region (see map-shader.ts): its top word is
-  // the sign extension of the one below.
+  // Words a region does not keep add nothing (0; no slot word it drops is a min/max key), except
+  // an integer sum of 32-bit values, which keeps 64 bits per region (see map-shader.ts): its top
+  // word is the sign extension of the one below.
+  const kept = new Map(key.ownWords.map((w, i) => [w, i]));
   const implied = new Map<number, string>();
   for (const f of layout.aggs) {
     if (f.kind !== 'isum' || f.alias || (f.form !== 'i' && f.form !== 'u')) continue;
     implied.set(f.at + 3, f.form === 'i' ? `select(0u, 0xffffffffu, (x${f.at + 2} >> 31u) != 0u)` : '0u');
   }
+  const read = (w: number) => implied.get(w) ?? (kept.has(w) ? `part[pb + ${kept.get(w)}u]` : '0u');
   return {
     source: [
       'struct Params { v: array<vec4<u32>, 1> }',
@@ -78,9 +85,9 @@ export function foldShaderSource(key: FoldShaderKey): { source: string } {
       `  var a: array<u32, ${F}>;`,
       `  for (var w = 0u; w < ${F}u; w = w + 1u) { a[w] = acc[gb + w]; }`,
       '  for (var r = 0u; r < regions; r = r + 1u) {',
-      `    let pb = r * ${key.regionWords}u + gb;`,
+      `    let pb = r * ${key.regionWords}u + s * ${key.stride}u;`,
       '    if (part[pb] == 0u) { continue; }',
-      ...Array.from({ length: F }, (_, w) => `    let x${w} = ${implied.get(w) ?? `part[pb + ${w}u]`};`),
+      ...Array.from({ length: F }, (_, w) => `    let x${w} = ${read(w)};`),
       '    a[0] = a[0] + x0;',
       ...fields.map((l) => `    ${l}`),
       '  }',

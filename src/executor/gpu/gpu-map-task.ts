@@ -25,12 +25,12 @@ import type { DType } from '../../types.ts';
 import type { ResidentCache, ResidentChunk } from './resident-cache.ts';
 import { f64Stats, mergeStats, sumShift, type F64Stats } from './float-sum-scale.ts';
 import { chooseGpuPlan, MAX_BUFFER_BYTES, SOFTWARE_LOOP_ITERATIONS, SOFTWARE_WORKGROUP } from './gpu-plan.ts';
-import { argForms, mapShaderSource, type MapShader, type MapShaderKey } from './map-shader.ts';
+import { argForms, argNullable, mapShaderSource, type MapShader, type MapShaderKey } from './map-shader.ts';
 import { FOLD_PARAMS, foldShaderSource, type FoldShaderKey } from './fold-shader.ts';
 import { partitionShaderSource, type PartitionShaderKey } from './partition-shader.ts';
 import { keyString, pipelineFor } from './pipeline-cache.ts';
 import { columnForm, GpuUnsupported } from './wgsl-expr.ts';
-import { gpuAccLayout } from './gpu-acc-layout.ts';
+import { gpuAccLayout, ownWords, regionStride } from './gpu-acc-layout.ts';
 import { passTimes } from './timestamps.ts';
 import type { GpuWords } from './gpu-decode.ts';
 
@@ -176,6 +176,7 @@ export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batc
   let forms, layout;
   const shifts: number[] = [];
   const finite: boolean[] = [];
+  const nonNegative: boolean[] = [];
   try {
     forms = argForms(spec.aggs);
     layout = gpuAccLayout(spec.aggs, forms);
@@ -186,13 +187,21 @@ export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batc
       return s;
     };
     spec.aggs.forEach((a) => shifts.push(a.state === 'fsum' ? sumShift(a.arg!, stats, rows) : 0));
-    spec.aggs.forEach((a) => finite.push(a.state === 'fsum' && a.arg?.kind === 'col' && a.arg.dtype?.id === 'float64' && !stats(a.arg.name).nonFinite));
+    // A float sum over a float64 column: its values' range (min is over the finite values; -0, whose
+    // sign bit is set, adds nothing to either half).
+    const summed = spec.aggs.map((a) => (a.state === 'fsum' && a.arg?.kind === 'col' && a.arg.dtype?.id === 'float64' ? stats(a.arg.name) : null));
+    summed.forEach((st) => { finite.push(st !== null && !st.nonFinite); nonNegative.push(st !== null && !(st.min < 0)); });
   } catch (e) {
     if (e instanceof GpuUnsupported) return { fallback: e.message };
     throw e;
   }
   const software = opts.adapterClass ? opts.adapterClass === 'software' : gpu.software;
-  const plan = chooseGpuPlan(spec, chunks, strings, rows, layout.width, gpu.workgroupWords, software, gpu.threads, opts.privateWords);
+  // One kernel (and pass-1 kernel) for all the task's batches: nullability is the task's.
+  const nullable = names.filter((nm) => chunks.some((c) => c.get(nm)!.nullCount > 0));
+  const nullableSet = new Set(nullable);
+  const argNulls = argNullable(spec.aggs, nullable);
+  const kept = ownWords(layout, spec.aggs.map((_, j) => ({ nullable: argNulls[j]!, finite: finite[j]!, nonNegative: nonNegative[j]! })));
+  const plan = chooseGpuPlan(spec, chunks, strings, rows, layout.width, kept.length, gpu.workgroupWords, software, gpu.threads, opts.privateWords);
   const F = layout.width;
   // Rows per invocation. Per-invocation privatization (software adapters) runs one SIMD vector
   // of invocations per workgroup, each over many rows: measured on llvmpipe, 8 × 8192 beat
@@ -203,14 +212,15 @@ export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batc
   const R = opts.rowsPerInvocation && plan.privatized !== 'region' ? opts.rowsPerInvocation
     : { invocation: 8192, workgroup: (plan.slots + 1) * F <= 512 ? 8 : 16, none: 4, region: 0 }[plan.privatized];
   const region = plan.privatized === 'region';
-  const own = plan.privatized === 'invocation';
-  const WG = own || region ? SOFTWARE_WORKGROUP : WORKGROUP_SIZE;
+  const invocation = plan.privatized === 'invocation';
+  const WG = invocation || region ? SOFTWARE_WORKGROUP : WORKGROUP_SIZE;
   const tile = region ? WG : WG * R;
 
-  const shaderKey = (pass: 0 | 1, nullable: string[]): MapShaderKey => ({
+  const shaderKey = (pass: 0 | 1): MapShaderKey => ({
     mode: plan.mode, privatized: plan.privatized, slots: plan.privatized !== 'none' ? plan.slots : 0, pass,
     filter: spec.filter, keys: spec.keys, keyNullable: plan.keyNullable, aggs: spec.aggs,
-    nullable, workgroupSize: WG, rowsPerInvocation: R, finite,
+    nullable, workgroupSize: WG, rowsPerInvocation: R, finite, nonNegative,
+    ...(invocation || region ? { ownWords: kept } : {}),
   });
   const shaders = new Map<string, MapShader>();
   const shaderFor = (key: MapShaderKey): { shader: MapShader; k: string } => {
@@ -220,7 +230,7 @@ export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batc
     return { shader: s, k };
   };
   try {
-    shaderFor(shaderKey(0, names));
+    shaderFor(shaderKey(0));
   } catch (e) {
     if (e instanceof GpuUnsupported) return { fallback: e.message };
     throw e;
@@ -234,11 +244,12 @@ export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batc
   const take = (bytes: number, usage: number) => { const b = pool.acquire(bytes, usage); taken.push(b); return b; };
   const acc = take(accWords * 4, U.STORAGE | U.COPY_SRC | U.COPY_DST);
   const tab = plan.mode === 'hash' ? take(slotCount * plan.tableWidth * 4, U.STORAGE | U.COPY_SRC | U.COPY_DST) : null;
-  const kernelColumns = shaderFor(shaderKey(0, names)).shader.columns;
+  const kernelColumns = shaderFor(shaderKey(0)).shader.columns;
   const per = bytesPerRow(kernelColumns);
   // Per-invocation privatization: every invocation of a chunk leaves a region of slot words in `part`.
-  const regionWords = (slotCount + 1) * F;
-  const byParts = own ? Math.max(1, Math.floor(MAX_BUFFER_BYTES / 4 / regionWords / WG)) * tile : Infinity;
+  const stride = region ? regionStride(kept.length) : kept.length;
+  const regionWords = (slotCount + 1) * stride;
+  const byParts = invocation ? Math.max(1, Math.floor(MAX_BUFFER_BYTES / 4 / regionWords / WG)) * tile : Infinity;
   // A chunk's string code → id tables take at most all the task's dictionaries (a chunk's own, or their union).
   const dictBytes = kernelColumns.reduce((a, c) => a + (c.dtype.id === 'utf8' ? chunks.reduce((d, m) => d + 4 * m.get(c.name)!.dictionary!.length, 0) : 0), 0);
   const byBytes = Math.max(tile, Math.floor(Math.max(0, gpu.chunkBytes - dictBytes) / Math.max(1, per) / tile) * tile);
@@ -261,7 +272,7 @@ export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batc
     runs.map((r) => ({ columns: columns(r.b), r0: r.r0, r1: r.r1 }));
   const packs = pieces.map((p) => (p.cached ? null : layoutChunk(kernelColumns, segments(p.runs, (b) => chunks[b]))));
   // Regions of `part`: one per invocation of a piece, or per invocation of the whole task.
-  const regions = region ? plan.regionWorkgroups * WG : own ? Math.ceil(pieces.reduce((a, p) => Math.max(a, p.rows), 0) / tile) * WG : 0;
+  const regions = region ? plan.regionWorkgroups * WG : invocation ? Math.ceil(pieces.reduce((a, p) => Math.max(a, p.rows), 0) / tile) * WG : 0;
   const params = [take(1024, U.UNIFORM | U.COPY_DST), take(1024, U.UNIFORM | U.COPY_DST)];
   const timings: GpuMapTimings = { upload: 0, kernels: 0, readback: 0, merge: 0, total: 0, chunks: 0, deviceKernels: null, inputBytes: 0, uploadBytes: 0, mode: `${plan.mode}${plan.privatized !== 'none' ? `/${plan.privatized}` : ''}` };
 
@@ -280,17 +291,17 @@ export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batc
     // Initial slot words (min keys start at all-ones), an empty table; so too the task's regions.
     const part = regions ? take(regions * regionWords * 4, U.STORAGE | U.COPY_DST) : null;
     const enc0 = device.createCommandEncoder();
-    const initSlots = (buf: GPUBuffer, words: number) => {
-      if (layout.init.every((x) => x === 0)) { enc0.clearBuffer(buf, 0, words * 4); return; }
+    const initSlots = (buf: GPUBuffer, words: number, slot: readonly number[]) => {
+      if (slot.every((x) => x === 0)) { enc0.clearBuffer(buf, 0, words * 4); return; }
       const init = new Uint32Array(words);
-      for (let s = 0; s + F <= words; s += F) init.set(layout.init, s);
+      for (let s = 0; s + slot.length <= words; s += slot.length) init.set(slot, s);
       device.queue.writeBuffer(buf, 0, init);
     };
-    initSlots(acc, accWords);
-    if (part && region) initSlots(part, regions * regionWords);
+    initSlots(acc, accWords, layout.init);
+    if (part && region) initSlots(part, regions * regionWords, Array.from({ length: stride }, (_, i) => (i < kept.length ? layout.init[kept[i]!]! : 0)));
     if (tab) enc0.clearBuffer(tab, 0, slotCount * plan.tableWidth * 4);
     device.queue.submit([enc0.finish()]);
-    const foldKey: FoldShaderKey = { layout, slots: slotCount, regionWords, workgroupSize: 64 };
+    const foldKey: FoldShaderKey = { layout, slots: slotCount, ownWords: kept, stride, regionWords, workgroupSize: 64 };
     /** Folds `n` regions of `part` into the slot array (after the map kernels in `pass`). */
     const foldInto = (pass: GPUComputePassEncoder, n: number) => {
       if (!part) return;
@@ -315,11 +326,8 @@ export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batc
     plan.kmin.forEach((v, j) => { fixed.set(`kmin${j}`, v); fixed.set(`kstride${j}`, plan.kstride[j]); fixed.set(`knull${j}`, plan.knull[j]); });
     shifts.forEach((s, j) => fixed.set(`S${j}`, s));
     let tKernelStart = 0;
-    // One kernel (and pass-1 kernel) for all the task's batches: nullability is the task's.
-    const nullable = names.filter((nm) => chunks.some((c) => c.get(nm)!.nullCount > 0));
-    const nullableSet = new Set(nullable);
-    const p0 = shaderFor(shaderKey(0, nullable));
-    const p1 = layout.twoPass && !own && !region ? shaderFor(shaderKey(1, nullable)) : null;
+    const p0 = shaderFor(shaderKey(0));
+    const p1 = layout.twoPass && !invocation && !region ? shaderFor(shaderKey(1)) : null;
     const lits = p0.shader.literals.map((s) => strings.id(s));
     const readPerRow = bytesPerRow(kernelColumns, nullableSet);
     let resident: ResidentChunk | null = null;
@@ -372,7 +380,7 @@ export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batc
         }));
         pass.dispatchWorkgroups(nx, ny);
       }
-      if (own) foldInto(pass, nx * ny * WG);
+      if (invocation) foldInto(pass, nx * ny * WG);
       pass.end();
       timings.upload += performance.now() - tu;
       if (!tKernelStart) tKernelStart = performance.now();

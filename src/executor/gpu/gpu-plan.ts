@@ -11,6 +11,7 @@ import type { StringIds } from '../cpu/map-task.ts';
 import type { GroupMode } from '../cpu/map-kernel.ts';
 import type { AggregationSpec } from '../task.ts';
 import { keyWordCount } from './map-shader.ts';
+import { regionStride } from './gpu-acc-layout.ts';
 
 export interface GpuPlan {
   readonly mode: GroupMode;
@@ -57,15 +58,19 @@ export const SOFTWARE_WORKGROUP = 8;
  */
 export const SOFTWARE_LOOP_ITERATIONS = 65535;
 
+/**
+ * `width`: words per slot; `ownWidth`: of them, those an invocation's own words keep (software
+ * adapters' private arrays and regions, gpu-acc-layout.ts ownWords).
+ */
 export function chooseGpuPlan(
   spec: AggregationSpec, chunks: readonly Map<string, ColumnChunk>[], strings: StringIds, rows: number,
-  width: number, workgroupWords: number, software: boolean, threads: number, privateWords?: number,
+  width: number, ownWidth: number, workgroupWords: number, software: boolean, threads: number, privateWords?: number,
 ): GpuPlan {
   // Software adapters: a workgroup per thread (as many as fit) keeps every core busy.
   const regionWorkgroups = (slots: number) =>
-    Math.min(threads, Math.floor(REGION_BYTES / 4 / ((slots + 1) * width * SOFTWARE_WORKGROUP)));
+    Math.min(threads, Math.floor(REGION_BYTES / 4 / ((slots + 1) * regionStride(ownWidth) * SOFTWARE_WORKGROUP)));
   const privatize = (slots: number): Pick<GpuPlan, 'privatized' | 'regionWorkgroups'> => {
-    if (software && slots * width <= (privateWords ?? PRIVATE_WORDS)) return { privatized: 'invocation', regionWorkgroups: 0 };
+    if (software && slots * ownWidth <= (privateWords ?? PRIVATE_WORDS)) return { privatized: 'invocation', regionWorkgroups: 0 };
     if (software && regionWorkgroups(slots) >= Math.min(2, threads)) return { privatized: 'region', regionWorkgroups: regionWorkgroups(slots) };
     // Workgroup memory holds the slots and the trash slot.
     if ((slots + 1) * width > workgroupWords) return { privatized: 'none', regionWorkgroups: 0 };

@@ -22,7 +22,7 @@ import { TABLE_SEED } from '../../shuffle/hash.ts';
 import { lowWordWgsl, MAX_TABLE_KEY_WORDS, storedWordWgsl } from './hash-table-slot.ts';
 import type { DType } from '../../types.ts';
 import type { GroupMode, KeyInfo } from '../cpu/map-kernel.ts';
-import { gpuAccLayout, type GpuAccLayout, type GpuAggField } from './gpu-acc-layout.ts';
+import { gpuAccLayout, regionStride, type GpuAccLayout, type GpuAggField } from './gpu-acc-layout.ts';
 import { F64_WGSL, MURMUR3_WGSL } from './wgsl-library.ts';
 import { columnForm, gBool, gNum, gStr, GpuUnsupported, isWordPair, u32Lit, type GVal, type WgslContext } from './wgsl-expr.ts';
 
@@ -49,6 +49,10 @@ export interface MapShaderKey {
   readonly workgroupSize: number;
   /** Per aggregate: a float sum over a column the task holds no NaN / ±Inf in (no flag check). */
   readonly finite?: readonly boolean[];
+  /** Per aggregate: a float sum over a column the task holds no negative value in (one half). */
+  readonly nonNegative?: readonly boolean[];
+  /** 'invocation' / 'region': the slot words kept in the invocation's own words (gpu-acc-layout.ts ownWords; default all). */
+  readonly ownWords?: readonly number[];
   /** Rows per invocation ('region' kernels: 0, the rpi param says). */
   readonly rowsPerInvocation: number;
 }
@@ -99,10 +103,22 @@ export function argForms(aggs: readonly AggSpec[]): (GVal['t'] | 'none')[] {
 }
 
 /**
- * Accumulator word updates: atomics on shared arrays (acc global, W workgroup); plain loads and
- * stores on words of the invocation's own (L, its private array; part, its region).
+ * Per aggregate: whether its argument can be null in a task whose columns `nullable` hold nulls,
+ * as the map kernel sees it (then the kernel counts its nulls).
  */
-const plain = (arr: string): boolean => arr === 'L' || arr === 'part';
+export function argNullable(aggs: readonly AggSpec[], nullable: readonly string[]): boolean[] {
+  return aggs.map((a) => {
+    if (!a.arg || STATES[a.state].input === 'none') return false;
+    const ctx = new Ctx(new Set(nullable));
+    return (a.state === 'count' && a.arg.dtype?.id === 'utf8' ? gStr(a.arg, ctx) : gNum(a.arg, ctx)).n !== 'false';
+  });
+}
+
+/**
+ * Accumulator word updates: atomics on shared arrays (acc global, W workgroup); plain loads and
+ * stores on words of the invocation's own (L, its private array; slot, the row's slot of its region).
+ */
+const plain = (arr: string): boolean => arr === 'L' || arr === 'slot';
 const op = (name: 'Add' | 'Or' | 'Min' | 'Max', arr: string, i: string, v: string): string => {
   if (!plain(arr)) return `atomic${name}(&${arr}[${i}], ${v});`;
   const x = `${arr}[${i}]`;
@@ -126,10 +142,16 @@ function addFn(arr: string, words: number): string {
   return lines.join('\n');
 }
 
-/** WGSL updating one aggregate's words at `base` of array `arr` from the row value x. */
-function accumulate(f: GpuAggField, j: number, x: GVal | null, arr: string, base: string, pass: 0 | 1, hiWords = false, finite = false): string[] {
+/** How a float sum's kernel may treat its values (MapShaderKey.finite, nonNegative). */
+interface SumFacts { readonly finite: boolean; readonly nonNegative: boolean }
+
+/**
+ * WGSL updating one aggregate's words of array `arr` from the row value x; `word` gives the index
+ * expression of a slot word (its index in the full layout).
+ */
+function accumulate(f: GpuAggField, j: number, x: GVal | null, arr: string, word: (w: number) => string, pass: 0 | 1, hiWords: boolean, sum: SumFacts): string[] {
   if (f.alias) return [];
-  const at = (w: number) => `${base} + ${f.at + w}u`;
+  const at = (w: number) => word(f.at + w);
   const out: string[] = [];
   const n = x ? x.n : 'false';
   if (pass === 0 && f.kind !== 'countRows' && n !== 'false') out.push(`if (${n}) { ${op('Add', arr, at(0), '1u')} }`);
@@ -152,17 +174,20 @@ function accumulate(f: GpuAggField, j: number, x: GVal | null, arr: string, base
       break;
     }
     case 'fsum': {
-      if (v.t === 'f' && finite) {
-        body.push(`let q = fixed64(${v.h}, ${v.l}, S${j});`, `add4_${arr}(${at(2)} + select(0u, 4u, (${v.h} >> 31u) != 0u), q.x, q.y, q.z, q.w);`);
-      } else if (v.t === 'f') {
-        body.push(
-          `if ((${v.h} & 0x7ff00000u) == 0x7ff00000u) {`,
-          `  ${op('Or', arr, at(1), `select(select(2u, 4u, (${v.h} >> 31u) != 0u), 1u, ((${v.h} & 0xfffffu) | ${v.l}) != 0u)`)}`,
-          '} else {',
-          `  let q = fixed64(${v.h}, ${v.l}, S${j});`,
-          `  add4_${arr}(${at(2)} + select(0u, 4u, (${v.h} >> 31u) != 0u), q.x, q.y, q.z, q.w);`,
-          '}',
-        );
+      if (v.t === 'f') {
+        // Into the half of the value's sign (-0 adds nothing to either).
+        const half = sum.nonNegative ? at(2) : `${at(2)} + select(0u, 4u, (${v.h} >> 31u) != 0u)`;
+        const add = [`let q = fixed64(${v.h}, ${v.l}, S${j});`, `add4_${arr}(${half}, q.x, q.y, q.z, q.w);`];
+        if (sum.finite) body.push(...add);
+        else {
+          body.push(
+            `if ((${v.h} & 0x7ff00000u) == 0x7ff00000u) {`,
+            `  ${op('Or', arr, at(1), `select(select(2u, 4u, (${v.h} >> 31u) != 0u), 1u, ((${v.h} & 0xfffffu) | ${v.l}) != 0u)`)}`,
+            '} else {',
+            ...add.map((l) => `  ${l}`),
+            '}',
+          );
+        }
       } else if (v.t === 'd') {
         // hi and lo combined in registers: one multi-word add per row, into the half of its sign.
         body.push(
@@ -373,16 +398,32 @@ export function mapShaderSource(key: MapShaderKey): MapShader {
   const F = layout.width;
   // Where pass 0 accumulates (see MapShaderKey.privatized); pass 1 updates the global slots.
   const where = key.pass === 0 ? key.privatized : 'none';
-  const arr = { none: 'acc', workgroup: 'W', invocation: 'L', region: 'part' }[where];
+  const arr = { none: 'acc', workgroup: 'W', invocation: 'L', region: 'slot' }[where];
   const wgMem = where === 'workgroup', own = where === 'invocation', region = where === 'region';
   // Pass 1 of a privatized kernel: the final high words are copied into (non-atomic) workgroup
   // memory once per workgroup, so a row reads them without an atomic.
   const priv1 = key.privatized !== 'none' && key.pass === 1;
-  body.push(region ? `let gb = pb + g * ${F}u;` : `let gb = g * ${F}u;`);
-  if (key.pass === 0) body.push(op('Add', arr, 'gb', '1u'));
+  // Words of the invocation's own keep only the slot words a row of the task can write.
+  const kept = (own || region) && key.ownWords ? key.ownWords : Array.from({ length: F }, (_, w) => w);
+  const pos = new Map(kept.map((w, i) => [w, i]));
+  // A region's slot is read into `slot` as whole vec4s, updated there, and written back (regionStride).
+  const FW = region ? regionStride(kept.length) : kept.length;
+  const word = (w: number): string => {
+    const i = pos.get(w);
+    if (i === undefined) throw new Error(`map kernel: slot word ${w} is written but not kept (ownWords ${kept.join(',')})`);
+    return region ? `${i}u` : `gb + ${i}u`;
+  };
+  const vec4s = Array.from({ length: FW / 4 }, (_, v) => v);
+  if (region) {
+    body.push(`let gb = pb + g * ${FW / 4}u;`, ...vec4s.map((v) => `let s${v} = part[gb + ${v}u];`),
+      `slot = array<u32, ${FW}>(${vec4s.flatMap((v) => ['x', 'y', 'z', 'w'].map((c) => `s${v}.${c}`)).join(', ')});`);
+  } else body.push(`let gb = g * ${FW}u;`);
+  if (key.pass === 0) body.push(op('Add', arr, word(0), '1u'));
   const accs: string[] = [];
-  layout.aggs.forEach((f, j) => accs.push(...accumulate(f, j, vals[j], arr, 'gb', key.pass, priv1, key.finite?.[j])));
+  layout.aggs.forEach((f, j) => accs.push(...accumulate(f, j, vals[j], arr, word, key.pass, priv1,
+    { finite: key.finite?.[j] ?? false, nonNegative: key.nonNegative?.[j] ?? false })));
   body.push(...ctx.stmts.splice(0), ...accs);
+  if (region) body.push(...vec4s.map((v) => `part[gb + ${v}u] = vec4<u32>(${[0, 1, 2, 3].map((c) => `slot[${4 * v + c}]`).join(', ')});`));
 
   const fsums = layout.aggs.flatMap((f, j) => (f.kind === 'fsum' && !f.alias ? [j] : []));
   const params = [
@@ -398,7 +439,7 @@ export function mapShaderSource(key: MapShaderKey): MapShader {
 
   const wide = ctx.columns.some((c) => isWordPair(columnForm(c.dtype, c.name)));
   const WG = key.workgroupSize, R = key.rowsPerInvocation;
-  const slotsWords = (key.slots + 1) * F; // + the trash slot
+  const slotsWords = (key.slots + 1) * FW; // + the trash slot
   const merge: string[] = [];
   // Invocation-private slots go out whole, plain words, to the invocation's region of `part`
   // (fold-shader.ts folds the regions); workgroup slots merge into the global ones with atomics.
@@ -408,13 +449,16 @@ export function mapShaderSource(key: MapShaderKey): MapShader {
     `struct Params { v: array<vec4<u32>, ${Math.max(1, Math.ceil(params.length / 4))}> }`,
     '@group(0) @binding(0) var<uniform> P: Params;',
     '@group(0) @binding(1) var<storage, read> inp: array<u32>;',
-    own || region ? '@group(0) @binding(2) var<storage, read_write> part: array<u32>;' : '@group(0) @binding(2) var<storage, read_write> acc: array<atomic<u32>>;',
+    own ? '@group(0) @binding(2) var<storage, read_write> part: array<u32>;'
+      : region ? '@group(0) @binding(2) var<storage, read_write> part: array<vec4<u32>>;'
+        : '@group(0) @binding(2) var<storage, read_write> acc: array<atomic<u32>>;',
     ...(key.mode === 'hash' ? ['@group(0) @binding(3) var<storage, read_write> tab: array<atomic<u32>>;'] : []),
     ...(wide ? ['@group(0) @binding(4) var<storage, read> inp2: array<vec2<u32>>;'] : []),
     ...(priv1 ? [`var<workgroup> H: array<u32, ${key.slots * F}>;`] : []),
     ...(wgMem ? [`var<workgroup> W: array<atomic<u32>, ${slotsWords}>;`] : []),
-    ...(wgMem || own ? [`const WINIT = array<u32, ${F}>(${layout.init.map((x) => u32Lit(x)).join(', ')});`] : []),
+    ...(wgMem || own ? [`const WINIT = array<u32, ${FW}>(${kept.map((w) => u32Lit(layout.init[w]!)).join(', ')});`] : []),
     ...(own ? [`var<private> L: array<u32, ${slotsWords}>;`] : []),
+    ...(region ? [`var<private> slot: array<u32, ${FW}>;`] : []),
     'fn opq(x: f32) -> f32 { return bitcast<f32>(bitcast<u32>(x) ^ P.v[0].y); }',
     MURMUR3_WGSL,
     F64_WGSL,
@@ -426,13 +470,13 @@ export function mapShaderSource(key: MapShaderKey): MapShader {
     ...lets.map((l) => `  ${l}`),
     '  _ = arrayLength(&inp);',
     '  let wg = wid.x + wid.y * nx;',
-    ...(wgMem ? [`  for (var s = lid; s < ${slotsWords}u; s = s + ${WG}u) { atomicStore(&W[s], WINIT[s % ${F}u]); }`, '  workgroupBarrier();'] : []),
+    ...(wgMem ? [`  for (var s = lid; s < ${slotsWords}u; s = s + ${WG}u) { atomicStore(&W[s], WINIT[s % ${FW}u]); }`, '  workgroupBarrier();'] : []),
     ...(priv1 ? [`  for (var s = lid; s < ${key.slots * F}u; s = s + ${WG}u) { H[s] = atomicLoad(&acc[s]); }`, '  workgroupBarrier();'] : []),
     // The barrier is not needed for correctness, but without one llvmpipe took 15× longer to
     // compile a private-array kernel (measured: the q1 shape, 87 s instead of 6 s; the kernel then
     // ran ~20% faster, not worth minutes of compiling each new shape).
-    ...(own ? [`  for (var s = 0u; s < ${slotsWords}u; s = s + 1u) { L[s] = WINIT[s % ${F}u]; }`, '  workgroupBarrier();'] : []),
-    ...(own || region ? [`  let pb = (wg * ${WG}u + lid) * ${slotsWords}u;`] : []),
+    ...(own ? [`  for (var s = 0u; s < ${slotsWords}u; s = s + 1u) { L[s] = WINIT[s % ${FW}u]; }`, '  workgroupBarrier();'] : []),
+    ...(own || region ? [`  let pb = (wg * ${WG}u + lid) * ${region ? slotsWords / 4 : slotsWords}u;`] : []),
     // A region kernel runs a fixed number of invocations, so its rows per invocation vary.
     `  let start = wg * ${region ? `${WG}u * rpi` : `${WG * R}u`};`,
     `  for (var r = 0u; r < ${region ? 'rpi' : `${R}u`}; r = r + 1u) {`,

@@ -7,7 +7,7 @@
 import * as arrow from 'apache-arrow';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as GF from '../../../src/index.ts';
-import { avg, col, count, max, min, sum } from '../../../src/index.ts';
+import { avg, col, count, max, min, sum, type GroupedData } from '../../../src/index.ts';
 import type { GpuExecutor, GpuMapResult } from '../../../src/executor/gpu/gpu-executor.ts';
 import type { MapResult } from '../../../src/executor/task.ts';
 import type { GpuMapOptions } from '../../../src/executor/gpu/gpu-map-task.ts';
@@ -168,13 +168,22 @@ describe.skipIf(!probe.gpu)(`GPU map tasks${probe.gpu ? '' : ` (${probe.reason})
     const s = await planner();
     const rng = new Rng(11);
     const n = 50_000;
-    const t = tableOf({
-      k: [new arrow.Int32(), Array.from({ length: n }, () => (rng.bool(0.05) ? null : rng.int(-2, 7)))],
-      v: [new arrow.Int32(), Array.from({ length: n }, () => (rng.bool(0.1) ? null : rng.int(-(2 ** 31), 2 ** 31 - 1)))],
-      u: [new arrow.Uint32(), Array.from({ length: n }, () => (rng.bool(0.1) ? null : rng.int(0, 2 ** 32 - 1)))],
-      x: [new arrow.Float64(), Array.from({ length: n }, () => (rng.bool(0.1) ? null : (rng.next() - 0.5) * 10 ** rng.int(-3, 6)))],
+    // Nulls and negative floats; then none (words of an invocation's own keep fewer slot words:
+    // gpu-acc-layout.ts ownWords), with -0, and with NaN and +Inf.
+    const table = (nulls: number, x: () => number) => tableOf({
+      k: [new arrow.Int32(), Array.from({ length: n }, () => (rng.bool(nulls / 2) ? null : rng.int(-2, 7)))],
+      v: [new arrow.Int32(), Array.from({ length: n }, () => (rng.bool(nulls) ? null : rng.int(-(2 ** 31), 2 ** 31 - 1)))],
+      u: [new arrow.Uint32(), Array.from({ length: n }, () => (rng.bool(nulls) ? null : rng.int(0, 2 ** 32 - 1)))],
+      x: [new arrow.Float64(), Array.from({ length: n }, () => (rng.bool(nulls) ? null : x()))],
     });
-    const df = s.fromArrow(t).filter(col('v').gt(-(2 ** 30))).groupBy('k');
+    const spread = () => (rng.next() - 0.5) * 10 ** rng.int(-3, 6);
+    const special = (p: number, values: number[]) => () => (rng.bool(p) ? values[rng.int(0, values.length - 1)]! : Math.abs(spread()));
+    for (const t of [table(0.1, spread), table(0, special(0.01, [-0, 0])), table(0, special(0.001, [NaN, Infinity, -0]))]) {
+      await sameStatesEveryWay(s.fromArrow(t).filter(col('v').gt(-(2 ** 30))).groupBy('k'), t);
+    }
+  });
+
+  async function sameStatesEveryWay(df: GroupedData, t: arrow.Table) {
     const hex = (m: MapResult) => m.blocks.map((b) => b.states.flat().map((f) => Buffer.from(new Uint8Array(f.buffer, f.byteOffset, f.byteLength)).toString('hex')).join()).join('|');
     const hw = { adapterClass: 'hardware' } as const, sw = { adapterClass: 'software' } as const;
     const cases = [
@@ -197,7 +206,7 @@ describe.skipIf(!probe.gpu)(`GPU map tasks${probe.gpu ? '' : ` (${probe.reason})
       gpu.mapOptions = {};
       expect(new Set(out).size, spec.aggs.map((a) => a.display).join()).toBe(1);
     }
-  });
+  }
 
   it('region slots count every row of a chunk longer than llvmpipe\'s 65535-iteration loop bound allows one dispatch', async () => {
     const s = await planner();
