@@ -1,15 +1,17 @@
 /**
  * The fixed-point scale of each float sum. A float sum accumulates trunc(|x| · 2^S) in 128-bit
  * integers (exact, so the result does not depend on row order, chunking or thread timing), with
- * one S per task and aggregate chosen so that the sum of all its n rows fits in 128 bits:
+ * one S per task and aggregate chosen so that the sum of all its n < 2^32 rows fits in 128 bits.
+ * Every summed |x| < 2^E, and Σ|x| ≥ 2^(E-1) (the largest |x|); each row loses less than 2^-S.
  *
- *   S = 127 - E - L   where every summed |x| < 2^E, and L = max(8, bit length of n)
- *
- * Each row loses less than 2^-S, and Σ|x| ≥ 2^(E-1) (the largest |x|), so
- * |error| < n · 2^-S ≤ 2^(2L - 126) · Σ|x|: at most 2^-62 · Σ|x| for a task under 2^32 rows,
- * however widely its values spread. (L ≥ 8 keeps a double-float argument's f32 parts, shifted into
- * place, within the 128 bits.) Arithmetic arguments are evaluated in double-float on the GPU and
- * bounded by interval arithmetic over the columns' value ranges.
+ * - A float64 column: S = 96 - E. A row's value is below 2^96, and a value of the top exponents
+ *   fills bits 43..95, two of the four words: the kernels skip the zero words' atomics, and carry
+ *   into the top word only as the sum grows. |error| < n · 2^-S < 2^(L - 95) · Σ|x| with L the
+ *   bit length of n: at most 2^-63 · Σ|x|, however widely the values spread.
+ * - An arithmetic argument (evaluated in double-float on the GPU, bounded by interval arithmetic
+ *   over the columns' value ranges): S = 127 - E - L with L = max(8, bit length of n), so
+ *   |error| < 2^(2L - 126) · Σ|x| ≤ 2^-62 · Σ|x|. (L ≥ 8 keeps its f32 parts, shifted into place,
+ *   within the 128 bits.)
  */
 import type * as arrow from 'apache-arrow';
 import { intBound, type TExpr } from '../../expr/resolve.ts';
@@ -89,8 +91,8 @@ function bound(e: TExpr, stats: (column: string) => F64Stats): number {
 
 /** The fixed-point shift S of a float sum's argument over a task of `rows` rows. */
 export function sumShift(arg: TExpr, stats: (column: string) => F64Stats, rows: number): number {
+  if (arg.kind === 'col') return 96 - stats(arg.name).maxE;
   const L = Math.max(8, Math.ceil(Math.log2(rows + 1)));
-  if (arg.kind === 'col') return 127 - stats(arg.name).maxE - L;
   const b = bound(arg, stats);
   // +1: double-float rounding may carry a value just past the bound.
   const E = b === 0 ? -DF_RANGE : Math.floor(Math.log2(b)) + 2;
