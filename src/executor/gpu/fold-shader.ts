@@ -12,8 +12,10 @@ export interface FoldShaderKey {
   readonly layout: GpuAccLayout;
   /** Slots folded (the trash slot of a region is not). */
   readonly slots: number;
-  /** The slot words a region keeps (gpu-acc-layout.ts ownWords); the others are their initial value. */
+  /** The slot words a region keeps (gpu-acc-layout.ts keptWords, own); the others are their initial value. */
   readonly ownWords: readonly number[];
+  /** The slot words the task's slot array keeps (keptWords, shared). */
+  readonly sharedWords: readonly number[];
   /** Words per slot in a region (the kept words; in a region kernel's, padded to whole vec4s). */
   readonly stride: number;
   /** Words between one region of `part` and the next (slots + trash slot, times the stride). */
@@ -69,6 +71,13 @@ export function foldShaderSource(key: FoldShaderKey): { source: string } {
     implied.set(f.at + 3, f.form === 'i' ? `select(0u, 0xffffffffu, (x${f.at + 2} >> 31u) != 0u)` : '0u');
   }
   const read = (w: number) => implied.get(w) ?? (kept.has(w) ? `part[pb + ${kept.get(w)}u]` : '0u');
+  // The slot as the full layout in `a`: the slot array's words, the dropped ones initial.
+  const SW = key.sharedWords.length;
+  const whole = SW === F;
+  const load = whole ? [`  var a: array<u32, ${F}>;`, `  for (var w = 0u; w < ${F}u; w = w + 1u) { a[w] = acc[gb + w]; }`]
+    : [`  var a = array<u32, ${F}>(${layout.init.map((x) => `${x >>> 0}u`).join(', ')});`, ...key.sharedWords.map((w, i) => `  a[${w}] = acc[gb + ${i}u];`)];
+  const store = whole ? [`  for (var w = 0u; w < ${F}u; w = w + 1u) { acc[gb + w] = a[w]; }`]
+    : key.sharedWords.map((w, i) => `  acc[gb + ${i}u] = a[${w}];`);
   return {
     source: [
       'struct Params { v: array<vec4<u32>, 1> }',
@@ -81,9 +90,8 @@ export function foldShaderSource(key: FoldShaderKey): { source: string } {
       '  let nx = P.v[0].y;',
       `  let s = gid.x + gid.y * nx * ${WG}u;`,
       `  if (s >= ${key.slots}u) { return; }`,
-      `  let gb = s * ${F}u;`,
-      `  var a: array<u32, ${F}>;`,
-      `  for (var w = 0u; w < ${F}u; w = w + 1u) { a[w] = acc[gb + w]; }`,
+      `  let gb = s * ${SW}u;`,
+      ...load,
       '  for (var r = 0u; r < regions; r = r + 1u) {',
       `    let pb = r * ${key.regionWords}u + s * ${key.stride}u;`,
       '    if (part[pb] == 0u) { continue; }',
@@ -91,7 +99,7 @@ export function foldShaderSource(key: FoldShaderKey): { source: string } {
       '    a[0] = a[0] + x0;',
       ...fields.map((l) => `    ${l}`),
       '  }',
-      `  for (var w = 0u; w < ${F}u; w = w + 1u) { acc[gb + w] = a[w]; }`,
+      ...store,
       '}',
       '',
     ].join('\n'),

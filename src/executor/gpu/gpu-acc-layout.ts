@@ -83,7 +83,7 @@ export function gpuAccLayout(aggs: readonly AggSpec[], forms: readonly (GVal['t'
  */
 export const regionStride = (kept: number): number => Math.ceil(kept / 4) * 4;
 
-/** What a task's data says of one aggregate's argument (see ownWords). */
+/** What a task's data says of one aggregate's argument (see keptWords). */
 export interface ArgFacts {
   /** Some row's argument may be null (its null count word is written). */
   readonly nullable: boolean;
@@ -94,13 +94,16 @@ export interface ArgFacts {
 }
 
 /**
- * The words of a slot kept in words of an invocation's own (software adapters' private arrays and
- * regions): only those a row of this task can write, the rest being their initial value. Fewer
- * words per slot mean fewer bytes per region and smaller private arrays; measured on llvmpipe,
- * a q4-shaped region kernel (an integer and a float sum, 10k groups) ran in 2/3 of the time with
- * 8-word slots instead of 15. Lists full-layout word indices, in order; word 0 (rows) first.
+ * The words of a slot that a task's slot arrays keep: only those a row of this task can write,
+ * the rest being their initial value. `own`: the words of an invocation's own (software adapters'
+ * private arrays and regions), where an integer sum of 32-bit values keeps 64 bits (map-shader.ts);
+ * else the shared arrays (the task's slots, workgroup memory). Fewer words per slot are fewer bytes
+ * of slot array to touch at random; measured on llvmpipe, a q4-shaped region kernel (an integer and
+ * a float sum, 10k groups) ran in 2/3 of the time with 8-word slots instead of 15, and a q2-shaped
+ * one with global atomics (100k groups) in 3/4 with 8-word slots instead of 15. Lists full-layout
+ * word indices, in order; word 0 (rows) first.
  */
-export function ownWords(layout: GpuAccLayout, facts: readonly ArgFacts[]): number[] {
+export function keptWords(layout: GpuAccLayout, facts: readonly ArgFacts[], own: boolean): number[] {
   const out = [0];
   const run = (at: number, n: number) => { for (let w = 0; w < n; w++) out.push(at + w); };
   layout.aggs.forEach((f, j) => {
@@ -109,8 +112,7 @@ export function ownWords(layout: GpuAccLayout, facts: readonly ArgFacts[]): numb
     if (x.nullable) out.push(f.at);
     switch (f.kind) {
       case 'count': break;
-      // Own words of 32-bit values keep a 64-bit sum (map-shader.ts); int64 values all three words.
-      case 'isum': run(f.at + 1, f.form === 'w' ? 3 : 2); break;
+      case 'isum': run(f.at + 1, own && f.form !== 'w' ? 2 : 3); break;
       case 'fsum': {
         const column = f.form === 'f';
         if (column && !x.finite) out.push(f.at + 1); // NaN / ±Inf flags (double-float values are finite)
@@ -121,5 +123,20 @@ export function ownWords(layout: GpuAccLayout, facts: readonly ArgFacts[]): numb
       case 'min64': case 'max64': run(f.at + 1, 2); break;
     }
   });
+  return out;
+}
+
+/**
+ * The given slots of a slot array that keeps the words `kept` (stride kept.length), as slot after
+ * slot of the full layout (width words; dropped words take their initial value).
+ */
+export function gatherSlots(layout: GpuAccLayout, kept: readonly number[], words: Uint32Array, slots: Int32Array): Uint32Array {
+  const F = layout.width, K = kept.length, n = slots.length;
+  const out = new Uint32Array(n * F);
+  for (let i = 0; i < n; i++) {
+    const b = i * F, src = slots[i]! * K;
+    out.set(layout.init, b);
+    for (let k = 0; k < K; k++) out[b + kept[k]!] = words[src + k]!;
+  }
   return out;
 }

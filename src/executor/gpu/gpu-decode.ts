@@ -7,7 +7,7 @@
 import type { AggregationSpec, MapResult, TaskContext } from '../task.ts';
 import { denseKeys } from '../dense-slots.ts';
 import { splitByPartition } from '../../shuffle/shuffle-block.ts';
-import type { GpuAccLayout } from './gpu-acc-layout.ts';
+import { gatherSlots, type GpuAccLayout } from './gpu-acc-layout.ts';
 import type { GpuPlan } from './gpu-plan.ts';
 import { decodeStates, hashKeys, usedSlots } from './gpu-states.ts';
 
@@ -15,6 +15,8 @@ export interface GpuWords {
   readonly spec: AggregationSpec;
   readonly plan: GpuPlan;
   readonly layout: GpuAccLayout;
+  /** The slot words the slot array keeps (gpu-acc-layout.ts keptWords; its stride is their count). */
+  readonly kept: readonly number[];
   /** Fixed-point shift of each float sum. */
   readonly shifts: readonly number[];
   /** The slot array (its last word the status word), the hash table (hash mode), the slots' partition ids (when partitioned). */
@@ -38,10 +40,11 @@ export function decodeGpuWords(w: GpuWords): GpuDecoded {
   const { spec, plan, layout, words, accWords, tabWords } = w;
   const acc = words.subarray(0, accWords);
   if (acc[accWords - 1] !== 0) return { fallback: `the GPU hash table (${plan.slots} slots) overflowed` };
-  const slots = usedSlots(plan, acc, layout.width);
+  const slots = usedSlots(plan, acc, w.kept.length);
   const keys = plan.mode === 'hash' ? hashKeys(spec.keys, plan, words.subarray(accWords, accWords + tabWords), slots, w.names)
     : denseKeys(spec.keys, plan, slots, w.names);
-  const states = decodeStates(spec.aggs, layout, acc, slots, w.shifts);
+  // The used slots in the full layout, one after the other.
+  const states = decodeStates(spec.aggs, layout, gatherSlots(layout, w.kept, acc, slots), Int32Array.from(slots, (_, i) => i), w.shifts);
   let pids: Int32Array | null = null;
   if (w.pids) {
     const all = new Int32Array(words.buffer, words.byteOffset + (accWords + tabWords) * 4, plan.slots);

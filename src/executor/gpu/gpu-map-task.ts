@@ -30,7 +30,7 @@ import { FOLD_PARAMS, foldShaderSource, type FoldShaderKey } from './fold-shader
 import { partitionShaderSource, type PartitionShaderKey } from './partition-shader.ts';
 import { keyString, pipelineFor } from './pipeline-cache.ts';
 import { columnForm, GpuUnsupported } from './wgsl-expr.ts';
-import { gpuAccLayout, ownWords, regionStride } from './gpu-acc-layout.ts';
+import { gpuAccLayout, keptWords, regionStride } from './gpu-acc-layout.ts';
 import { passTimes } from './timestamps.ts';
 import type { GpuWords } from './gpu-decode.ts';
 
@@ -200,9 +200,12 @@ export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batc
   const nullable = names.filter((nm) => chunks.some((c) => c.get(nm)!.nullCount > 0));
   const nullableSet = new Set(nullable);
   const argNulls = argNullable(spec.aggs, nullable);
-  const kept = ownWords(layout, spec.aggs.map((_, j) => ({ nullable: argNulls[j]!, finite: finite[j]!, nonNegative: nonNegative[j]! })));
-  const plan = chooseGpuPlan(spec, chunks, strings, rows, layout.width, kept.length, gpu.workgroupWords, software, gpu.threads, opts.privateWords);
-  const F = layout.width;
+  // The slot words a row of this task can write: all that the slot arrays keep (keptWords).
+  const facts = spec.aggs.map((_, j) => ({ nullable: argNulls[j]!, finite: finite[j]!, nonNegative: nonNegative[j]! }));
+  const shared = keptWords(layout, facts, false);
+  const kept = keptWords(layout, facts, true);
+  const plan = chooseGpuPlan(spec, chunks, strings, rows, shared.length, kept.length, gpu.workgroupWords, software, gpu.threads, opts.privateWords);
+  const SW = shared.length; // words per slot of the task's slot array
   // Rows per invocation. Per-invocation privatization (software adapters) runs one SIMD vector
   // of invocations per workgroup, each over many rows: measured on llvmpipe, 8 × 8192 beat
   // 64 × 2048 and 16 × 4096. 'region' kernels run plan.regionWorkgroups workgroups over each whole
@@ -210,7 +213,7 @@ export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batc
   // workgroup slots ran fastest at 8 rows (a few hundred words of slots to merge per workgroup)
   // to 16 (100 groups × 20 words), 5× faster than at 128; global atomics at 1 to 4.
   const R = opts.rowsPerInvocation && plan.privatized !== 'region' ? opts.rowsPerInvocation
-    : { invocation: 8192, workgroup: (plan.slots + 1) * F <= 512 ? 8 : 16, none: 4, region: 0 }[plan.privatized];
+    : { invocation: 8192, workgroup: (plan.slots + 1) * SW <= 512 ? 8 : 16, none: 4, region: 0 }[plan.privatized];
   const region = plan.privatized === 'region';
   const invocation = plan.privatized === 'invocation';
   const WG = invocation || region ? SOFTWARE_WORKGROUP : WORKGROUP_SIZE;
@@ -220,6 +223,7 @@ export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batc
     mode: plan.mode, privatized: plan.privatized, slots: plan.privatized !== 'none' ? plan.slots : 0, pass,
     filter: spec.filter, keys: spec.keys, keyNullable: plan.keyNullable, aggs: spec.aggs,
     nullable, workgroupSize: WG, rowsPerInvocation: R, finite, nonNegative,
+    sharedWords: shared,
     ...(invocation || region ? { ownWords: kept } : {}),
   });
   const shaders = new Map<string, MapShader>();
@@ -238,8 +242,8 @@ export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batc
 
   const slotCount = plan.slots;
   // Slots, the trash slot (rows a dense / global kernel filtered out), the status word.
-  const accWords = (slotCount + 1) * F + 1;
-  const status = (slotCount + 1) * F;
+  const accWords = (slotCount + 1) * SW + 1;
+  const status = (slotCount + 1) * SW;
   const taken: GPUBuffer[] = [];
   const take = (bytes: number, usage: number) => { const b = pool.acquire(bytes, usage); taken.push(b); return b; };
   const acc = take(accWords * 4, U.STORAGE | U.COPY_SRC | U.COPY_DST);
@@ -297,11 +301,11 @@ export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batc
       for (let s = 0; s + slot.length <= words; s += slot.length) init.set(slot, s);
       device.queue.writeBuffer(buf, 0, init);
     };
-    initSlots(acc, accWords, layout.init);
+    initSlots(acc, accWords, shared.map((w) => layout.init[w]!));
     if (part && region) initSlots(part, regions * regionWords, Array.from({ length: stride }, (_, i) => (i < kept.length ? layout.init[kept[i]!]! : 0)));
     if (tab) enc0.clearBuffer(tab, 0, slotCount * plan.tableWidth * 4);
     device.queue.submit([enc0.finish()]);
-    const foldKey: FoldShaderKey = { layout, slots: slotCount, ownWords: kept, stride, regionWords, workgroupSize: 64 };
+    const foldKey: FoldShaderKey = { layout, slots: slotCount, ownWords: kept, sharedWords: shared, stride, regionWords, workgroupSize: 64 };
     /** Folds `n` regions of `part` into the slot array (after the map kernels in `pass`). */
     const foldInto = (pass: GPUComputePassEncoder, n: number) => {
       if (!part) return;
@@ -396,7 +400,7 @@ export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batc
       pass.end();
     }
     if (pid) {
-      const pkey: PartitionShaderKey = { mode: plan.mode as 'dense' | 'hash', keys: spec.keys, keyNullable: plan.keyNullable, width: F, workgroupSize: 64 };
+      const pkey: PartitionShaderKey = { mode: plan.mode as 'dense' | 'hash', keys: spec.keys, keyNullable: plan.keyNullable, width: SW, workgroupSize: 64 };
       const { source, params: pnames } = partitionShaderSource(pkey);
       const pipeline = pipelineFor(device, keyString(pkey), () => source);
       const strh = take(Math.max(16, strings.ids.size * 4), U.STORAGE | U.COPY_DST);
@@ -447,7 +451,7 @@ export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batc
     if (stamps) timings.deviceKernels = passTimes(words.subarray((rbBytes - stampBytes) / 4)).reduce((a, b) => a + b, 0) / 1e6;
     // The rest needs only the host (gpu-decode.ts): the device and its buffers are free for the next task.
     const readback: GpuWords = {
-      spec, plan, layout, shifts, words, accWords, tabWords: tabBytes / 4, pids: pid !== null, names: [...strings.ids.keys()], inputRows: rows,
+      spec, plan, layout, kept: shared, shifts, words, accWords, tabWords: tabBytes / 4, pids: pid !== null, names: [...strings.ids.keys()], inputRows: rows,
     };
     timings.total = performance.now() - t0;
     return { words: readback, timings };

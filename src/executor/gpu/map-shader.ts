@@ -51,7 +51,9 @@ export interface MapShaderKey {
   readonly finite?: readonly boolean[];
   /** Per aggregate: a float sum over a column the task holds no negative value in (one half). */
   readonly nonNegative?: readonly boolean[];
-  /** 'invocation' / 'region': the slot words kept in the invocation's own words (gpu-acc-layout.ts ownWords; default all). */
+  /** The slot words the task's slot array and workgroup memory keep (gpu-acc-layout.ts keptWords; default all). */
+  readonly sharedWords?: readonly number[];
+  /** 'invocation' / 'region': the slot words kept in the invocation's own words (keptWords, own; default all). */
   readonly ownWords?: readonly number[];
   /** Rows per invocation ('region' kernels: 0, the rpi param says). */
   readonly rowsPerInvocation: number;
@@ -229,18 +231,23 @@ function accumulate(f: GpuAggField, j: number, x: GVal | null, arr: string, word
   return [...(pass === 0 ? out : []), n === 'false' ? `{ ${body.join('\n')} }` : `if (!${n}) {\n${body.join('\n')}\n}`];
 }
 
-/** Merge of one aggregate's words of a slot from workgroup memory (W at wb) into the global slots (acc at gb). */
-function mergeAgg(f: GpuAggField): string[] {
+/**
+ * Merge of one aggregate's words of a slot from workgroup memory (W at wb) into the global slots
+ * (acc at gb); both keep the words `pos` maps (to their index in the slot), the rest stay initial.
+ */
+function mergeAgg(f: GpuAggField, pos: ReadonlyMap<number, number>): string[] {
   if (f.alias) return [];
-  const w = (i: number) => `atomicLoad(&W[wb + ${f.at + i}u])`;
-  const g = (i: number) => `gb + ${f.at + i}u`;
+  const has = (i: number) => pos.has(f.at + i);
+  const w = (i: number) => `atomicLoad(&W[wb + ${pos.get(f.at + i)}u])`;
+  const g = (i: number) => `gb + ${pos.get(f.at + i)}u`;
   const out: string[] = [];
-  if (f.kind !== 'countRows') out.push(`{ let x = ${w(0)}; if (x != 0u) { atomicAdd(&acc[${g(0)}], x); } }`);
+  if (f.kind !== 'countRows' && has(0)) out.push(`{ let x = ${w(0)}; if (x != 0u) { atomicAdd(&acc[${g(0)}], x); } }`);
   switch (f.kind) {
     case 'isum': out.push(`add3_acc(${g(1)}, ${w(1)}, ${w(2)}, ${w(3)});`); break;
     case 'fsum':
-      out.push(`{ let x = ${w(1)}; if (x != 0u) { atomicOr(&acc[${g(1)}], x); } }`);
-      out.push(`add4_acc(${g(2)}, ${w(2)}, ${w(3)}, ${w(4)}, ${w(5)});`, `add4_acc(${g(6)}, ${w(6)}, ${w(7)}, ${w(8)}, ${w(9)});`);
+      if (has(1)) out.push(`{ let x = ${w(1)}; if (x != 0u) { atomicOr(&acc[${g(1)}], x); } }`);
+      out.push(`add4_acc(${g(2)}, ${w(2)}, ${w(3)}, ${w(4)}, ${w(5)});`);
+      if (has(6)) out.push(`add4_acc(${g(6)}, ${w(6)}, ${w(7)}, ${w(8)}, ${w(9)});`);
       break;
     case 'min32': out.push(`atomicMin(&acc[${g(1)}], ${w(1)});`); break;
     case 'max32': out.push(`atomicMax(&acc[${g(1)}], ${w(1)});`); break;
@@ -256,15 +263,15 @@ function mergeAgg(f: GpuAggField): string[] {
 }
 
 /** Every workgroup slot with rows, merged into the global slots, the workgroup's invocations striding over the slots. */
-function mergeSlots(layout: GpuAccLayout, slots: number, workgroupSize: number): string[] {
+function mergeSlots(layout: GpuAccLayout, pos: ReadonlyMap<number, number>, slots: number, workgroupSize: number): string[] {
   return [
     `for (var s = lid; s < ${slots}u; s = s + ${workgroupSize}u) {`,
-    `  let wb = s * ${layout.width}u;`,
+    `  let wb = s * ${pos.size}u;`,
     '  let gb = wb;',
     '  let nrows = atomicLoad(&W[wb]);',
     '  if (nrows == 0u) { continue; }',
     '  atomicAdd(&acc[gb], nrows);',
-    ...layout.aggs.flatMap((f) => mergeAgg(f)).map((l) => `  ${l}`),
+    ...layout.aggs.flatMap((f) => mergeAgg(f, pos)).map((l) => `  ${l}`),
     '}',
   ];
 }
@@ -403,14 +410,17 @@ export function mapShaderSource(key: MapShaderKey): MapShader {
   // Pass 1 of a privatized kernel: the final high words are copied into (non-atomic) workgroup
   // memory once per workgroup, so a row reads them without an atomic.
   const priv1 = key.privatized !== 'none' && key.pass === 1;
-  // Words of the invocation's own keep only the slot words a row of the task can write.
-  const kept = (own || region) && key.ownWords ? key.ownWords : Array.from({ length: F }, (_, w) => w);
+  // Slot arrays keep only the slot words a row of the task can write (keptWords).
+  const all = Array.from({ length: F }, (_, w) => w);
+  const shared = key.sharedWords ?? all;
+  const kept = own || region ? key.ownWords ?? all : shared;
   const pos = new Map(kept.map((w, i) => [w, i]));
+  const SW = shared.length;
   // A region's slot is read into `slot` as whole vec4s, updated there, and written back (regionStride).
   const FW = region ? regionStride(kept.length) : kept.length;
   const word = (w: number): string => {
     const i = pos.get(w);
-    if (i === undefined) throw new Error(`map kernel: slot word ${w} is written but not kept (ownWords ${kept.join(',')})`);
+    if (i === undefined) throw new Error(`map kernel: slot word ${w} is written but not kept (kept words ${kept.join(',')})`);
     return region ? `${i}u` : `gb + ${i}u`;
   };
   const vec4s = Array.from({ length: FW / 4 }, (_, v) => v);
@@ -444,7 +454,7 @@ export function mapShaderSource(key: MapShaderKey): MapShader {
   // Invocation-private slots go out whole, plain words, to the invocation's region of `part`
   // (fold-shader.ts folds the regions); workgroup slots merge into the global ones with atomics.
   if (own) merge.push(`for (var s = 0u; s < ${slotsWords}u; s = s + 1u) { part[pb + s] = L[s]; }`);
-  else if (wgMem) merge.push('workgroupBarrier();', ...mergeSlots(layout, key.slots, WG));
+  else if (wgMem) merge.push('workgroupBarrier();', ...mergeSlots(layout, pos, key.slots, WG));
   const source = [
     `struct Params { v: array<vec4<u32>, ${Math.max(1, Math.ceil(params.length / 4))}> }`,
     '@group(0) @binding(0) var<uniform> P: Params;',
@@ -454,7 +464,7 @@ export function mapShaderSource(key: MapShaderKey): MapShader {
         : '@group(0) @binding(2) var<storage, read_write> acc: array<atomic<u32>>;',
     ...(key.mode === 'hash' ? ['@group(0) @binding(3) var<storage, read_write> tab: array<atomic<u32>>;'] : []),
     ...(wide ? ['@group(0) @binding(4) var<storage, read> inp2: array<vec2<u32>>;'] : []),
-    ...(priv1 ? [`var<workgroup> H: array<u32, ${key.slots * F}>;`] : []),
+    ...(priv1 ? [`var<workgroup> H: array<u32, ${key.slots * SW}>;`] : []),
     ...(wgMem ? [`var<workgroup> W: array<atomic<u32>, ${slotsWords}>;`] : []),
     ...(wgMem || own ? [`const WINIT = array<u32, ${FW}>(${kept.map((w) => u32Lit(layout.init[w]!)).join(', ')});`] : []),
     ...(own ? [`var<private> L: array<u32, ${slotsWords}>;`] : []),
@@ -471,7 +481,7 @@ export function mapShaderSource(key: MapShaderKey): MapShader {
     '  _ = arrayLength(&inp);',
     '  let wg = wid.x + wid.y * nx;',
     ...(wgMem ? [`  for (var s = lid; s < ${slotsWords}u; s = s + ${WG}u) { atomicStore(&W[s], WINIT[s % ${FW}u]); }`, '  workgroupBarrier();'] : []),
-    ...(priv1 ? [`  for (var s = lid; s < ${key.slots * F}u; s = s + ${WG}u) { H[s] = atomicLoad(&acc[s]); }`, '  workgroupBarrier();'] : []),
+    ...(priv1 ? [`  for (var s = lid; s < ${key.slots * SW}u; s = s + ${WG}u) { H[s] = atomicLoad(&acc[s]); }`, '  workgroupBarrier();'] : []),
     // The barrier is not needed for correctness, but without one llvmpipe took 15× longer to
     // compile a private-array kernel (measured: the q1 shape, 87 s instead of 6 s; the kernel then
     // ran ~20% faster, not worth minutes of compiling each new shape).

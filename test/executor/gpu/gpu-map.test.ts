@@ -64,13 +64,18 @@ describe.skipIf(!probe.gpu)(`GPU map tasks${probe.gpu ? '' : ` (${probe.reason})
     const s = await planner();
     const data = generate(200_000, 7);
     const tables = { x: toArrowTable(data.x, 50_000), lineitem: toArrowTable(data.lineitem, 50_000) };
-    for (const q of QUERIES) {
-      const t = tables[q.table];
-      const spec = specOf(q.frame(GF as never, s.fromArrow(t) as never) as unknown as GF.DataFrame, 4);
-      const r = await bothWays(gpu, spec, [t.batches.slice(0, 2), t.batches.slice(2)]);
-      expect(r.reasons, q.id).toEqual([null, null]);
-      expect(diffResults(r.gpu, r.cpu, 1e-12), q.id).toEqual([]);
+    // The software adapter's kernels, then a GPU's (workgroup slots, global atomics) on it.
+    for (const o of [{}, { adapterClass: 'hardware' } as const]) {
+      gpu.mapOptions = o;
+      for (const q of QUERIES) {
+        const t = tables[q.table];
+        const spec = specOf(q.frame(GF as never, s.fromArrow(t) as never) as unknown as GF.DataFrame, 4);
+        const r = await bothWays(gpu, spec, [t.batches.slice(0, 2), t.batches.slice(2)]);
+        expect(r.reasons, q.id).toEqual([null, null]);
+        expect(diffResults(r.gpu, r.cpu, 1e-12), `${q.id} ${gpu.lastTimings?.mode}`).toEqual([]);
+      }
     }
+    gpu.mapOptions = {};
   });
 
   describe('float sums', () => {
@@ -218,8 +223,13 @@ describe.skipIf(!probe.gpu)(`GPU map tasks${probe.gpu ? '' : ` (${probe.reason})
   it('workgroup slots fit the workgroup memory with their trash slot (2048 slots × 4 words: global atomics instead)', async () => {
     const s = await planner();
     const n = 4096;
-    const t = tableOf({ k: [new arrow.Int32(), Array.from({ length: n }, (_, i) => i % 2048)], x: [new arrow.Float64(), Array.from({ length: n }, (_, i) => i * 0.5)] });
+    // A null keeps x's null count word: rows, nulls, min hi, min lo.
+    const x = (nulls: boolean) => Array.from({ length: n }, (_, i) => (nulls && i === 7 ? null : i * 0.5));
+    const t = tableOf({ k: [new arrow.Int32(), Array.from({ length: n }, (_, i) => i % 2048)], x: [new arrow.Float64(), x(true)] });
     await expectOnGpuAsCpu({ adapterClass: 'hardware' }, s.fromArrow(t).groupBy('k').agg(min('x'), count()), t, 'dense');
+    // Without nulls the slot is 3 words (keptWords), and 2049 of them fit.
+    const u = tableOf({ k: [new arrow.Int32(), Array.from({ length: n }, (_, i) => i % 2048)], x: [new arrow.Float64(), x(false)] });
+    await expectOnGpuAsCpu({ adapterClass: 'hardware' }, s.fromArrow(u).groupBy('k').agg(min('x'), count()), u, 'dense/workgroup');
   });
 
   it('edge inputs: empty, one row, one group, int64 extremes, 100k+ groups in the hash table', async () => {

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { avg, col, count, lit, max, min, sum, type DataFrame } from '../../../src/index.ts';
 import { mapShaderSource, type MapShaderKey } from '../../../src/executor/gpu/map-shader.ts';
 import { foldShaderSource } from '../../../src/executor/gpu/fold-shader.ts';
-import { ownWords } from '../../../src/executor/gpu/gpu-acc-layout.ts';
+import { keptWords } from '../../../src/executor/gpu/gpu-acc-layout.ts';
 import { partitionShaderSource } from '../../../src/executor/gpu/partition-shader.ts';
 import { GpuUnsupported } from '../../../src/executor/gpu/wgsl-expr.ts';
 import { planner, specOf } from './gpu-harness.ts';
@@ -57,28 +57,39 @@ describe('map kernel WGSL per shader key', () => {
     expect(region.source).toMatchSnapshot('region');
     const width = own.layout.width;
     const all = Array.from({ length: width }, (_, w) => w);
-    expect(foldShaderSource({ layout: own.layout, slots: 100, ownWords: all, stride: width, regionWords: 101 * width, workgroupSize: 64 }).source).toMatchSnapshot('fold');
+    expect(foldShaderSource({ layout: own.layout, slots: 100, ownWords: all, sharedWords: all, stride: width, regionWords: 101 * width, workgroupSize: 64 }).source).toMatchSnapshot('fold');
   });
 
-  it('software adapters keep only the slot words a row of the task can write (no nulls, finite non-negative floats)', async () => {
+  it('slot arrays keep only the slot words a row of the task can write (no nulls, finite non-negative floats)', async () => {
     const base = await key((df) => df.filter(col('v2').gt(5)).groupBy('id4')
       .agg(sum('v1'), count(), avg('v3'), min('v3'), max('v3')), { privatized: 'region', slots: 100, workgroupSize: 8, rowsPerInvocation: 0 });
     const layout = mapShaderSource(base).layout;
     const facts = base.aggs.map(() => ({ nullable: false, finite: true, nonNegative: true }));
-    const kept = ownWords(layout, facts);
-    // rows | isum s0 s1 | fsum p0..p3 | min hi lo | max hi lo: no null counts, flags, negative half or isum top word.
+    const kept = keptWords(layout, facts, true);
+    const shared = keptWords(layout, facts, false);
+    // rows | isum s0 s1 | fsum p0..p3 | min hi lo | max hi lo: no null counts, flags, negative half
+    // or (in words of an invocation's own) isum top word.
     expect(layout.width).toBe(21);
     expect(kept.length).toBe(11);
+    expect(kept).toEqual([0, 2, 3, 7, 8, 9, 10, 16, 17, 19, 20]);
+    expect(shared).toEqual([0, 2, 3, 4, 7, 8, 9, 10, 16, 17, 19, 20]);
     // A null in the sum's column keeps its null count word too.
-    expect(ownWords(layout, facts.map((f, j) => (j === 0 ? { ...f, nullable: true } : f))).length).toBe(12);
-    const k = { ...base, finite: facts.map(() => true), nonNegative: facts.map(() => true), ownWords: kept };
+    expect(keptWords(layout, facts.map((f, j) => (j === 0 ? { ...f, nullable: true } : f)), true).length).toBe(12);
+    // The task's slot array and workgroup memory: global atomics, workgroup slots merged, pass 1.
+    const sk = { ...base, finite: facts.map(() => true), nonNegative: facts.map(() => true), sharedWords: shared };
+    const none = mapShaderSource({ ...sk, privatized: 'none', slots: 0, workgroupSize: 128, rowsPerInvocation: 4 });
+    expect(none.source).toContain('let gb = g * 12u;');
+    expect(none.source).toMatchSnapshot('global atomics, kept words');
+    expect(mapShaderSource({ ...sk, privatized: 'workgroup', workgroupSize: 128, rowsPerInvocation: 8 }).source).toMatchSnapshot('workgroup, kept words');
+    expect(mapShaderSource({ ...sk, privatized: 'workgroup', pass: 1, workgroupSize: 128, rowsPerInvocation: 8 }).source).toMatchSnapshot('pass 1, kept words');
+    const k = { ...sk, ownWords: kept };
     const region = mapShaderSource(k);
     // The region's slots as whole vec4s: 11 words and one of padding.
     expect(region.source).toContain('let gb = pb + g * 3u;');
     expect(region.source).toContain('part[gb + 2u] = vec4<u32>(slot[8], slot[9], slot[10], slot[11]);');
     expect(region.source).toMatchSnapshot('region, kept words');
     expect(mapShaderSource({ ...k, privatized: 'invocation', rowsPerInvocation: 8192 }).source).toMatchSnapshot('invocation, kept words');
-    expect(foldShaderSource({ layout, slots: 100, ownWords: kept, stride: 12, regionWords: 101 * 12, workgroupSize: 64 }).source).toMatchSnapshot('fold, kept words');
+    expect(foldShaderSource({ layout, slots: 100, ownWords: kept, sharedWords: shared, stride: 12, regionWords: 101 * 12, workgroupSize: 64 }).source).toMatchSnapshot('fold, kept words');
     // A kernel that would write a word the regions do not keep is a bug, never a silent loss.
     expect(() => mapShaderSource({ ...k, nullable: ['v1'] })).toThrow(/not kept/);
   });
