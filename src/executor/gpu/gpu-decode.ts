@@ -44,7 +44,9 @@ export function decodeGpuWords(w: GpuWords): GpuDecoded {
   const keys = plan.mode === 'hash' ? hashKeys(spec.keys, plan, words.subarray(accWords, accWords + tabWords), slots, w.names)
     : denseKeys(spec.keys, plan, slots, w.names);
   // The used slots in the full layout, one after the other.
-  const states = decodeStates(spec.aggs, layout, gatherSlots(layout, w.kept, acc, slots), Int32Array.from(slots, (_, i) => i), w.shifts);
+  const order = new Int32Array(slots.length);
+  for (let i = 0; i < order.length; i++) order[i] = i;
+  const states = decodeStates(spec.aggs, layout, gatherSlots(layout, w.kept, acc, slots), order, w.shifts);
   let pids: Int32Array | null = null;
   if (w.pids) {
     const all = new Int32Array(words.buffer, words.byteOffset + (accWords + tabWords) * 4, plan.slots);
