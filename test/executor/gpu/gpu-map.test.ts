@@ -220,6 +220,13 @@ describe.skipIf(!probe.gpu)(`GPU map tasks${probe.gpu ? '' : ` (${probe.reason})
     await expectOnGpuAsCpu({ adapterClass: 'software', privateWords: 0 }, s.fromArrow(t).groupBy('k').agg(count(), sum('v')), t, 'dense/region');
   });
 
+  it('software adapters count many groups with global atomics once their regions would outgrow the caches', async () => {
+    const s = await planner();
+    const n = 300_000;
+    const t = tableOf({ k: [new arrow.Int32(), Array.from({ length: n }, (_, i) => (i * 7919) % 60_000)], x: [new arrow.Float64(), Array.from({ length: n }, (_, i) => (i % 1000) / 8)] });
+    await expectOnGpuAsCpu({ adapterClass: 'software' }, s.fromArrow(t).groupBy('k').agg(count(), sum('x')), t, 'dense');
+  });
+
   it('workgroup slots fit the workgroup memory with their trash slot (2048 slots × 4 words: global atomics instead)', async () => {
     const s = await planner();
     const n = 4096;
