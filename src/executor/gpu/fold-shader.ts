@@ -7,6 +7,7 @@
  * low words of 64-bit min/max; the result is exact, so it does not depend on how rows were split.
  */
 import type { GpuAccLayout, GpuAggField } from './gpu-acc-layout.ts';
+import { u32Lit } from './wgsl-expr.ts';
 
 export interface FoldShaderKey {
   readonly layout: GpuAccLayout;
@@ -71,13 +72,7 @@ export function foldShaderSource(key: FoldShaderKey): { source: string } {
     implied.set(f.at + 3, f.form === 'i' ? `select(0u, 0xffffffffu, (x${f.at + 2} >> 31u) != 0u)` : '0u');
   }
   const read = (w: number) => implied.get(w) ?? (kept.has(w) ? `part[pb + ${kept.get(w)}u]` : '0u');
-  // The slot as the full layout in `a`: the slot array's words, the dropped ones initial.
   const SW = key.sharedWords.length;
-  const whole = SW === F;
-  const load = whole ? [`  var a: array<u32, ${F}>;`, `  for (var w = 0u; w < ${F}u; w = w + 1u) { a[w] = acc[gb + w]; }`]
-    : [`  var a = array<u32, ${F}>(${layout.init.map((x) => `${x >>> 0}u`).join(', ')});`, ...key.sharedWords.map((w, i) => `  a[${w}] = acc[gb + ${i}u];`)];
-  const store = whole ? [`  for (var w = 0u; w < ${F}u; w = w + 1u) { acc[gb + w] = a[w]; }`]
-    : key.sharedWords.map((w, i) => `  acc[gb + ${i}u] = a[${w}];`);
   return {
     source: [
       'struct Params { v: array<vec4<u32>, 1> }',
@@ -91,7 +86,9 @@ export function foldShaderSource(key: FoldShaderKey): { source: string } {
       `  let s = gid.x + gid.y * nx * ${WG}u;`,
       `  if (s >= ${key.slots}u) { return; }`,
       `  let gb = s * ${SW}u;`,
-      ...load,
+      // The slot as the full layout in `a`: the slot array's words, the dropped ones initial.
+      `  var a = array<u32, ${F}>(${layout.init.map(u32Lit).join(', ')});`,
+      ...key.sharedWords.map((w, i) => `  a[${w}] = acc[gb + ${i}u];`),
       '  for (var r = 0u; r < regions; r = r + 1u) {',
       `    let pb = r * ${key.regionWords}u + s * ${key.stride}u;`,
       '    if (part[pb] == 0u) { continue; }',
@@ -99,7 +96,7 @@ export function foldShaderSource(key: FoldShaderKey): { source: string } {
       '    a[0] = a[0] + x0;',
       ...fields.map((l) => `    ${l}`),
       '  }',
-      ...store,
+      ...key.sharedWords.map((w, i) => `  acc[gb + ${i}u] = a[${w}];`),
       '}',
       '',
     ].join('\n'),

@@ -126,6 +126,10 @@ export function keptWords(layout: GpuAccLayout, facts: readonly ArgFacts[], own:
   return out;
 }
 
+/** Initial values of a slot that keeps the words `kept`, padded with zeros to `stride` words. */
+export const keptInit = (layout: GpuAccLayout, kept: readonly number[], stride = kept.length): number[] =>
+  Array.from({ length: stride }, (_, i) => (i < kept.length ? layout.init[kept[i]!]! : 0));
+
 /**
  * The given slots of a slot array that keeps the words `kept` (stride kept.length), as slot after
  * slot of the full layout (width words; dropped words take their initial value).

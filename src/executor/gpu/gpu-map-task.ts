@@ -30,7 +30,7 @@ import { FOLD_PARAMS, foldShaderSource, type FoldShaderKey } from './fold-shader
 import { partitionShaderSource, type PartitionShaderKey } from './partition-shader.ts';
 import { keyString, pipelineFor } from './pipeline-cache.ts';
 import { columnForm, GpuUnsupported } from './wgsl-expr.ts';
-import { gpuAccLayout, keptWords, regionStride } from './gpu-acc-layout.ts';
+import { gpuAccLayout, keptInit, keptWords, regionStride } from './gpu-acc-layout.ts';
 import { passTimes } from './timestamps.ts';
 import type { GpuWords } from './gpu-decode.ts';
 
@@ -203,8 +203,8 @@ export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batc
   // The slot words a row of this task can write: all that the slot arrays keep (keptWords).
   const facts = spec.aggs.map((_, j) => ({ nullable: argNulls[j]!, finite: finite[j]!, nonNegative: nonNegative[j]! }));
   const shared = keptWords(layout, facts, false);
-  const kept = keptWords(layout, facts, true);
-  const plan = chooseGpuPlan(spec, chunks, strings, rows, shared.length, kept.length, gpu.workgroupWords, software, gpu.threads, opts.privateWords);
+  const own = keptWords(layout, facts, true);
+  const plan = chooseGpuPlan(spec, chunks, strings, rows, shared.length, own.length, gpu.workgroupWords, software, gpu.threads, opts.privateWords);
   const SW = shared.length; // words per slot of the task's slot array
   // Rows per invocation. Per-invocation privatization (software adapters) runs one SIMD vector
   // of invocations per workgroup, each over many rows: measured on llvmpipe, 8 × 8192 beat
@@ -227,7 +227,7 @@ export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batc
     filter: spec.filter, keys: spec.keys, keyNullable: plan.keyNullable, aggs: spec.aggs,
     nullable, workgroupSize: WG, rowsPerInvocation: R, finite, nonNegative,
     sharedWords: shared,
-    ...(invocation || region ? { ownWords: kept } : {}),
+    ...(invocation || region ? { ownWords: own } : {}),
   });
   const shaders = new Map<string, MapShader>();
   const shaderFor = (key: MapShaderKey): { shader: MapShader; k: string } => {
@@ -254,7 +254,7 @@ export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batc
   const kernelColumns = shaderFor(shaderKey(0)).shader.columns;
   const per = bytesPerRow(kernelColumns);
   // Per-invocation privatization: every invocation of a chunk leaves a region of slot words in `part`.
-  const stride = region ? regionStride(kept.length) : kept.length;
+  const stride = region ? regionStride(own.length) : own.length;
   const regionWords = (slotCount + 1) * stride;
   const byParts = invocation ? Math.max(1, Math.floor(MAX_BUFFER_BYTES / 4 / regionWords / WG)) * tile : Infinity;
   // A chunk's string code → id tables take at most all the task's dictionaries (a chunk's own, or their union).
@@ -304,11 +304,11 @@ export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batc
       for (let s = 0; s + slot.length <= words; s += slot.length) init.set(slot, s);
       device.queue.writeBuffer(buf, 0, init);
     };
-    initSlots(acc, accWords, shared.map((w) => layout.init[w]!));
-    if (part && region) initSlots(part, regions * regionWords, Array.from({ length: stride }, (_, i) => (i < kept.length ? layout.init[kept[i]!]! : 0)));
+    initSlots(acc, accWords, keptInit(layout, shared));
+    if (part && region) initSlots(part, regions * regionWords, keptInit(layout, own, stride));
     if (tab) enc0.clearBuffer(tab, 0, slotCount * plan.tableWidth * 4);
     device.queue.submit([enc0.finish()]);
-    const foldKey: FoldShaderKey = { layout, slots: slotCount, ownWords: kept, sharedWords: shared, stride, regionWords, workgroupSize: 64 };
+    const foldKey: FoldShaderKey = { layout, slots: slotCount, ownWords: own, sharedWords: shared, stride, regionWords, workgroupSize: 64 };
     /** Folds `n` regions of `part` into the slot array (after the map kernels in `pass`). */
     const foldInto = (pass: GPUComputePassEncoder, n: number) => {
       if (!part) return;

@@ -61,8 +61,9 @@ export const SOFTWARE_WORKGROUP = 8;
 export const SOFTWARE_LOOP_ITERATIONS = 65535;
 
 /**
- * `width`: words per slot; `ownWidth`: of them, those an invocation's own words keep (software
- * adapters' private arrays and regions, gpu-acc-layout.ts ownWords).
+ * `width`: words per slot of the task's slot array; `ownWidth`: those an invocation's own words
+ * keep (software adapters' private arrays and regions). Both count kept words (gpu-acc-layout.ts
+ * keptWords).
  */
 export function chooseGpuPlan(
   spec: AggregationSpec, chunks: readonly Map<string, ColumnChunk>[], strings: StringIds, rows: number,

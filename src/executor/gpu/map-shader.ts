@@ -22,7 +22,7 @@ import { TABLE_SEED } from '../../shuffle/hash.ts';
 import { lowWordWgsl, MAX_TABLE_KEY_WORDS, storedWordWgsl } from './hash-table-slot.ts';
 import type { DType } from '../../types.ts';
 import type { GroupMode, KeyInfo } from '../cpu/map-kernel.ts';
-import { gpuAccLayout, regionStride, type GpuAccLayout, type GpuAggField } from './gpu-acc-layout.ts';
+import { gpuAccLayout, keptInit, regionStride, type GpuAccLayout, type GpuAggField } from './gpu-acc-layout.ts';
 import { F64_WGSL, MURMUR3_WGSL } from './wgsl-library.ts';
 import { columnForm, gBool, gNum, gStr, GpuUnsupported, isWordPair, u32Lit, type GVal, type WgslContext } from './wgsl-expr.ts';
 
@@ -466,7 +466,7 @@ export function mapShaderSource(key: MapShaderKey): MapShader {
     ...(wide ? ['@group(0) @binding(4) var<storage, read> inp2: array<vec2<u32>>;'] : []),
     ...(priv1 ? [`var<workgroup> H: array<u32, ${key.slots * SW}>;`] : []),
     ...(wgMem ? [`var<workgroup> W: array<atomic<u32>, ${slotsWords}>;`] : []),
-    ...(wgMem || own ? [`const WINIT = array<u32, ${FW}>(${kept.map((w) => u32Lit(layout.init[w]!)).join(', ')});`] : []),
+    ...(wgMem || own ? [`const WINIT = array<u32, ${FW}>(${keptInit(layout, kept).map(u32Lit).join(', ')});`] : []),
     ...(own ? [`var<private> L: array<u32, ${slotsWords}>;`] : []),
     ...(region ? [`var<private> slot: array<u32, ${FW}>;`] : []),
     'fn opq(x: f32) -> f32 { return bitcast<f32>(bitcast<u32>(x) ^ P.v[0].y); }',
