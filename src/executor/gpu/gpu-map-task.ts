@@ -24,13 +24,13 @@ import type { ColumnChunk } from '../../arrow/column-chunk.ts';
 import type { DType } from '../../types.ts';
 import type { ResidentCache, ResidentChunk } from './resident-cache.ts';
 import { f64Stats, mergeStats, sumShift, type F64Stats } from './float-sum-scale.ts';
-import { chooseGpuPlan, MAX_BUFFER_BYTES, SOFTWARE_LOOP_ITERATIONS, SOFTWARE_WORKGROUP } from './gpu-plan.ts';
+import { chooseGpuPlan, workgroupCopies, MAX_BUFFER_BYTES, SOFTWARE_LOOP_ITERATIONS, SOFTWARE_WORKGROUP } from './gpu-plan.ts';
 import { argForms, argNullable, mapShaderSource, type MapShader, type MapShaderKey } from './map-shader.ts';
 import { FOLD_PARAMS, foldShaderSource, type FoldShaderKey } from './fold-shader.ts';
 import { partitionShaderSource, type PartitionShaderKey } from './partition-shader.ts';
 import { keyString, pipelineFor } from './pipeline-cache.ts';
 import { columnForm, GpuUnsupported } from './wgsl-expr.ts';
-import { gpuAccLayout, keptInit, keptWords, regionStride } from './gpu-acc-layout.ts';
+import { copyStride, gpuAccLayout, keptInit, keptWords, regionStride } from './gpu-acc-layout.ts';
 import { passTimes } from './timestamps.ts';
 import type { GpuWords } from './gpu-decode.ts';
 
@@ -94,6 +94,8 @@ export interface GpuMapOptions {
   adapterClass?: 'software' | 'hardware';
   /** Rows each invocation of a (non-region) map kernel takes (tuning runs measure it). */
   rowsPerInvocation?: number;
+  /** Copies of the workgroup slots (MapShaderKey.copies; tuning runs and tests; default gpu-plan.ts workgroupCopies). */
+  copies?: number;
   /** Rows per chunk of a cached batch on the device (tests use small ones). */
   cacheChunkRows?: number;
 }
@@ -221,6 +223,8 @@ export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batc
   const invocation = plan.privatized === 'invocation';
   const WG = invocation || region || softAtomics ? SOFTWARE_WORKGROUP : WORKGROUP_SIZE;
   const tile = region ? WG : WG * R;
+  const copies = plan.privatized !== 'workgroup' ? 1 : opts.copies ?? workgroupCopies(plan.slots, SW, gpu.workgroupWords, tile);
+  if (copies > 1 && copies * copyStride(plan.slots, SW) > gpu.workgroupWords) throw new Error(`${copies} copies of ${plan.slots + 1} workgroup slots do not fit ${gpu.workgroupWords} words`);
 
   const shaderKey = (pass: 0 | 1): MapShaderKey => ({
     mode: plan.mode, privatized: plan.privatized, slots: plan.privatized !== 'none' ? plan.slots : 0, pass,
@@ -228,6 +232,7 @@ export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batc
     nullable, workgroupSize: WG, rowsPerInvocation: R, finite, nonNegative,
     sharedWords: shared,
     ...(invocation || region ? { ownWords: own } : {}),
+    ...(copies > 1 ? { copies } : {}),
   });
   const shaders = new Map<string, MapShader>();
   const shaderFor = (key: MapShaderKey): { shader: MapShader; k: string } => {
