@@ -55,7 +55,10 @@ export interface GpuMapTimings {
   /** Bytes written to the device for them (less than inputBytes when the input is cached). */
   uploadBytes: number;
   chunks: number;
+  /** How the task found group slots and where rows accumulated, e.g. 'dense/workgroup' (see gpu-plan.ts). */
   mode: string;
+  /** Copies of the workgroup slots (MapShaderKey.copies; 1 for other modes). */
+  copies: number;
 }
 
 export interface GpuContext {
@@ -286,7 +289,7 @@ export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batc
   // Regions of `part`: one per invocation of a piece, or per invocation of the whole task.
   const regions = region ? plan.regionWorkgroups * WG : invocation ? Math.ceil(pieces.reduce((a, p) => Math.max(a, p.rows), 0) / tile) * WG : 0;
   const params = [take(1024, U.UNIFORM | U.COPY_DST), take(1024, U.UNIFORM | U.COPY_DST)];
-  const timings: GpuMapTimings = { upload: 0, kernels: 0, readback: 0, merge: 0, total: 0, chunks: 0, deviceKernels: null, inputBytes: 0, uploadBytes: 0, mode: `${plan.mode}${plan.privatized !== 'none' ? `/${plan.privatized}` : ''}` };
+  const timings: GpuMapTimings = { upload: 0, kernels: 0, readback: 0, merge: 0, total: 0, chunks: 0, deviceKernels: null, inputBytes: 0, uploadBytes: 0, mode: `${plan.mode}${plan.privatized !== 'none' ? `/${plan.privatized}` : ''}`, copies };
 
   // Every compute pass of the task (one per chunk, the final fold, the partition ids) writes a
   // begin and an end timestamp when the device can.

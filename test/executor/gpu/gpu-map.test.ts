@@ -205,6 +205,11 @@ describe.skipIf(!probe.gpu)(`GPU map tasks${probe.gpu ? '' : ` (${probe.reason})
         gpu.mapOptions = { ...o, maxChunkRows: 15_000 };
         const r = await bothWays(gpu, spec, [t.batches]);
         expect(gpu.lastTimings?.mode).toBe(mode);
+        // A few slots on a GPU: several copies by default (gpu-plan.ts workgroupCopies).
+        const copies = gpu.lastTimings!.copies;
+        if ('copies' in o) expect(copies).toBe(o.copies);
+        else if (o === hw) expect(copies).toBeGreaterThan(1);
+        else if (o.adapterClass === 'software') expect(copies).toBe(1);
         expect(diffResults(r.gpu, r.cpu, 1e-12), mode).toEqual([]);
         out.push(hex(r.gMaps[0]));
       }
