@@ -83,13 +83,6 @@ export function gpuAccLayout(aggs: readonly AggSpec[], forms: readonly (GVal['t'
  */
 export const regionStride = (kept: number): number => Math.ceil(kept / 4) * 4;
 
-/**
- * Words from one copy of a workgroup's slots (`slots` and the trash slot, `width` words each) to
- * the next (MapShaderKey.copies): odd, so that lanes adding to one word of different copies hit
- * different memory banks.
- */
-export const copyStride = (slots: number, width: number): number => ((slots + 1) * width) | 1;
-
 /** What a task's data says of one aggregate's argument (see keptWords). */
 export interface ArgFacts {
   /** Some row's argument may be null (its null count word is written). */

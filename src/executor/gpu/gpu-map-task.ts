@@ -24,13 +24,13 @@ import type { ColumnChunk } from '../../arrow/column-chunk.ts';
 import type { DType } from '../../types.ts';
 import type { ResidentCache, ResidentChunk } from './resident-cache.ts';
 import { f64Stats, mergeStats, sumShift, type F64Stats } from './float-sum-scale.ts';
-import { chooseGpuPlan, workgroupCopies, MAX_BUFFER_BYTES, SOFTWARE_LOOP_ITERATIONS, SOFTWARE_WORKGROUP } from './gpu-plan.ts';
+import { chooseGpuPlan, MAX_BUFFER_BYTES, SOFTWARE_LOOP_ITERATIONS, SOFTWARE_WORKGROUP } from './gpu-plan.ts';
 import { argForms, argNullable, mapShaderSource, type MapShader, type MapShaderKey } from './map-shader.ts';
 import { FOLD_PARAMS, foldShaderSource, type FoldShaderKey } from './fold-shader.ts';
 import { partitionShaderSource, type PartitionShaderKey } from './partition-shader.ts';
 import { keyString, pipelineFor } from './pipeline-cache.ts';
 import { columnForm, GpuUnsupported } from './wgsl-expr.ts';
-import { copyStride, gpuAccLayout, keptInit, keptWords, regionStride } from './gpu-acc-layout.ts';
+import { gpuAccLayout, keptInit, keptWords, regionStride } from './gpu-acc-layout.ts';
 import { passTimes } from './timestamps.ts';
 import type { GpuWords } from './gpu-decode.ts';
 
@@ -55,10 +55,7 @@ export interface GpuMapTimings {
   /** Bytes written to the device for them (less than inputBytes when the input is cached). */
   uploadBytes: number;
   chunks: number;
-  /** How the task found group slots and where rows accumulated, e.g. 'dense/workgroup' (see gpu-plan.ts). */
   mode: string;
-  /** Copies of the workgroup slots (MapShaderKey.copies; 1 for other modes). */
-  copies: number;
 }
 
 export interface GpuContext {
@@ -97,8 +94,6 @@ export interface GpuMapOptions {
   adapterClass?: 'software' | 'hardware';
   /** Rows each invocation of a (non-region) map kernel takes (tuning runs measure it). */
   rowsPerInvocation?: number;
-  /** Copies of the workgroup slots (MapShaderKey.copies; tuning runs and tests; default gpu-plan.ts workgroupCopies). */
-  copies?: number;
   /** Rows per chunk of a cached batch on the device (tests use small ones). */
   cacheChunkRows?: number;
 }
@@ -226,8 +221,6 @@ export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batc
   const invocation = plan.privatized === 'invocation';
   const WG = invocation || region || softAtomics ? SOFTWARE_WORKGROUP : WORKGROUP_SIZE;
   const tile = region ? WG : WG * R;
-  const copies = plan.privatized !== 'workgroup' ? 1 : opts.copies ?? workgroupCopies(plan.slots, SW, gpu.workgroupWords, tile);
-  if (copies > 1 && copies * copyStride(plan.slots, SW) > gpu.workgroupWords) throw new Error(`${copies} copies of ${plan.slots + 1} workgroup slots do not fit ${gpu.workgroupWords} words`);
 
   const shaderKey = (pass: 0 | 1): MapShaderKey => ({
     mode: plan.mode, privatized: plan.privatized, slots: plan.privatized !== 'none' ? plan.slots : 0, pass,
@@ -235,7 +228,6 @@ export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batc
     nullable, workgroupSize: WG, rowsPerInvocation: R, finite, nonNegative,
     sharedWords: shared,
     ...(invocation || region ? { ownWords: own } : {}),
-    ...(copies > 1 ? { copies } : {}),
   });
   const shaders = new Map<string, MapShader>();
   const shaderFor = (key: MapShaderKey): { shader: MapShader; k: string } => {
@@ -289,7 +281,7 @@ export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batc
   // Regions of `part`: one per invocation of a piece, or per invocation of the whole task.
   const regions = region ? plan.regionWorkgroups * WG : invocation ? Math.ceil(pieces.reduce((a, p) => Math.max(a, p.rows), 0) / tile) * WG : 0;
   const params = [take(1024, U.UNIFORM | U.COPY_DST), take(1024, U.UNIFORM | U.COPY_DST)];
-  const timings: GpuMapTimings = { upload: 0, kernels: 0, readback: 0, merge: 0, total: 0, chunks: 0, deviceKernels: null, inputBytes: 0, uploadBytes: 0, mode: `${plan.mode}${plan.privatized !== 'none' ? `/${plan.privatized}` : ''}`, copies };
+  const timings: GpuMapTimings = { upload: 0, kernels: 0, readback: 0, merge: 0, total: 0, chunks: 0, deviceKernels: null, inputBytes: 0, uploadBytes: 0, mode: `${plan.mode}${plan.privatized !== 'none' ? `/${plan.privatized}` : ''}` };
 
   // Every compute pass of the task (one per chunk, the final fold, the partition ids) writes a
   // begin and an end timestamp when the device can.

@@ -11,7 +11,7 @@ import type { StringIds } from '../cpu/map-task.ts';
 import type { GroupMode } from '../cpu/map-kernel.ts';
 import type { AggregationSpec } from '../task.ts';
 import { keyWordCount } from './map-shader.ts';
-import { copyStride, regionStride } from './gpu-acc-layout.ts';
+import { regionStride } from './gpu-acc-layout.ts';
 
 export interface GpuPlan {
   readonly mode: GroupMode;
@@ -59,21 +59,6 @@ export const SOFTWARE_WORKGROUP = 8;
  * rows per dispatch (beyond it rows were silently skipped).
  */
 export const SOFTWARE_LOOP_ITERATIONS = 65535;
-
-/** Most copies of a workgroup's slots (MapShaderKey.copies). */
-export const MAX_COPIES = 32;
-
-/**
- * Copies of a workgroup's slots (MapShaderKey.copies) for `slots` slots of `width` words: a power
- * of two, as many as `workgroupWords` hold, up to MAX_COPIES, while folding them (slots × (copies
- * − 1) slot merges per workgroup) stays within a quarter of the workgroup's `tileRows` rows.
- */
-export function workgroupCopies(slots: number, width: number, workgroupWords: number, tileRows: number): number {
-  const stride = copyStride(slots, width);
-  let c = 1;
-  while (2 * c <= MAX_COPIES && 2 * c * stride <= workgroupWords && slots * (2 * c - 1) <= tileRows / 4) c *= 2;
-  return c;
-}
 
 /**
  * `width`: words per slot of the task's slot array; `ownWidth`: those an invocation's own words

@@ -22,7 +22,7 @@ import { TABLE_SEED } from '../../shuffle/hash.ts';
 import { lowWordWgsl, MAX_TABLE_KEY_WORDS, storedWordWgsl } from './hash-table-slot.ts';
 import type { DType } from '../../types.ts';
 import type { GroupMode, KeyInfo } from '../cpu/map-kernel.ts';
-import { copyStride, gpuAccLayout, keptInit, regionStride, type GpuAccLayout, type GpuAggField } from './gpu-acc-layout.ts';
+import { gpuAccLayout, keptInit, regionStride, type GpuAccLayout, type GpuAggField } from './gpu-acc-layout.ts';
 import { F64_WGSL, MURMUR3_WGSL } from './wgsl-library.ts';
 import { columnForm, gBool, gNum, gStr, GpuUnsupported, isWordPair, u32Lit, type GVal, type WgslContext } from './wgsl-expr.ts';
 
@@ -57,13 +57,6 @@ export interface MapShaderKey {
   readonly ownWords?: readonly number[];
   /** Rows per invocation ('region' kernels: 0, the rpi param says). */
   readonly rowsPerInvocation: number;
-  /**
-   * 'workgroup': copies of the slot array in workgroup memory (default 1). Invocation lid adds
-   * into copy lid % copies, so lanes of a SIMD group on one hot group hit different words (and,
-   * with an odd copy stride, different banks) instead of queueing on one; the copies fold into
-   * copy 0 before the merge. The sums stay exact integers, so the result is the same bits.
-   */
-  readonly copies?: number;
 }
 
 export interface MapShader {
@@ -239,31 +232,29 @@ function accumulate(f: GpuAggField, j: number, x: GVal | null, arr: string, word
 }
 
 /**
- * Merge of one aggregate's words of a slot from workgroup memory (W at wb) into the slot at gb of
- * `dst`: the global slots (acc), or copy 0 of the workgroup slots (W); both keep the words `pos`
- * maps (to their index in the slot), the rest stay initial.
+ * Merge of one aggregate's words of a slot from workgroup memory (W at wb) into the global slots
+ * (acc at gb); both keep the words `pos` maps (to their index in the slot), the rest stay initial.
  */
-function mergeAgg(f: GpuAggField, pos: ReadonlyMap<number, number>, dst: 'acc' | 'W'): string[] {
+function mergeAgg(f: GpuAggField, pos: ReadonlyMap<number, number>): string[] {
   if (f.alias) return [];
   const has = (i: number) => pos.has(f.at + i);
   const w = (i: number) => `atomicLoad(&W[wb + ${pos.get(f.at + i)}u])`;
   const g = (i: number) => `gb + ${pos.get(f.at + i)}u`;
   const out: string[] = [];
-  if (f.kind !== 'countRows' && has(0)) out.push(`{ let x = ${w(0)}; if (x != 0u) { atomicAdd(&${dst}[${g(0)}], x); } }`);
+  if (f.kind !== 'countRows' && has(0)) out.push(`{ let x = ${w(0)}; if (x != 0u) { atomicAdd(&acc[${g(0)}], x); } }`);
   switch (f.kind) {
-    case 'isum': out.push(`add3_${dst}(${g(1)}, ${w(1)}, ${w(2)}, ${w(3)});`); break;
+    case 'isum': out.push(`add3_acc(${g(1)}, ${w(1)}, ${w(2)}, ${w(3)});`); break;
     case 'fsum':
-      if (has(1)) out.push(`{ let x = ${w(1)}; if (x != 0u) { atomicOr(&${dst}[${g(1)}], x); } }`);
-      out.push(`add4_${dst}(${g(2)}, ${w(2)}, ${w(3)}, ${w(4)}, ${w(5)});`);
-      if (has(6)) out.push(`add4_${dst}(${g(6)}, ${w(6)}, ${w(7)}, ${w(8)}, ${w(9)});`);
+      if (has(1)) out.push(`{ let x = ${w(1)}; if (x != 0u) { atomicOr(&acc[${g(1)}], x); } }`);
+      out.push(`add4_acc(${g(2)}, ${w(2)}, ${w(3)}, ${w(4)}, ${w(5)});`);
+      if (has(6)) out.push(`add4_acc(${g(6)}, ${w(6)}, ${w(7)}, ${w(8)}, ${w(9)});`);
       break;
-    case 'min32': out.push(`atomicMin(&${dst}[${g(1)}], ${w(1)});`); break;
-    case 'max32': out.push(`atomicMax(&${dst}[${g(1)}], ${w(1)});`); break;
+    case 'min32': out.push(`atomicMin(&acc[${g(1)}], ${w(1)});`); break;
+    case 'max32': out.push(`atomicMax(&acc[${g(1)}], ${w(1)});`); break;
     case 'min64': case 'max64': {
       // Workgroup memory holds only the high word in pass 0; a new global high word resets its low word.
       const mm = f.kind === 'min64' ? 'Min' : 'Max';
-      if (dst === 'W') out.push(`atomic${mm}(&W[${g(1)}], ${w(1)});`);
-      else out.push(`{ let k = ${w(1)}; let old = atomic${mm}(&acc[${g(1)}], k); if (k ${mm === 'Min' ? '<' : '>'} old) { atomicStore(&acc[${g(2)}], ${mm === 'Min' ? '0xffffffffu' : '0u'}); } }`);
+      out.push(`{ let k = ${w(1)}; let old = atomic${mm}(&acc[${g(1)}], k); if (k ${mm === 'Min' ? '<' : '>'} old) { atomicStore(&acc[${g(2)}], ${mm === 'Min' ? '0xffffffffu' : '0u'}); } }`);
       break;
     }
     default: break;
@@ -280,24 +271,7 @@ function mergeSlots(layout: GpuAccLayout, pos: ReadonlyMap<number, number>, slot
     '  let nrows = atomicLoad(&W[wb]);',
     '  if (nrows == 0u) { continue; }',
     '  atomicAdd(&acc[gb], nrows);',
-    ...layout.aggs.flatMap((f) => mergeAgg(f, pos, 'acc')).map((l) => `  ${l}`),
-    '}',
-  ];
-}
-
-/**
- * Copies 1.. of the workgroup slots (`stride` words apart), each slot with rows added into copy 0;
- * consecutive invocations take consecutive slots of a copy.
- */
-function foldCopies(layout: GpuAccLayout, pos: ReadonlyMap<number, number>, slots: number, copies: number, stride: number, workgroupSize: number): string[] {
-  return [
-    `for (var t = lid; t < ${slots * (copies - 1)}u; t = t + ${workgroupSize}u) {`,
-    `  let gb = (t % ${slots}u) * ${pos.size}u;`,
-    `  let wb = (t / ${slots}u + 1u) * ${stride}u + gb;`,
-    '  let nrows = atomicLoad(&W[wb]);',
-    '  if (nrows == 0u) { continue; }',
-    '  atomicAdd(&W[gb], nrows);',
-    ...layout.aggs.flatMap((f) => mergeAgg(f, pos, 'W')).map((l) => `  ${l}`),
+    ...layout.aggs.flatMap((f) => mergeAgg(f, pos)).map((l) => `  ${l}`),
     '}',
   ];
 }
@@ -450,13 +424,10 @@ export function mapShaderSource(key: MapShaderKey): MapShader {
     return region ? `${i}u` : `gb + ${i}u`;
   };
   const vec4s = Array.from({ length: FW / 4 }, (_, v) => v);
-  const slotsWords = (key.slots + 1) * FW; // + the trash slot
-  const copies = wgMem ? key.copies ?? 1 : 1;
-  const stride = copies > 1 ? copyStride(key.slots, FW) : slotsWords;
   if (region) {
     body.push(`let gb = pb + g * ${FW / 4}u;`, ...vec4s.map((v) => `let s${v} = part[gb + ${v}u];`),
       `slot = array<u32, ${FW}>(${vec4s.flatMap((v) => ['x', 'y', 'z', 'w'].map((c) => `s${v}.${c}`)).join(', ')});`);
-  } else body.push(`let gb = ${copies > 1 ? 'cw + ' : ''}g * ${FW}u;`);
+  } else body.push(`let gb = g * ${FW}u;`);
   if (key.pass === 0) body.push(op('Add', arr, word(0), '1u'));
   const accs: string[] = [];
   layout.aggs.forEach((f, j) => accs.push(...accumulate(f, j, vals[j], arr, word, key.pass, priv1,
@@ -478,15 +449,12 @@ export function mapShaderSource(key: MapShaderKey): MapShader {
 
   const wide = ctx.columns.some((c) => isWordPair(columnForm(c.dtype, c.name)));
   const WG = key.workgroupSize, R = key.rowsPerInvocation;
+  const slotsWords = (key.slots + 1) * FW; // + the trash slot
   const merge: string[] = [];
   // Invocation-private slots go out whole, plain words, to the invocation's region of `part`
   // (fold-shader.ts folds the regions); workgroup slots merge into the global ones with atomics.
   if (own) merge.push(`for (var s = 0u; s < ${slotsWords}u; s = s + 1u) { part[pb + s] = L[s]; }`);
-  else if (wgMem) {
-    merge.push('workgroupBarrier();');
-    if (copies > 1) merge.push(...foldCopies(layout, pos, key.slots, copies, stride, WG), 'workgroupBarrier();');
-    merge.push(...mergeSlots(layout, pos, key.slots, WG));
-  }
+  else if (wgMem) merge.push('workgroupBarrier();', ...mergeSlots(layout, pos, key.slots, WG));
   const source = [
     `struct Params { v: array<vec4<u32>, ${Math.max(1, Math.ceil(params.length / 4))}> }`,
     '@group(0) @binding(0) var<uniform> P: Params;',
@@ -497,7 +465,7 @@ export function mapShaderSource(key: MapShaderKey): MapShader {
     ...(key.mode === 'hash' ? ['@group(0) @binding(3) var<storage, read_write> tab: array<atomic<u32>>;'] : []),
     ...(wide ? ['@group(0) @binding(4) var<storage, read> inp2: array<vec2<u32>>;'] : []),
     ...(priv1 ? [`var<workgroup> H: array<u32, ${key.slots * SW}>;`] : []),
-    ...(wgMem ? [`var<workgroup> W: array<atomic<u32>, ${copies * stride}>;`] : []),
+    ...(wgMem ? [`var<workgroup> W: array<atomic<u32>, ${slotsWords}>;`] : []),
     ...(wgMem || own ? [`const WINIT = array<u32, ${FW}>(${keptInit(layout, kept).map(u32Lit).join(', ')});`] : []),
     ...(own ? [`var<private> L: array<u32, ${slotsWords}>;`] : []),
     ...(region ? [`var<private> slot: array<u32, ${FW}>;`] : []),
@@ -512,8 +480,7 @@ export function mapShaderSource(key: MapShaderKey): MapShader {
     ...lets.map((l) => `  ${l}`),
     '  _ = arrayLength(&inp);',
     '  let wg = wid.x + wid.y * nx;',
-    ...(wgMem ? [`  for (var s = lid; s < ${copies * stride}u; s = s + ${WG}u) { atomicStore(&W[s], WINIT[${copies > 1 ? `(s % ${stride}u)` : 's'} % ${FW}u]); }`, '  workgroupBarrier();'] : []),
-    ...(copies > 1 ? [`  let cw = (lid % ${copies}u) * ${stride}u;`] : []),
+    ...(wgMem ? [`  for (var s = lid; s < ${slotsWords}u; s = s + ${WG}u) { atomicStore(&W[s], WINIT[s % ${FW}u]); }`, '  workgroupBarrier();'] : []),
     ...(priv1 ? [`  for (var s = lid; s < ${key.slots * SW}u; s = s + ${WG}u) { H[s] = atomicLoad(&acc[s]); }`, '  workgroupBarrier();'] : []),
     // The barrier is not needed for correctness, but without one llvmpipe took 15× longer to
     // compile a private-array kernel (measured: the q1 shape, 87 s instead of 6 s; the kernel then

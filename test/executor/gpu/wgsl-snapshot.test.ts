@@ -82,12 +82,6 @@ describe('map kernel WGSL per shader key', () => {
     expect(none.source).toMatchSnapshot('global atomics, kept words');
     expect(mapShaderSource({ ...sk, privatized: 'workgroup', workgroupSize: 128, rowsPerInvocation: 8 }).source).toMatchSnapshot('workgroup, kept words');
     expect(mapShaderSource({ ...sk, privatized: 'workgroup', pass: 1, workgroupSize: 128, rowsPerInvocation: 8 }).source).toMatchSnapshot('pass 1, kept words');
-    // Copies of the workgroup slots: 101 slots × 12 words, an odd 1213 words apart; lid adds into copy lid % 4.
-    const copies = mapShaderSource({ ...sk, privatized: 'workgroup', workgroupSize: 128, rowsPerInvocation: 8, copies: 4 }).source;
-    expect(copies).toContain('var<workgroup> W: array<atomic<u32>, 4852>;');
-    expect(copies).toContain('let cw = (lid % 4u) * 1213u;');
-    expect(copies).toContain('let gb = cw + g * 12u;');
-    expect(copies).toMatchSnapshot('workgroup copies, kept words');
     const k = { ...sk, ownWords: kept };
     const region = mapShaderSource(k);
     // The region's slots as whole vec4s: 11 words and one of padding.
