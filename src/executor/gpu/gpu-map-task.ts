@@ -210,13 +210,14 @@ export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batc
   // of invocations per workgroup, each over many rows: measured on llvmpipe, 8 × 8192 beat
   // 64 × 2048 and 16 × 4096. 'region' kernels run plan.regionWorkgroups workgroups over each whole
   // chunk instead. GPUs want many workgroups in flight: measured on an H200 over 1e7 rows,
-  // workgroup slots ran fastest at 8 rows (a few hundred words of slots to merge per workgroup)
-  // to 16 (100 groups × 20 words), 5× faster than at 128; global atomics at 1 to 4. Global atomics
-  // on a software adapter run as its other kernels do, one SIMD vector per workgroup: measured on
-  // llvmpipe over q2's 5M-row task, 8 × 256 took 77 ms where 128 × 4 took 95 (medians of 5).
+  // workgroup slots ran fastest at 16 rows (device ms at 8 / 16 / 32 rows, kept-word slots: q1
+  // 0.68 / 0.43 / 1.27, q3 0.55 / 0.38 / 0.34, q5 2.29 / 2.40 / 2.64), 5× faster than at 128;
+  // global atomics at 1 to 4. Global atomics on a software adapter run as its other kernels do,
+  // one SIMD vector per workgroup: measured on llvmpipe over q2's 5M-row task, 8 × 256 took 77 ms
+  // where 128 × 4 took 95 (medians of 5).
   const softAtomics = software && plan.privatized === 'none';
   const R = opts.rowsPerInvocation && plan.privatized !== 'region' ? opts.rowsPerInvocation
-    : { invocation: 8192, workgroup: (plan.slots + 1) * SW <= 512 ? 8 : 16, none: softAtomics ? 256 : 4, region: 0 }[plan.privatized];
+    : { invocation: 8192, workgroup: 16, none: softAtomics ? 256 : 4, region: 0 }[plan.privatized];
   const region = plan.privatized === 'region';
   const invocation = plan.privatized === 'invocation';
   const WG = invocation || region || softAtomics ? SOFTWARE_WORKGROUP : WORKGROUP_SIZE;
