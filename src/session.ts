@@ -63,9 +63,11 @@ export interface ResolvedOptions {
  * Rows per input partition of a GPU session by default. A GPU wants few, big map tasks: each task
  * is an upload, a readback and a decode of all its groups, and tasks take the device one at a
  * time. Two at least, so that one task's decode overlaps the next one's kernels. (llvmpipe, 1e7
- * rows: q2 ran in 250-290 ms as 1 or 2 tasks, 420-460 ms as 4.)
+ * rows: q2 ran in 250-290 ms as 1 or 2 tasks, 420-460 ms as 4. 1e8 rows, gpu-cached: q2's 1M
+ * groups in 3 tasks 3572 ms, in 12 tasks 5368 ms, each task reading back and decoding all of them;
+ * q1 939 / 897 ms.)
  */
-const GPU_PARTITION_ROWS = 1 << 23;
+const GPU_PARTITION_ROWS = 1 << 25;
 
 function positiveInt(name: string, v: unknown, fallback: number): number {
   if (v === undefined) return fallback;
@@ -142,7 +144,7 @@ export class Session {
 
   /**
    * A DataFrame over an Arrow table or record batches, split into `partitions` contiguous row
-   * ranges (default: executors × cores on the CPU executor; on the GPU, one per 2^23 rows and at
+   * ranges (default: executors × cores on the CPU executor; on the GPU, one per 2^25 rows and at
    * least two). Zero-copy: partitions are slices of the input batches.
    */
   fromArrow(input: arrow.Table | readonly arrow.RecordBatch[], options: { partitions?: number } = {}): DataFrame {
