@@ -103,7 +103,7 @@ const USAGE = `usage: tsx bench/run.ts [options]
   --threads N              cores for DuckDB and the gpuframe session (default: os.availableParallelism())
   --partitions N           input partitions for fromArrow (default threads*2)
   --gpu-partitions N       input partitions of the gpu engine (default: a GPU session's own,
-                           one per 2^25 rows and at least 2: a GPU wants few, big map tasks)
+                           one per 2^26 rows and at least 2: a GPU wants few, big map tasks)
   --gpu-cache-bytes N      device memory the gpu-cached engine may cache its inputs in (default:
                            the session's, 4 GiB on a GPU; both tables take ~76 bytes per row)
   --shuffle-partitions N   session shufflePartitions (default = partitions)

@@ -63,11 +63,11 @@ export interface ResolvedOptions {
  * Rows per input partition of a GPU session by default. A GPU wants few, big map tasks: each task
  * is an upload, a readback and a decode of all its groups, and tasks take the device one at a
  * time. Two at least, so that one task's decode overlaps the next one's kernels. (llvmpipe, 1e7
- * rows: q2 ran in 250-290 ms as 1 or 2 tasks, 420-460 ms as 4. 1e8 rows, gpu-cached: q2's 1M
- * groups in 3 tasks 3572 ms, in 12 tasks 5368 ms, each task reading back and decoding all of them;
- * q1 939 / 897 ms.)
+ * rows: q2 ran in 250-290 ms as 1 or 2 tasks, 420-460 ms as 4.) At 1e8 rows, over cached input,
+ * each task reads back and decodes all of q2's 1M groups: on an H200 in 12 / 3 / 2 tasks q2 took
+ * 1126 / 846 / 547 ms, q3 30 / 14 / 12, q5 67 / 44 / 42 (q1 36 / 38 / 18, q4 40 / 27 / 30).
  */
-const GPU_PARTITION_ROWS = 1 << 25;
+const GPU_PARTITION_ROWS = 1 << 26;
 
 function positiveInt(name: string, v: unknown, fallback: number): number {
   if (v === undefined) return fallback;
@@ -144,7 +144,7 @@ export class Session {
 
   /**
    * A DataFrame over an Arrow table or record batches, split into `partitions` contiguous row
-   * ranges (default: executors × cores on the CPU executor; on the GPU, one per 2^25 rows and at
+   * ranges (default: executors × cores on the CPU executor; on the GPU, one per 2^26 rows and at
    * least two). Zero-copy: partitions are slices of the input batches.
    */
   fromArrow(input: arrow.Table | readonly arrow.RecordBatch[], options: { partitions?: number } = {}): DataFrame {

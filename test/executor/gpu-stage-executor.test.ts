@@ -37,8 +37,8 @@ describe.skipIf(!probe.gpu)(`sessions on the GPU executor${probe.gpu ? '' : ` ($
     }, { executor: 'gpu', workers: false });
   });
 
-  it('splits its input into few, big map tasks by default: one per 2^25 rows, at least two', async () => {
-    const big = new arrow.Table({ x: arrow.makeVector(new Int8Array(2 * 2 ** 25 + 1)) });
+  it('splits its input into few, big map tasks by default: one per 2^26 rows, at least two', async () => {
+    const big = new arrow.Table({ x: arrow.makeVector(new Int8Array(2 * 2 ** 26 + 1)) });
     await withSession(async (s) => {
       expect(s.fromArrow(marbles()).groupBy('bag').agg(count()).explain()).toMatch(/Scan arrow \[2 partitions, 6 rows\]/);
       expect(s.fromArrow(big).agg(count()).explain()).toMatch(/Scan arrow \[3 partitions/);
