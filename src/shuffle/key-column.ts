@@ -35,6 +35,12 @@ export function takeKey(c: KeyColumn, index: Int32Array, n: number = index.lengt
   return { dtype: c.dtype, values, valid };
 }
 
+/** Rows [from, to) of a key column: views of its typed arrays (strings are copied). */
+export function sliceKey(c: KeyColumn, from: number, to: number): KeyColumn {
+  const values = Array.isArray(c.values) ? c.values.slice(from, to) : c.values.subarray(from, to);
+  return { dtype: c.dtype, values: values as KeyColumn['values'], valid: c.valid ? c.valid.subarray(from, to) : null };
+}
+
 function gather32(src: Int32Array, dst: Int32Array, index: Int32Array, n: number): void {
   for (let j = 0; j < n; j++) dst[j] = src[index[j]];
 }

@@ -129,23 +129,3 @@ export function keptWords(layout: GpuAccLayout, facts: readonly ArgFacts[], own:
 /** Initial values of a slot that keeps the words `kept`, padded with zeros to `stride` words. */
 export const keptInit = (layout: GpuAccLayout, kept: readonly number[], stride = kept.length): number[] =>
   Array.from({ length: stride }, (_, i) => (i < kept.length ? layout.init[kept[i]!]! : 0));
-
-/**
- * The given slots of a slot array that keeps the words `kept` (stride kept.length), as slot after
- * slot of the full layout (width words; dropped words take their initial value).
- */
-export function gatherSlots(layout: GpuAccLayout, kept: readonly number[], words: Uint32Array, slots: Int32Array): Uint32Array {
-  const F = layout.width, K = kept.length, n = slots.length;
-  const out = new Uint32Array(n * F);
-  // Typed arrays in the loop (a structured-cloned plain array made it 5× slower on an executor
-  // thread); dropped words start at 0 but for min keys, which a task always keeps.
-  const at = Int32Array.from(kept);
-  const keep = new Set(kept);
-  const initial = layout.init.flatMap((x, w) => (x !== 0 && !keep.has(w) ? [w] : []));
-  for (let i = 0; i < n; i++) {
-    const b = i * F, src = slots[i]! * K;
-    for (let k = 0; k < K; k++) out[b + at[k]!] = words[src + k]!;
-    for (const w of initial) out[b + w] = layout.init[w]!;
-  }
-  return out;
-}

@@ -6,8 +6,10 @@
  */
 import type { AggregationSpec, MapResult, TaskContext } from '../task.ts';
 import { denseKeys } from '../dense-slots.ts';
-import { splitByPartition } from '../../shuffle/shuffle-block.ts';
-import { gatherSlots, type GpuAccLayout } from './gpu-acc-layout.ts';
+import type { ShuffleBlock } from '../../shuffle/shuffle-block.ts';
+import { sliceKey } from '../../shuffle/key-column.ts';
+import { STATES } from '../../aggregate/registry.ts';
+import type { GpuAccLayout } from './gpu-acc-layout.ts';
 import type { GpuPlan } from './gpu-plan.ts';
 import { decodeStates, hashKeys, usedSlots } from './gpu-states.ts';
 
@@ -41,18 +43,37 @@ export function decodeGpuWords(w: GpuWords): GpuDecoded {
   const acc = words.subarray(0, accWords);
   if (acc[accWords - 1] !== 0) return { fallback: `the GPU hash table (${plan.slots} slots) overflowed` };
   const slots = usedSlots(plan, acc, w.kept.length);
-  const keys = plan.mode === 'hash' ? hashKeys(spec.keys, plan, words.subarray(accWords, accWords + tabWords), slots, w.names)
-    : denseKeys(spec.keys, plan, slots, w.names);
-  // The used slots in the full layout, one after the other.
-  const order = new Int32Array(slots.length);
-  for (let i = 0; i < order.length; i++) order[i] = i;
-  const states = decodeStates(spec.aggs, layout, gatherSlots(layout, w.kept, acc, slots), order, w.shifts);
-  let pids: Int32Array | null = null;
-  if (w.pids) {
+  const n = slots.length;
+  // Each used slot's row in the output: grouped by reduce partition (the device's partition ids),
+  // so that each partition's block is a view of the decoded columns, not a copy.
+  const parts = w.pids ? spec.partitions : 1;
+  const bounds = new Int32Array(parts + 1);
+  const dest = new Int32Array(n);
+  if (parts > 1) {
     const all = new Int32Array(words.buffer, words.byteOffset + (accWords + tabWords) * 4, plan.slots);
-    pids = new Int32Array(slots.length);
-    for (let i = 0; i < slots.length; i++) pids[i] = all[slots[i]];
+    for (let i = 0; i < n; i++) bounds[all[slots[i]] + 1]++;
+    for (let p = 0; p < parts; p++) bounds[p + 1] += bounds[p];
+    const at = bounds.slice(0, parts);
+    for (let i = 0; i < n; i++) dest[i] = at[all[slots[i]]]++;
+  } else {
+    bounds[1] = n;
+    for (let i = 0; i < n; i++) dest[i] = i;
   }
-  const blocks = splitByPartition(keys, states, slots.length, pids, spec.partitions);
-  return { result: { blocks, inputRows: w.inputRows, outputRows: slots.length } };
+  const ordered = new Int32Array(n);
+  for (let i = 0; i < n; i++) ordered[dest[i]] = slots[i];
+  const keys = plan.mode === 'hash' ? hashKeys(spec.keys, plan, words.subarray(accWords, accWords + tabWords), ordered, w.names)
+    : denseKeys(spec.keys, plan, ordered, w.names);
+  // The states in one shared buffer: from an executor thread they reach the driver and the reduce
+  // tasks without a copy.
+  const fields = spec.aggs.reduce((a, g) => a + STATES[g.state].init.length, 0);
+  const sab = new SharedArrayBuffer(8 * n * fields);
+  let used = 0;
+  const alloc = (len: number) => { const f = new Float64Array(sab, used, len); used += 8 * len; return f; };
+  const states = decodeStates(spec.aggs, layout, w.kept, acc, slots, w.shifts, dest, alloc);
+  const blocks: ShuffleBlock[] = [];
+  for (let p = 0; p < parts; p++) {
+    const from = bounds[p], to = bounds[p + 1];
+    blocks.push({ rows: to - from, keys: keys.map((k) => sliceKey(k, from, to)), states: states.map((st) => st.map((f) => f.subarray(from, to))) });
+  }
+  return { result: { blocks, inputRows: w.inputRows, outputRows: n } };
 }

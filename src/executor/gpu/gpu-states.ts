@@ -22,18 +22,18 @@ function keyToF64(hi: number, lo: number): number {
 }
 
 /**
- * Exact value Σ (p_k - n_k)·2^(32k) · 2^-S as a double-double, written to hiOut[i], loOut[i]
- * (sa·sb = 2^-S, split in two factors that stay normal). A typed-array loop: no per-group allocation.
+ * Exact value Σ d_k·2^(32k) · 2^-S (d_k = p_k - n_k) as a double-double, written to hiOut[i],
+ * loOut[i] (sa·sb = 2^-S, split in two factors that stay normal). No per-group allocation.
  */
-function fixedToF64(w: Uint32Array, at: number, sa: number, sb: number, hiOut: Float64Array, loOut: Float64Array, i: number): void {
+function fixedToF64(d0: number, d1: number, d2: number, d3: number, sa: number, sb: number, hiOut: Float64Array, loOut: Float64Array, i: number): void {
   let s = 0, c = 0, t: number, u: number, bb: number;
-  t = (w[at + 3] - w[at + 7]) * 79228162514264337593543950336; // 2^96
+  t = d3 * 79228162514264337593543950336; // 2^96
   u = s + t; bb = u - s; c += (s - (u - bb)) + (t - bb); s = u;
-  t = (w[at + 2] - w[at + 6]) * 18446744073709551616; // 2^64
+  t = d2 * 18446744073709551616; // 2^64
   u = s + t; bb = u - s; c += (s - (u - bb)) + (t - bb); s = u;
-  t = (w[at + 1] - w[at + 5]) * 4294967296; // 2^32
+  t = d1 * 4294967296; // 2^32
   u = s + t; bb = u - s; c += (s - (u - bb)) + (t - bb); s = u;
-  t = w[at] - w[at + 4];
+  t = d0;
   u = s + t; bb = u - s; c += (s - (u - bb)) + (t - bb); s = u;
   const hi = s + c;
   const lo = c - (hi - s);
@@ -41,56 +41,80 @@ function fixedToF64(w: Uint32Array, at: number, sa: number, sb: number, hiOut: F
   loOut[i] = lo * sa * sb;
 }
 
-function aggState(a: AggSpec, f: GpuAggField, acc: Uint32Array, W: number, slots: Int32Array, S: number): State {
+/**
+ * The slot array a task read back (slot s at s × stride words; pos: each layout word's index in a
+ * slot, -1 where the slot array drops it, always a word that starts at 0), the slots to decode, and
+ * where each one's states go.
+ */
+interface Decode {
+  readonly acc: Uint32Array;
+  readonly stride: number;
+  readonly pos: Int32Array;
+  readonly slots: Int32Array;
+  readonly dest: Int32Array;
+  readonly alloc: (n: number) => Float64Array;
+}
+
+function aggState(a: AggSpec, f: GpuAggField, d: Decode, S: number): State {
+  const { acc, stride, pos, slots, dest } = d;
+  /** The word at offset o of the slot at word b (0 where the slot array drops it, o < 0). */
+  const rd = (b: number, o: number): number => (o < 0 ? 0 : acc[b + o]!);
   const n = slots.length;
   const def = STATES[a.state];
-  const st = def.init.map(() => new Float64Array(n));
+  const st = def.init.map(() => d.alloc(n));
   const nn = st[st.length - 1];
   const s0 = st[0], s1 = st[1];
   if (f.kind === 'countRows') {
-    for (let i = 0; i < n; i++) s0[i] = acc[slots[i] * W];
+    for (let i = 0; i < n; i++) s0[dest[i]] = acc[slots[i] * stride];
     return st;
   }
-  const fat = f.at;
-  for (let i = 0; i < n; i++) { const b = slots[i] * W; nn[i] = acc[b] - acc[b + fat]; }
+  const o = (w: number): number => pos[f.at + w]!;
+  const on = o(0);
+  for (let i = 0; i < n; i++) { const b = slots[i] * stride; nn[dest[i]] = acc[b] - rd(b, on); }
   const init0 = def.init[0];
   switch (f.kind) {
     case 'count': break;
-    case 'isum':
+    case 'isum': {
+      const o1 = o(1), o2 = o(2), o3 = o(3);
       for (let i = 0; i < n; i++) {
-        const v = slots[i] * W + fat + 1;
-        const hi = (acc[v + 2] | 0) * TWO32 + acc[v + 1];
+        const b = slots[i] * stride, j = dest[i];
+        const hi = (rd(b, o3) | 0) * TWO32 + rd(b, o2);
         if (Math.abs(hi) > 2 ** 52) throw new ArithmeticOverflowError('integer sum exceeds the exact range of its accumulator (|sum| > 2^84)');
-        s0[i] = hi;
-        s1[i] = acc[v];
+        s0[j] = hi;
+        s1[j] = rd(b, o1);
       }
       break;
+    }
     case 'fsum': {
-      const a = Math.trunc(S / 2), sa = 2 ** -a, sb = 2 ** -(S - a);
+      const sh = Math.trunc(S / 2), sa = 2 ** -sh, sb = 2 ** -(S - sh);
+      const of = o(1), p0 = o(2), p1 = o(3), p2 = o(4), p3 = o(5), m0 = o(6), m1 = o(7), m2 = o(8), m3 = o(9);
       for (let i = 0; i < n; i++) {
-        const v = slots[i] * W + fat + 1;
-        const flags = acc[v];
-        if (flags) s0[i] = flags & 1 || (flags & 6) === 6 ? NaN : flags & 2 ? Infinity : -Infinity;
-        else fixedToF64(acc, v + 1, sa, sb, s0, s1, i);
+        const b = slots[i] * stride, j = dest[i];
+        const flags = rd(b, of);
+        if (flags) s0[j] = flags & 1 || (flags & 6) === 6 ? NaN : flags & 2 ? Infinity : -Infinity;
+        else fixedToF64(rd(b, p0) - rd(b, m0), rd(b, p1) - rd(b, m1), rd(b, p2) - rd(b, m2), rd(b, p3) - rd(b, m3), sa, sb, s0, s1, j);
       }
       break;
     }
     case 'min32': case 'max32': {
-      const u = f.form === 'u';
+      const u = f.form === 'u', o1 = o(1);
       for (let i = 0; i < n; i++) {
-        if (nn[i] === 0) { s0[i] = init0; continue; }
-        const x = acc[slots[i] * W + fat + 1];
-        s0[i] = u ? x : (x ^ 0x80000000) | 0;
+        const j = dest[i];
+        if (nn[j] === 0) { s0[j] = init0; continue; }
+        const x = acc[slots[i] * stride + o1];
+        s0[j] = u ? x : (x ^ 0x80000000) | 0;
       }
       break;
     }
     case 'min64': case 'max64': {
-      const fl = f.form === 'f';
+      const fl = f.form === 'f', o1 = o(1), o2 = o(2);
       for (let i = 0; i < n; i++) {
-        if (nn[i] === 0) { s0[i] = init0; continue; }
-        const v = slots[i] * W + fat + 1;
-        if (fl) s0[i] = keyToF64(acc[v], acc[v + 1]);
-        else { s0[i] = (acc[v] ^ 0x80000000) | 0; s1[i] = acc[v + 1]; }
+        const j = dest[i];
+        if (nn[j] === 0) { s0[j] = init0; continue; }
+        const b = slots[i] * stride;
+        const hi = acc[b + o1], lo = acc[b + o2];
+        if (fl) s0[j] = keyToF64(hi, lo);
+        else { s0[j] = (hi ^ 0x80000000) | 0; s1[j] = lo; }
       }
       break;
     }
@@ -98,8 +122,20 @@ function aggState(a: AggSpec, f: GpuAggField, acc: Uint32Array, W: number, slots
   return st;
 }
 
-export function decodeStates(aggs: readonly AggSpec[], layout: GpuAccLayout, acc: Uint32Array, slots: Int32Array, shifts: readonly number[]): State[] {
-  return aggs.map((a, j) => aggState(a, layout.aggs[j], acc, layout.width, slots, shifts[j]));
+/**
+ * The partial states of `slots` of a slot array that keeps the layout's words `kept` (slot s at
+ * s × kept.length words): slot i's states at index dest[i] of arrays from `alloc`.
+ */
+export function decodeStates(
+  aggs: readonly AggSpec[], layout: GpuAccLayout, kept: readonly number[], acc: Uint32Array, slots: Int32Array, shifts: readonly number[],
+  dest: Int32Array, alloc: (n: number) => Float64Array = (n) => new Float64Array(n),
+): State[] {
+  const pos = new Int32Array(layout.width).fill(-1);
+  kept.forEach((w, i) => { pos[w] = i; });
+  // Slot arrays drop only words that start at 0 (min/max keys start elsewhere and are always kept).
+  layout.init.forEach((x, w) => { if (x !== 0 && pos[w] < 0) throw new Error(`decode: slot word ${w} (initial value ${x}) is not kept`); });
+  const d: Decode = { acc, stride: kept.length, pos, slots, dest, alloc };
+  return aggs.map((a, j) => aggState(a, layout.aggs[j], d, shifts[j]));
 }
 
 /** Slots that hold a group: every slot with rows (the one slot of a global aggregate always). */

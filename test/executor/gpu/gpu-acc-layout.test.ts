@@ -1,10 +1,7 @@
-/**
- * Slot layouts on the host: which words a task's slot arrays keep (keptWords), and the gather of
- * used slots back into the full layout (gatherSlots). No GPU needed.
- */
+/** Slot layouts on the host: which words a task's slot arrays keep (keptWords). No GPU needed. */
 import { describe, expect, it } from 'vitest';
 import type { AggSpec } from '../../../src/aggregate/registry.ts';
-import { gatherSlots, gpuAccLayout, keptWords, type ArgFacts } from '../../../src/executor/gpu/gpu-acc-layout.ts';
+import { gpuAccLayout, keptWords, type ArgFacts } from '../../../src/executor/gpu/gpu-acc-layout.ts';
 
 const col = (name: string, id: 'int32' | 'int64' | 'float64') => ({ kind: 'col', name, dtype: { id } }) as unknown as AggSpec['arg'];
 const agg = (state: AggSpec['state'], arg: AggSpec['arg']) => ({ state, arg }) as AggSpec;
@@ -32,17 +29,5 @@ describe('keptWords', () => {
     const positive = keptWords(layout, aggs.map(() => facts({ nonNegative: true })), false);
     expect(positive).not.toContain(15); // the column's negative half
     expect(positive).toContain(25); // the expression's
-  });
-});
-
-describe('gatherSlots', () => {
-  it('lays the used slots out in the full layout, dropped words at their initial value', () => {
-    const layout = gpuAccLayout([agg('min', col('x', 'float64')), agg('isum', col('a', 'int32'))], ['f', 'i']);
-    // rows | min n hi lo | isum n s0 s1 s2; min words start at all-ones.
-    expect(layout.init).toEqual([0, 0, 0xffffffff, 0xffffffff, 0, 0, 0, 0]);
-    const kept = [0, 2, 3, 5, 6, 7];
-    const words = Uint32Array.from({ length: 3 * kept.length }, (_, i) => 100 + i);
-    const out = gatherSlots(layout, kept, words, Int32Array.of(2, 0));
-    expect([...out]).toEqual([112, 0, 113, 114, 0, 115, 116, 117, 100, 0, 101, 102, 0, 103, 104, 105]);
   });
 });
