@@ -55,10 +55,11 @@ interface Decode {
   readonly alloc: (n: number) => Float64Array;
 }
 
+/** The word at offset o of the slot at word b (0 where the slot array drops it, o < 0). */
+const word = (acc: Uint32Array, b: number, o: number): number => (o < 0 ? 0 : acc[b + o]!);
+
 function aggState(a: AggSpec, f: GpuAggField, d: Decode, S: number): State {
   const { acc, stride, pos, slots, dest } = d;
-  /** The word at offset o of the slot at word b (0 where the slot array drops it, o < 0). */
-  const rd = (b: number, o: number): number => (o < 0 ? 0 : acc[b + o]!);
   const n = slots.length;
   const def = STATES[a.state];
   const st = def.init.map(() => d.alloc(n));
@@ -70,7 +71,7 @@ function aggState(a: AggSpec, f: GpuAggField, d: Decode, S: number): State {
   }
   const o = (w: number): number => pos[f.at + w]!;
   const on = o(0);
-  for (let i = 0; i < n; i++) { const b = slots[i] * stride; nn[dest[i]] = acc[b] - rd(b, on); }
+  for (let i = 0; i < n; i++) { const b = slots[i] * stride; nn[dest[i]] = acc[b] - word(acc, b, on); }
   const init0 = def.init[0];
   switch (f.kind) {
     case 'count': break;
@@ -78,10 +79,10 @@ function aggState(a: AggSpec, f: GpuAggField, d: Decode, S: number): State {
       const o1 = o(1), o2 = o(2), o3 = o(3);
       for (let i = 0; i < n; i++) {
         const b = slots[i] * stride, j = dest[i];
-        const hi = (rd(b, o3) | 0) * TWO32 + rd(b, o2);
+        const hi = (word(acc, b, o3) | 0) * TWO32 + word(acc, b, o2);
         if (Math.abs(hi) > 2 ** 52) throw new ArithmeticOverflowError('integer sum exceeds the exact range of its accumulator (|sum| > 2^84)');
         s0[j] = hi;
-        s1[j] = rd(b, o1);
+        s1[j] = word(acc, b, o1);
       }
       break;
     }
@@ -90,9 +91,9 @@ function aggState(a: AggSpec, f: GpuAggField, d: Decode, S: number): State {
       const of = o(1), p0 = o(2), p1 = o(3), p2 = o(4), p3 = o(5), m0 = o(6), m1 = o(7), m2 = o(8), m3 = o(9);
       for (let i = 0; i < n; i++) {
         const b = slots[i] * stride, j = dest[i];
-        const flags = rd(b, of);
+        const flags = word(acc, b, of);
         if (flags) s0[j] = flags & 1 || (flags & 6) === 6 ? NaN : flags & 2 ? Infinity : -Infinity;
-        else fixedToF64(rd(b, p0) - rd(b, m0), rd(b, p1) - rd(b, m1), rd(b, p2) - rd(b, m2), rd(b, p3) - rd(b, m3), sa, sb, s0, s1, j);
+        else fixedToF64(word(acc, b, p0) - word(acc, b, m0), word(acc, b, p1) - word(acc, b, m1), word(acc, b, p2) - word(acc, b, m2), word(acc, b, p3) - word(acc, b, m3), sa, sb, s0, s1, j);
       }
       break;
     }
