@@ -55,14 +55,16 @@ export function denseKeys(
     const n = slots.length;
     const values = emptyValues(k.dtype, n) as unknown[];
     let valid: Uint8Array | null = null;
-    const size = plan.knull[j] + (plan.keyNullable[j] ? 1 : 0);
+    // Loop-invariant plan fields in locals (the plan may be a structured clone, read slowly in a loop).
+    const nullable = plan.keyNullable[j], knull = plan.knull[j], stride = plan.kstride[j], kmin = plan.kmin[j], str = k.kind === 'str';
+    const size = knull + (nullable ? 1 : 0);
     for (let i = 0; i < n; i++) {
-      const code = Math.floor(slots[i] / plan.kstride[j]) % size;
-      if (plan.keyNullable[j] && code === plan.knull[j]) {
+      const code = Math.floor(slots[i] / stride) % size;
+      if (nullable && code === knull) {
         (valid ??= new Uint8Array(n).fill(1))[i] = 0;
         continue;
       }
-      values[i] = k.kind === 'str' ? names[code] : code + plan.kmin[j];
+      values[i] = str ? names[code] : code + kmin;
     }
     return { dtype: k.dtype, values: values as KeyColumn['values'], valid };
   });
