@@ -142,10 +142,11 @@ export function decodeStates(
 /** Slots that hold a group: every slot with rows (the one slot of a global aggregate always). */
 export function usedSlots(plan: GpuPlan, acc: Uint32Array, width: number): Int32Array {
   if (plan.mode === 'global') return Int32Array.of(0);
-  const out = new Int32Array(plan.slots);
+  const slots = plan.slots;
+  const out = new Int32Array(slots);
   let n = 0;
-  for (let s = 0, b = 0; s < plan.slots; s++, b += width) if (acc[b] > 0) out[n++] = s;
-  return out.slice(0, n);
+  for (let s = 0, b = 0; s < slots; s++, b += width) if (acc[b] > 0) out[n++] = s;
+  return out.subarray(0, n);
 }
 
 /** Keys of hash slots, read from the table's key words. */
