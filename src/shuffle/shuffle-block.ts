@@ -42,9 +42,8 @@ export function partitionGroups(keys: readonly KeyColumn[], states: readonly Sta
   return splitByPartition(keys, states, n, partitionIds(keys, n, partitions), partitions);
 }
 
-/** Splits n partial groups into one block per reduce partition by known partition ids (the GPU computes them). */
-export function splitByPartition(keys: readonly KeyColumn[], states: readonly State[], n: number, pid: Int32Array | null, partitions: number): ShuffleBlock[] {
-  if (partitions === 1 || !pid) return [{ rows: n, keys, states }];
+/** Splits n partial groups into one block per reduce partition by their partition ids. */
+function splitByPartition(keys: readonly KeyColumn[], states: readonly State[], n: number, pid: Int32Array, partitions: number): ShuffleBlock[] {
   const counts = new Int32Array(partitions + 1);
   for (let i = 0; i < n; i++) counts[pid[i] + 1]++;
   for (let p = 0; p < partitions; p++) counts[p + 1] += counts[p];
