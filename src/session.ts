@@ -113,7 +113,7 @@ export class Session {
       try {
         // Loaded on demand: a CPU session never loads Dawn.
         const { GpuExecutor } = await import('./executor/gpu/gpu-executor.ts');
-        runner = new GpuStageExecutor(await GpuExecutor.create({ cacheBytes: options.gpuCacheBytes }), cpu);
+        runner = new GpuStageExecutor(await GpuExecutor.create({ cacheBytes }), cpu);
       } catch (e) {
         if (executor === 'gpu' || !(e instanceof GpuUnavailableError)) {
           await cpu.close();

@@ -237,8 +237,9 @@ export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batc
     if (!s) shaders.set(k, (s = mapShaderSource(key)));
     return { shader: s, k };
   };
+  let p0: { shader: MapShader; k: string };
   try {
-    shaderFor(shaderKey(0));
+    p0 = shaderFor(shaderKey(0));
   } catch (e) {
     if (e instanceof GpuUnsupported) return { fallback: e.message };
     throw e;
@@ -252,7 +253,7 @@ export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batc
   const take = (bytes: number, usage: number) => { const b = pool.acquire(bytes, usage); taken.push(b); return b; };
   const acc = take(accWords * 4, U.STORAGE | U.COPY_SRC | U.COPY_DST);
   const tab = plan.mode === 'hash' ? take(slotCount * plan.tableWidth * 4, U.STORAGE | U.COPY_SRC | U.COPY_DST) : null;
-  const kernelColumns = shaderFor(shaderKey(0)).shader.columns;
+  const kernelColumns = p0.shader.columns;
   const per = bytesPerRow(kernelColumns);
   // Per-invocation privatization: every invocation of a chunk leaves a region of slot words in `part`.
   const stride = region ? regionStride(own.length) : own.length;
@@ -334,7 +335,6 @@ export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batc
     plan.kmin.forEach((v, j) => { fixed.set(`kmin${j}`, v); fixed.set(`kstride${j}`, plan.kstride[j]); fixed.set(`knull${j}`, plan.knull[j]); });
     shifts.forEach((s, j) => fixed.set(`S${j}`, s));
     let tKernelStart = 0;
-    const p0 = shaderFor(shaderKey(0));
     const p1 = layout.twoPass && !invocation && !region ? shaderFor(shaderKey(1)) : null;
     const lits = p0.shader.literals.map((s) => strings.id(s));
     const readPerRow = bytesPerRow(kernelColumns, nullableSet);

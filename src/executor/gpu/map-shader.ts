@@ -11,8 +11,9 @@
  * in shared words) re-reads the rows and lowers the low key word where the row's high word equals
  * the group's final high word (privatized kernels compare against a plain workgroup copy of the
  * final words: on llvmpipe even an atomic load is a per-lane locked loop); kernels with plain
- * words of their own keep the exact pair in one pass. Equal expressions are bound once per row (column reads, double-float terms),
- * and an aggregate equal to an earlier one shares its words (see gpu-acc-layout.ts).
+ * words of their own keep the exact pair in one pass. Equal expressions are bound once per row
+ * (column reads, double-float terms), and an aggregate equal to an earlier one shares its words
+ * (see gpu-acc-layout.ts).
  *
  * The source is a pure function of the key, so it can be snapshot-tested without a GPU.
  */
