@@ -24,6 +24,24 @@ fn f64_of_i32(x: i32) -> vec2<u32> {
   let a = f64_of_u32(select(u32(x), 0u - u32(x), x < 0));
   return vec2<u32>(a.x | select(0u, 0x80000000u, x < 0), a.y);
 }
+// Exact float64 bits (hi, lo) of a float32 (as bits): subnormals become normal float64 values,
+// NaN stays NaN, ±Inf and ±0 keep their sign.
+fn f64_of_f32(b: u32) -> vec2<u32> {
+  let s = b & 0x80000000u;
+  let e = (b >> 23u) & 0xffu;
+  let m = b & 0x7fffffu;
+  if (e == 0xffu) { return vec2<u32>(s | 0x7ff00000u | (m >> 3u), m << 29u); }
+  if (e != 0u) { return vec2<u32>(s | ((e + 896u) << 20u) | (m >> 3u), m << 29u); }
+  if (m == 0u) { return vec2<u32>(s, 0u); }
+  // Subnormal: m · 2^-149 with its top bit p (0..22), so exponent p - 149; the p bits below the
+  // top one are the fraction, shifted up to the top of the 52-bit field (by 30..52 bits).
+  let p = 31u - countLeadingZeros(m);
+  let f = m ^ (1u << p);
+  let sh = 52u - p;
+  let h = s | ((p + 874u) << 20u);
+  if (sh >= 32u) { return vec2<u32>(h | (f << (sh - 32u)), 0u); }
+  return vec2<u32>(h | (f >> (32u - sh)), f << sh);
+}
 
 // (hi, lo) as a 64-bit magnitude shifted by sh bits (right shifts truncate), as 4 little-endian words.
 // Callers keep sh < 96 and the result below 2^128 (float-sum-scale.ts: a 53-bit mantissa shifts by

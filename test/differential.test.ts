@@ -279,7 +279,7 @@ function caseOptions(tableSeed: number, qi: number) {
 }
 
 async function runTable(tableSeed: number, onlyQuery: number | null): Promise<CaseReport[]> {
-  const t = generateTable(tableSeed);
+  const t = generateTable(tableSeed, { float32: true });
   await db.load('t', t.columns, t.rows);
   const reports: CaseReport[] = [];
   for (let qi = 0; qi < QUERIES_PER_TABLE; qi++) {
@@ -304,7 +304,7 @@ function assertAllMatch(reports: CaseReport[]): void {
  * their original physical encoding.
  */
 async function shrinkCase(tableSeed: number, qi: number): Promise<string> {
-  const t = generateTable(tableSeed);
+  const t = generateTable(tableSeed, { float32: true });
   const { rng, partitions, shufflePartitions } = caseOptions(tableSeed, qi);
   const q = genQuery(rng, t);
   let opts = { partitions, shufflePartitions };

@@ -33,6 +33,7 @@ export const SQL_TYPE: Record<ColKind, string> = {
   uint8: 'UTINYINT',
   uint16: 'USMALLINT',
   uint32: 'UINTEGER',
+  float32: 'FLOAT',
   float64: 'DOUBLE',
   bool: 'BOOLEAN',
   utf8: 'VARCHAR',
@@ -82,6 +83,7 @@ export class DuckDb {
             case 'uint8': app.appendUTinyInt(Number(v)); break;
             case 'uint16': app.appendUSmallInt(Number(v)); break;
             case 'uint32': app.appendUInteger(Number(v)); break;
+            case 'float32': app.appendFloat(v as number); break;
             case 'float64': app.appendDouble(v as number); break;
             case 'bool': app.appendBoolean(v as boolean); break;
             case 'utf8':

@@ -3,7 +3,7 @@
  * IN, IS NULL and boolean columns, 0-2 group keys, and 1-3 aggregates fitting each column's type.
  */
 import { avg, col, count, max, min, sum, type DataFrame } from '../../src/index.ts';
-import { isIntKind, type ColumnModel, type Rng, type TableModel } from './random.ts';
+import { isNumericKind, type ColumnModel, type Rng, type TableModel } from './random.ts';
 
 type Column = ReturnType<typeof col>;
 
@@ -33,7 +33,7 @@ export function randomFrame(df: DataFrame, t: TableModel, rng: Rng): DataFrame {
   let d = rng.bool(0.6) ? df.filter(predicate(t, rng)) : df;
   const aggs = [count().as('n')];
   for (const c of rng.sample(t.columns, rng.int(1, 3))) {
-    const numeric = isIntKind(c.kind) || c.kind === 'float64';
+    const numeric = isNumericKind(c.kind);
     const fns = numeric ? ['sum', 'avg', 'min', 'max'] : c.kind === 'date32' || c.kind === 'bool' ? ['min', 'max', 'count'] : ['count'];
     const fn = rng.pick(fns);
     const name = `${fn}_${c.name}_${aggs.length}`;

@@ -94,7 +94,7 @@ export class Rng {
 // ---------------------------------------------------------------- column model
 
 export type IntKind = 'int8' | 'int16' | 'int32' | 'int64' | 'uint8' | 'uint16' | 'uint32';
-export type ColKind = IntKind | 'float64' | 'bool' | 'utf8' | 'lutf8' | 'dict' | 'date32';
+export type ColKind = IntKind | 'float32' | 'float64' | 'bool' | 'utf8' | 'lutf8' | 'dict' | 'date32';
 
 export const INT_KINDS: readonly IntKind[] = ['int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32'];
 
@@ -102,13 +102,16 @@ export function isIntKind(k: ColKind): k is IntKind {
   return (INT_KINDS as readonly string[]).includes(k);
 }
 export function isNumericKind(k: ColKind): boolean {
-  return isIntKind(k) || k === 'float64';
+  return isIntKind(k) || isFloatKind(k);
+}
+export function isFloatKind(k: ColKind): boolean {
+  return k === 'float64' || k === 'float32';
 }
 export function isStringKind(k: ColKind): boolean {
   return k === 'utf8' || k === 'lutf8' || k === 'dict';
 }
 
-/** Model value: ints are bigint, float64 is number, date32 is a day number, strings, booleans. */
+/** Model value: ints are bigint, floats are numbers, date32 is a day number, strings, booleans. */
 export type Value = null | bigint | number | string | boolean;
 
 export const INT_RANGE: Record<IntKind, readonly [bigint, bigint]> = {
@@ -146,7 +149,7 @@ export interface ColumnModel {
   profile: IntProfile;
   lowCardinality: boolean;
   nullRate: number;
-  /** float64: whether NaN / ±Infinity / -0 occur */
+  /** floats: whether NaN / ±Infinity / -0 occur */
   specials: boolean;
   /** the distinct non-null values the generator drew from (low cardinality) or a sample */
   pool: Value[];
@@ -174,6 +177,7 @@ export function arrowType(kind: ColKind, dictIndex: 'int8' | 'int16' | 'int32' =
     case 'uint8': return new A.Uint8();
     case 'uint16': return new A.Uint16();
     case 'uint32': return new A.Uint32();
+    case 'float32': return new A.Float32();
     case 'float64': return new A.Float64();
     case 'bool': return new A.Bool();
     case 'utf8': return new A.Utf8();
@@ -249,6 +253,7 @@ function freshValue(rng: Rng, c: Pick<ColumnModel, 'kind' | 'profile' | 'special
   if (isIntKind(k)) return intValue(rng, k, c.profile);
   switch (k) {
     case 'float64': return floatValue(rng, c.specials);
+    case 'float32': return Math.fround(floatValue(rng, c.specials));
     case 'bool': return rng.bool();
     case 'utf8':
     case 'lutf8':
@@ -280,11 +285,13 @@ export interface TableOptions {
   nullRates?: number[];
   /** force single batch, no slicing, Table input */
   simpleLayout?: boolean;
+  /** random kinds: each float64 column is float32 instead with probability 1/2 */
+  float32?: boolean;
 }
 
 const KIND_NAMES: Record<ColKind, string> = {
   int8: 'i8', int16: 'i16', int32: 'i32', int64: 'i64', uint8: 'u8', uint16: 'u16', uint32: 'u32',
-  float64: 'f64', bool: 'b', utf8: 's', lutf8: 'ls', dict: 'd', date32: 'dt',
+  float32: 'f32', float64: 'f64', bool: 'b', utf8: 's', lutf8: 'ls', dict: 'd', date32: 'dt',
 };
 
 export function randomRowCount(rng: Rng): number {
@@ -310,6 +317,8 @@ export function generateTable(seed: number, opts: TableOptions = {}): TableModel
     kinds.push(rng.pick<ColKind>(['dict', 'utf8', 'int32', 'int8', 'int64', 'bool', 'date32', 'uint8']));
     kinds.push(rng.pick<ColKind>(['int64', 'int32', 'float64', 'int16', 'uint32', 'int8']));
     while (kinds.length < n) kinds.push(rng.pick(all));
+    // A generator of its own, so that the tables without the option stay as they were.
+    if (opts.float32) kinds = kinds.map((k, i) => (k === 'float64' && new Rng(deriveSeed(seed, 'float32', i)).bool() ? 'float32' : k));
   }
   const slice = !opts.simpleLayout && rows > 0 && rng.bool(0.15);
   const prefix = slice ? rng.int(1, 20) : 0;
@@ -323,8 +332,8 @@ export function generateTable(seed: number, opts: TableOptions = {}): TableModel
       : isIntKind(kind)
         ? crng.weighted<IntProfile>([[6, 'small'], [4, 'full']])
         : 'small';
-    const specials = kind === 'float64' && crng.bool(0.35);
-    const lowCardinality = kind === 'bool' || crng.bool(kind === 'float64' ? 0.3 : 0.65);
+    const specials = isFloatKind(kind) && crng.bool(0.35);
+    const lowCardinality = kind === 'bool' || crng.bool(isFloatKind(kind) ? 0.3 : 0.65);
     const nullRate = opts.nullRates?.[i] ?? crng.weighted<number>([[40, 0], [30, 0.1], [20, 0.5], [10, 1]]);
     const base = { kind, profile, specials };
     const pool = lowCardinality
@@ -432,6 +441,16 @@ function buildChunk(rng: Rng, c: ColumnModel, type: A.DataType, values: Value[],
         }
       });
       return A.makeData({ type: type as A.Float64, length: n, nullCount: nulls.nullCount, nullBitmap, data: arr });
+    }
+    case 'float32': {
+      const arr = new Float32Array(n);
+      const bits = new Uint32Array(arr.buffer);
+      values.forEach((v, i) => {
+        if (v === null) arr[i] = garbageish ? rng.pick([NaN, Infinity, 3e38, -5, 0]) : 0;
+        else arr[i] = v as number;
+        if (v !== null && Number.isNaN(v as number) && rng.bool(0.5)) bits[i] = 0xffc00000 | (rng.u32() & 0x3fffff);
+      });
+      return A.makeData({ type: type as A.Float32, length: n, nullCount: nulls.nullCount, nullBitmap, data: arr });
     }
     case 'bool': {
       const arr = new Uint8Array(((n + 63) >> 6) << 3);

@@ -23,6 +23,7 @@
 import {
   INT_RANGE,
   SMALL_RANGE,
+  isFloatKind,
   isIntKind,
   isNumericKind,
   isStringKind,
@@ -109,7 +110,7 @@ export type ExprKind = 'int' | 'float' | 'str' | 'bool' | 'date';
 
 export function colExprKind(k: ColKind): ExprKind {
   if (isIntKind(k)) return 'int';
-  if (k === 'float64') return 'float';
+  if (isFloatKind(k)) return 'float';
   if (isStringKind(k)) return 'str';
   if (k === 'bool') return 'bool';
   return 'date';
@@ -191,6 +192,7 @@ export function litFor(rng: Rng, c: ColumnModel, allowNull = true): Lit {
     return { t: 'int', v, js: intLitJs(rng, k, v) };
   }
   switch (k) {
+    case 'float32':
     case 'float64': {
       const choice = rng.weighted<string>([[pool.length ? 50 : 0, 'pool'], [25, 'fresh'], [12, 'special'], [13, 'int']]);
       if (choice === 'pool') return { t: 'float', v: rng.pick(pool) as number };

@@ -73,14 +73,17 @@ function concatBits(runs: readonly { bitmap: Uint8Array | null; bit0: number; n:
   };
 }
 
-/** One segment's values: 8/16-bit integers (and dictionary codes) widened to 32 bits, 64-bit values as word pairs. */
+/**
+ * One segment's values: 8/16-bit integers (and dictionary codes) widened to 32 bits, float32 as
+ * its bits, 64-bit values as word pairs.
+ */
 function valuesRegion(c: ColumnChunk, wide: boolean, r0: number, r1: number): Region {
   const v = c.values;
   const n = r1 - r0;
   if (wide) {
     return { words: 2 * n, write: (buf, q, at) => q.writeBuffer(buf, at * 4, c.words ?? new Uint32Array(v.buffer, v.byteOffset, c.length * 2), 2 * r0, 2 * n) };
   }
-  if (v instanceof Int32Array || v instanceof Uint32Array) {
+  if (v instanceof Int32Array || v instanceof Uint32Array || v instanceof Float32Array) {
     return { words: n, write: (buf, q, at) => q.writeBuffer(buf, at * 4, v, r0, n) };
   }
   return { words: n, write: (buf, q, at) => q.writeBuffer(buf, at * 4, Int32Array.from(v.subarray(r0, r1) as Int8Array)) };

@@ -4,7 +4,7 @@
  * one S per task and aggregate chosen so that the sum of all its n < 2^32 rows fits in 128 bits.
  * Every summed |x| < 2^E, and Σ|x| ≥ 2^(E-1) (the largest |x|); each row loses less than 2^-S.
  *
- * - A float64 column: S = 96 - E. A row's value is below 2^96, and a value of the top exponents
+ * - A float64 (or float32) column: S = 96 - E. A row's value is below 2^96, and a value of the top exponents
  *   fills bits 43..95, two of the four words: the kernels skip the zero words' atomics, and carry
  *   into the top word only as the sum grows. |error| < n · 2^-S < 2^(L - 95) · Σ|x| with L the
  *   bit length of n: at most 2^-63 · Σ|x|, however widely the values spread.
@@ -15,9 +15,10 @@
  */
 import type * as arrow from 'apache-arrow';
 import { intBound, type TExpr } from '../../expr/resolve.ts';
+import { isFloat } from '../../types.ts';
 import { GpuUnsupported } from './wgsl-expr.ts';
 
-/** Value range of the valid, finite float64 values of one Arrow Data. */
+/** Value range of the valid, finite values of one float64 or float32 Arrow Data. */
 export interface F64Stats {
   /** Every finite |x| < 2^maxE. */
   readonly maxE: number;
@@ -33,8 +34,9 @@ const cache = new WeakMap<arrow.Data, F64Stats>();
 export function f64Stats(data: arrow.Data): F64Stats {
   let s = cache.get(data);
   if (s) return s;
-  const v = data.values as Float64Array;
-  const w = new Int32Array(v.buffer, v.byteOffset, data.length * 2);
+  const v = data.values as Float64Array | Float32Array;
+  const single = v instanceof Float32Array;
+  const w = new Int32Array(v.buffer, v.byteOffset, data.length * (single ? 1 : 2));
   const bitmap = data.nullCount > 0 ? data.nullBitmap : null;
   let maxBits = 0, minBits = 0x7ff, nonFinite = false, min = Infinity, max = -Infinity;
   for (let i = 0; i < data.length; i++) {
@@ -42,10 +44,22 @@ export function f64Stats(data: arrow.Data): F64Stats {
       const bit = data.offset + i;
       if (((bitmap[bit >> 3] >> (bit & 7)) & 1) === 0) continue;
     }
-    const e = (w[2 * i + 1] >>> 20) & 0x7ff;
+    // The float64 exponent field of the value (a float32's as the float64 of the same value, its
+    // subnormals normal there), and whether the value is nonzero.
+    let e: number, nonzero: boolean;
+    if (single) {
+      const b = w[i], m = b & 0x7fffff;
+      e = (b >>> 23) & 0xff;
+      nonzero = e > 0 || m !== 0;
+      e = e === 0xff ? 0x7ff : e > 0 ? e + 896 : m !== 0 ? 905 - Math.clz32(m) : 0;
+    } else {
+      const h = w[2 * i + 1];
+      e = (h >>> 20) & 0x7ff;
+      nonzero = e > 0 || (h & 0xfffff) !== 0 || w[2 * i] !== 0;
+    }
     if (e === 0x7ff) { nonFinite = true; continue; }
     if (e > maxBits) maxBits = e;
-    if (e < minBits && (e > 0 || (w[2 * i + 1] & 0xfffff) !== 0 || w[2 * i] !== 0)) minBits = e;
+    if (e < minBits && nonzero) minBits = e;
     const x = v[i];
     if (x < min) min = x;
     if (x > max) max = x;
@@ -72,7 +86,7 @@ const DF_RANGE = 100;
 function bound(e: TExpr, stats: (column: string) => F64Stats): number {
   switch (e.kind) {
     case 'col': {
-      if (e.dtype.id !== 'float64') return intBound(e);
+      if (!isFloat(e.dtype)) return intBound(e);
       const s = stats(e.name);
       if (s.nonFinite) throw new GpuUnsupported(`float arithmetic over column '${e.name}' with NaN or infinite values`);
       if (s.maxE > DF_RANGE || s.minE < -DF_RANGE) throw new GpuUnsupported(`float arithmetic over column '${e.name}' beyond the double-float range 2^±${DF_RANGE}`);

@@ -87,9 +87,9 @@ export const regionStride = (kept: number): number => Math.ceil(kept / 4) * 4;
 export interface ArgFacts {
   /** Some row's argument may be null (its null count word is written). */
   readonly nullable: boolean;
-  /** A float64 column argument with no NaN or ±Inf in the task (no flags word; MapShaderKey.finite). */
+  /** A float column argument with no NaN or ±Inf in the task (no flags word; MapShaderKey.finite). */
   readonly finite: boolean;
-  /** A float64 column argument with no negative value in the task (no negative half). */
+  /** A float column argument with no negative value in the task (no negative half). */
   readonly nonNegative: boolean;
 }
 

@@ -21,7 +21,7 @@ import type { AggregationSpec } from '../task.ts';
 import type { BufferPool } from './buffer-pool.ts';
 import { bytesPerRow, columnParams, layoutChunk, writeRemap, type ColumnPlace, type PackedChunk, type Segment } from './chunk-upload.ts';
 import type { ColumnChunk } from '../../arrow/column-chunk.ts';
-import type { DType } from '../../types.ts';
+import { isFloat, type DType } from '../../types.ts';
 import type { ResidentCache, ResidentChunk } from './resident-cache.ts';
 import { f64Stats, mergeStats, sumShift, type F64Stats } from './float-sum-scale.ts';
 import { chooseGpuPlan, MAX_BUFFER_BYTES, SOFTWARE_LOOP_ITERATIONS, SOFTWARE_WORKGROUP } from './gpu-plan.ts';
@@ -187,9 +187,9 @@ export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batc
       return s;
     };
     spec.aggs.forEach((a) => shifts.push(a.state === 'fsum' ? sumShift(a.arg!, stats, rows) : 0));
-    // A float sum over a float64 column: its values' range (min is over the finite values; -0, whose
+    // A float sum over a float column: its values' range (min is over the finite values; -0, whose
     // sign bit is set, adds nothing to either half).
-    const summed = spec.aggs.map((a) => (a.state === 'fsum' && a.arg?.kind === 'col' && a.arg.dtype?.id === 'float64' ? stats(a.arg.name) : null));
+    const summed = spec.aggs.map((a) => (a.state === 'fsum' && a.arg?.kind === 'col' && a.arg.dtype && isFloat(a.arg.dtype) ? stats(a.arg.name) : null));
     summed.forEach((st) => { finite.push(st !== null && !st.nonFinite); nonNegative.push(st !== null && !(st.min < 0)); });
   } catch (e) {
     if (e instanceof GpuUnsupported) return { fallback: e.message };

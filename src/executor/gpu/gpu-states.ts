@@ -159,7 +159,9 @@ export function hashKeys(keys: readonly KeyInfo[], plan: GpuPlan, table: Uint32A
     const two = k.kind === 'wide' || k.kind === 'float';
     const flag = plan.keyNullable[keys.indexOf(k)] ? at + (two ? 2 : 1) : -1;
     let valid: Uint8Array | null = null;
-    const pairs = two ? new Uint32Array((values as Float64Array).buffer) : null;
+    // Key words are (lo, hi) pairs of 64-bit values; a float32 key's are its float64's (exact).
+    const single = values instanceof Float32Array;
+    const pairs = two && !single ? new Uint32Array((values as Float64Array).buffer) : null;
     for (let i = 0; i < n; i++) {
       const b = slots[i] * plan.tableWidth;
       if (flag >= 0 && keyWordAt(table, b, flag, kw) !== 0) {
@@ -168,6 +170,7 @@ export function hashKeys(keys: readonly KeyInfo[], plan: GpuPlan, table: Uint32A
       }
       const w = keyWordAt(table, b, at, kw);
       if (pairs) { pairs[2 * i] = w; pairs[2 * i + 1] = keyWordAt(table, b, at + 1, kw); }
+      else if (single) { f64w[0] = w; f64w[1] = keyWordAt(table, b, at + 1, kw); (values as Float32Array)[i] = f64[0]; }
       else if (k.kind === 'str') (values as string[])[i] = names[w];
       else (values as Int32Array)[i] = w;
     }

@@ -7,7 +7,7 @@
  *   i  i32            ints up to 32 bits, date32, bool as 0/1, int arithmetic bounded below 2^31
  *   u  u32            uint32
  *   w  (h: i32, l: u32)  64-bit ints, compared exactly as words
- *   f  (h: u32, l: u32)  float64 bits, compared through a total-order key
+ *   f  (h: u32, l: u32)  float64 bits (float32 columns widened exactly), compared through a total-order key
  *   d  vec2<f32>      double-float (~48 bits): float arithmetic, allowed only as a sum argument
  *
  * Whatever has no exact WGSL form throws GpuUnsupported: the task falls back to the CPU.
@@ -28,13 +28,14 @@ export type GVal =
 export interface GBool { v: string; n: string }
 
 /** How a column's values sit in the input buffer (the host widens 8/16-bit ints to 32 bits). */
-export type ColumnForm = 'i32' | 'u32' | 'w64' | 'f64' | 'bool' | 'str';
+export type ColumnForm = 'i32' | 'u32' | 'w64' | 'f32' | 'f64' | 'bool' | 'str';
 
 export function columnForm(t: DType, name: string): ColumnForm {
   switch (t.id) {
     case 'int8': case 'int16': case 'int32': case 'uint8': case 'uint16': case 'date32': return 'i32';
     case 'uint32': return 'u32';
     case 'int64': case 'date64': case 'timestamp': return 'w64';
+    case 'float32': return 'f32';
     case 'float64': return 'f64';
     case 'bool': return 'bool';
     case 'utf8': return 'str';
@@ -92,6 +93,8 @@ export function gNum(e: TExpr, ctx: WgslContext): GVal {
         // 64-bit values: one 8-byte load of the (lo, hi) pair (their region starts at an even word).
         case 'w64': { const p = bind(ctx, `inp2[(c${k} >> 1u) + i]`); return { t: 'w', h: bind(ctx, `bitcast<i32>(${p}.y)`), l: `${p}.x`, n }; }
         case 'f64': { const p = bind(ctx, `inp2[(c${k} >> 1u) + i]`); return { t: 'f', h: `${p}.y`, l: `${p}.x`, n }; }
+        // float32: its bits, widened in the kernel to the float64 of the same value (4 bytes a row to upload).
+        case 'f32': { const p = bind(ctx, `f64_of_f32(inp[c${k} + i])`); return { t: 'f', h: `${p}.x`, l: `${p}.y`, n }; }
         case 'bool': return { t: 'i', v: bind(ctx, `i32((inp[c${k} + ((b${k} + i) >> 5u)] >> ((b${k} + i) & 31u)) & 1u)`), n };
         case 'str': throw new GpuUnsupported('a string column used as a number');
       }

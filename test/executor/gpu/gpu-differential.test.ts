@@ -1,7 +1,7 @@
 /**
  * Differential tests: GPU map tasks + the CPU reduce against the CPU executor, on random tables
- * (test/support/random.ts: nulls, NaN/±Inf/-0, int64 extremes, several batches, dictionaries,
- * slices, empty and single-row tables) and random specs (0–2 keys, filters, every aggregate).
+ * (test/support/random.ts: nulls, NaN/±Inf/-0, int64 extremes, float32 columns, several batches,
+ * dictionaries, slices, empty and single-row tables) and random specs (0–2 keys, filters, every aggregate).
  * Integer results must be equal; float results within 1e-12 · n · max|x| (the fixed-point sum
  * bound, see float-sum-scale.ts). Replay one case with GPU_CASE=<seed>.
  */
@@ -9,7 +9,7 @@ import type * as arrow from 'apache-arrow';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { GpuExecutor } from '../../../src/executor/gpu/gpu-executor.ts';
 import { CpuExecutor } from '../../../src/executor/cpu/cpu-executor.ts';
-import { generateTable, Rng, type TableModel } from '../../support/random.ts';
+import { generateTable, isFloatKind, Rng, type TableModel } from '../../support/random.ts';
 import { randomFrame } from '../../support/random-frame.ts';
 import { bothWays, openGpu, planner, reduceAll, specOf } from './gpu-harness.ts';
 
@@ -21,7 +21,7 @@ afterAll(async () => { await gpu?.close(); await (await planner()).close(); });
 /** 1e-12 · rows · max|x| over the table's finite floats: the bound float results must meet. */
 function floatTolerance(t: TableModel): number {
   let m = 0;
-  for (const c of t.columns) if (c.kind === 'float64') for (const v of c.values) if (typeof v === 'number' && Number.isFinite(v)) m = Math.max(m, Math.abs(v));
+  for (const c of t.columns) if (isFloatKind(c.kind)) for (const v of c.values) if (typeof v === 'number' && Number.isFinite(v)) m = Math.max(m, Math.abs(v));
   return 1e-12 * Math.max(1, t.rows) * m;
 }
 
@@ -46,7 +46,7 @@ describe.skipIf(!probe.gpu)(`GPU map tasks vs the CPU executor on random data${p
 
   it.each(only)('table seed %i, 3 random specs', async (seed) => {
     const s = await planner();
-    const t = generateTable(seed);
+    const t = generateTable(seed, { float32: true });
     const rng = new Rng(seed * 7 + 1);
     const tol = floatTolerance(t);
     // Half of the tables plan their kernels as for a GPU, half as for a CPU-like adapter, whichever

@@ -270,6 +270,42 @@ describe.skipIf(!probe.gpu)(`GPU map tasks${probe.gpu ? '' : ` (${probe.reason})
     }
   });
 
+  it('float32 columns, widened in the kernel to the same float64 (subnormals, NaN, ±Inf, -0, extremes): values, keys, filters, every aggregate, like the CPU', async () => {
+    const s = await planner();
+    const rng = new Rng(21);
+    const n = 30_000;
+    const f32 = Math.fround;
+    // Every float32 exponent, subnormals down to 2^-149, the largest finite values, and specials.
+    const anyValue = () => f32((rng.bool() ? 1 : -1) * (1 + rng.next()) * 2 ** rng.int(-149, 127));
+    const special = () => rng.pick([NaN, Infinity, -Infinity, -0, 0, 2 ** -149, -(2 ** -149), f32(1.1754942e-38), f32(1.17549435e-38), f32(3.4028234e38), f32(-3.4028234e38)]);
+    // Sums over values whose spread keeps the CPU's float64 sum within 1e-12 of the exact one.
+    const spread = () => f32((rng.next() - 0.5) * 10 ** rng.int(-6, 6));
+    const t = tableOf({
+      k: [new arrow.Int32(), Array.from({ length: n }, () => (rng.bool(0.02) ? null : rng.int(-2, 1500)))],
+      kf: [new arrow.Float32(), Array.from({ length: n }, () => (rng.bool(0.02) ? null : rng.pick([NaN, -0, 0, 1.5, -2.25, 2 ** -149, f32(3.4028234e38), -Infinity, f32(0.1)])))],
+      x: [new arrow.Float32(), Array.from({ length: n }, () => (rng.bool(0.05) ? null : rng.bool(0.1) ? special() : anyValue()))],
+      v: [new arrow.Float32(), Array.from({ length: n }, () => (rng.bool(0.05) ? null : rng.bool(0.001) ? rng.pick([NaN, Infinity, -0]) : rng.bool(0.1) ? rng.pick([2 ** -149, -(2 ** -140), 1e-30]) : spread()))],
+      y: [new arrow.Float64(), Array.from({ length: n }, () => (rng.bool(0.05) ? null : (rng.next() - 0.5) * 100))],
+    });
+    const df = s.fromArrow(t);
+    const frames = [
+      df.groupBy('k').agg(min('x'), max('x'), count('x'), sum('v'), avg('v'), min('v')),
+      df.filter(col('x').gt(col('y')).or(col('v').lt(0.5))).groupBy('kf').agg(count(), min('x'), max('v'), sum('v'), sum('y')),
+      df.filter(col('kf').ge(0)).groupBy('kf', 'k').agg(max('x'), count('v')),
+      df.agg(min('x'), max('x'), sum('v'), count('v')),
+    ];
+    for (const adapterClass of ['hardware', 'software'] as const) {
+      gpu.mapOptions = { adapterClass, privateWords: 256 };
+      for (const frame of frames) {
+        const spec = specOf(frame, 3);
+        const r = await bothWays(gpu, spec, [t.batches.slice(0, 1), t.batches.slice(1)]);
+        expect(r.reasons, `${adapterClass} ${spec.aggs.map((a) => a.display).join()}`).toEqual(r.reasons.map(() => null));
+        expect(diffResults(r.gpu, r.cpu, 1e-12), adapterClass).toEqual([]);
+      }
+    }
+    gpu.mapOptions = {};
+  });
+
   it('integer sums beyond the exact range fail like the CPU (ArithmeticOverflowError)', async () => {
     const s = await planner();
     const t = tableOf({ v: [new arrow.Int64(), Array.from({ length: 3000 }, () => 2n ** 63n - 1n)] });
