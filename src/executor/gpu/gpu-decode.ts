@@ -11,7 +11,7 @@ import { sliceKey } from '../../shuffle/key-column.ts';
 import { STATES } from '../../aggregate/registry.ts';
 import type { GpuAccLayout } from './gpu-acc-layout.ts';
 import type { GpuPlan } from './gpu-plan.ts';
-import { decodeStates, hashKeys, usedSlots } from './gpu-states.ts';
+import { decodeStates, hashKeys, inexactFloatSum, usedSlots } from './gpu-states.ts';
 
 export interface GpuWords {
   readonly spec: AggregationSpec;
@@ -21,6 +21,8 @@ export interface GpuWords {
   readonly kept: readonly number[];
   /** Fixed-point shift of each float sum. */
   readonly shifts: readonly number[];
+  /** Per aggregate: a float sum whose task's values all lie on its fixed-point grid (exact). */
+  readonly exactSums: readonly boolean[];
   /** The slot array (its last word the status word), the hash table (hash mode), the slots' partition ids (when partitioned). */
   readonly words: Uint32Array;
   readonly accWords: number;
@@ -43,6 +45,8 @@ export function decodeGpuWords(w: GpuWords): GpuDecoded {
   const acc = words.subarray(0, accWords);
   if (acc[accWords - 1] !== 0) return { fallback: `the GPU hash table (${plan.slots} slots) overflowed` };
   const slots = usedSlots(plan, acc, w.kept.length);
+  const inexact = inexactFloatSum(spec.aggs, layout, w.kept, acc, slots, w.exactSums);
+  if (inexact) return { fallback: inexact };
   const n = slots.length;
   // Each used slot's row in the output: grouped by reduce partition (the device's partition ids),
   // so that each partition's block is a view of the decoded columns, not a copy.

@@ -175,6 +175,7 @@ export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batc
   // Shapes that need no data: argument forms, layout, and whether every expression has a WGSL form.
   let forms, layout;
   const shifts: number[] = [];
+  const exactSums: boolean[] = [];
   const finite: boolean[] = [];
   const nonNegative: boolean[] = [];
   try {
@@ -191,6 +192,8 @@ export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batc
     // sign bit is set, adds nothing to either half).
     const summed = spec.aggs.map((a) => (a.state === 'fsum' && a.arg?.kind === 'col' && a.arg.dtype && isFloat(a.arg.dtype) ? stats(a.arg.name) : null));
     summed.forEach((st) => { finite.push(st !== null && !st.nonFinite); nonNegative.push(st !== null && !(st.min < 0)); });
+    // Exact: every value's lowest mantissa bit lies on the sum's grid 2^-S (nothing truncated).
+    spec.aggs.forEach((a, j) => exactSums.push(summed[j] !== null && summed[j]!.minE - (a.arg!.dtype!.id === 'float32' ? 23 : 52) >= -shifts[j]));
   } catch (e) {
     if (e instanceof GpuUnsupported) return { fallback: e.message };
     throw e;
@@ -455,7 +458,7 @@ export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batc
     if (stamps) timings.deviceKernels = passTimes(words.subarray((rbBytes - stampBytes) / 4)).reduce((a, b) => a + b, 0) / 1e6;
     // The rest needs only the host (gpu-decode.ts): the device and its buffers are free for the next task.
     const readback: GpuWords = {
-      spec, plan, layout, kept: shared, shifts, words, accWords, tabWords: tabBytes / 4, pids: pid !== null, names: [...strings.ids.keys()], inputRows: rows,
+      spec, plan, layout, kept: shared, shifts, exactSums, words, accWords, tabWords: tabBytes / 4, pids: pid !== null, names: [...strings.ids.keys()], inputRows: rows,
     };
     timings.total = performance.now() - t0;
     return { words: readback, timings };

@@ -124,6 +124,38 @@ function aggState(a: AggSpec, f: GpuAggField, d: Decode, S: number): State {
 }
 
 /**
+ * Why a float sum of these slots may miss its bound, or null. A float sum adds each row's value
+ * truncated to the task's fixed-point grid (float-sum-scale.ts), losing less than one grid unit a
+ * row (two for a double-float argument, its hi and lo parts); where the task's values do not all
+ * lie on the grid (`exact`), a group's error is held to 1e-13 · its Σ|x| (which is at least the
+ * grid units its halves hold): a group of values far below the task's largest fails, and the task
+ * reruns on the CPU.
+ */
+export function inexactFloatSum(
+  aggs: readonly AggSpec[], layout: GpuAccLayout, kept: readonly number[], acc: Uint32Array, slots: Int32Array, exact: readonly boolean[],
+): string | null {
+  const stride = kept.length;
+  const pos = new Int32Array(layout.width).fill(-1);
+  kept.forEach((w, i) => { pos[w] = i; });
+  for (const [j, f] of layout.aggs.entries()) {
+    if (f.kind !== 'fsum' || exact[j]) continue;
+    const o = (w: number): number => pos[f.at + w]!;
+    const on = o(0), of = o(1), halves = [2, 3, 4, 5, 6, 7, 8, 9].map(o);
+    const perRow = f.form === 'd' ? 2 : 1;
+    for (let i = 0; i < slots.length; i++) {
+      const b = slots[i] * stride;
+      if (word(acc, b, of) !== 0) continue; // NaN / ±Inf: no grid involved
+      let units = 0;
+      for (let k = 0; k < 8; k++) units += word(acc, b, halves[k]) * 2 ** (32 * (k & 3));
+      if ((acc[b] - word(acc, b, on)) * perRow > 1e-13 * units) {
+        return `${aggs[j].display}: a group's values lie too far below the task's largest for the GPU's fixed-point float sum`;
+      }
+    }
+  }
+  return null;
+}
+
+/**
  * The partial states of `slots` of a slot array that keeps the layout's words `kept` (slot s at
  * s × kept.length words): slot i's states at index dest[i] of arrays from `alloc`.
  */

@@ -9,7 +9,7 @@ import { count, sum, min } from '../../../src/index.ts';
 import type { AggSpec } from '../../../src/aggregate/registry.ts';
 import { gpuAccLayout, keptWords, type ArgFacts } from '../../../src/executor/gpu/gpu-acc-layout.ts';
 import { decodeGpuWords, type GpuWords } from '../../../src/executor/gpu/gpu-decode.ts';
-import { decodeStates } from '../../../src/executor/gpu/gpu-states.ts';
+import { decodeStates, inexactFloatSum } from '../../../src/executor/gpu/gpu-states.ts';
 import { argForms } from '../../../src/executor/gpu/map-shader.ts';
 import type { GpuPlan } from '../../../src/executor/gpu/gpu-plan.ts';
 import { Rng } from '../../support/random.ts';
@@ -65,6 +65,25 @@ describe('decodeStates', () => {
   it('refuses a slot array that drops a word starting elsewhere than 0 (a min key)', () => {
     expect(() => decodeStates(aggs, layout, kept.filter((w) => w !== 16), new Uint32Array(64), Int32Array.of(0), shifts, Int32Array.of(0))).toThrow(/slot word 16/);
   });
+
+  it('holds each group of an inexact float sum to 1e-13 of its Σ|x|: a row loses up to a grid unit', () => {
+    const all = layout.init.map((_, i) => i);
+    const slot = (rows: number, p: number[], n: number[] = [], flags = 0) => {
+      const w = new Uint32Array(layout.width);
+      w[0] = rows; w[6] = flags;
+      p.forEach((x, k) => { w[7 + k] = x; });
+      n.forEach((x, k) => { w[11 + k] = x; });
+      return w;
+    };
+    const check = (w: Uint32Array, exact = false) => inexactFloatSum(aggs, layout, all, w, Int32Array.of(0), aggs.map(() => exact));
+    // 10 rows, Σ|x| of 2^40 grid units: an error bound of 10 units passes 1e-13 · 2^40 ≈ 0.11.
+    expect(check(slot(10, [0, 2 ** 8]))).toMatch(/a group's values lie too far below the task's largest/);
+    // 2^80 units in each half: 10 units are far within.
+    expect(check(slot(10, [0, 0, 2 ** 16], [0, 0, 2 ** 16]))).toBeNull();
+    // Exact sums (every value on the grid) and NaN / ±Inf need no check.
+    expect(check(slot(10, [0, 2 ** 8]), true)).toBeNull();
+    expect(check(slot(10, [], [], 1))).toBeNull();
+  });
 });
 
 describe('decodeGpuWords', () => {
@@ -83,7 +102,7 @@ describe('decodeGpuWords', () => {
     // Slots 0, 2, 3 hold a group (key 10, 12, 13): rows r, sum 100·r, min key of r.
     for (const [g, r] of [[0, 1], [2, 2], [3, 5]]) words.set([r, 100 * r, 0, 0, (r ^ 0x80000000) >>> 0], g * kept.length);
     words.set([2, 0, 1, 2], accWords); // partition ids of slots 0..3
-    const w: GpuWords = { spec, plan, layout, kept, shifts: spec.aggs.map(() => 0), words, accWords, tabWords: 0, pids: true, names: [], inputRows: 8 };
+    const w: GpuWords = { spec, plan, layout, kept, shifts: spec.aggs.map(() => 0), exactSums: spec.aggs.map(() => true), words, accWords, tabWords: 0, pids: true, names: [], inputRows: 8 };
     const d = decodeGpuWords(w);
     if (!('result' in d)) throw new Error(d.fallback);
     const { blocks } = d.result;

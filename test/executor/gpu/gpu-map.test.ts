@@ -306,6 +306,31 @@ describe.skipIf(!probe.gpu)(`GPU map tasks${probe.gpu ? '' : ` (${probe.reason})
     gpu.mapOptions = {};
   });
 
+  it('a float sum\'s group of values far below the task\'s largest reruns the task on the CPU (its error bound is per group); values on the grid never do', async () => {
+    const s = await planner();
+    const sumOf = (x: (number | null)[], type: arrow.DataType = new arrow.Float64()) => {
+      const t = tableOf({ k: [new arrow.Int32(), x.map((_, i) => i % 3)], x: [type, x] });
+      return { t, spec: specOf(s.fromArrow(t).groupBy('k').agg(sum('x'), avg('x')), 2) };
+    };
+    // Group 2 holds only values 2^-60 below the largest: the grid (2^-S, S = 96 - 11) truncates them away.
+    const tiny = sumOf(Array.from({ length: 300 }, (_, i) => (i % 3 === 2 ? 3e-16 * (1 + i) : 1000 + i)));
+    let r = await bothWays(gpu, tiny.spec, [tiny.t.batches]);
+    expect(r.reasons[0]).toMatch(/sum\(x\): a group's values lie too far below the task's largest/);
+    expect(diffResults(r.gpu, r.cpu, 0)).toEqual([]);
+    // The same spread within each group: every group's error stays far within its own Σ|x|.
+    const mixed = sumOf(Array.from({ length: 300 }, (_, i) => (i % 2 ? 3e-16 * (1 + i) : 1000 + i)));
+    r = await bothWays(gpu, mixed.spec, [mixed.t.batches]);
+    expect(r.reasons).toEqual([null]);
+    expect(diffResults(r.gpu, r.cpu, 1e-12)).toEqual([]);
+    // Values within 2^44 of the largest lie on the grid: sums are exact, a group of zeros is no concern.
+    for (const type of [new arrow.Float64(), new arrow.Float32()]) {
+      const onGrid = sumOf(Array.from({ length: 300 }, (_, i) => (i % 3 === 2 ? 0 : i % 3 ? 1e-6 * i : 2 ** 20 + i)), type);
+      r = await bothWays(gpu, onGrid.spec, [onGrid.t.batches]);
+      expect(r.reasons).toEqual([null]);
+      expect(diffResults(r.gpu, r.cpu, 1e-15)).toEqual([]);
+    }
+  });
+
   it('integer sums beyond the exact range fail like the CPU (ArithmeticOverflowError)', async () => {
     const s = await planner();
     const t = tableOf({ v: [new arrow.Int64(), Array.from({ length: 3000 }, () => 2n ** 63n - 1n)] });
