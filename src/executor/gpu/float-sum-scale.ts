@@ -2,16 +2,21 @@
  * The fixed-point scale of each float sum. A float sum accumulates trunc(|x| · 2^S) in 128-bit
  * integers (exact, so the result does not depend on row order, chunking or thread timing), with
  * one S per task and aggregate chosen so that the sum of all its n < 2^32 rows fits in 128 bits.
- * Every summed |x| < 2^E, and Σ|x| ≥ 2^(E-1) (the largest |x|); each row loses less than 2^-S.
+ * Every summed |x| < 2^E, and the task's Σ|x| ≥ 2^(E-1) (its largest |x|); each row loses less
+ * than 2^-S. Against the task's Σ|x|:
  *
- * - A float64 (or float32) column: S = 96 - E. A row's value is below 2^96, and a value of the top exponents
- *   fills bits 43..95, two of the four words: the kernels skip the zero words' atomics, and carry
- *   into the top word only as the sum grows. |error| < n · 2^-S < 2^(L - 95) · Σ|x| with L the
- *   bit length of n: at most 2^-63 · Σ|x|, however widely the values spread.
+ * - A float64 (or float32) column: S = 96 - E. A row's value is below 2^96, and a value of the
+ *   top exponents fills bits 43..95, two of the four words: the kernels skip the zero words'
+ *   atomics, and carry into the top word only as the sum grows. |error| < n · 2^-S <
+ *   2^(L - 95) · Σ|x| with L the bit length of n: at most 2^-63 · Σ|x|. Values within 2^44 of
+ *   the largest (a float32's: 2^73) lie on the grid, and nothing is lost.
  * - An arithmetic argument (evaluated in double-float on the GPU, bounded by interval arithmetic
  *   over the columns' value ranges): S = 127 - E - L with L = max(8, bit length of n), so
  *   |error| < 2^(2L - 126) · Σ|x| ≤ 2^-62 · Σ|x|. (L ≥ 8 keeps its f32 parts, shifted into place,
  *   within the 128 bits.)
+ *
+ * A group of values far below the task's largest can lose much of its own sum: the host checks
+ * each group against its own Σ|x| (gpu-states.ts inexactFloatSum).
  */
 import type * as arrow from 'apache-arrow';
 import { intBound, type TExpr } from '../../expr/resolve.ts';
