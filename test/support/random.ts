@@ -428,29 +428,24 @@ function buildChunk(rng: Rng, c: ColumnModel, type: A.DataType, values: Value[],
     return A.makeData({ type: type as A.Int, length: n, nullCount: nulls.nullCount, nullBitmap, data: arr });
   }
   switch (k) {
+    case 'float32':
     case 'float64': {
-      const arr = new Float64Array(n);
+      const single = k === 'float32';
+      const arr = single ? new Float32Array(n) : new Float64Array(n);
       const bits = new Uint32Array(arr.buffer);
       values.forEach((v, i) => {
-        if (v === null) arr[i] = garbageish ? rng.pick([NaN, Infinity, 1e300, -5, 0]) : 0;
+        if (v === null) arr[i] = garbageish ? rng.pick([NaN, Infinity, single ? 3e38 : 1e300, -5, 0]) : 0;
         else arr[i] = v as number;
         // NaN with the sign bit set and a payload: must still be "the" NaN
         if (v !== null && Number.isNaN(v as number) && rng.bool(0.5)) {
-          bits[2 * i] = rng.u32();
-          bits[2 * i + 1] = 0xfff80000 | (rng.u32() & 0x7ffff);
+          if (single) bits[i] = 0xffc00000 | (rng.u32() & 0x3fffff);
+          else {
+            bits[2 * i] = rng.u32();
+            bits[2 * i + 1] = 0xfff80000 | (rng.u32() & 0x7ffff);
+          }
         }
       });
-      return A.makeData({ type: type as A.Float64, length: n, nullCount: nulls.nullCount, nullBitmap, data: arr });
-    }
-    case 'float32': {
-      const arr = new Float32Array(n);
-      const bits = new Uint32Array(arr.buffer);
-      values.forEach((v, i) => {
-        if (v === null) arr[i] = garbageish ? rng.pick([NaN, Infinity, 3e38, -5, 0]) : 0;
-        else arr[i] = v as number;
-        if (v !== null && Number.isNaN(v as number) && rng.bool(0.5)) bits[i] = 0xffc00000 | (rng.u32() & 0x3fffff);
-      });
-      return A.makeData({ type: type as A.Float32, length: n, nullCount: nulls.nullCount, nullBitmap, data: arr });
+      return A.makeData({ type: type as A.Float, length: n, nullCount: nulls.nullCount, nullBitmap, data: arr });
     }
     case 'bool': {
       const arr = new Uint8Array(((n + 63) >> 6) << 3);
