@@ -29,7 +29,7 @@ import { argForms, argNullable, mapShaderSource, type MapShader, type MapShaderK
 import { FOLD_PARAMS, foldShaderSource, type FoldShaderKey } from './fold-shader.ts';
 import { partitionShaderSource, type PartitionShaderKey } from './partition-shader.ts';
 import { keyString, pipelineFor } from './pipeline-cache.ts';
-import { columnForm, GpuUnsupported } from './wgsl-expr.ts';
+import { columnForm, GpuUnsupported, uint64BeyondInt64 } from './wgsl-expr.ts';
 import { gpuAccLayout, keptInit, keptWords, regionStride } from './gpu-acc-layout.ts';
 import { passTimes } from './timestamps.ts';
 import type { GpuWords } from './gpu-decode.ts';
@@ -165,6 +165,8 @@ export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batc
     if (e instanceof GpuUnsupported) return { fallback: e.message };
     throw e;
   }
+  const beyond = names.find((n) => fieldOf(spec.input, n).dtype.id === 'uint64' && datas.some((m) => uint64BeyondInt64(m.get(n)!)));
+  if (beyond !== undefined) return { fallback: `uint64 column '${beyond}' holds values of 2^63 or more` };
   const rows = batches.reduce((a, b) => a + b.numRows, 0);
   if (rows >= 2 ** 32) return { fallback: 'a map task of 2^32 rows or more' };
   const strings = new StringIds();

@@ -331,6 +331,41 @@ describe.skipIf(!probe.gpu)(`GPU map tasks${probe.gpu ? '' : ` (${probe.reason})
     }
   });
 
+  it('uint64 columns run as int64 where the task\'s values are below 2^63 (null slots may hold anything); beyond, on the CPU with the reason', async () => {
+    const s = await planner();
+    const rng = new Rng(22);
+    const n = 20_000;
+    const uint64 = (values: bigint[], valid: (i: number) => boolean) => {
+      const bitmap = new Uint8Array((n + 7) >> 3);
+      let nulls = 0;
+      for (let i = 0; i < n; i++) if (valid(i)) bitmap[i >> 3] |= 1 << (i & 7); else nulls++;
+      return arrow.makeVector(arrow.makeData({ type: new arrow.Uint64(), length: n, nullCount: nulls, nullBitmap: bitmap, data: BigUint64Array.from(values) }));
+    };
+    const valid = (i: number) => i % 17 !== 3;
+    // Null slots hold 2^64 - 1: the kernel never reads them as values.
+    const big = (i: number, x: bigint) => (valid(i) ? x : 2n ** 64n - 1n);
+    const u = Array.from({ length: n }, (_, i) => big(i, rng.pick([0n, 1n, 2n ** 63n - 1n, 2n ** 40n, BigInt(rng.int(0, 1000)), 2n ** 32n + 5n])));
+    const k = Array.from({ length: n }, (_, i) => big(i, BigInt(rng.int(0, 50)) * 2n ** 33n));
+    const t = new arrow.Table({ u: uint64(u, valid), k: uint64(k, valid), i: arrow.vectorFromArray(Array.from({ length: n }, () => rng.int(-3, 3)), new arrow.Int32()) });
+    const df = s.fromArrow(t);
+    for (const frame of [
+      df.groupBy('k').agg(min('u'), max('u'), count('u')),
+      df.filter(col('u').lt(2n ** 40n).and(col('u').ne(0))).groupBy('i').agg(sum('u'), avg('u'), min('k')),
+      df.filter(col('u').ge(1000)).groupBy('k', 'i').agg(count()),
+    ]) {
+      const spec = specOf(frame, 3);
+      const r = await bothWays(gpu, spec, [t.batches]);
+      expect(r.reasons, spec.aggs.map((a) => a.display).join()).toEqual([null]);
+      expect(diffResults(r.gpu, r.cpu, 0)).toEqual([]);
+    }
+    // One valid value of 2^63: the task runs on the CPU.
+    u[5] = 2n ** 63n;
+    const t2 = new arrow.Table({ u: uint64(u, valid), k: uint64(k, valid) });
+    const r = await bothWays(gpu, specOf(s.fromArrow(t2).groupBy('k').agg(max('u')), 3), [t2.batches]);
+    expect(r.reasons).toEqual(["uint64 column 'u' holds values of 2^63 or more"]);
+    expect(diffResults(r.gpu, r.cpu, 0)).toEqual([]);
+  });
+
   it('integer sums beyond the exact range fail like the CPU (ArithmeticOverflowError)', async () => {
     const s = await planner();
     const t = tableOf({ v: [new arrow.Int64(), Array.from({ length: 3000 }, () => 2n ** 63n - 1n)] });
