@@ -23,7 +23,7 @@ describe.skipIf(!probe.gpu)(`cached inputs on the device${probe.gpu ? '' : ` (${
     const s = await planner();
     let resident = 0;
     for (let seed = 2000; seed < 2024; seed++) {
-      const t = generateTable(seed);
+      const t = generateTable(seed, { float32: true });
       const rng = new Rng(seed * 3 + 1);
       // Half planned as for a GPU, half as for a CPU-like adapter (both kernel families read the chunks).
       const base = { privateWords: 256, adapterClass: seed % 2 ? 'hardware' : 'software' } as const;
