@@ -29,7 +29,7 @@ import { argForms, argNullable, mapShaderSource, type MapShader, type MapShaderK
 import { FOLD_PARAMS, foldShaderSource, type FoldShaderKey } from './fold-shader.ts';
 import { partitionShaderSource, type PartitionShaderKey } from './partition-shader.ts';
 import { keyString, pipelineFor } from './pipeline-cache.ts';
-import { columnForm, GpuUnsupported, uint64BeyondInt64 } from './wgsl-expr.ts';
+import { columnForm, GpuUnsupported } from './wgsl-expr.ts';
 import { gpuAccLayout, keptInit, keptWords, regionStride } from './gpu-acc-layout.ts';
 import { passTimes } from './timestamps.ts';
 import type { GpuWords } from './gpu-decode.ts';
@@ -126,6 +126,22 @@ function spans(batches: readonly arrow.RecordBatch[], rows: number): { runs: Run
 }
 
 type Columns = readonly { name: string; dtype: DType }[];
+
+const beyondInt64 = new WeakMap<arrow.Data, boolean>();
+/**
+ * Whether a uint64 column holds a valid value of 2^63 or more: the kernels read uint64 as int64,
+ * exact only below 2^63 (once per Data).
+ */
+function uint64BeyondInt64(data: arrow.Data): boolean {
+  let beyond = beyondInt64.get(data);
+  if (beyond !== undefined) return beyond;
+  const v = data.values as BigUint64Array;
+  const w = new Uint32Array(v.buffer, v.byteOffset, data.length * 2);
+  beyond = false;
+  for (let i = 0; i < data.length && !beyond; i++) beyond = w[2 * i + 1] >= 0x80000000 && data.getValid(i);
+  beyondInt64.set(data, beyond);
+  return beyond;
+}
 
 /** The columns of the input a cached chunk holds: all that have a GPU form. */
 const residentColumns = (spec: AggregationSpec): Columns => spec.input.filter((f) => {

@@ -14,7 +14,6 @@
  */
 import { inListValues, inResult, isBooleanValued, kleene, orText as or } from '../../expr/kleene.ts';
 import type { CmpOp } from '../../expr/expr.ts';
-import type * as arrow from 'apache-arrow';
 import type { TExpr } from '../../expr/resolve.ts';
 import type { DType } from '../../types.ts';
 
@@ -35,7 +34,7 @@ export function columnForm(t: DType, name: string): ColumnForm {
   switch (t.id) {
     case 'int8': case 'int16': case 'int32': case 'uint8': case 'uint16': case 'date32': return 'i32';
     case 'uint32': return 'u32';
-    // uint64: as int64, where every value is below 2^63 (the map task checks: uint64BeyondInt64).
+    // uint64: as int64, where every value is below 2^63 (the map task checks).
     case 'int64': case 'uint64': case 'date64': case 'timestamp': return 'w64';
     case 'float32': return 'f32';
     case 'float64': return 'f64';
@@ -44,22 +43,6 @@ export function columnForm(t: DType, name: string): ColumnForm {
     default: throw new GpuUnsupported(`column '${name}' of type ${t.id} has no GPU kernel yet`);
   }
 }
-
-/**
- * Whether a uint64 column holds a valid value of 2^63 or more: the kernels read uint64 as int64,
- * exact only below 2^63.
- */
-export function uint64BeyondInt64(data: arrow.Data): boolean {
-  let beyond = beyondInt64.get(data);
-  if (beyond !== undefined) return beyond;
-  const v = data.values as BigUint64Array;
-  const w = new Uint32Array(v.buffer, v.byteOffset, data.length * 2);
-  beyond = false;
-  for (let i = 0; i < data.length && !beyond; i++) beyond = w[2 * i + 1] >= 0x80000000 && data.getValid(i);
-  beyondInt64.set(data, beyond);
-  return beyond;
-}
-const beyondInt64 = new WeakMap<arrow.Data, boolean>();
 
 /** Forms whose values are 64-bit: two words per row, read as one vec2 (see chunk-upload.ts). */
 export const isWordPair = (f: ColumnForm): boolean => f === 'w64' || f === 'f64';
