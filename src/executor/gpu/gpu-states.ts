@@ -55,6 +55,13 @@ interface Decode {
   readonly alloc: (n: number) => Float64Array;
 }
 
+/** Each layout word's index in a slot of an array that keeps the words `kept` (-1 where it drops it). */
+function slotPositions(layout: GpuAccLayout, kept: readonly number[]): Int32Array {
+  const pos = new Int32Array(layout.width).fill(-1);
+  kept.forEach((w, i) => { pos[w] = i; });
+  return pos;
+}
+
 /** The word at offset o of the slot at word b (0 where the slot array drops it, o < 0). */
 const word = (acc: Uint32Array, b: number, o: number): number => (o < 0 ? 0 : acc[b + o]!);
 
@@ -135,8 +142,7 @@ export function inexactFloatSum(
   aggs: readonly AggSpec[], layout: GpuAccLayout, kept: readonly number[], acc: Uint32Array, slots: Int32Array, exact: readonly boolean[],
 ): string | null {
   const stride = kept.length;
-  const pos = new Int32Array(layout.width).fill(-1);
-  kept.forEach((w, i) => { pos[w] = i; });
+  const pos = slotPositions(layout, kept);
   for (const [j, f] of layout.aggs.entries()) {
     if (f.kind !== 'fsum' || exact[j]) continue;
     const o = (w: number): number => pos[f.at + w]!;
@@ -163,8 +169,7 @@ export function decodeStates(
   aggs: readonly AggSpec[], layout: GpuAccLayout, kept: readonly number[], acc: Uint32Array, slots: Int32Array, shifts: readonly number[],
   dest: Int32Array, alloc: (n: number) => Float64Array = (n) => new Float64Array(n),
 ): State[] {
-  const pos = new Int32Array(layout.width).fill(-1);
-  kept.forEach((w, i) => { pos[w] = i; });
+  const pos = slotPositions(layout, kept);
   // Slot arrays drop only words that start at 0 (min/max keys start elsewhere and are always kept).
   layout.init.forEach((x, w) => { if (x !== 0 && pos[w] < 0) throw new Error(`decode: slot word ${w} (initial value ${x}) is not kept`); });
   const d: Decode = { acc, stride: kept.length, pos, slots, dest, alloc };
