@@ -2,6 +2,9 @@
  * GPU buffers pooled by (size, usage): a task takes what it needs and gives it back at the end,
  * so repeated tasks allocate nothing. Sizes round up to a power of two (at least 4 KiB).
  */
+/** GPUBufferUsage's flags (the `webgpu` package defines no globals for them). */
+export const USAGE = { MAP_READ: 1, COPY_SRC: 4, COPY_DST: 8, UNIFORM: 64, STORAGE: 128, QUERY_RESOLVE: 512 } as const;
+
 export class BufferPool {
   private readonly free = new Map<string, GPUBuffer[]>();
   private readonly all = new Set<GPUBuffer>();

@@ -12,25 +12,23 @@
  * task then).
  */
 import type * as arrow from 'apache-arrow';
-import { bindColumn } from '../../arrow/column-chunk.ts';
+import { bindColumn, type ColumnChunk } from '../../arrow/column-chunk.ts';
 import { fieldOf } from '../../expr/resolve.ts';
-import { hashString } from '../../shuffle/hash.ts';
 import { columnsOfSpec } from '../cpu/columns.ts';
 import { StringIds } from '../cpu/map-task.ts';
 import type { AggregationSpec } from '../task.ts';
-import type { BufferPool } from './buffer-pool.ts';
+import { USAGE as U, type BufferPool } from './buffer-pool.ts';
 import { bytesPerRow, columnParams, layoutChunk, writeRemap, type ColumnPlace, type PackedChunk, type Segment } from './chunk-upload.ts';
-import type { ColumnChunk } from '../../arrow/column-chunk.ts';
-import { isFloat, type DType } from '../../types.ts';
 import type { ResidentCache, ResidentChunk } from './resident-cache.ts';
-import { f64Stats, mergeStats, sumShift, type F64Stats } from './float-sum-scale.ts';
 import { chooseGpuPlan, MAX_BUFFER_BYTES, SOFTWARE_LOOP_ITERATIONS, SOFTWARE_WORKGROUP } from './gpu-plan.ts';
-import { argForms, argNullable, mapShaderSource, type MapShader, type MapShaderKey } from './map-shader.ts';
+import { argNullable, mapShaderSource, type MapShader, type MapShaderKey } from './map-shader.ts';
 import { FOLD_PARAMS, foldShaderSource, type FoldShaderKey } from './fold-shader.ts';
-import { partitionShaderSource, type PartitionShaderKey } from './partition-shader.ts';
-import { keyString, pipelineFor } from './pipeline-cache.ts';
-import { columnForm, GpuUnsupported } from './wgsl-expr.ts';
-import { gpuAccLayout, keptInit, keptWords, regionStride } from './gpu-acc-layout.ts';
+import { encodePartitionIds } from './partition-pass.ts';
+import { keyString, paramsArray, pipelineFor } from './pipeline-cache.ts';
+import { GpuUnsupported } from './wgsl-expr.ts';
+import { keptInit, keptWords, regionStride } from './gpu-acc-layout.ts';
+import { gpuTaskShape } from './gpu-task-shape.ts';
+import { bindAll, residentColumns, residentRows, taskPieces, type Run } from './task-pieces.ts';
 import { passTimes } from './timestamps.ts';
 import type { GpuWords } from './gpu-decode.ts';
 
@@ -80,7 +78,6 @@ export interface GpuContext {
  */
 export interface GpuReadback { readonly words: GpuWords; readonly timings: GpuMapTimings }
 
-const U = { MAP_READ: 1, COPY_SRC: 4, COPY_DST: 8, UNIFORM: 64, STORAGE: 128, QUERY_RESOLVE: 512 } as const;
 /** Timestamp queries a task may use (two per compute pass); a task with more passes goes untimed. */
 const MAX_QUERIES = 4096;
 export const WORKGROUP_SIZE = 128;
@@ -98,124 +95,19 @@ export interface GpuMapOptions {
   cacheChunkRows?: number;
 }
 
-/** Rows [r0, r1) of the task's batch b. */
-interface Run { readonly b: number; readonly r0: number; readonly r1: number }
-
-/**
- * What one dispatch reads: `rows` rows from row `d` of a chunk, which holds the runs back to back,
- * kept on the device (cached) or packed into `input` for this dispatch.
- */
-interface Piece { readonly runs: readonly Run[]; readonly d: number; readonly rows: number; readonly cached: boolean }
-
-/** The task's rows (its batches back to back) in spans of at most `rows` rows: each its runs and row count. */
-function spans(batches: readonly arrow.RecordBatch[], rows: number): { runs: Run[]; n: number }[] {
-  const out: { runs: Run[]; n: number }[] = [];
-  let cur: Run[] = [];
-  let n = 0;
-  batches.forEach((batch, b) => {
-    for (let r0 = 0; r0 < batch.numRows;) {
-      const r1 = Math.min(batch.numRows, r0 + rows - n);
-      cur.push({ b, r0, r1 });
-      n += r1 - r0;
-      r0 = r1;
-      if (n === rows) { out.push({ runs: cur, n }); cur = []; n = 0; }
-    }
-  });
-  if (n > 0) out.push({ runs: cur, n });
-  return out;
-}
-
-type Columns = readonly { name: string; dtype: DType }[];
-
-const beyondInt64 = new WeakMap<arrow.Data, boolean>();
-/**
- * Whether a uint64 column holds a valid value of 2^63 or more: the kernels read uint64 as int64,
- * exact only below 2^63 (once per Data).
- */
-function uint64BeyondInt64(data: arrow.Data): boolean {
-  let beyond = beyondInt64.get(data);
-  if (beyond !== undefined) return beyond;
-  const v = data.values as BigUint64Array;
-  const w = new Uint32Array(v.buffer, v.byteOffset, data.length * 2);
-  beyond = false;
-  for (let i = 0; i < data.length && !beyond; i++) beyond = w[2 * i + 1] >= 0x80000000 && data.getValid(i);
-  beyondInt64.set(data, beyond);
-  return beyond;
-}
-
-/** The columns of the input a cached chunk holds: all that have a GPU form. */
-const residentColumns = (spec: AggregationSpec): Columns => spec.input.filter((f) => {
-  if (f.unsupported !== undefined) return false;
-  try { columnForm(f.dtype, f.name); return true; } catch { return false; }
-});
-
-const bindAll = (cols: Columns, batch: arrow.RecordBatch) =>
-  new Map(cols.map((f) => [f.name, bindColumn(batch.getChild(f.name)!.data[0], f.dtype)]));
-
-/**
- * Rows per cached chunk of a task: all its columns (and a string column's remap table, at most
- * the size of all the task's dictionaries) within `bound` bytes, in whole 64 Ki-row steps where
- * the bound allows; 0 when not even one row fits.
- */
-function residentRows(cols: Columns, batches: readonly arrow.RecordBatch[], bound: number): number {
-  const dicts = cols.reduce((a, f) => a + (f.dtype.id !== 'utf8' ? 0
-    : batches.reduce((d, b) => d + 4 * (b.getChild(f.name)!.data[0].dictionary?.length ?? b.numRows), 0)), 0);
-  const rows = Math.max(0, Math.floor((bound - dicts - 4096) / (bytesPerRow(cols) + 0.125)));
-  return rows >= 1 << 16 ? rows - (rows % (1 << 16)) : rows;
-}
-
-function paramsArray(names: readonly string[], values: Map<string, number>): Uint32Array {
-  const out = new Uint32Array(Math.max(4, Math.ceil(names.length / 4) * 4));
-  names.forEach((n, i) => { out[i] = (values.get(n) ?? 0) >>> 0; });
-  return out;
-}
-
 export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batches: readonly arrow.RecordBatch[], opts: GpuMapOptions = {}): Promise<GpuReadback | { fallback: string }> {
   const t0 = performance.now();
   const { device, pool } = gpu;
   const names = columnsOfSpec(spec);
   const datas = batches.map((b) => new Map(names.map((n) => [n, b.getChild(n)!.data[0]])));
-  try {
-    for (const n of names) columnForm(fieldOf(spec.input, n).dtype, n);
-  } catch (e) {
-    if (e instanceof GpuUnsupported) return { fallback: e.message };
-    throw e;
-  }
-  const beyond = names.find((n) => fieldOf(spec.input, n).dtype.id === 'uint64' && datas.some((m) => uint64BeyondInt64(m.get(n)!)));
-  if (beyond !== undefined) return { fallback: `uint64 column '${beyond}' holds values of 2^63 or more` };
   const rows = batches.reduce((a, b) => a + b.numRows, 0);
-  if (rows >= 2 ** 32) return { fallback: 'a map task of 2^32 rows or more' };
+  const shape = gpuTaskShape(spec, names, datas, rows);
+  if ('fallback' in shape) return shape;
+  const { layout, shifts, exactSums, finite, nonNegative } = shape;
   const strings = new StringIds();
   const chunks = datas.map((m) => new Map([...m].map(([n, d]) => [n, bindColumn(d, fieldOf(spec.input, n).dtype)])));
   // Task-wide string ids, batch by batch (the plan counts them; kernels map codes through them).
   for (const m of chunks) for (const c of m.values()) if (c.dictionary) strings.remap(c.dictionary);
-
-  // Shapes that need no data: argument forms, layout, and whether every expression has a WGSL form.
-  let forms, layout;
-  const shifts: number[] = [];
-  const exactSums: boolean[] = [];
-  const finite: boolean[] = [];
-  const nonNegative: boolean[] = [];
-  try {
-    forms = argForms(spec.aggs);
-    layout = gpuAccLayout(spec.aggs, forms);
-    const statsOf = new Map<string, F64Stats>();
-    const stats = (name: string) => {
-      let s = statsOf.get(name);
-      if (!s) statsOf.set(name, (s = mergeStats(datas.map((m) => f64Stats(m.get(name)!)))));
-      return s;
-    };
-    spec.aggs.forEach((a) => shifts.push(a.state === 'fsum' ? sumShift(a.arg!, stats, rows) : 0));
-    // A float sum over a float column: its values' range (min is over the finite values; -0, whose
-    // sign bit is set, adds nothing to either half).
-    const summed = spec.aggs.map((a) => (a.state === 'fsum' && a.arg?.kind === 'col' && a.arg.dtype && isFloat(a.arg.dtype) ? stats(a.arg.name) : null));
-    summed.forEach((st) => { finite.push(st !== null && !st.nonFinite); nonNegative.push(st !== null && !(st.min < 0)); });
-    // Exact: every value's lowest mantissa bit lies on the sum's grid 2^-S (nothing truncated).
-    spec.aggs.forEach((a, j) => exactSums.push(summed[j] !== null && summed[j]!.minE - (a.arg!.dtype!.id === 'float32' ? 23 : 52) >= -shifts[j]));
-  } catch (e) {
-    if (e instanceof GpuUnsupported) return { fallback: e.message };
-    throw e;
-  }
   const software = opts.adapterClass ? opts.adapterClass === 'software' : gpu.software;
   // One kernel (and pass-1 kernel) for all the task's batches: nullability is the task's.
   const nullable = names.filter((nm) => chunks.some((c) => c.get(nm)!.nullCount > 0));
@@ -286,18 +178,10 @@ export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batc
   // A region kernel's invocations loop over a share of the chunk's rows: within llvmpipe's loop bound.
   const byLoop = region ? plan.regionWorkgroups * WG * SOFTWARE_LOOP_ITERATIONS : Infinity;
   const chunkRows = Math.max(1, Math.min(byBytes, byParts, byLoop, opts.maxChunkRows ?? Infinity));
-  // Chunks run across the task's batches, so that a dispatch is as big as the chunk bound allows
-  // (measured on llvmpipe, a 5M-row task of 1M-row batches: q3's kernels 20-27 ms as one dispatch,
-  // 34-42 ms as five). A cached source's chunks stay on the device (resident-cache.ts), at
-  // most a quarter of the cache each, read by kernels in pieces of at most chunkRows; other tasks
-  // (and a cache too small for any chunk) pack each piece into `input`.
   const cache = spec.cacheInput && gpu.resident ? gpu.resident : null;
   const cachedColumns = cache ? residentColumns(spec) : [];
   const span = cache ? Math.min(opts.cacheChunkRows ?? Infinity, residentRows(cachedColumns, batches, Math.min(gpu.chunkBytes, cache.budgetBytes / 4))) : 0;
-  const pieces: Piece[] = span > 0
-    ? spans(batches, span).flatMap(({ runs, n }) =>
-      Array.from({ length: Math.ceil(n / chunkRows) }, (_, k) => ({ runs, d: k * chunkRows, rows: Math.min(chunkRows, n - k * chunkRows), cached: true })))
-    : spans(batches, chunkRows).map(({ runs, n }) => ({ runs, d: 0, rows: n, cached: false }));
+  const pieces = taskPieces(batches, chunkRows, span);
   const segments = (runs: readonly Run[], columns: (b: number) => ReadonlyMap<string, ColumnChunk>): Segment[] =>
     runs.map((r) => ({ columns: columns(r.b), r0: r.r0, r1: r.r1 }));
   const packs = pieces.map((p) => (p.cached ? null : layoutChunk(kernelColumns, segments(p.runs, (b) => chunks[b]))));
@@ -425,30 +309,8 @@ export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batc
       pass.end();
     }
     if (pid) {
-      const pkey: PartitionShaderKey = { mode: plan.mode as 'dense' | 'hash', keys: spec.keys, keyNullable: plan.keyNullable, width: SW, workgroupSize: 64 };
-      const { source, params: pnames } = partitionShaderSource(pkey);
-      const pipeline = pipelineFor(device, keyString(pkey), () => source);
-      const strh = take(Math.max(16, strings.ids.size * 4), U.STORAGE | U.COPY_DST);
-      if (strings.ids.size) device.queue.writeBuffer(strh, 0, Int32Array.from(strings.ids.keys(), hashString));
-      const wgs = Math.ceil(slotCount / 64);
-      const nx = Math.min(wgs, 65535), ny = Math.ceil(wgs / nx);
-      const pv = new Map<string, number>([['slots', slotCount], ['parts', spec.partitions], ['nx', nx]]);
-      plan.kmin.forEach((v, j) => { pv.set(`kmin${j}`, v); pv.set(`kstride${j}`, plan.kstride[j]); pv.set(`ksize${j}`, plan.knull[j] + (plan.keyNullable[j] ? 1 : 0)); pv.set(`knull${j}`, plan.knull[j]); });
-      const pparams = take(1024, U.UNIFORM | U.COPY_DST);
-      device.queue.writeBuffer(pparams, 0, paramsArray(pnames, pv));
       const pass = beginPass(enc);
-      pass.setPipeline(pipeline);
-      pass.setBindGroup(0, device.createBindGroup({
-        layout: pipeline.getBindGroupLayout(0),
-        entries: [
-          { binding: 0, resource: { buffer: pparams } },
-          { binding: 1, resource: { buffer: strh } },
-          { binding: 2, resource: { buffer: acc } },
-          ...(tab ? [{ binding: 3, resource: { buffer: tab } }] : []),
-          { binding: tab ? 4 : 3, resource: { buffer: pid } },
-        ],
-      }));
-      pass.dispatchWorkgroups(nx, ny);
+      encodePartitionIds(device, pass, take, spec, plan, SW, strings, { acc, tab, pid });
       pass.end();
     }
     const accBytes = accWords * 4;

@@ -3,6 +3,7 @@
  * the map kernels' throughput against. Every invocation xors vec4<u32> loads in a grid-stride loop;
  * a data-dependent store that never happens keeps the loads alive.
  */
+import { USAGE as U } from './buffer-pool.ts';
 import { MAX_BUFFER_BYTES } from './gpu-plan.ts';
 import { withErrorScopes, type GpuDevice } from './device.ts';
 import { passTimes } from './timestamps.ts';
@@ -16,7 +17,6 @@ export interface ReadBandwidth {
 }
 
 const WG = 128;
-const U = { MAP_READ: 1, COPY_SRC: 4, COPY_DST: 8, STORAGE: 128, QUERY_RESOLVE: 512 } as const;
 const SOURCE = /* wgsl */ `
 @group(0) @binding(0) var<storage, read> src: array<vec4<u32>>;
 @group(0) @binding(1) var<storage, read_write> sink: array<u32>;

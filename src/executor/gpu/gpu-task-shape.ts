@@ -1,0 +1,74 @@
+/**
+ * What a GPU map task's data decides before any kernel is planned: whether every column has a GPU
+ * form, the slot layout of the aggregates' argument forms, and each float sum's fixed-point shift
+ * and facts (finite, non-negative, exact). A task that cannot run on the GPU gets the reason instead.
+ */
+import type * as arrow from 'apache-arrow';
+import { fieldOf } from '../../expr/resolve.ts';
+import { isFloat } from '../../types.ts';
+import type { AggregationSpec } from '../task.ts';
+import { f64Stats, mergeStats, sumShift, type F64Stats } from './float-sum-scale.ts';
+import { gpuAccLayout, type GpuAccLayout } from './gpu-acc-layout.ts';
+import { argForms } from './map-shader.ts';
+import { columnForm, GpuUnsupported } from './wgsl-expr.ts';
+
+export interface GpuTaskShape {
+  readonly layout: GpuAccLayout;
+  /** Per aggregate: a float sum's fixed-point shift (0 for the others). */
+  readonly shifts: readonly number[];
+  /** Per aggregate: a float sum whose task's values all lie on its fixed-point grid (exact). */
+  readonly exactSums: readonly boolean[];
+  /** Per aggregate: a float sum over a float column with no NaN or ±Inf. */
+  readonly finite: readonly boolean[];
+  /** Per aggregate: a float sum over a float column with no negative value. */
+  readonly nonNegative: readonly boolean[];
+}
+
+const beyondInt64 = new WeakMap<arrow.Data, boolean>();
+/**
+ * Whether a uint64 column holds a valid value of 2^63 or more: the kernels read uint64 as int64,
+ * exact only below 2^63 (once per Data).
+ */
+function uint64BeyondInt64(data: arrow.Data): boolean {
+  let beyond = beyondInt64.get(data);
+  if (beyond !== undefined) return beyond;
+  const v = data.values as BigUint64Array;
+  const w = new Uint32Array(v.buffer, v.byteOffset, data.length * 2);
+  beyond = false;
+  for (let i = 0; i < data.length && !beyond; i++) beyond = w[2 * i + 1] >= 0x80000000 && data.getValid(i);
+  beyondInt64.set(data, beyond);
+  return beyond;
+}
+
+/** The shape of a task over `datas` (per batch, its columns `names` by name) of `rows` rows in all. */
+export function gpuTaskShape(
+  spec: AggregationSpec, names: readonly string[], datas: readonly ReadonlyMap<string, arrow.Data>[], rows: number,
+): GpuTaskShape | { fallback: string } {
+  try {
+    for (const n of names) columnForm(fieldOf(spec.input, n).dtype, n);
+    const beyond = names.find((n) => fieldOf(spec.input, n).dtype.id === 'uint64' && datas.some((m) => uint64BeyondInt64(m.get(n)!)));
+    if (beyond !== undefined) return { fallback: `uint64 column '${beyond}' holds values of 2^63 or more` };
+    if (rows >= 2 ** 32) return { fallback: 'a map task of 2^32 rows or more' };
+    const layout = gpuAccLayout(spec.aggs, argForms(spec.aggs));
+    const statsOf = new Map<string, F64Stats>();
+    const stats = (name: string) => {
+      let s = statsOf.get(name);
+      if (!s) statsOf.set(name, (s = mergeStats(datas.map((m) => f64Stats(m.get(name)!)))));
+      return s;
+    };
+    const shifts = spec.aggs.map((a) => (a.state === 'fsum' ? sumShift(a.arg!, stats, rows) : 0));
+    // A float sum over a float column: its values' range (min is over the finite values; -0, whose
+    // sign bit is set, adds nothing to either half).
+    const summed = spec.aggs.map((a) => (a.state === 'fsum' && a.arg?.kind === 'col' && a.arg.dtype && isFloat(a.arg.dtype) ? stats(a.arg.name) : null));
+    return {
+      layout, shifts,
+      finite: summed.map((st) => st !== null && !st.nonFinite),
+      nonNegative: summed.map((st) => st !== null && !(st.min < 0)),
+      // Exact: every value's lowest mantissa bit lies on the sum's grid 2^-S (nothing truncated).
+      exactSums: spec.aggs.map((a, j) => summed[j] !== null && summed[j]!.minE - (a.arg!.dtype!.id === 'float32' ? 23 : 52) >= -shifts[j]),
+    };
+  } catch (e) {
+    if (e instanceof GpuUnsupported) return { fallback: e.message };
+    throw e;
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * How a GPU map task's rows split into dispatches ("pieces"). Chunks run across the task's batches,
+ * so that a dispatch is as big as the chunk bound allows (measured on llvmpipe, a 5M-row task of
+ * 1M-row batches: q3's kernels 20-27 ms as one dispatch, 34-42 ms as five). A cached source's
+ * chunks stay on the device (resident-cache.ts), read by kernels in pieces of at most the chunk
+ * bound; other tasks pack each piece into one input buffer.
+ */
+import type * as arrow from 'apache-arrow';
+import { bindColumn, type ColumnChunk } from '../../arrow/column-chunk.ts';
+import type { DType } from '../../types.ts';
+import type { AggregationSpec } from '../task.ts';
+import { bytesPerRow } from './chunk-upload.ts';
+import { columnForm } from './wgsl-expr.ts';
+
+/** Rows [r0, r1) of the task's batch b. */
+export interface Run { readonly b: number; readonly r0: number; readonly r1: number }
+
+/**
+ * What one dispatch reads: `rows` rows from row `d` of a chunk, which holds the runs back to back,
+ * kept on the device (cached) or packed into the task's input buffer for this dispatch.
+ */
+export interface Piece { readonly runs: readonly Run[]; readonly d: number; readonly rows: number; readonly cached: boolean }
+
+export type Columns = readonly { name: string; dtype: DType }[];
+
+/** The task's rows (its batches back to back) in spans of at most `rows` rows: each its runs and row count. */
+function spans(batches: readonly arrow.RecordBatch[], rows: number): { runs: Run[]; n: number }[] {
+  const out: { runs: Run[]; n: number }[] = [];
+  let cur: Run[] = [];
+  let n = 0;
+  batches.forEach((batch, b) => {
+    for (let r0 = 0; r0 < batch.numRows;) {
+      const r1 = Math.min(batch.numRows, r0 + rows - n);
+      cur.push({ b, r0, r1 });
+      n += r1 - r0;
+      r0 = r1;
+      if (n === rows) { out.push({ runs: cur, n }); cur = []; n = 0; }
+    }
+  });
+  if (n > 0) out.push({ runs: cur, n });
+  return out;
+}
+
+/**
+ * The task's pieces of at most `chunkRows` rows: packed per piece, or (`cachedSpan` > 0) read from
+ * cached chunks of `cachedSpan` rows each.
+ */
+export function taskPieces(batches: readonly arrow.RecordBatch[], chunkRows: number, cachedSpan: number): Piece[] {
+  if (cachedSpan <= 0) return spans(batches, chunkRows).map(({ runs, n }) => ({ runs, d: 0, rows: n, cached: false }));
+  return spans(batches, cachedSpan).flatMap(({ runs, n }) =>
+    Array.from({ length: Math.ceil(n / chunkRows) }, (_, k) => ({ runs, d: k * chunkRows, rows: Math.min(chunkRows, n - k * chunkRows), cached: true })));
+}
+
+/** The columns of the input a cached chunk holds: all that have a GPU form. */
+export const residentColumns = (spec: AggregationSpec): Columns => spec.input.filter((f) => {
+  if (f.unsupported !== undefined) return false;
+  try { columnForm(f.dtype, f.name); return true; } catch { return false; }
+});
+
+/** A batch's columns `cols`, bound for packing. */
+export const bindAll = (cols: Columns, batch: arrow.RecordBatch): Map<string, ColumnChunk> =>
+  new Map(cols.map((f) => [f.name, bindColumn(batch.getChild(f.name)!.data[0], f.dtype)]));
+
+/**
+ * Rows per cached chunk of a task: all its columns (and a string column's remap table, at most
+ * the size of all the task's dictionaries) within `bound` bytes, in whole 64 Ki-row steps where
+ * the bound allows; 0 when not even one row fits.
+ */
+export function residentRows(cols: Columns, batches: readonly arrow.RecordBatch[], bound: number): number {
+  const dicts = cols.reduce((a, f) => a + (f.dtype.id !== 'utf8' ? 0
+    : batches.reduce((d, b) => d + 4 * (b.getChild(f.name)!.data[0].dictionary?.length ?? b.numRows), 0)), 0);
+  const rows = Math.max(0, Math.floor((bound - dicts - 4096) / (bytesPerRow(cols) + 0.125)));
+  return rows >= 1 << 16 ? rows - (rows % (1 << 16)) : rows;
+}
