@@ -3,9 +3,10 @@
  * until an action (collect, count, show), and each action is one job on the session's executor.
  */
 import type * as arrow from 'apache-arrow';
-import { count as countAgg, type Aggregate } from './aggregate/aggregate.ts';
+import { Aggregate, count as countAgg } from './aggregate/aggregate.ts';
 import { Column, type SortKey } from './expr/expr.ts';
 import { InvalidOptionError } from './errors.ts';
+import { describeValue, intAtLeast } from './option-checks.ts';
 import type { LogicalPlan, Source } from './plan/logical-plan.ts';
 import { planQuery, type PhysicalPlan } from './plan/physical-plan.ts';
 import { explainPlan } from './plan/explain.ts';
@@ -26,6 +27,8 @@ export class DataFrame {
 
   groupBy(...keys: string[]): GroupedData {
     if (keys.length === 0) throw new InvalidOptionError('groupBy needs at least one column name; use agg() on the DataFrame for a global aggregate');
+    const bad = keys.find((k) => typeof k !== 'string');
+    if (bad !== undefined) throw new InvalidOptionError(`groupBy takes column names, got ${describeValue(bad)}`);
     return new GroupedData(this, keys);
   }
 
@@ -36,7 +39,13 @@ export class DataFrame {
 
   /** Orders the result by output columns: names (ascending) or asc()/desc() keys. */
   orderBy(...keys: (string | SortKey)[]): DataFrame {
-    const sortKeys = keys.map((k) => (typeof k === 'string' ? { column: k, descending: false } : k));
+    const sortKeys = keys.map((k) => {
+      if (typeof k === 'string') return { column: k, descending: false };
+      if (typeof k !== 'object' || k === null || typeof k.column !== 'string') {
+        throw new InvalidOptionError(`orderBy takes column names or asc()/desc() keys, got ${describeValue(k)}`);
+      }
+      return k;
+    });
     return new DataFrame(this.session, { kind: 'sort', input: this.plan, keys: sortKeys });
   }
 
@@ -82,6 +91,7 @@ export class DataFrame {
 
   /** Action: prints the first n rows as Spark's show() does, and returns the text. */
   async show(n = 20, options: ActionOptions = {}): Promise<string> {
+    intAtLeast('show: the row count', n, 0, 20);
     const table = await this.collect(options);
     const text = formatTable(table, n);
     console.log(text);
@@ -113,6 +123,8 @@ export class GroupedData {
 
   agg(...aggs: Aggregate[]): DataFrame {
     if (aggs.length === 0) throw new InvalidOptionError('agg needs at least one aggregate, e.g. sum("v1")');
+    const bad = aggs.find((a) => !(a instanceof Aggregate));
+    if (bad !== undefined) throw new InvalidOptionError(`agg takes aggregates such as sum("v1") or count(), got ${describeValue(bad)}`);
     return new DataFrame(this.df.session, { kind: 'aggregate', input: this.df.plan, keys: this.keys, aggs });
   }
 

@@ -16,6 +16,7 @@ import type { ProgressListener } from './driver/progress.ts';
 import { WorkerPoolExecutor } from './executor/worker/worker-pool.ts';
 import { schemaOf, type PhysicalPlan } from './plan/physical-plan.ts';
 import type { Source } from './plan/logical-plan.ts';
+import { checkActionOptions, checkKeys, describeValue, intAtLeast, optionalFunction } from './option-checks.ts';
 
 export interface SessionOptions {
   /**
@@ -44,6 +45,12 @@ export interface SessionOptions {
   gpuCacheBytes?: number;
 }
 
+/** Every key of SessionOptions (a misspelt option is an error, not a silent default). */
+const SESSION_OPTIONS = ['executor', 'executors', 'cores', 'workers', 'shufflePartitions', 'maxTaskAttempts', 'faultInjector', 'onProgress', 'gpuCacheBytes'] as const;
+// Compile-time check that the list above names every option.
+const allSessionOptions: Record<Exclude<keyof SessionOptions, (typeof SESSION_OPTIONS)[number]>, never> = {};
+void allSessionOptions;
+
 export interface ActionOptions {
   /** Cancels the job: running tasks are stopped and their executor threads replaced. */
   signal?: AbortSignal;
@@ -69,14 +76,6 @@ export interface ResolvedOptions {
  */
 const GPU_PARTITION_ROWS = 1 << 26;
 
-function positiveInt(name: string, v: unknown, fallback: number): number {
-  if (v === undefined) return fallback;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
-    throw new InvalidOptionError(`${name} must be an integer >= 1, got ${String(v)}`);
-  }
-  return v;
-}
-
 export class Session {
   readonly options: ResolvedOptions;
   /** Metrics of every job this session ran, oldest first. */
@@ -94,19 +93,19 @@ export class Session {
   }
 
   static async create(options: SessionOptions = {}): Promise<Session> {
-    const executor = options.executor ?? 'cpu';
-    if (!['cpu', 'gpu', 'auto'].includes(executor)) throw new InvalidOptionError(`executor must be 'cpu', 'gpu' or 'auto', got ${String(executor)}`);
-    const cores = positiveInt('cores', options.cores, availableParallelism());
-    const executors = positiveInt('executors', options.executors, 1);
-    const workers = options.workers ?? true;
-    if (typeof workers !== 'boolean') throw new InvalidOptionError(`workers must be true or false, got ${String(workers)}`);
     // Every option is checked before any thread or device is started.
-    const shufflePartitions = positiveInt('shufflePartitions', options.shufflePartitions, 2 * executors * cores);
-    const maxTaskAttempts = positiveInt('maxTaskAttempts', options.maxTaskAttempts, 4);
-    const cacheBytes = options.gpuCacheBytes;
-    if (cacheBytes !== undefined && (typeof cacheBytes !== 'number' || !Number.isSafeInteger(cacheBytes) || cacheBytes < 0)) {
-      throw new InvalidOptionError(`gpuCacheBytes must be an integer >= 0, got ${String(cacheBytes)}`);
-    }
+    checkKeys('Session.create', options, SESSION_OPTIONS);
+    const executor = options.executor ?? 'cpu';
+    if (!['cpu', 'gpu', 'auto'].includes(executor)) throw new InvalidOptionError(`executor must be 'cpu', 'gpu' or 'auto', got ${describeValue(executor)}`);
+    const cores = intAtLeast('cores', options.cores, 1, availableParallelism());
+    const executors = intAtLeast('executors', options.executors, 1, 1);
+    const workers = options.workers ?? true;
+    if (typeof workers !== 'boolean') throw new InvalidOptionError(`workers must be true or false, got ${describeValue(workers)}`);
+    const shufflePartitions = intAtLeast('shufflePartitions', options.shufflePartitions, 1, 2 * executors * cores);
+    const maxTaskAttempts = intAtLeast('maxTaskAttempts', options.maxTaskAttempts, 1, 4);
+    const cacheBytes = options.gpuCacheBytes === undefined ? undefined : intAtLeast('gpuCacheBytes', options.gpuCacheBytes, 0, 0);
+    const faults = optionalFunction('faultInjector', options.faultInjector);
+    const onProgress = optionalFunction('onProgress', options.onProgress);
     const cpu = workers ? WorkerPoolExecutor.acquire(executors, cores) : new CpuExecutor();
     let runner: Executor = cpu;
     if (executor !== 'cpu') {
@@ -129,7 +128,7 @@ export class Session {
       shufflePartitions,
       maxTaskAttempts,
     };
-    return new Session(resolved, runner, options.faultInjector, options.onProgress);
+    return new Session(resolved, runner, faults, onProgress);
   }
 
   /** The executor as explain() names it: `cpu`, or `gpu (adapter)` with the CPU threads it uses for reduce tasks. */
@@ -149,14 +148,15 @@ export class Session {
    */
   fromArrow(input: arrow.Table | readonly arrow.RecordBatch[], options: { partitions?: number } = {}): DataFrame {
     this.checkOpen();
-    const batches = input instanceof arrow.Table ? input.batches : [...input];
-    if (!(input instanceof arrow.Table) && !batches.every((b) => b instanceof arrow.RecordBatch)) {
-      throw new InvalidOptionError('fromArrow takes an apache-arrow Table or an array of RecordBatch');
+    if (!(input instanceof arrow.Table) && !(Array.isArray(input) && input.every((b) => b instanceof arrow.RecordBatch))) {
+      throw new InvalidOptionError(`fromArrow takes an apache-arrow Table or an array of RecordBatch, got ${describeValue(input)}`);
     }
+    checkKeys('fromArrow', options, ['partitions']);
+    const batches = input instanceof arrow.Table ? input.batches : [...input];
     const arrowSchema = input instanceof arrow.Table ? input.schema : batches[0]?.schema;
     if (!arrowSchema) throw new InvalidOptionError('fromArrow of an empty RecordBatch array has no schema; pass an empty Table instead');
     const rows = batches.reduce((a, b) => a + b.numRows, 0);
-    const n = positiveInt('partitions', options.partitions,
+    const n = intAtLeast('partitions', options.partitions, 1,
       this.options.executor === 'gpu' ? Math.max(2, Math.ceil(rows / GPU_PARTITION_ROWS)) : this.options.executors * this.options.cores);
     const source: Source = { schema: schemaOf(arrowSchema), arrowSchema, partitions: split(batches, rows, n), rows };
     return new DataFrame(this, { kind: 'scan', source });
@@ -170,6 +170,7 @@ export class Session {
   /** Runs a planned job (used by DataFrame actions). */
   async runJob(plan: PhysicalPlan, action: string, options: ActionOptions = {}): Promise<{ table: arrow.Table }> {
     this.checkOpen();
+    checkActionOptions(options);
     const { table, metrics } = await runJob(plan, this.executor, {
       jobId: ++this.jobCount,
       action,

@@ -1,7 +1,7 @@
 import * as arrow from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import {
-  avg, col, count, DuplicateColumnError, InvalidOptionError, max, min, Session, sum, TypeMismatchError,
+  avg, col, count, DuplicateColumnError, InvalidOptionError, lit, max, min, Session, sum, TypeMismatchError,
   UnknownColumnError, UnsupportedTypeError,
 } from '../src/index.ts';
 import { collectRows, marbles, tableOf, withSession } from './support/tables.ts';
@@ -111,6 +111,50 @@ describe('bad input gets typed errors at plan time', () => {
     await withSession(async (s) => {
       expect(() => s.fromArrow(marbles(), { partitions: 0 })).toThrow(InvalidOptionError);
     });
+  });
+
+  it('names the option and shows the value as given (misspelt options too)', async () => {
+    const cases: [unknown, string][] = [
+      [{ shufflePartition: 4 }, "unknown Session.create option 'shufflePartition'; the options are executor, executors, cores,"],
+      [null, 'Session.create takes an options object, got null'],
+      [{ cores: '2' }, "cores must be an integer >= 1, got '2' (a string)"],
+      [{ gpuCacheBytes: 2n ** 40n }, 'gpuCacheBytes must be an integer >= 0, got 1099511627776n'],
+      [{ gpuCacheBytes: -1 }, 'gpuCacheBytes must be an integer >= 0, got -1'],
+      [{ onProgress: 'log' }, "onProgress must be a function, got 'log' (a string)"],
+      [{ faultInjector: {} }, 'faultInjector must be a function, got an object (Object)'],
+    ];
+    for (const [opts, message] of cases) {
+      const err = await Session.create(opts as never).then(() => null, (e: unknown) => e);
+      expect(err, JSON.stringify(opts, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v))).toBeInstanceOf(InvalidOptionError);
+      expect((err as Error).message).toContain(message);
+    }
+    await withSession(async (s) => {
+      const m = marbles();
+      expect(() => s.fromArrow({} as never)).toThrow('fromArrow takes an apache-arrow Table or an array of RecordBatch, got an object (Object)');
+      expect(() => s.fromArrow(m, { partition: 2 } as never)).toThrow("unknown fromArrow option 'partition'; the options are partitions");
+      const df = s.fromArrow(m);
+      await expect(df.count({ signal: {} as never })).rejects.toThrow('signal must be an AbortSignal, got an object (Object)');
+      await expect(df.collect({ signl: 1 } as never)).rejects.toThrow("unknown action option 'signl'");
+      await expect(df.show(-1)).rejects.toThrow('show: the row count must be an integer >= 0, got -1');
+      expect(() => df.groupBy(5 as never)).toThrow(new InvalidOptionError('groupBy takes column names, got 5'));
+      expect(() => df.groupBy('bag').agg('marbles' as never)).toThrow(InvalidOptionError);
+      expect(() => df.orderBy(5 as never)).toThrow('orderBy takes column names or asc()/desc() keys, got 5');
+      expect(() => df.orderBy(col('marbles').add(1).desc())).toThrow(InvalidOptionError);
+    });
+  });
+
+  it('rejects what SQL has no literal of, and malformed expression and aggregate calls', () => {
+    for (const v of [undefined, {}, [1], () => 1, new Date('not a date'), Symbol('s')]) {
+      expect(() => col('a').gt(v as never), String(typeof v)).toThrow(TypeMismatchError);
+      expect(() => lit(v as never), String(typeof v)).toThrow(/a literal is a number, bigint, string, boolean, Date or null/);
+    }
+    expect(() => col('a').isIn([1, undefined as never])).toThrow('got undefined');
+    expect(() => col('a').isIn(5 as never)).toThrow(new InvalidOptionError('isIn takes an array of values, got 5'));
+    expect(() => col(5 as never)).toThrow(new InvalidOptionError('col takes a column name, got 5'));
+    expect(() => sum(5 as never)).toThrow(InvalidOptionError);
+    expect(() => sum('a').as('')).toThrow("as() takes a non-empty output column name, got '' (a string)");
+    // Every value SQL has a literal of is still taken.
+    for (const v of [0, -1.5, NaN, 2n ** 63n, 'x', true, null, new Date(0)]) expect(() => col('a').eq(v)).not.toThrow();
   });
 
   it('names an unknown column and lists the available ones', async () => {

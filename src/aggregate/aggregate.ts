@@ -1,5 +1,7 @@
 /** Aggregate calls as the user writes them: `sum('v1').as('s')`, `count()`, `avg(col('a').mul(2))`. */
+import { InvalidOptionError } from '../errors.ts';
 import { col, Column, exprToString, type Expr } from '../expr/expr.ts';
+import { describeValue } from '../option-checks.ts';
 
 export type AggFn = 'count' | 'sum' | 'avg' | 'min' | 'max';
 
@@ -11,7 +13,10 @@ export class Aggregate {
     readonly alias: string | null = null,
   ) {}
 
-  as(name: string): Aggregate { return new Aggregate(this.fn, this.arg, name); }
+  as(name: string): Aggregate {
+    if (typeof name !== 'string' || name === '') throw new InvalidOptionError(`as() takes a non-empty output column name, got ${describeValue(name)}`);
+    return new Aggregate(this.fn, this.arg, name);
+  }
 
   /** The output column name: the alias, or Spark's default such as `sum(v1)` and `count(1)`. */
   get name(): string { return this.alias ?? this.defaultName; }
@@ -20,7 +25,11 @@ export class Aggregate {
 }
 
 type AggInput = string | Column;
-const argOf = (x: AggInput): Expr => (typeof x === 'string' ? col(x) : x).expr;
+function argOf(x: AggInput): Expr {
+  if (typeof x === 'string') return col(x).expr;
+  if (x instanceof Column) return x.expr;
+  throw new InvalidOptionError(`an aggregate takes a column name or a Column expression, got ${describeValue(x)}`);
+}
 
 export const count = (x?: AggInput): Aggregate => new Aggregate('count', x === undefined ? null : argOf(x));
 export const sum = (x: AggInput): Aggregate => new Aggregate('sum', argOf(x));

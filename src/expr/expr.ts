@@ -2,6 +2,9 @@
  * The expression AST and its fluent builder. Expressions are plain data (serializable, printable);
  * type checking lives in resolve.ts, code generation in to-js.ts.
  */
+import { InvalidOptionError, TypeMismatchError } from '../errors.ts';
+import { describeValue } from '../option-checks.ts';
+
 export type CmpOp = 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
 export type ArithOp = 'add' | 'sub' | 'mul' | 'div';
 export type LitValue = number | bigint | string | boolean | Date | null;
@@ -20,7 +23,14 @@ export type Expr =
 export type Operand = Column | LitValue;
 
 export function toExpr(x: Operand): Expr {
-  return x instanceof Column ? x.expr : { kind: 'lit', value: x };
+  return x instanceof Column ? x.expr : { kind: 'lit', value: checkLiteral(x) };
+}
+
+/** A literal's value as given, or a TypeMismatchError for anything SQL has no literal of. */
+function checkLiteral(v: unknown): LitValue {
+  if (v === null || ['number', 'bigint', 'string', 'boolean'].includes(typeof v)) return v as LitValue;
+  if (v instanceof Date && !Number.isNaN(v.getTime())) return v;
+  throw new TypeMismatchError(`a literal is a number, bigint, string, boolean, Date or null (or use a Column), got ${describeValue(v)}`);
 }
 
 export interface SortKey {
@@ -52,6 +62,7 @@ export class Column {
   /** lo <= x AND x <= hi, both ends inclusive as in SQL. */
   between(lo: Operand, hi: Operand): Column { return this.ge(lo).and(this.le(hi)); }
   isIn(values: readonly Operand[]): Column {
+    if (!Array.isArray(values)) throw new InvalidOptionError(`isIn takes an array of values, got ${describeValue(values)}`);
     return new Column({ kind: 'in', arg: this.expr, list: values.map(toExpr) });
   }
 
@@ -70,12 +81,15 @@ export class Column {
 }
 
 function columnName(e: Expr): string {
-  if (e.kind !== 'col') throw new TypeError(`orderBy takes output column names, not the expression ${exprToString(e)}`);
+  if (e.kind !== 'col') throw new InvalidOptionError(`orderBy takes output column names, not the expression ${exprToString(e)}`);
   return e.name;
 }
 
-export const col = (name: string): Column => new Column({ kind: 'col', name });
-export const lit = (value: LitValue): Column => new Column({ kind: 'lit', value });
+export const col = (name: string): Column => {
+  if (typeof name !== 'string') throw new InvalidOptionError(`col takes a column name, got ${describeValue(name)}`);
+  return new Column({ kind: 'col', name });
+};
+export const lit = (value: LitValue): Column => new Column({ kind: 'lit', value: checkLiteral(value) });
 export const asc = (name: string): SortKey => ({ column: name, descending: false });
 export const desc = (name: string): SortKey => ({ column: name, descending: true });
 
