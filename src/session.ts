@@ -14,7 +14,8 @@ import type { JobMetrics } from './driver/metrics.ts';
 import type { FaultInjector } from './driver/run-stage.ts';
 import type { ProgressListener } from './driver/progress.ts';
 import { WorkerPoolExecutor } from './executor/worker/worker-pool.ts';
-import { schemaOf, type PhysicalPlan } from './plan/physical-plan.ts';
+import type { PhysicalPlan } from './plan/physical-plan.ts';
+import { inputSchema } from './arrow/input-schema.ts';
 import type { Source } from './plan/logical-plan.ts';
 import { checkActionOptions, checkKeys, describeValue, intAtLeast, optionalFunction } from './option-checks.ts';
 
@@ -158,7 +159,7 @@ export class Session {
     const rows = batches.reduce((a, b) => a + b.numRows, 0);
     const n = intAtLeast('partitions', options.partitions, 1,
       this.options.executor === 'gpu' ? Math.max(2, Math.ceil(rows / GPU_PARTITION_ROWS)) : this.options.executors * this.options.cores);
-    const source: Source = { schema: schemaOf(arrowSchema), arrowSchema, partitions: split(batches, rows, n), rows };
+    const source: Source = { schema: inputSchema(arrowSchema, batches), arrowSchema, partitions: split(batches, rows, n), rows };
     return new DataFrame(this, { kind: 'scan', source });
   }
 

@@ -1,0 +1,36 @@
+/**
+ * The schema of a fromArrow input, checked: column names unique, and every record batch with the
+ * columns of the first, in order and of the same types. Kernels bind each batch's columns by the
+ * first batch's types, so a batch that differs would be read wrongly; it is an error instead.
+ */
+import type * as arrow from 'apache-arrow';
+import { InvalidOptionError } from '../errors.ts';
+import type { Field, Schema } from '../expr/resolve.ts';
+import { schemaOf } from '../plan/physical-plan.ts';
+import { sameType, typeName } from '../types.ts';
+
+const describe = (f: Field): string => f.unsupported ?? typeName(f.dtype);
+
+export function inputSchema(arrowSchema: arrow.Schema, batches: readonly arrow.RecordBatch[]): Schema {
+  const schema = schemaOf(arrowSchema);
+  const seen = new Set<string>();
+  for (const f of schema) {
+    if (seen.has(f.name)) throw new InvalidOptionError(`fromArrow: the input has two columns named '${f.name}'; column names must be unique`);
+    seen.add(f.name);
+  }
+  batches.forEach((b, i) => {
+    if (b.schema === arrowSchema) return;
+    const own = schemaOf(b.schema);
+    const names = (s: Schema) => s.map((f) => f.name).join(', ');
+    if (names(own) !== names(schema)) {
+      throw new InvalidOptionError(`fromArrow: record batch ${i} has the columns (${names(own)}), the input (${names(schema)})`);
+    }
+    own.forEach((f, j) => {
+      const want = schema[j];
+      if (!sameType(f.dtype, want.dtype) || f.unsupported !== want.unsupported) {
+        throw new InvalidOptionError(`fromArrow: column '${f.name}' is ${describe(f)} in record batch ${i}, ${describe(want)} in the input`);
+      }
+    });
+  });
+  return schema;
+}
