@@ -5,7 +5,7 @@
 import * as arrow from 'apache-arrow';
 import { availableParallelism } from 'node:os';
 import { DataFrame } from './dataframe.ts';
-import { GpuUnavailableError, InvalidOptionError } from './errors.ts';
+import { GpuUnavailableError, InvalidOptionError, JobCancelledError } from './errors.ts';
 import { GpuStageExecutor } from './executor/gpu-stage-executor.ts';
 import { CpuExecutor } from './executor/cpu/cpu-executor.ts';
 import type { Executor } from './executor/task.ts';
@@ -82,6 +82,9 @@ export class Session {
   /** Metrics of every job this session ran, oldest first. */
   readonly jobs: JobMetrics[] = [];
   private closed = false;
+  /** Aborted by close(): cancels the jobs still running, which close() then waits for. */
+  private readonly closing = new AbortController();
+  private readonly running = new Set<Promise<unknown>>();
   private jobCount = 0;
 
   private constructor(
@@ -172,22 +175,35 @@ export class Session {
   async runJob(plan: PhysicalPlan, action: string, options: ActionOptions = {}): Promise<{ table: arrow.Table }> {
     this.checkOpen();
     checkActionOptions(options);
-    const { table, metrics } = await runJob(plan, this.executor, {
+    const job = runJob(plan, this.executor, {
       jobId: ++this.jobCount,
       action,
       cores: this.options.executors * this.options.cores,
       maxTaskAttempts: this.options.maxTaskAttempts,
       faults: this.faults,
-      signal: options.signal,
+      signal: options.signal ? AbortSignal.any([options.signal, this.closing.signal]) : this.closing.signal,
       onProgress: this.onProgress,
     });
-    this.jobs.push(metrics);
-    return { table };
+    this.running.add(job);
+    try {
+      const { table, metrics } = await job;
+      this.jobs.push(metrics);
+      return { table };
+    } finally {
+      this.running.delete(job);
+    }
   }
 
+  /**
+   * Stops the executor threads and frees the device. Jobs still running are cancelled (they reject
+   * with JobCancelledError saying the session was closed) and waited for first, so no task is
+   * left on a closed executor.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.closing.abort(new JobCancelledError('the session was closed'));
+    await Promise.allSettled(this.running);
     await this.executor.close();
   }
 

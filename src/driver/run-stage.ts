@@ -41,7 +41,11 @@ export async function runStage<T>(stage: StageMetrics, tasks: readonly TaskRun<T
   const results = new Array<T>(tasks.length);
   let next = 0;
   let failed = false;
-  const cancelled = () => new JobCancelledError(`job ${opts.jobId} was cancelled`);
+  // The session's close() aborts with a reason of its own, which the error passes on.
+  const cancelled = () => {
+    const why = opts.signal?.reason instanceof JobCancelledError ? `: ${opts.signal.reason.message}` : '';
+    return new JobCancelledError(`job ${opts.jobId} was cancelled${why}`);
+  };
   const worker = async () => {
     while (next < tasks.length && !failed) {
       const index = next++;
@@ -78,14 +82,20 @@ export async function runStage<T>(stage: StageMetrics, tasks: readonly TaskRun<T
       }
     }
   };
+  let onAbort = () => {};
   const abort = new Promise<never>((_, reject) => {
     if (!opts.signal) return;
-    const onAbort = () => reject(cancelled());
+    onAbort = () => reject(cancelled());
     if (opts.signal.aborted) onAbort();
     else opts.signal.addEventListener('abort', onAbort, { once: true });
   });
   abort.catch(() => {});
-  await Promise.race([Promise.all(Array.from({ length: Math.max(1, Math.min(opts.slots, tasks.length)) }, worker)), abort]);
+  try {
+    await Promise.race([Promise.all(Array.from({ length: Math.max(1, Math.min(opts.slots, tasks.length)) }, worker)), abort]);
+  } finally {
+    // The signal may outlive the stage (a session's, or one signal for many jobs).
+    opts.signal?.removeEventListener('abort', onAbort);
+  }
   stage.durationMs = performance.now() - t0;
   opts.onProgress?.({ type: 'stageEnd', jobId: opts.jobId, stage });
   return results;

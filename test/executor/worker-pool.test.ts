@@ -1,10 +1,11 @@
 import * as arrow from 'apache-arrow';
 import { spawnSync } from 'node:child_process';
+import { getEventListeners } from 'node:events';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { col, count, JobCancelledError, sum, TaskFailedError, type JobMetrics } from '../../src/index.ts';
+import { col, count, JobCancelledError, Session, sum, TaskFailedError, type JobMetrics } from '../../src/index.ts';
 import type { ProgressEvent } from '../../src/index.ts';
 import { collectRows, marbles, withSession } from '../support/tables.ts';
 
@@ -76,6 +77,37 @@ describe('executors on worker threads', () => {
       expect(await s.fromArrow(marbles()).filter(col('marbles').gt(5)).count()).toBe(4);
       await expect(df.collect({ signal: AbortSignal.abort() })).rejects.toBeInstanceOf(JobCancelledError);
     }, { cores: 2 });
+  });
+
+  it('close() cancels the jobs still running, says why, and waits for them', async () => {
+    const n = 4_000_000;
+    const t = arrow.tableFromArrays({ k: Int32Array.from({ length: n }, (_, i) => (i * 2654435761) % 3_000_000), v: new Float64Array(n).fill(1) });
+    const s = await Session.create({ cores: 2 });
+    const job = s.fromArrow(t, { partitions: 8 }).groupBy('k').agg(sum('v')).collect().then(() => null, (e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 50));
+    await s.close();
+    const err = await job;
+    expect(err).toBeInstanceOf(JobCancelledError);
+    expect((err as Error).message).toMatch(/^job \d+ was cancelled: the session was closed$/);
+  });
+
+  it('leaves no abort listener behind on a signal that outlives its jobs', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on('warning', onWarning);
+    try {
+      const ctl = new AbortController();
+      await withSession(async (s) => {
+        const df = bags(s.fromArrow(marbles(), { partitions: 3 }));
+        // Every job listens on the session's own signal (close() aborts it) and on the caller's.
+        for (let i = 0; i < 30; i++) await df.collect(i % 2 ? { signal: ctl.signal } : {});
+        expect(getEventListeners(ctl.signal, 'abort')).toHaveLength(0);
+      }, { cores: 2 });
+      await new Promise((r) => setImmediate(r)); // warnings are emitted on a later tick
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings).toEqual([]);
   });
 
   it('reports progress: job and stage start and end, and every task with its metrics', async () => {

@@ -34,6 +34,8 @@ interface Pending {
   ctx: TaskContext;
   resolve(r: { output: TaskOutput; executorId: string; runMs: number }): void;
   reject(e: unknown): void;
+  /** Stops listening for an abort while queued (a session's signal outlives its tasks). */
+  dequeued(): void;
 }
 
 const BOOT = new URL('./worker-boot.mjs', import.meta.url);
@@ -116,6 +118,7 @@ export class WorkerPoolExecutor implements Executor {
       const idle = this.threads.filter((t) => t.running === null);
       if (!idle.length) return;
       const p = this.queue.shift()!;
+      p.dequeued();
       const avoid = p.ctx.avoidExecutor;
       const t = idle.find((x) => x.id !== avoid) ?? idle[0];
       this.start(t, p);
@@ -146,11 +149,12 @@ export class WorkerPoolExecutor implements Executor {
   private submit(body: Body, ctx: TaskContext = {}): Promise<{ output: TaskOutput; executorId: string; runMs: number }> {
     if (this.closed) return Promise.reject(new ExecutorLostError('the executor is closed'));
     return new Promise((resolve, reject) => {
-      const p: Pending = { body, ctx, resolve, reject };
-      ctx.signal?.addEventListener('abort', () => {
+      const onAbort = () => {
         const i = this.queue.indexOf(p);
         if (i >= 0) { this.queue.splice(i, 1); reject(new JobCancelledError('the job was cancelled')); }
-      }, { once: true });
+      };
+      const p: Pending = { body, ctx, resolve, reject, dequeued: () => ctx.signal?.removeEventListener('abort', onAbort) };
+      ctx.signal?.addEventListener('abort', onAbort, { once: true });
       this.queue.push(p);
       this.pump();
     });
