@@ -6,7 +6,7 @@ import { InvalidOptionError } from './errors.ts';
 
 /** A value as an error message shows it: strings quoted, bigints with n, objects by kind. */
 export function describeValue(v: unknown): string {
-  if (typeof v === 'string') return `'${v}' (a string)`;
+  if (typeof v === 'string') return `'${v}'`;
   if (typeof v === 'bigint') return `${v}n`;
   if (typeof v === 'function') return 'a function';
   if (Array.isArray(v)) return 'an array';

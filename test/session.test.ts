@@ -117,10 +117,10 @@ describe('bad input gets typed errors at plan time', () => {
     const cases: [unknown, string][] = [
       [{ shufflePartition: 4 }, "unknown Session.create option 'shufflePartition'; the options are executor, executors, cores,"],
       [null, 'Session.create takes an options object, got null'],
-      [{ cores: '2' }, "cores must be an integer >= 1, got '2' (a string)"],
+      [{ cores: '2' }, "cores must be an integer >= 1, got '2'"],
       [{ gpuCacheBytes: 2n ** 40n }, 'gpuCacheBytes must be an integer >= 0, got 1099511627776n'],
       [{ gpuCacheBytes: -1 }, 'gpuCacheBytes must be an integer >= 0, got -1'],
-      [{ onProgress: 'log' }, "onProgress must be a function, got 'log' (a string)"],
+      [{ onProgress: 'log' }, "onProgress must be a function, got 'log'"],
       [{ faultInjector: {} }, 'faultInjector must be a function, got an object (Object)'],
     ];
     for (const [opts, message] of cases) {
@@ -152,7 +152,7 @@ describe('bad input gets typed errors at plan time', () => {
     expect(() => col('a').isIn(5 as never)).toThrow(new InvalidOptionError('isIn takes an array of values, got 5'));
     expect(() => col(5 as never)).toThrow(new InvalidOptionError('col takes a column name, got 5'));
     expect(() => sum(5 as never)).toThrow(InvalidOptionError);
-    expect(() => sum('a').as('')).toThrow("as() takes a non-empty output column name, got '' (a string)");
+    expect(() => sum('a').as('')).toThrow("as() takes a non-empty output column name, got ''");
     // Every value SQL has a literal of is still taken.
     for (const v of [0, -1.5, NaN, 2n ** 63n, 'x', true, null, new Date(0)]) expect(() => col('a').eq(v)).not.toThrow();
   });
