@@ -65,6 +65,8 @@ export interface ResolvedOptions {
   readonly workers: boolean;
   readonly shufflePartitions: number;
   readonly maxTaskAttempts: number;
+  /** Why 'auto' runs on the CPU: the GpuUnavailableError's message (null when it did not fall back). */
+  readonly gpuUnavailable: string | null;
 }
 
 /**
@@ -112,6 +114,7 @@ export class Session {
     const onProgress = optionalFunction('onProgress', options.onProgress);
     const cpu = workers ? WorkerPoolExecutor.acquire(executors, cores) : new CpuExecutor();
     let runner: Executor = cpu;
+    let gpuUnavailable: string | null = null;
     if (executor !== 'cpu') {
       try {
         // Loaded on demand: a CPU session never loads Dawn.
@@ -122,6 +125,7 @@ export class Session {
           await cpu.close();
           throw e;
         }
+        gpuUnavailable = e.message;
       }
     }
     const resolved: ResolvedOptions = {
@@ -131,6 +135,7 @@ export class Session {
       workers,
       shufflePartitions,
       maxTaskAttempts,
+      gpuUnavailable,
     };
     return new Session(resolved, runner, faults, onProgress);
   }
@@ -139,7 +144,8 @@ export class Session {
   get executorName(): string {
     const threads = `${this.options.executors} × ${this.options.cores} CPU thread${this.options.executors * this.options.cores === 1 ? '' : 's'}`;
     if (this.executor instanceof GpuStageExecutor) return `gpu (${this.executor.adapter}) for map tasks; ${this.options.workers ? threads : 'the calling thread'} for reduce tasks`;
-    return this.options.workers ? `cpu (${threads})` : 'cpu (calling thread)';
+    const cpu = this.options.workers ? `cpu (${threads})` : 'cpu (calling thread)';
+    return this.options.gpuUnavailable ? `${cpu}; 'auto' found no GPU: ${this.options.gpuUnavailable}` : cpu;
   }
 
   /** Metrics of the last finished job. */
