@@ -1,12 +1,9 @@
 import * as arrow from 'apache-arrow';
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { col, count, Session, sum } from '../../src/index.ts';
 import { collectRows, marbles, withSession } from '../support/tables.ts';
 import { openGpu } from './gpu/gpu-harness.ts';
+import { INDEX, runScript } from '../support/child-script.ts';
 
 const probe = await openGpu();
 await probe.gpu?.close();
@@ -69,12 +66,8 @@ describe('executor option', () => {
 
   it("without an adapter: 'gpu' throws GpuUnavailableError saying what to install, 'auto' runs on the CPU and explain() says why", (ctx) => {
     // A process whose EGL cannot open a display has no software adapter (a hardware one may remain).
-    const index = fileURLToPath(new URL('../../src/index.ts', import.meta.url));
-    const dir = fileURLToPath(new URL('../../node_modules/.cache/', import.meta.url));
-    mkdirSync(dir, { recursive: true });
-    const script = join(mkdtempSync(join(dir, 'gpuframe-noadapter-')), 'noadapter.mts');
-    writeFileSync(script, [
-      `import { Session, sum } from ${JSON.stringify(index)};`,
+    const r = runScript('noadapter', [
+      `import { Session, sum } from ${JSON.stringify(INDEX)};`,
       `import * as arrow from 'apache-arrow';`,
       'let gpu = null;',
       "try { await (await Session.create({ executor: 'gpu', workers: false })).close(); } catch (e) { gpu = { name: e.name, message: e.message }; }",
@@ -82,10 +75,7 @@ describe('executor option', () => {
       "const explain = s.fromArrow(arrow.tableFromArrays({ v: Int32Array.from([1, 2]) })).agg(sum('v')).explain();",
       'console.log(JSON.stringify({ gpu, executor: s.options.executor, reason: s.options.gpuUnavailable, explain }));',
       'await s.close();',
-    ].join('\n'));
-    const r = spawnSync(process.execPath, ['--import', 'tsx', script], {
-      cwd: fileURLToPath(new URL('../..', import.meta.url)), timeout: 60_000, encoding: 'utf8', env: { ...process.env, EGL_PLATFORM: 'no-such-platform' },
-    });
+    ], { ...process.env, EGL_PLATFORM: 'no-such-platform' });
     expect(r.status, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
     if (out.gpu === null) ctx.skip('a hardware adapter is present: no way to hide it here');

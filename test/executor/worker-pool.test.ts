@@ -1,13 +1,10 @@
 import * as arrow from 'apache-arrow';
-import { spawnSync } from 'node:child_process';
 import { getEventListeners } from 'node:events';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { col, count, JobCancelledError, Session, sum, TaskFailedError, type JobMetrics } from '../../src/index.ts';
 import type { ProgressEvent } from '../../src/index.ts';
 import { collectRows, marbles, withSession } from '../support/tables.ts';
+import { INDEX, runScript } from '../support/child-script.ts';
 
 const bags = (df: ReturnType<import('../../src/index.ts').Session['fromArrow']>) =>
   df.groupBy('bag').agg(sum('marbles').as('s'), count().as('n')).orderBy('bag');
@@ -124,13 +121,8 @@ describe('executors on worker threads', () => {
   });
 
   it('lets the process exit on its own once sessions are closed (idle executor threads hold nothing)', () => {
-    const index = fileURLToPath(new URL('../../src/index.ts', import.meta.url));
-    // Inside the project (git-ignored) so that the script resolves the project's packages.
-    const dir = fileURLToPath(new URL('../../node_modules/.cache/', import.meta.url));
-    mkdirSync(dir, { recursive: true });
-    const script = join(mkdtempSync(join(dir, 'gpuframe-exit-')), 'exit.mts');
-    writeFileSync(script, [
-      `import { Session, sum } from ${JSON.stringify(index)};`,
+    const r = runScript('exit', [
+      `import { Session, sum } from ${JSON.stringify(INDEX)};`,
       `import * as arrow from 'apache-arrow';`,
       'const idle = await Session.create({ cores: 1 }); // its threads never run a task',
       'await idle.close();',
@@ -138,8 +130,7 @@ describe('executors on worker threads', () => {
       "const t = arrow.tableFromArrays({ k: Int32Array.from([1, 1, 2]), v: Int32Array.from([1, 2, 3]) });",
       "console.log((await s.fromArrow(t).groupBy('k').agg(sum('v')).collect()).numRows);",
       'await s.close();',
-    ].join('\n'));
-    const r = spawnSync(process.execPath, ['--import', 'tsx', script], { cwd: fileURLToPath(new URL('../..', import.meta.url)), timeout: 30_000, encoding: 'utf8' });
+    ], process.env, 30_000);
     expect(r.signal, r.stderr).toBeNull();
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout.trim()).toBe('2');
