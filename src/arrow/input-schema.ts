@@ -10,6 +10,7 @@ import { schemaOf } from '../plan/physical-plan.ts';
 import { sameType, typeName } from '../types.ts';
 
 const describe = (f: Field): string => f.unsupported ?? typeName(f.dtype);
+const namesOf = (s: Schema): string => s.map((f) => f.name).join(', ');
 
 export function inputSchema(arrowSchema: arrow.Schema, batches: readonly arrow.RecordBatch[]): Schema {
   const schema = schemaOf(arrowSchema);
@@ -18,12 +19,12 @@ export function inputSchema(arrowSchema: arrow.Schema, batches: readonly arrow.R
     if (seen.has(f.name)) throw new InvalidOptionError(`fromArrow: the input has two columns named '${f.name}'; column names must be unique`);
     seen.add(f.name);
   }
+  const names = namesOf(schema);
   batches.forEach((b, i) => {
     if (b.schema === arrowSchema) return;
     const own = schemaOf(b.schema);
-    const names = (s: Schema) => s.map((f) => f.name).join(', ');
-    if (names(own) !== names(schema)) {
-      throw new InvalidOptionError(`fromArrow: record batch ${i} has the columns (${names(own)}), the input (${names(schema)})`);
+    if (namesOf(own) !== names) {
+      throw new InvalidOptionError(`fromArrow: record batch ${i} has the columns (${namesOf(own)}), the input (${names})`);
     }
     own.forEach((f, j) => {
       const want = schema[j];
