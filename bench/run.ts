@@ -13,34 +13,20 @@
  * cpu1 = one core on the same partitions) and writes everything as JSON to bench/out/.
  * A progress bar for jobs over ~1 s goes to stderr when it is a terminal (or with --progress).
  *
- *   npx tsx bench/run.ts [--rows 1e7] [--query q1,q2] [--runs 5]
- *                        [--executors cpu,cpu1,gpu,gpu-cached,duckdb] [--partitions N]
- *                        [--shuffle-partitions N] [--threads N] [--batch-rows N]
- *                        [--seed N] [--duckdb-strings varchar|enum] [--interleave]
- *                        [--progress | --no-progress] [--out DIR]
+ *   gpuframe bench --help      (npm run bench -- --help in this repo); options in bench-command.ts
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { execFileSync } from 'node:child_process';
-import {
-  DATE,
-  DOUBLE,
-  DuckDBDataChunk,
-  DuckDBDateValue,
-  DuckDBInstance,
-  ENUM,
-  INTEGER,
-  VARCHAR,
-  type DuckDBConnection,
-  type DuckDBType,
-} from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBDateValue, DuckDBType } from '@duckdb/node-api';
 import type { Table } from 'apache-arrow';
 import { generate, toArrowTable, type BenchData, type GeneratedTable } from './datagen.ts';
-import { ProgressBar, progressWanted } from './progress-bar.ts';
+import { ProgressBar, progressWanted } from '../src/cli/progress-bar.ts';
+import { benchCommand, ENGINE_NAMES, type BenchOptions } from './bench-command.ts';
 import type { ReadBandwidth } from '../src/executor/gpu/read-bandwidth.ts';
-import { QUERIES, selectQueries, type Api, type DataFrame, type QueryDef, type TableName } from './queries.ts';
+import { selectQueries, type Api, type DataFrame, type QueryDef, type TableName } from './queries.ts';
 import {
   fmtMs,
   fmtNum,
@@ -57,129 +43,8 @@ import {
   type JobMetricsLike,
 } from './report.ts';
 
-// ---------------------------------------------------------------------------
-// Options
-
-interface Options {
-  rows: number;
-  queries: string[];
-  runs: number;
-  executors: string[];
-  threads: number;
-  partitions: number;
-  /** Input partitions of the gpu engine; undefined: its session's default (few, big map tasks). */
-  gpuPartitions: number | undefined;
-  /** Device memory for the gpu-cached engine's inputs; undefined: the session's default. */
-  gpuCacheBytes: number | undefined;
-  shufflePartitions: number;
-  batchRows: number;
-  seed: number;
-  duckdbStrings: 'varchar' | 'enum';
-  interleave: boolean;
-  /** Draw a progress bar on stderr: true / false as asked, undefined = only when stderr is a terminal. */
-  progress: boolean | undefined;
-  outDir: string;
-}
-
-/**
- * The engines: gpuframe's CPU executor on --threads cores, the same on one core, its GPU executor
- * (uploading the input in every run, and over a cached input), DuckDB.
- */
-const ENGINE_NAMES = ['cpu', 'cpu1', 'gpu', 'gpu-cached', 'duckdb'] as const;
+type Options = BenchOptions;
 type GpuframeEngine = Exclude<(typeof ENGINE_NAMES)[number], 'duckdb'>;
-
-const USAGE = `usage: tsx bench/run.ts [options]
-  --rows N                 rows per table (default 1e7)
-  --query q1,q2,...        queries to run (default all: ${QUERIES.map((q) => q.id).join(',')})
-  --runs N                 timed runs per query after one warm-up (default 5)
-  --executors a,b,...      engines (default cpu,cpu1,gpu,gpu-cached,duckdb; without cpu1 when --threads is 1):
-                             cpu     gpuframe CPU executor, cores = --threads (one worker thread each)
-                             cpu1    the same with cores = 1, on the same input and shuffle partitions
-                                     (for the core-scaling figure: speedup = cpu1 median / cpu median)
-                             gpu     gpuframe GPU executor (reported as skipped where Session.create refuses it)
-                             gpu-cached  the same over DataFrame.cache() inputs: the warm-up run uploads
-                                     them, the timed runs find them on the device (as DuckDB its tables)
-                             duckdb  DuckDB in-memory, the reference answer and the "x duckdb" ratio
-  --threads N              cores for DuckDB and the gpuframe session (default: os.availableParallelism())
-  --partitions N           input partitions for fromArrow (default threads*2)
-  --gpu-partitions N       input partitions of the gpu engine (default: a GPU session's own,
-                           one per 2^26 rows and at least 2: a GPU wants few, big map tasks)
-  --gpu-cache-bytes N      device memory the gpu-cached engine may cache its inputs in (default:
-                           the session's, 4 GiB on a GPU; both tables take ~76 bytes per row)
-  --shuffle-partitions N   session shufflePartitions (default = partitions)
-  --batch-rows N           rows per Arrow RecordBatch (default 1e6)
-  --seed N                 PRNG seed (default 42)
-  --duckdb-strings T       how DuckDB stores the dictionary columns: varchar | enum (default varchar)
-  --interleave             time the engines round-robin (run i of every engine, then run i+1)
-                           instead of one engine's runs after the other's
-  --progress, --no-progress
-                           draw / never draw a progress bar on stderr for jobs over ~1 s
-                           (default: only when stderr is a terminal)
-  --out DIR                where the JSON goes (default bench/out)`;
-
-function parseArgs(argv: readonly string[]): Options {
-  const raw = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--help' || a === '-h') {
-      console.log(USAGE);
-      process.exit(0);
-    }
-    if (a === '--interleave' || a === '--progress' || a === '--no-progress') {
-      raw.set(a.slice(2), 'true');
-      continue;
-    }
-    if (!a.startsWith('--')) throw new UsageError(`unexpected argument '${a}'\n${USAGE}`);
-    const eq = a.indexOf('=');
-    if (eq > 0) raw.set(a.slice(2, eq), a.slice(eq + 1));
-    else {
-      const v = argv[i + 1];
-      if (v === undefined || v.startsWith('--')) throw new UsageError(`missing value for ${a}`);
-      raw.set(a.slice(2), v);
-      i++;
-    }
-  }
-  const known = new Set(['rows', 'query', 'queries', 'runs', 'executors', 'threads', 'partitions', 'gpu-partitions', 'gpu-cache-bytes', 'shuffle-partitions', 'batch-rows', 'seed', 'duckdb-strings', 'interleave', 'progress', 'no-progress', 'out']);
-  for (const k of raw.keys()) if (!known.has(k)) throw new UsageError(`unknown option --${k}\n${USAGE}`);
-  const int = (name: string, dflt: number, min = 1): number => {
-    const s = raw.get(name);
-    if (s === undefined) return dflt;
-    const v = Number(s);
-    if (!Number.isInteger(v) || v < min) throw new UsageError(`--${name} must be an integer >= ${min}, got '${s}'`);
-    return v;
-  };
-  const list = (s: string | undefined): string[] =>
-    (s ?? '')
-      .split(',')
-      .map((x) => x.trim().toLowerCase())
-      .filter((x) => x.length > 0);
-  const threads = int('threads', os.availableParallelism());
-  const partitions = int('partitions', threads * 2);
-  const duckdbStrings = raw.get('duckdb-strings') ?? 'varchar';
-  if (duckdbStrings !== 'varchar' && duckdbStrings !== 'enum') throw new UsageError(`--duckdb-strings must be varchar or enum`);
-  const executors = [...new Set(list(raw.get('executors') ?? (threads > 1 ? 'cpu,cpu1,gpu,gpu-cached,duckdb' : 'cpu,gpu,gpu-cached,duckdb')))];
-  for (const e of executors) {
-    if (!(ENGINE_NAMES as readonly string[]).includes(e)) throw new UsageError(`unknown executor '${e}' (${ENGINE_NAMES.join(', ')})`);
-  }
-  if (raw.has('progress') && raw.has('no-progress')) throw new UsageError('--progress and --no-progress contradict each other');
-  return {
-    rows: int('rows', 10_000_000),
-    queries: list(raw.get('query') ?? raw.get('queries')),
-    runs: int('runs', 5),
-    executors,
-    threads,
-    partitions,
-    gpuPartitions: raw.has('gpu-partitions') ? int('gpu-partitions', 1) : undefined,
-    gpuCacheBytes: raw.has('gpu-cache-bytes') ? int('gpu-cache-bytes', 0, 0) : undefined,
-    shufflePartitions: int('shuffle-partitions', partitions),
-    batchRows: int('batch-rows', 1_000_000),
-    seed: int('seed', 42, 0),
-    duckdbStrings,
-    interleave: raw.has('interleave'),
-    progress: raw.has('progress') ? true : raw.has('no-progress') ? false : undefined,
-    outDir: raw.get('out') ?? path.join(path.dirname(fileURLToPath(import.meta.url)), 'out'),
-  };
-}
 
 // ---------------------------------------------------------------------------
 // Results in a neutral form, for comparing engines
@@ -318,8 +183,6 @@ interface Engine {
 
 class EngineUnavailable extends Error {}
 
-/** A bad command line: printed without a stack trace. */
-class UsageError extends Error {}
 
 interface Inputs {
   readonly data: BenchData;
@@ -338,7 +201,8 @@ const CHUNK_ROWS = 2048;
  * ENUM strings, Date32 as DATE) and appends the generated typed arrays into it
  * through the appender, one data chunk of 2048 rows at a time.
  */
-async function loadIntoDuckDB(con: DuckDBConnection, t: GeneratedTable, strings: 'varchar' | 'enum'): Promise<void> {
+async function loadIntoDuckDB(duck: DuckDBModule, con: DuckDBConnection, t: GeneratedTable, strings: 'varchar' | 'enum'): Promise<void> {
+  const { DATE, DOUBLE, DuckDBDataChunk, DuckDBDateValue, ENUM, INTEGER, VARCHAR } = duck;
   const types: DuckDBType[] = t.columns.map((c) => {
     switch (c.kind) {
       case 'int32':
@@ -387,12 +251,24 @@ async function loadIntoDuckDB(con: DuckDBConnection, t: GeneratedTable, strings:
   if (n !== t.rows) throw new Error(`DuckDB table ${t.name} has ${n} rows, expected ${t.rows}`);
 }
 
+type DuckDBModule = typeof import('@duckdb/node-api');
+
+/** DuckDB is an optional peer dependency: without it the benchmark runs gpuframe's engines alone. */
+async function importDuckDB(): Promise<DuckDBModule> {
+  try {
+    return await import('@duckdb/node-api');
+  } catch (e) {
+    throw new EngineUnavailable(`@duckdb/node-api is not installed (npm install @duckdb/node-api to compare with DuckDB): ${errMessage(e).split('\n')[0]}`);
+  }
+}
+
 async function createDuckDB(inp: Inputs): Promise<Engine & { loadMs: number }> {
-  const instance = await DuckDBInstance.create(':memory:', { threads: String(inp.opts.threads) });
+  const duck = await importDuckDB();
+  const instance = await duck.DuckDBInstance.create(':memory:', { threads: String(inp.opts.threads) });
   const con = await instance.connect();
   const t0 = performance.now();
-  await loadIntoDuckDB(con, inp.data.x, inp.opts.duckdbStrings);
-  await loadIntoDuckDB(con, inp.data.lineitem, inp.opts.duckdbStrings);
+  await loadIntoDuckDB(duck, con, inp.data.x, inp.opts.duckdbStrings);
+  await loadIntoDuckDB(duck, con, inp.data.lineitem, inp.opts.duckdbStrings);
   const loadMs = performance.now() - t0;
   const info = (await con.runAndReadAll(`SELECT version(), current_setting('threads'), current_setting('memory_limit')`)).getRowsJS()[0]!;
   return {
@@ -571,14 +447,9 @@ function errMessage(e: unknown): string {
   return String(e);
 }
 
-async function main(): Promise<void> {
-  const opts = parseArgs(process.argv.slice(2));
-  let queries: QueryDef[];
-  try {
-    queries = selectQueries(opts.queries);
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+/** Runs the benchmark with parsed options (bench-command.ts) and prints and writes its results. */
+export async function runBench(opts: Options): Promise<void> {
+  const queries: QueryDef[] = selectQueries(opts.queries);
   const cpus = os.cpus();
   const machine = {
     cpu: cpus[0]?.model.trim() ?? 'unknown',
@@ -993,11 +864,6 @@ function fmtCount10(n: number): string {
   return Number.isInteger(exp) && exp >= 3 ? `1e${exp}` : String(n);
 }
 
-export { arrowToResult, compareResults, createDuckDB, createGpuframe, loadIntoDuckDB, parseArgs, type Engine, type ResultSet };
-
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
-  main().catch((e: unknown) => {
-    console.error(e instanceof UsageError ? e.message : e instanceof Error ? (e.stack ?? e.message) : e);
-    process.exit(1);
-  });
+  await benchCommand(runBench).parseAsync(process.argv);
 }

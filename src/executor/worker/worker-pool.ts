@@ -38,7 +38,9 @@ interface Pending {
   dequeued(): void;
 }
 
-const BOOT = new URL('./worker-boot.mjs', import.meta.url);
+// Installed, the library is compiled JS and a thread runs worker-main.js itself; in development it
+// is TypeScript, and the thread first registers tsx's loader (worker-boot.mjs).
+const BOOT = import.meta.url.endsWith('.ts') ? new URL('./worker-boot.mjs', import.meta.url) : new URL('./worker-main.js', import.meta.url);
 
 /** Pools of closed sessions, kept (idle threads do not keep the process alive) for the next session of that size. */
 const idle = new Map<string, WorkerPoolExecutor[]>();
