@@ -2,6 +2,8 @@
  * Plain-text formatting for the benchmark: aligned tables, numbers, job metrics.
  */
 
+import { count } from '../src/report/units.ts';
+
 export type Align = 'left' | 'right';
 
 /** Render rows as an aligned, pipe-separated table with a header rule. */
@@ -30,12 +32,7 @@ export function fmtNum(x: number, digits = 1): string {
 export function fmtCount(n: number | bigint | undefined): string {
   if (n === undefined) return '-';
   const x = Number(n);
-  if (!Number.isFinite(x)) return String(n);
-  const a = Math.abs(x);
-  if (a >= 1e9) return `${(x / 1e9).toFixed(2)}G`;
-  if (a >= 1e6) return `${(x / 1e6).toFixed(2)}M`;
-  if (a >= 1e4) return `${(x / 1e3).toFixed(1)}k`;
-  return String(x);
+  return Number.isFinite(x) ? count(x) : String(n);
 }
 
 export function fmtBytes(n: number | bigint | undefined): string {

@@ -25,6 +25,8 @@ import type { Table } from 'apache-arrow';
 import { generate, toArrowTable, type BenchData, type GeneratedTable } from './datagen.ts';
 import { ProgressBar, progressWanted } from '../src/cli/progress-bar.ts';
 import { benchCommand, ENGINE_NAMES, type BenchOptions } from './bench-command.ts';
+import { formatBenchHtml } from './bench-html.ts';
+import type { JobMetrics } from '../src/index.ts';
 import type { ReadBandwidth } from '../src/executor/gpu/read-bandwidth.ts';
 import { selectQueries, type Api, type DataFrame, type QueryDef, type TableName } from './queries.ts';
 import {
@@ -832,6 +834,16 @@ export async function runBench(opts: Options): Promise<void> {
   };
   writeFileSync(file, JSON.stringify(json, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2));
   console.log(`\nwrote ${path.relative(process.cwd(), file)}`);
+  if (opts.html !== undefined) {
+    writeFileSync(opts.html, formatBenchHtml({
+      title: `gpuframe benchmark, ${fmtCount10(opts.rows)} rows`,
+      machine: `${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, node ${machine.node}, ${machine.platform}; code at ${machine.code}`,
+      engines: [...engines.map((e) => e.name), ...skipped.map((e) => e.name)],
+      queries: queries.map((q) => ({ id: q.id, title: q.title, results: measurements.filter((m) => m.query === q.id) })),
+      jobs: measurements.flatMap((m) => (m.metrics ? [{ label: `${m.query} ${m.engine} (median run)`, job: m.metrics as JobMetrics }] : [])),
+    }));
+    console.log(`wrote ${path.relative(process.cwd(), opts.html)}`);
+  }
 
   for (const e of engines) await e.close();
 }

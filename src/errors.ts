@@ -37,6 +37,14 @@ export class InvalidOptionError extends GpuFrameError {
   override name = 'InvalidOptionError';
 }
 
+/** An input file that is missing, unreadable or not in the format it is read as. */
+export class InputFileError extends GpuFrameError {
+  override name = 'InputFileError';
+  constructor(readonly path: string, reason: string) {
+    super(`input file '${path}' ${reason}`);
+  }
+}
+
 /** An exact integer result that does not fit the result type (sum of integers beyond Int64). */
 export class ArithmeticOverflowError extends GpuFrameError {
   override name = 'ArithmeticOverflowError';
@@ -90,4 +98,21 @@ export function reviveError(e: { name: string; message: string; stack?: string }
   err.name = e.name;
   if (e.stack) err.stack = e.stack;
   return err;
+}
+
+/** Text in the expression language (--where, --agg, ...) that does not parse; points at the bad token. */
+export class ExprSyntaxError extends GpuFrameError {
+  override name = 'ExprSyntaxError';
+  constructor(
+    readonly what: string,
+    readonly text: string,
+    /** 1-based column of the offending token in `text`. */
+    readonly column: number,
+    readonly expected: string,
+    readonly found: string,
+  ) {
+    // Control characters would break the caret's alignment: show each as one space.
+    const shown = text.replace(/[\t\n\r\v\f]/g, ' ');
+    super(`syntax error in ${what} at column ${column}: expected ${expected}, found ${found}\n  ${shown}\n  ${' '.repeat(column - 1)}^`);
+  }
 }

@@ -3,8 +3,11 @@ export { Session, type SessionOptions } from './session.ts';
 export { DataFrame, GroupedData } from './dataframe.ts';
 export { Column, col, lit, asc, desc, type SortKey, type Expr } from './expr/expr.ts';
 export { Aggregate, count, sum, avg, min, max } from './aggregate/aggregate.ts';
+export { parseExpr, parseColumnList } from './expr/parse.ts';
+export { parseAggs, parseSortKeys } from './aggregate/parse-aggs.ts';
 export type { JobMetrics, StageMetrics, TaskMetrics } from './driver/metrics.ts';
 export { formatJob } from './driver/metrics.ts';
+export { formatJobHtml, type JobHtmlOptions } from './report/job-html.ts';
 export {
   GpuFrameError,
   UnknownColumnError,
@@ -12,12 +15,14 @@ export {
   UnsupportedTypeError,
   DuplicateColumnError,
   InvalidOptionError,
+  InputFileError,
   ArithmeticOverflowError,
   TaskFailedError,
   GpuUnavailableError,
   GpuDeviceError,
   ExecutorLostError,
   JobCancelledError,
+  ExprSyntaxError,
 } from './errors.ts';
 export type { ProgressEvent, ProgressListener } from './driver/progress.ts';
 export type { FaultInjector } from './driver/run-stage.ts';

@@ -43,7 +43,7 @@ export async function runJob(plan: PhysicalPlan, executor: Executor, opts: JobOp
     stages: stagesOf(plan).map((s, i) => ({ stageId: i + 1, kind: s.kind, numTasks: s.tasks })),
   });
   try {
-    const table = await stages(plan, executor, metrics, stageOpts);
+    const table = await stages(plan, executor, metrics, stageOpts, t0);
     metrics.durationMs = performance.now() - t0;
     opts.onProgress?.({ type: 'jobEnd', jobId: opts.jobId, job: metrics });
     return { table, metrics };
@@ -54,12 +54,13 @@ export async function runJob(plan: PhysicalPlan, executor: Executor, opts: JobOp
   }
 }
 
-async function stages(plan: PhysicalPlan, executor: Executor, metrics: JobMetrics, opts: StageOptions): Promise<arrow.Table> {
+/** `t0`: the job's start (performance.now()), which stage start times count from. */
+async function stages(plan: PhysicalPlan, executor: Executor, metrics: JobMetrics, opts: StageOptions, t0: number): Promise<arrow.Table> {
   const partitions = plan.source.partitions;
   let batches: arrow.RecordBatch[];
   const spec = plan.aggregation;
   if (!spec) {
-    const stage = newStage(1, 'ResultStage', partitions.length);
+    const stage = newStage(1, 'ResultStage', partitions.length, performance.now() - t0);
     metrics.stages.push(stage);
     const out = await runStage(stage, partitions.map((batchesOf, p) => ({
       partition: p,
@@ -71,7 +72,7 @@ async function stages(plan: PhysicalPlan, executor: Executor, metrics: JobMetric
     })), opts);
     batches = out.flat();
   } else {
-    const mapStage = newStage(1, 'ShuffleMapStage', partitions.length);
+    const mapStage = newStage(1, 'ShuffleMapStage', partitions.length, performance.now() - t0);
     metrics.stages.push(mapStage);
     const mapOut = await runStage(mapStage, partitions.map((batchesOf, p) => ({
       partition: p,
@@ -90,7 +91,7 @@ async function stages(plan: PhysicalPlan, executor: Executor, metrics: JobMetric
         };
       },
     })), opts);
-    const resultStage = newStage(2, 'ResultStage', spec.partitions);
+    const resultStage = newStage(2, 'ResultStage', spec.partitions, performance.now() - t0);
     metrics.stages.push(resultStage);
     batches = await runStage(resultStage, Array.from({ length: spec.partitions }, (_, p) => ({
       partition: p,

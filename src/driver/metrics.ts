@@ -7,6 +7,8 @@ export interface StageMetrics extends Counters {
   readonly stageId: number;
   readonly kind: 'ShuffleMapStage' | 'ResultStage';
   readonly numTasks: number;
+  /** When the stage started, in ms after its job started. */
+  readonly startMs: number;
   durationMs: number;
   /** Task attempts that failed and were retried. */
   failedAttempts: number;
@@ -21,9 +23,9 @@ export interface JobMetrics {
   readonly stages: StageMetrics[];
 }
 
-export function newStage(stageId: number, kind: StageMetrics['kind'], numTasks: number): StageMetrics {
+export function newStage(stageId: number, kind: StageMetrics['kind'], numTasks: number, startMs: number): StageMetrics {
   return {
-    stageId, kind, numTasks, durationMs: 0, inputRows: 0, outputRows: 0,
+    stageId, kind, numTasks, startMs, durationMs: 0, inputRows: 0, outputRows: 0,
     shuffleWriteRecords: 0, shuffleWriteBytes: 0, shuffleReadRecords: 0, shuffleReadBytes: 0,
     failedAttempts: 0, tasks: [],
   };

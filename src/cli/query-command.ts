@@ -1,0 +1,110 @@
+/**
+ * `gpuframe query FILE --where "v2 > 5" --group-by id4,id5 --agg "sum(v1),avg(v3),count()"`: one
+ * query over an Arrow IPC file, written as the same DataFrame calls a program would make.
+ */
+import { writeFileSync } from 'node:fs';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { InvalidOptionError } from '../errors.ts';
+import { parseAggs, parseSortKeys } from '../aggregate/parse-aggs.ts';
+import { parseColumnList, parseExpr } from '../expr/parse.ts';
+import { formatJobHtml } from '../report/job-html.ts';
+import { Session, type SessionOptions } from '../session.ts';
+import type { DataFrame } from '../dataframe.ts';
+import { ProgressBar, progressWanted } from './progress-bar.ts';
+import { readArrowFile } from './read-arrow-file.ts';
+import { FORMATS, formatResult, type OutputFormat } from './write-result.ts';
+
+export interface QueryOptions {
+  readonly where?: string;
+  readonly groupBy?: string;
+  readonly agg?: string;
+  readonly having?: string;
+  readonly orderBy?: string;
+  readonly executor: 'cpu' | 'gpu' | 'auto';
+  readonly cores?: number;
+  readonly partitions?: number;
+  readonly format: OutputFormat;
+  readonly output?: string;
+  readonly explain: boolean;
+  readonly report?: string;
+  readonly quiet: boolean;
+}
+
+function positiveInt(s: string): number {
+  const v = Number(s);
+  if (!Number.isInteger(v) || v < 1) throw new InvalidArgumentError(`a positive integer is expected, got '${s}'`);
+  return v;
+}
+
+/** The DataFrame the options describe, over `df` (nothing runs yet). */
+export function buildQuery(df: DataFrame, o: Pick<QueryOptions, 'where' | 'groupBy' | 'agg' | 'having' | 'orderBy'>): DataFrame {
+  let q = o.where !== undefined ? df.filter(parseExpr(o.where, '--where')) : df;
+  if (o.agg !== undefined) {
+    const aggs = parseAggs(o.agg, '--agg');
+    q = o.groupBy !== undefined ? q.groupBy(...parseColumnList(o.groupBy, '--group-by')).agg(...aggs) : q.agg(...aggs);
+  } else if (o.groupBy !== undefined) {
+    throw new InvalidOptionError(`--group-by needs --agg, e.g. --agg "count()"`);
+  }
+  if (o.having !== undefined) {
+    if (o.agg === undefined) throw new InvalidOptionError('--having filters groups: it needs --agg');
+    q = q.filter(parseExpr(o.having, '--having'));
+  }
+  if (o.orderBy !== undefined) q = q.orderBy(...parseSortKeys(o.orderBy, '--order-by'));
+  return q;
+}
+
+/** Runs a query command: reads the file, plans, runs, writes the result (and the report). */
+export async function runQuery(file: string, o: QueryOptions): Promise<void> {
+  if (o.format === 'arrow' && o.output === undefined && process.stdout.isTTY) {
+    throw new InvalidOptionError('--format arrow writes binary Arrow IPC: give --output FILE or pipe stdout to a file');
+  }
+  const table = readArrowFile(file);
+  const progress = !o.quiet && progressWanted(undefined) ? new ProgressBar() : undefined;
+  const options: SessionOptions = {
+    executor: o.executor,
+    ...(o.cores !== undefined ? { cores: o.cores } : {}),
+    ...(progress ? { onProgress: progress.listener } : {}),
+  };
+  const session = await Session.create(options);
+  const ctl = new AbortController();
+  const onSigint = (): void => ctl.abort(new Error('interrupted (SIGINT)'));
+  process.once('SIGINT', onSigint);
+  try {
+    const q = buildQuery(session.fromArrow(table, o.partitions !== undefined ? { partitions: o.partitions } : {}), o);
+    const explain = q.explain();
+    if (o.explain) {
+      process.stdout.write(`${explain}\n`);
+      return;
+    }
+    const result = await q.collect({ signal: ctl.signal });
+    progress?.stop();
+    const out = formatResult(result, o.format);
+    if (o.output !== undefined) writeFileSync(o.output, out);
+    else process.stdout.write(out);
+    if (o.report !== undefined) writeFileSync(o.report, formatJobHtml(session.lastJob!, { title: `gpuframe query ${file}`, explain }));
+  } finally {
+    process.off('SIGINT', onSigint);
+    progress?.stop();
+    await session.close();
+  }
+}
+
+export function queryCommand(): Command {
+  return new Command('query')
+    .description('Run one query over an Arrow IPC file (file or stream format) and print the result.')
+    .argument('<file>', 'an Arrow IPC file (.arrow / .feather v2) or stream')
+    .option('--where <predicate>', 'keep the rows where it is true, e.g. "v2 > 5 AND id1 IN (\'id001\', \'id002\')"')
+    .option('--group-by <columns>', 'group keys, comma-separated, e.g. id4,id5')
+    .option('--agg <aggregates>', 'aggregates, comma-separated: count(), count(x), sum, avg, min, max of a column or expression, each with an optional AS name')
+    .option('--having <predicate>', 'keep the groups where it is true, over output columns, e.g. "\\"sum(v1)\\" > 100"')
+    .option('--order-by <keys>', 'sort keys, comma-separated output columns or aggregates, each ASC or DESC, e.g. "sum(v1) desc, id4"')
+    .addOption(new Option('--executor <kind>', 'the executor of the map tasks').choices(['cpu', 'gpu', 'auto']).default('cpu'))
+    .option('--cores <n>', 'executor threads (default: available parallelism)', positiveInt)
+    .option('--partitions <n>', 'input partitions, i.e. map tasks (default: the session\'s)', positiveInt)
+    .addOption(new Option('--format <format>', 'output format').choices([...FORMATS]).default('table'))
+    .option('--output <file>', 'write the result to a file instead of stdout')
+    .option('--explain', 'print the physical plan and stages instead of running the query', false)
+    .option('--report <file>', 'also write the job report as a self-contained HTML file (stage DAG, task timeline)')
+    .option('--quiet', 'no progress bar (it is drawn on stderr only when stderr is a terminal)', false)
+    .action(async (file: string, o: QueryOptions) => runQuery(file, o));
+}
