@@ -103,6 +103,50 @@ describe('results and their types', () => {
   });
 });
 
+describe('show, where and concurrent jobs', () => {
+  it('show(n) prints the first n rows and says how many it left out', async () => {
+    await withSession(async (s) => {
+      const df = s.fromArrow(marbles()).groupBy('bag').agg(sum('marbles')).orderBy('bag');
+      expect(await df.show(2)).toBe([
+        '+-----+------------+',
+        '|  bag|sum(marbles)|',
+        '+-----+------------+',
+        '|Bag_A|          30|',
+        '|Bag_B|          10|',
+        '+-----+------------+',
+        'only showing top 2 rows',
+      ].join('\n'));
+      expect(await df.show(0)).toBe(['+---+------------+', '|bag|sum(marbles)|', '+---+------------+', '+---+------------+', 'only showing top 0 rows'].join('\n'));
+    });
+  });
+
+  it('where is filter', async () => {
+    await withSession(async (s) => {
+      const frame = s.fromArrow(marbles());
+      expect(await collectRows(frame.where(col('marbles').gt(5)).groupBy('bag').agg(count()).orderBy('bag')))
+        .toEqual(await collectRows(frame.filter(col('marbles').gt(5)).groupBy('bag').agg(count()).orderBy('bag')));
+      expect(await frame.where(col('marbles').gt(5)).count()).toBe(4);
+    });
+  });
+
+  it('runs 8 concurrent jobs on one session, each with its exact answer and its own metrics', async () => {
+    await withSession(async (s) => {
+      const n = 200_000;
+      const t = arrow.tableFromArrays({ k: Int32Array.from({ length: n }, (_, i) => i % 1000), v: Int32Array.from({ length: n }, (_, i) => i % 7) });
+      const jobs = Array.from({ length: 8 }, (_, j) =>
+        s.fromArrow(t, { partitions: 4 }).filter(col('k').lt(100 * (j + 1))).agg(sum('v'), count()).collect());
+      const results = await Promise.all(jobs);
+      results.forEach((r, j) => {
+        let want = 0n, rows = 0n;
+        for (let i = 0; i < n; i++) if (i % 1000 < 100 * (j + 1)) { want += BigInt(i % 7); rows++; }
+        expect([r.getChild('sum(v)')!.get(0), r.getChild('count(1)')!.get(0)]).toEqual([want, rows]);
+      });
+      expect(s.jobs.map((m) => m.jobId).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+      expect(s.jobs.every((m) => m.stages[0]!.inputRows === n)).toBe(true);
+    });
+  });
+});
+
 describe('bad input gets typed errors at plan time', () => {
   it('rejects invalid session options', async () => {
     for (const opts of [{ cores: 0 }, { cores: 1.5 }, { executors: 0 }, { workers: 'yes' as unknown as boolean }, { shufflePartitions: 0 }, { maxTaskAttempts: -1 }, { executor: 'tpu' as 'cpu' }]) {

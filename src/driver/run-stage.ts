@@ -6,7 +6,7 @@
  * fail at once.
  */
 import { JobCancelledError, TaskFailedError } from '../errors.ts';
-import type { Counters, TaskContext, TaskMetrics } from '../executor/task.ts';
+import type { Counters, TaskContext, TaskFault, TaskMetrics } from '../executor/task.ts';
 import { addTask, type StageMetrics } from './metrics.ts';
 import type { ProgressListener } from './progress.ts';
 
@@ -19,9 +19,10 @@ export interface TaskRun<T> {
 
 /**
  * Lets tests make chosen attempts fail: throwing here fails the attempt on the driver; returning
- * 'throw' makes the task throw on its executor; 'crash' makes its executor die mid-task.
+ * 'throw' makes the task throw on its executor; 'crash' makes its executor die mid-task; 'hang'
+ * makes the task block on its executor until the job is cancelled.
  */
-export type FaultInjector = (stageId: number, partition: number, attempt: number) => void | 'throw' | 'crash';
+export type FaultInjector = (stageId: number, partition: number, attempt: number) => void | TaskFault;
 
 export interface StageOptions {
   readonly jobId: number;
@@ -66,9 +67,11 @@ export async function runStage<T>(stage: StageMetrics, tasks: readonly TaskRun<T
           break;
         } catch (cause) {
           const err = cause instanceof Error ? cause : new Error(String(cause));
+          // An executor that failed the attempt names itself on the error.
+          executorId ??= (cause as { executorId?: string }).executorId;
           opts.onProgress?.({
             type: 'taskEnd', jobId: opts.jobId, stageId: stage.stageId, error: `${err.name}: ${err.message}`,
-            task: { ...zeroCounts(), stageId: stage.stageId, partition: task.partition, attempt, durationMs: performance.now() - start, executorId },
+            task: { ...zeroCounts(), stageId: stage.stageId, partition: task.partition, attempt, startMs: start - t0, durationMs: performance.now() - start, executorId },
           });
           if (opts.signal?.aborted) { failed = true; throw cancelled(); }
           if (isFatal(cause)) { failed = true; throw cause; }
@@ -77,7 +80,7 @@ export async function runStage<T>(stage: StageMetrics, tasks: readonly TaskRun<T
             throw new TaskFailedError(stage.stageId, task.partition, attempt, cause);
           }
           stage.failedAttempts++;
-          avoid = (cause as { executorId?: string }).executorId;
+          avoid = executorId;
         }
       }
     }

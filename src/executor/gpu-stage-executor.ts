@@ -10,7 +10,7 @@ import type { Schema, TExpr } from '../expr/resolve.ts';
 import type { ShuffleBlock } from '../shuffle/shuffle-block.ts';
 import type { GpuExecutor } from './gpu/gpu-executor.ts';
 import type { GpuDecodeHost } from './gpu/gpu-decode.ts';
-import type { AggregationSpec, Executor, MapResult, ReduceResult, ScanResult, TaskContext } from './task.ts';
+import { hangUntilAborted, type AggregationSpec, type Executor, type MapResult, type ReduceResult, type ScanResult, type TaskContext } from './task.ts';
 
 export class GpuStageExecutor implements Executor {
   readonly kind = 'gpu';
@@ -29,6 +29,7 @@ export class GpuStageExecutor implements Executor {
   async runMap(spec: AggregationSpec, batches: readonly arrow.RecordBatch[], ctx?: TaskContext): Promise<MapResult> {
     if (ctx?.signal?.aborted) throw ctx.signal.reason;
     if (ctx?.fault === 'throw' || ctx?.fault === 'crash') throw new Error(`injected GPU task failure (${ctx.fault})`);
+    if (ctx?.fault === 'hang') await hangUntilAborted(ctx.signal);
     // The words each task reads back are decoded on an executor thread where there are any, so
     // that the driver thread only feeds the device.
     const host = this.cpu as Executor & Partial<GpuDecodeHost>;

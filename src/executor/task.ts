@@ -4,6 +4,7 @@
  */
 import type * as arrow from 'apache-arrow';
 import type { AggSpec } from '../aggregate/registry.ts';
+import { JobCancelledError } from '../errors.ts';
 import type { TExpr, Schema } from '../expr/resolve.ts';
 import type { ShuffleBlock } from '../shuffle/shuffle-block.ts';
 import type { KeyInfo } from './cpu/map-kernel.ts';
@@ -96,14 +97,28 @@ export interface ScanResult {
   readonly executorId?: string;
 }
 
+export type TaskFault = 'throw' | 'crash' | 'hang';
+
+/** A task attempt that blocks until its job is cancelled, then fails as cancelled ('hang' faults). */
+export function hangUntilAborted(signal: AbortSignal | undefined): Promise<never> {
+  return new Promise((_, reject) => {
+    if (!signal) return; // nothing can end it: the test that asked for it must pass a signal
+    if (signal.aborted) return reject(new JobCancelledError('the job was cancelled'));
+    signal.addEventListener('abort', () => reject(new JobCancelledError('the job was cancelled')), { once: true });
+  });
+}
+
 /** How the driver runs one task attempt. */
 export interface TaskContext {
   /** Cancels the attempt. */
   readonly signal?: AbortSignal;
   /** Prefer another executor than this one (the one a retried task failed on). */
   readonly avoidExecutor?: string;
-  /** Fault injection: the task throws, or its executor dies, in the middle of this attempt. */
-  readonly fault?: 'throw' | 'crash';
+  /**
+   * Fault injection: the task throws, or its executor dies, in the middle of this attempt, or the
+   * task blocks until its job is cancelled ('hang': cancellation tests need no timing).
+   */
+  readonly fault?: TaskFault;
 }
 
 export interface Executor {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { sum, TaskFailedError } from '../../src/index.ts';
-import { collectRows, marbles, withSession } from '../support/tables.ts';
+import { Int32, Int64 } from 'apache-arrow';
+import { ArithmeticOverflowError, sum, TaskFailedError, type ProgressEvent } from '../../src/index.ts';
+import { collectRows, marbles, tableOf, withSession } from '../support/tables.ts';
 
 const expected = [
   { bag: 'Bag_A', s: 30 },
@@ -42,5 +43,41 @@ describe('task retries', () => {
       maxTaskAttempts: 2,
       faultInjector: (stage, partition) => { if (failing && stage === 1 && partition === 1) throw new Error('disk on fire'); },
     });
+  });
+});
+
+describe('failed attempts, as a user sees them', () => {
+  it('reports each failed attempt as a taskEnd event with its error, then the retry that succeeded', async () => {
+    const events: ProgressEvent[] = [];
+    await withSession(async (s) => {
+      await collectRows(s.fromArrow(marbles(), { partitions: 2 }).groupBy('bag').agg(sum('marbles').as('s')));
+    }, {
+      onProgress: (e) => events.push(e),
+      faultInjector: (stage, partition, attempt) => (stage === 1 && partition === 1 && attempt === 1 ? 'throw' : undefined),
+    });
+    const ends = events.filter((e): e is Extract<ProgressEvent, { type: 'taskEnd' }> => e.type === 'taskEnd' && e.stageId === 1 && e.task.partition === 1);
+    expect(ends.map((e) => [e.task.attempt, e.error])).toEqual([[1, 'Error: injected task failure'], [2, undefined]]);
+    // Retried on another executor than the one it failed on.
+    expect(ends[0]!.task.executorId).toMatch(/^executor-1\.\d$/);
+    expect(ends[1]!.task.executorId).not.toBe(ends[0]!.task.executorId);
+    const jobEnd = events.at(-1)!;
+    expect(jobEnd.type === 'jobEnd' && jobEnd.job.stages[0]!.failedAttempts).toBe(1);
+  });
+
+  it('does not retry an error of the query itself: one attempt, the typed error, no record of the job', async () => {
+    const attempts: string[] = [];
+    await withSession(async (s) => {
+      const t = tableOf({ k: [new Int32(), [1, 1]], v: [new Int64(), [2n ** 62n, 2n ** 62n]] });
+      const before = s.jobs.length;
+      const err = await s.fromArrow(t, { partitions: 1 }).groupBy('k').agg(sum('v')).collect().then(() => null, (e: unknown) => e);
+      expect(err).toBeInstanceOf(ArithmeticOverflowError);
+      // The overflow shows in the final aggregation: every task ran once, none was retried.
+      expect(attempts.filter((a) => a.startsWith('2/')).length).toBeGreaterThan(0);
+      expect(attempts.every((a) => a.endsWith('/1'))).toBe(true);
+      // session.jobs lists finished jobs; the failed one is not among them, and the next job's id follows it.
+      expect(s.jobs.length).toBe(before);
+      await collectRows(s.fromArrow(marbles()).groupBy('bag').agg(sum('marbles')));
+      expect(s.lastJob!.jobId).toBe(2);
+    }, { faultInjector: (stage, partition, attempt) => { attempts.push(`${stage}/${partition}/${attempt}`); } });
   });
 });

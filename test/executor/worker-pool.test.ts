@@ -1,7 +1,6 @@
-import * as arrow from 'apache-arrow';
 import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { col, count, JobCancelledError, Session, sum, TaskFailedError, type JobMetrics } from '../../src/index.ts';
+import { count, sum, TaskFailedError, type JobMetrics } from '../../src/index.ts';
 import type { ProgressEvent } from '../../src/index.ts';
 import { collectRows, marbles, withSession } from '../support/tables.ts';
 import { INDEX, runScript } from '../support/child-script.ts';
@@ -57,35 +56,6 @@ describe('executors on worker threads', () => {
       crash = false;
       expect(await collectRows(bags(s.fromArrow(marbles(), { partitions: 2 })))).toEqual(expected);
     }, { cores: 2, maxTaskAttempts: 3, faultInjector: (stage, partition) => (crash && stage === 1 && partition === 0 ? 'crash' : undefined) });
-  });
-
-  it('cancels a running job promptly through an AbortSignal and frees its executors', async () => {
-    const n = 4_000_000;
-    const t = arrow.tableFromArrays({ k: Int32Array.from({ length: n }, (_, i) => (i * 2654435761) % 3_000_000), v: new Float64Array(n).fill(1) });
-    await withSession(async (s) => {
-      const df = s.fromArrow(t, { partitions: 8 }).groupBy('k').agg(sum('v'));
-      const ctl = new AbortController();
-      const started = performance.now();
-      const job = df.collect({ signal: ctl.signal });
-      setTimeout(() => ctl.abort(), 50);
-      await expect(job).rejects.toBeInstanceOf(JobCancelledError);
-      expect(performance.now() - started).toBeLessThan(2000);
-      // The executors are free for the next job.
-      expect(await s.fromArrow(marbles()).filter(col('marbles').gt(5)).count()).toBe(4);
-      await expect(df.collect({ signal: AbortSignal.abort() })).rejects.toBeInstanceOf(JobCancelledError);
-    }, { cores: 2 });
-  });
-
-  it('close() cancels the jobs still running, says why, and waits for them', async () => {
-    const n = 4_000_000;
-    const t = arrow.tableFromArrays({ k: Int32Array.from({ length: n }, (_, i) => (i * 2654435761) % 3_000_000), v: new Float64Array(n).fill(1) });
-    const s = await Session.create({ cores: 2 });
-    const job = s.fromArrow(t, { partitions: 8 }).groupBy('k').agg(sum('v')).collect().then(() => null, (e: unknown) => e);
-    await new Promise((r) => setTimeout(r, 50));
-    await s.close();
-    const err = await job;
-    expect(err).toBeInstanceOf(JobCancelledError);
-    expect((err as Error).message).toMatch(/^job \d+ was cancelled: the session was closed$/);
   });
 
   it('leaves no abort listener behind on a signal that outlives its jobs', async () => {

@@ -52,8 +52,14 @@ describe('the key hash', () => {
       for (const c of counts) expect(Math.abs(c - n / partitions)).toBeLessThan(0.1 * n / partitions);
       expect(partitionIds([key], n, partitions)).toEqual(pid);
     }
-    expect(hashString('id001')).toBe(hashString('id001'));
-    expect(partitionOf(hashString('id001'), 8)).toBe(partitionOf(hashWords(Int32Array.from('id001', (c) => c.charCodeAt(0)), 0, 5, SHUFFLE_SEED), 8));
+    // A string hashes as its UTF-16 code units, one word each (hashWords is checked against the published vectors).
+    const codes = (s: string) => Int32Array.from(s, (c) => c.charCodeAt(0));
+    for (const s of ['', 'id001', 'id002', 'héllo']) expect(hashString(s)).toBe(hashWords(codes(s), 0, s.length, SHUFFLE_SEED));
+    expect(hashString('id001')).not.toBe(hashString('id002'));
+    // The partition is the hash as an unsigned 32-bit number, modulo the partition count.
+    expect(partitionOf(-1, 8)).toBe(7);
+    expect(partitionOf(-2147483648, 3)).toBe(2147483648 % 3);
+    expect(partitionOf(12, 5)).toBe(2);
   });
 
   it('hashes each key row as MurmurHash3 over its documented words', () => {

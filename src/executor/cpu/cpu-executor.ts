@@ -5,7 +5,7 @@ import { bindBatches, describeBatches } from '../../arrow/wire-batch.ts';
 import { columnsOfTyped } from '../../expr/columns.ts';
 import type { Schema, TExpr } from '../../expr/resolve.ts';
 import type { ShuffleBlock } from '../../shuffle/shuffle-block.ts';
-import type { AggregationSpec, Executor, MapResult, ReduceResult, ScanResult } from '../task.ts';
+import { hangUntilAborted, type AggregationSpec, type Executor, type MapResult, type ReduceResult, type ScanResult, type TaskContext } from '../task.ts';
 import { columnsOfSpec } from './columns.ts';
 import { runMapTask } from './map-task.ts';
 import { runReduceTask, toRecordBatch } from './reduce-task.ts';
@@ -14,11 +14,13 @@ import { runScanTask } from './scan-task.ts';
 export class CpuExecutor implements Executor {
   readonly kind = 'cpu';
 
-  async runMap(spec: AggregationSpec, batches: readonly arrow.RecordBatch[]): Promise<MapResult> {
+  async runMap(spec: AggregationSpec, batches: readonly arrow.RecordBatch[], ctx?: TaskContext): Promise<MapResult> {
+    if (ctx?.fault === 'hang') await hangUntilAborted(ctx.signal);
     return runMapTask(spec, bindBatches(describeBatches(spec.input, columnsOfSpec(spec), batches, spec.keys.map((k) => k.column))));
   }
 
-  async runReduce(spec: AggregationSpec, blocks: readonly ShuffleBlock[]): Promise<ReduceResult> {
+  async runReduce(spec: AggregationSpec, blocks: readonly ShuffleBlock[], ctx?: TaskContext): Promise<ReduceResult> {
+    if (ctx?.fault === 'hang') await hangUntilAborted(ctx.signal);
     return { batch: toRecordBatch(spec, runReduceTask(spec, blocks)) };
   }
 

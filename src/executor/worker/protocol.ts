@@ -2,11 +2,11 @@
 import type { WireBatch } from '../../arrow/wire-batch.ts';
 import type { TExpr } from '../../expr/resolve.ts';
 import type { ShuffleBlock } from '../../shuffle/shuffle-block.ts';
-import type { AggregationSpec, MapResult } from '../task.ts';
+import type { AggregationSpec, MapResult, TaskFault } from '../task.ts';
 import type { ReduceOutput } from '../cpu/reduce-task.ts';
 import type { GpuDecoded, GpuWords } from '../gpu/gpu-decode.ts';
 
-export type TaskMessage = { readonly id: number; readonly fault?: 'throw' | 'crash' } & (
+export type TaskMessage = { readonly id: number; readonly fault?: TaskFault } & (
   | { readonly kind: 'map'; readonly spec: AggregationSpec; readonly batches: readonly WireBatch[] }
   | { readonly kind: 'reduce'; readonly spec: AggregationSpec; readonly blocks: readonly ShuffleBlock[] }
   | { readonly kind: 'scan'; readonly filter: TExpr; readonly batches: readonly WireBatch[] }

@@ -20,6 +20,8 @@ function run(msg: TaskMessage): TaskOutput {
 parentPort!.on('message', (msg: TaskMessage) => {
   // Fault injection: the executor dies in the middle of the task.
   if (msg.fault === 'crash') process.exit(70);
+  // The thread stays busy without replying: the pool replaces it when the job is cancelled.
+  if (msg.fault === 'hang') return;
   let reply: ReplyMessage;
   try {
     if (msg.fault === 'throw') throw new Error('injected task failure');
