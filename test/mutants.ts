@@ -1,0 +1,113 @@
+/**
+ * `npm run test:mutants`: plants one bug at a time in src/ — each a small edit a user would notice —
+ * runs the test suite (stopping at its first failure), and restores the file. Every mutant must be
+ * caught; the table of which test caught which is docs/testing.md's.
+ *
+ *   npm run test:mutants                 all mutants
+ *   npm run test:mutants -- desc-nulls   only those named
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+interface Mutant {
+  readonly id: string;
+  readonly what: string;
+  readonly file: string;
+  readonly find: string;
+  readonly replace: string;
+}
+
+export const MUTANTS: readonly Mutant[] = [
+  {
+    id: 'desc-nulls',
+    what: 'DESC sorts nulls first (Spark: DESC NULLS LAST)',
+    file: 'src/driver/sort.ts',
+    find: 'return (a === null ? -1 : 1) * (desc ? -1 : 1);',
+    replace: 'return a === null ? -1 : 1;',
+  },
+  {
+    id: 'gpu-inf-swap',
+    what: 'the GPU decode swaps +Infinity and -Infinity',
+    file: 'src/executor/gpu/gpu-states.ts',
+    find: 'flags & 2 ? Infinity : -Infinity',
+    replace: 'flags & 2 ? -Infinity : Infinity',
+  },
+  {
+    id: 'no-compensation',
+    what: 'float sums lose their compensation term (plain double adds)',
+    file: 'src/aggregate/registry.ts',
+    find: '`${f[1]} += Math.abs(s) >= Math.abs(x) ? (s - t) + x : (x - t) + s; ${f[0]} = t; ${f[2]}++;`',
+    replace: '`${f[0]} = t; ${f[2]}++;`',
+  },
+  {
+    id: 'retry-counted-twice',
+    what: "a retried task's output is counted once per attempt",
+    file: 'src/driver/run-stage.ts',
+    find: '          addTask(stage, m);',
+    replace: '          for (let k = 0; k < attempt; k++) addTask(stage, m);',
+  },
+  {
+    id: 'gpu-partition-off-by-one',
+    what: 'the GPU sends each group to the next reduce partition (CPU and GPU disagree)',
+    file: 'src/executor/gpu/partition-shader.ts',
+    find: "'  pid[s] = mm_finish(h, cnt) % parts;',",
+    replace: "'  pid[s] = (mm_finish(h, cnt) + 1u) % parts;',",
+  },
+  {
+    id: 'count-nulls',
+    what: 'count(x) counts null values too',
+    file: 'src/aggregate/registry.ts',
+    find: "if (a.fn === 'count') return { name: a.name, display: a.defaultName, fn: 'count', arg, state: 'count',",
+    replace: "if (a.fn === 'count') return { name: a.name, display: a.defaultName, fn: 'count', arg: null, state: 'countRows',",
+  },
+];
+
+function firstFailure(output: string): string {
+  const line = output.split('\n').find((l) => /\bFAIL\b/.test(l) && l.includes('>'));
+  // Drop colour codes; keep "file > describe > test".
+  return (line ?? '(no FAIL line: the run failed before a test did)').replace(/\x1b\[[0-9;]*m/g, '').replace(/^\s*FAIL\s*/, '').trim();
+}
+
+function run(m: Mutant): { caught: boolean; by: string; seconds: number } {
+  const file = path.join(ROOT, m.file);
+  const original = readFileSync(file, 'utf8');
+  const at = original.indexOf(m.find);
+  if (at < 0 || original.indexOf(m.find, at + 1) >= 0) throw new Error(`mutant ${m.id}: the text to change is not in ${m.file} exactly once; update test/mutants.ts`);
+  const restore = (): void => writeFileSync(file, original);
+  process.once('SIGINT', () => { restore(); process.exit(130); });
+  writeFileSync(file, original.slice(0, at) + m.replace + original.slice(at + m.find.length));
+  const t0 = performance.now();
+  try {
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/vitest/vitest.mjs'), 'run', '--bail=1'], {
+      cwd: ROOT, encoding: 'utf8', timeout: 20 * 60_000, env: { ...process.env, FORCE_COLOR: '0' },
+    });
+    const output = `${r.stdout}\n${r.stderr}`;
+    return { caught: r.status !== 0, by: r.status !== 0 ? firstFailure(output) : '-', seconds: (performance.now() - t0) / 1000 };
+  } finally {
+    restore();
+  }
+}
+
+if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const only = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+  const chosen = only.length ? MUTANTS.filter((m) => only.includes(m.id)) : MUTANTS;
+  if (chosen.length === 0) throw new Error(`no mutant named ${only.join(', ')}; known: ${MUTANTS.map((m) => m.id).join(', ')}`);
+  const rows: string[] = ['| mutant | what | caught | first failing test | s |', '|---|---|---|---|--:|'];
+  let missed = 0;
+  for (const m of chosen) {
+    process.stderr.write(`mutant ${m.id}: ${m.what} ...\n`);
+    const r = run(m);
+    if (!r.caught) missed++;
+    rows.push(`| ${m.id} | ${m.what} | ${r.caught ? 'yes' : '**NO**'} | ${r.by} | ${r.seconds.toFixed(0)} |`);
+    process.stderr.write(`  ${r.caught ? 'caught' : 'NOT CAUGHT'} (${r.seconds.toFixed(0)} s) ${r.by}\n`);
+  }
+  console.log(rows.join('\n'));
+  if (missed > 0) {
+    console.log(`\n${missed} mutant(s) not caught`);
+    process.exitCode = 1;
+  }
+}
