@@ -1,54 +1,94 @@
 /**
- * Differential tests: GPU map tasks + the CPU reduce against the CPU executor, on random tables
- * (test/support/random.ts: nulls, NaN/±Inf/-0, int64 extremes, float32 columns, several batches,
- * dictionaries, slices, empty and single-row tables) and random specs (0–2 keys, filters, every aggregate).
- * Integer results must be equal; float results within 1e-12 · n · max|x| (the fixed-point sum
- * bound, see float-sum-scale.ts). Replay one case with GPU_CASE=<seed>.
+ * Differential tests: GPU map tasks + the CPU reduce, and the CPU executor, each against the exact
+ * reference (gpu-reference.ts) on random tables (test/support/random.ts: nulls, NaN/±Inf/-0, int64
+ * extremes, float32 columns, several batches, dictionaries, slices, empty and single-row tables)
+ * and random specs (test/support/random-frame.ts: 0–2 keys, filters with BETWEEN, column-vs-column
+ * comparisons and arithmetic, every aggregate, some over arithmetic). Integers, keys and min/max
+ * must be exact; float sums within SUM_ERROR of each group's own Σ|x| (the path's: cpu or gpu);
+ * overflowing integer sums must fail on both sides with the ArithmeticOverflowError that names the
+ * exact sum. Replay one case with GPU_CASE=<seed>.
+ *
+ * Over the whole run (GPU_TABLES unset, or at least 300) the GPU must carry its share: at least
+ * 95% of the map tasks whose spec has a GPU kernel ran on the device, and every kernel mode ran.
  */
 import type * as arrow from 'apache-arrow';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { GpuExecutor } from '../../../src/executor/gpu/gpu-executor.ts';
-import { CpuExecutor } from '../../../src/executor/cpu/cpu-executor.ts';
-import { generateTable, isFloatKind, Rng, type TableModel } from '../../support/random.ts';
+import { generateTable, Rng } from '../../support/random.ts';
 import { randomFrame } from '../../support/random-frame.ts';
-import { bothWays, openGpu, planner, reduceAll, specOf } from './gpu-harness.ts';
+import { checkBothWays, openGpu, planner, specOf } from './gpu-harness.ts';
+import { rowsOfModel } from './gpu-reference.ts';
+import type { AggregationSpec } from '../../../src/executor/task.ts';
+import type { TExpr } from '../../../src/expr/resolve.ts';
 
 const probe = await openGpu();
 const gpu = probe.gpu as GpuExecutor;
-const cpu = new CpuExecutor();
 afterAll(async () => { await gpu?.close(); await (await planner()).close(); });
-
-/** 1e-12 · rows · max|x| over the table's finite floats: the bound float results must meet. */
-function floatTolerance(t: TableModel): number {
-  let m = 0;
-  for (const c of t.columns) if (isFloatKind(c.kind)) for (const v of c.values) if (typeof v === 'number' && Number.isFinite(v)) m = Math.max(m, Math.abs(v));
-  return 1e-12 * Math.max(1, t.rows) * m;
-}
-
-function close(a: unknown, b: unknown, tol: number): boolean {
-  if (typeof a === 'number' && typeof b === 'number') {
-    if (Number.isNaN(a) || Number.isNaN(b)) return Number.isNaN(a) && Number.isNaN(b);
-    return a === b || Math.abs(a - b) <= tol + 1e-12 * Math.max(Math.abs(a), Math.abs(b));
-  }
-  return a === b;
-}
 
 const TABLES = Number(process.env.GPU_TABLES ?? 300);
 const only = process.env.GPU_CASE ? [Number(process.env.GPU_CASE)] : Array.from({ length: TABLES }, (_, i) => 1000 + i);
+/** The share and mode assertions need the whole run. */
+const wholeRun = !process.env.GPU_CASE && TABLES >= 300;
 
-describe.skipIf(!probe.gpu)(`GPU map tasks vs the CPU executor on random data${probe.gpu ? '' : ` (${probe.reason})`}`, () => {
+/**
+ * Fallbacks by design: specs the README lists as having no GPU kernel (division, integer
+ * arithmetic beyond 32 bits, float arithmetic in a comparison or in min/max, 64-bit integers in
+ * float arithmetic, double-float operands beyond 2^±100 or not finite). They are left out of the
+ * 95% figure, and held to a small share of their own. Everything else (a float sum's group beyond
+ * its error bound, a hash table that overflowed, anything new) counts against the GPU.
+ */
+const BY_DESIGN = [
+  /^division has no GPU kernel/,
+  /^integer arithmetic beyond 32 bits/,
+  /^float arithmetic in (a comparison|min\/max)/,
+  // Float arithmetic in min/max, as the kernel generator words it where the argument is double-float.
+  /^min\/max of this value form/,
+  /^float arithmetic on 64-bit integers/,
+  /^float arithmetic over column '[^']*' (with NaN or infinite values|beyond the double-float range)/,
+  /^float arithmetic whose values may exceed the double-float range/,
+];
+
+/** Every kernel mode (gpu-map-task.ts `mode`: the plan's mode and its privatization). */
+const MODES = ['global/invocation', 'global/workgroup', 'dense/invocation', 'dense/region', 'dense/workgroup', 'dense', 'hash'];
+
+function hasKind(e: TExpr | null | undefined, kind: TExpr['kind'], pred: (x: TExpr) => boolean = () => true): boolean {
+  if (!e) return false;
+  if (e.kind === kind && pred(e)) return true;
+  switch (e.kind) {
+    case 'cmp': case 'logic': case 'arith': return hasKind(e.left, kind, pred) || hasKind(e.right, kind, pred);
+    case 'not': case 'isNull': return hasKind(e.arg, kind, pred);
+    case 'in': return hasKind(e.arg, kind, pred);
+    default: return false;
+  }
+}
+
+/** What a spec exercises that the old random specs never did. */
+function features(spec: AggregationSpec): string[] {
+  const f: string[] = [];
+  if (spec.aggs.some((a) => hasKind(a.arg, 'arith'))) f.push('arithmetic argument');
+  if (hasKind(spec.filter, 'arith')) f.push('arithmetic in the filter');
+  if (hasKind(spec.filter, 'cmp', (c) => c.kind === 'cmp' && c.left.kind === 'col' && c.right.kind === 'col')) f.push('column vs column');
+  // BETWEEN is lo <= x AND x <= hi: both sides on the same operand.
+  if (hasKind(spec.filter, 'logic', (l) => l.kind === 'logic' && l.op === 'and' && l.left.kind === 'cmp' && l.right.kind === 'cmp' && l.left.op === 'ge' && l.right.op === 'le' && JSON.stringify(l.left.left) === JSON.stringify(l.right.left))) f.push('between');
+  return f;
+}
+
+describe.skipIf(!probe.gpu)(`GPU map tasks vs the exact reference on random data${probe.gpu ? '' : ` (${probe.reason})`}`, () => {
   const reasons = new Map<string, number>();
   const modes = new Map<string, number>();
-  let onGpu = 0, total = 0;
+  /** Per feature: map tasks with it, and those of them that ran on the GPU. */
+  const exercised = new Map<string, { tasks: number; onGpu: number }>();
+  let onGpu = 0, total = 0, byDesign = 0, overflows = 0;
   afterAll(() => {
-    console.log(`random specs: ${onGpu}/${total} map tasks ran on the GPU; fallbacks:`, Object.fromEntries(reasons), 'kernel modes (last task of each spec):', Object.fromEntries(modes));
+    console.log(`random specs: ${onGpu}/${total - byDesign} map tasks with a GPU kernel ran on the GPU (${byDesign} more have none by design); ${overflows} specs overflowed Int64 on both sides; fallbacks:`,
+      Object.fromEntries(reasons), 'kernel modes (map tasks):', Object.fromEntries(modes), 'features (tasks / on the GPU):', Object.fromEntries(exercised));
   });
 
   it.each(only)('table seed %i, 3 random specs', async (seed) => {
     const s = await planner();
     const t = generateTable(seed, { float32: true });
+    const rows = rowsOfModel(t);
     const rng = new Rng(seed * 7 + 1);
-    const tol = floatTolerance(t);
     // Half of the tables plan their kernels as for a GPU, half as for a CPU-like adapter, whichever
     // adapter runs them; small private arrays bound llvmpipe's compile time.
     gpu.mapOptions = { privateWords: 256, adapterClass: seed % 2 ? 'hardware' : 'software' };
@@ -58,36 +98,45 @@ describe.skipIf(!probe.gpu)(`GPU map tasks vs the CPU executor on random data${p
       const batches = t.table.batches;
       const cut = rng.int(0, batches.length);
       const tasks: arrow.RecordBatch[][] = batches.length > 1 ? [batches.slice(0, cut), batches.slice(cut)] : [batches];
-      let r: Awaited<ReturnType<typeof bothWays>>;
-      try {
-        r = await bothWays(gpu, spec, tasks);
-      } catch (e) {
-        // Overflowing integer sums must fail the same way on both sides.
-        let cpuErr: unknown = null;
-        try { await reduceAll(cpu, spec, await Promise.all(tasks.map((b) => cpu.runMap(spec, b)))); } catch (c) { cpuErr = c; }
-        expect((e as Error).name, `seed ${seed}/${q}: ${String(e)}`).toBe((cpuErr as Error | null)?.name);
-        continue;
-      }
-      if (gpu.lastTimings && r.reasons.at(-1) === null) modes.set(gpu.lastTimings.mode, (modes.get(gpu.lastTimings.mode) ?? 0) + 1);
-      for (const x of r.reasons) {
+      const label = `seed ${seed}/${q} ${df.explain().split('\n').find((l) => /Filter|HashAggregate\(keys/.test(l))?.trim() ?? ''}`;
+      const r = await checkBothWays(gpu, spec, tasks, rows, label);
+      if (r.ref.overflows.length) overflows++;
+      const f = features(spec);
+      r.reasons.forEach((x, i) => {
         total++;
-        if (x === null) onGpu++;
-        else {
-          const why = x.replace(/'[^']*'/g, "'…'").replace(/\d+/g, 'N');
-          reasons.set(why, (reasons.get(why) ?? 0) + 1);
+        for (const name of f) {
+          const e = exercised.get(name) ?? { tasks: 0, onGpu: 0 };
+          e.tasks++;
+          if (x === null) e.onGpu++;
+          exercised.set(name, e);
         }
-      }
-      expect(r.gpu.size, `seed ${seed}/${q} group count`).toBe(r.cpu.size);
-      for (const [k, cv] of r.cpu) {
-        const gv = r.gpu.get(k);
-        expect(gv, `seed ${seed}/${q} group ${k}`).toBeDefined();
-        cv.forEach((x, j) => expect(close(gv![j], x, tol), `seed ${seed}/${q} group ${k} ${spec.aggs[j]?.display}: gpu ${String(gv![j])} cpu ${String(x)}`).toBe(true));
-      }
+        if (x === null) {
+          onGpu++;
+          modes.set(r.modes[i]!, (modes.get(r.modes[i]!) ?? 0) + 1);
+          return;
+        }
+        if (BY_DESIGN.some((re) => re.test(x))) byDesign++;
+        const why = x.replace(/'[^']*'/g, "'…'").replace(/\d+/g, 'N');
+        reasons.set(why, (reasons.get(why) ?? 0) + 1);
+      });
     }
   });
 
-  it('most random map tasks ran on the GPU', () => {
-    if (process.env.GPU_CASE) return;
-    expect(onGpu / total).toBeGreaterThan(0.5);
+  it.skipIf(!wholeRun)('at least 95% of the map tasks with a GPU kernel ran on the GPU; few have none by design', () => {
+    expect(total).toBeGreaterThan(800);
+    expect(onGpu / (total - byDesign), JSON.stringify(Object.fromEntries(reasons))).toBeGreaterThanOrEqual(0.95);
+    expect(byDesign / total, JSON.stringify(Object.fromEntries(reasons))).toBeLessThan(0.15);
+  });
+
+  it.skipIf(!wholeRun)('every kernel mode ran on the GPU', () => {
+    for (const m of MODES) expect(modes.get(m) ?? 0, `mode ${m}: ${JSON.stringify(Object.fromEntries(modes))}`).toBeGreaterThan(0);
+    expect([...modes.keys()].filter((m) => !MODES.includes(m)), 'a mode this test does not know').toEqual([]);
+  });
+
+  it.skipIf(!wholeRun)('arithmetic, BETWEEN and column-vs-column comparisons ran, on the GPU too', () => {
+    for (const name of ['arithmetic argument', 'arithmetic in the filter', 'column vs column', 'between']) {
+      const e = exercised.get(name) ?? { tasks: 0, onGpu: 0 };
+      expect(e.onGpu, `${name}: ${JSON.stringify(e)}`).toBeGreaterThanOrEqual(20);
+    }
   });
 });

@@ -7,10 +7,11 @@ import * as arrow from 'apache-arrow';
 import { afterAll, describe, expect, it } from 'vitest';
 import { col, count, InvalidOptionError, max, Session, sum } from '../../../src/index.ts';
 import { GpuExecutor } from '../../../src/executor/gpu/gpu-executor.ts';
-import type { AggregationSpec } from '../../../src/executor/task.ts';
+import type { AggregationSpec, MapResult } from '../../../src/executor/task.ts';
 import { generateTable, Rng } from '../../support/random.ts';
 import { randomFrame } from '../../support/random-frame.ts';
-import { diffResults, openGpu, planner, reduceAll, specOf } from './gpu-harness.ts';
+import { expectAsReference, openGpu, planner, reduceAll, settle, specOf } from './gpu-harness.ts';
+import { diffExact, diffFromReference, referenceOf, rowsOfModel, rowsOfTable } from './gpu-reference.ts';
 
 const probe = await openGpu();
 const gpu = probe.gpu as GpuExecutor;
@@ -24,6 +25,7 @@ describe.skipIf(!probe.gpu)(`cached inputs on the device${probe.gpu ? '' : ` (${
     let resident = 0;
     for (let seed = 2000; seed < 2024; seed++) {
       const t = generateTable(seed, { float32: true });
+      const rows = rowsOfModel(t);
       const rng = new Rng(seed * 3 + 1);
       // Half planned as for a GPU, half as for a CPU-like adapter (both kernel families read the chunks).
       const base = { privateWords: 256, adapterClass: seed % 2 ? 'hardware' : 'software' } as const;
@@ -31,20 +33,27 @@ describe.skipIf(!probe.gpu)(`cached inputs on the device${probe.gpu ? '' : ` (${
         const spec = specOf(randomFrame(s.fromArrow(t.table), t, rng), rng.int(1, 3));
         const batches = t.table.batches;
         gpu.mapOptions = base;
-        let plain;
-        try {
-          plain = await reduceAll(gpu, spec, [await gpu.runMap(spec, batches)]);
-        } catch (e) {
-          // An overflowing integer sum fails the cached task alike.
-          gpu.mapOptions = { ...base, cacheChunkRows: 37, maxChunkRows: 16 };
-          await expect(gpu.runMap(cached(spec), batches).then((m) => reduceAll(gpu, spec, [m]))).rejects.toThrow((e as Error).constructor as never);
-          continue;
-        }
+        const label = `seed ${seed}/${q}`;
+        const ref = referenceOf(spec, rows);
+        const run = (m: Promise<MapResult>) => settle(m.then((x) => reduceAll(gpu, spec, [x])));
+        const plain = await run(gpu.runMap(spec, batches));
+        // The uncached task as the exact reference (or its overflow, the exact sum named), then
+        // every cached run as the uncached one: the same rows, floats bit for bit (bound 0), or
+        // the same error with the same message.
+        expectAsReference(plain, ref, 'gpu', label);
         for (const opts of [{ cacheChunkRows: 37, maxChunkRows: 16 }, { cacheChunkRows: 37, maxChunkRows: 16 }, {}]) {
           gpu.mapOptions = { ...base, ...opts };
-          const m = await gpu.runMap(cached(spec), batches);
-          expect(diffResults(await reduceAll(gpu, spec, [m]), plain, 0), `seed ${seed}/${q} ${JSON.stringify(opts)}`).toEqual([]);
-          if (m.gpuTimings && gpu.lastTimings!.inputBytes > 0) resident++;
+          const m = gpu.runMap(cached(spec), batches);
+          const got = await run(m);
+          const what = `${label} ${JSON.stringify(opts)}`;
+          if (plain.error) {
+            expect(got.error?.name, what).toBe(plain.error.name);
+            expect(got.error?.message, what).toBe(plain.error.message);
+          } else {
+            expect(got.error, what).toBeUndefined();
+            expect(diffExact(got.rows!, plain.rows), what).toEqual([]);
+          }
+          if ((await m).gpuTimings && gpu.lastTimings!.inputBytes > 0) resident++;
         }
       }
       gpu.releaseCached(t.table.batches);
@@ -96,10 +105,11 @@ describe.skipIf(!probe.gpu)(`cached inputs on the device${probe.gpu ? '' : ` (${
       const t = arrow.tableFromArrays({ k: Int32Array.from({ length: n }, () => rng.int(0, 9)), v: Float64Array.from({ length: n }, () => rng.next()) });
       const spec = specOf(s.fromArrow(t).groupBy('k').agg(sum('v'), count()), 2);
       const want = await reduceAll(small, spec, [await small.runMap(spec, t.batches)]);
+      expect(diffFromReference(want, referenceOf(spec, rowsOfTable(t)), 'gpu')).toEqual([]);
       const uploads: number[] = [];
       for (let r = 0; r < 3; r++) {
         const m = await small.runMap(cached(spec), t.batches);
-        expect(diffResults(await reduceAll(small, spec, [m]), want, 0)).toEqual([]);
+        expect(diffExact(await reduceAll(small, spec, [m]), want)).toEqual([]);
         expect(small.cachedBytes).toBeGreaterThan(0);
         expect(small.cachedBytes).toBeLessThanOrEqual(256 << 10);
         uploads.push(m.gpuTimings!.uploadBytes);
