@@ -52,8 +52,9 @@ const WORDS: Record<GpuAccKind, number> = { countRows: 0, count: 1, isum: 4, fsu
 export function accKind(a: AggSpec, form: GVal['t'] | 'none'): GpuAccKind {
   switch (a.state) {
     case 'countRows': case 'count': case 'isum': case 'fsum': return a.state;
-    case 'min': case 'wmin': return form === 'f' || form === 'w' ? 'min64' : 'min32';
-    case 'max': case 'wmax': return form === 'f' || form === 'w' ? 'max64' : 'max32';
+    // Double-float values ('d') take the 64-bit path, whose generator says they have no kernel yet.
+    case 'min': case 'wmin': return form === 'f' || form === 'w' || form === 'd' ? 'min64' : 'min32';
+    case 'max': case 'wmax': return form === 'f' || form === 'w' || form === 'd' ? 'max64' : 'max32';
   }
 }
 

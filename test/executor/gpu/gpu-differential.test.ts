@@ -41,8 +41,6 @@ const BY_DESIGN = [
   /^division has no GPU kernel/,
   /^integer arithmetic beyond 32 bits/,
   /^float arithmetic in (a comparison|min\/max)/,
-  // Float arithmetic in min/max, as the kernel generator words it where the argument is double-float.
-  /^min\/max of this value form/,
   /^float arithmetic on 64-bit integers/,
   /^float arithmetic over column '[^']*' (with NaN or infinite values|beyond the double-float range)/,
   /^float arithmetic whose values may exceed the double-float range/,
