@@ -6,6 +6,11 @@
  * Canonical cell values: every integer type (TINYINT .. HUGEINT, unsigned) →
  * bigint; FLOAT/DOUBLE → number; DATE → days since the epoch (number);
  * VARCHAR → string; BOOLEAN → boolean; NULL → null.
+ *
+ * 64-bit temporal columns (Date64, Timestamp of any unit) are loaded as BIGINT holding their raw
+ * units, so DuckDB groups, orders and takes min/max of the instants exactly (at any unit, ns
+ * included), and sql.ts writes every temporal comparison as an exact comparison of nanoseconds
+ * (HUGEINT): the instant semantics the README gives, with no rounding to DuckDB's TIMESTAMP (µs).
  */
 import {
   DuckDBConnection,
@@ -40,6 +45,12 @@ export const SQL_TYPE: Record<ColKind, string> = {
   lutf8: 'VARCHAR',
   dict: 'VARCHAR',
   date32: 'DATE',
+  uint64: 'UBIGINT',
+  date64: 'BIGINT',
+  ts_s: 'BIGINT',
+  ts_ms: 'BIGINT',
+  ts_us: 'BIGINT',
+  ts_ns: 'BIGINT',
 };
 
 export function quoteIdent(name: string): string {
@@ -90,6 +101,12 @@ export class DuckDb {
             case 'lutf8':
             case 'dict': app.appendVarchar(v as string); break;
             case 'date32': app.appendDate(dateValue(v as number)); break;
+            case 'uint64': app.appendUBigInt(v as bigint); break;
+            case 'date64':
+            case 'ts_s':
+            case 'ts_ms':
+            case 'ts_us':
+            case 'ts_ns': app.appendBigInt(v as bigint); break;
           }
         }
         app.endRow();

@@ -8,6 +8,13 @@
  * (some empty), per-batch dictionaries, garbage values under null slots,
  * NaNs with a negative sign bit, and sometimes a sliced table (non-zero
  * array offsets).
+ *
+ * `generateTable(seed, { extended: true })` (the DuckDB differential suite) also draws Uint64,
+ * Date64 and Timestamp columns (every unit, some with a time zone), and (some string columns)
+ * strings that JS orders differently from UTF-8 bytes ('！' U+FF01 vs '😀'); the other suites'
+ * tables stay as they were.
+ * 64-bit temporal values are bigints in the column's own unit (Date64: whole days in ms);
+ * `cardinality` gives a column exactly that many distinct values to draw from (big group counts).
  */
 import * as A from 'apache-arrow';
 
@@ -93,10 +100,18 @@ export class Rng {
 
 // ---------------------------------------------------------------- column model
 
-export type IntKind = 'int8' | 'int16' | 'int32' | 'int64' | 'uint8' | 'uint16' | 'uint32';
-export type ColKind = IntKind | 'float32' | 'float64' | 'bool' | 'utf8' | 'lutf8' | 'dict' | 'date32';
+export type IntKind = 'int8' | 'int16' | 'int32' | 'int64' | 'uint8' | 'uint16' | 'uint32' | 'uint64';
+/** 64-bit temporal kinds: Date64 (ms) and Timestamp in each unit; values are bigints in that unit. */
+export type WideTemporalKind = 'date64' | 'ts_s' | 'ts_ms' | 'ts_us' | 'ts_ns';
+export type ColKind = IntKind | 'float32' | 'float64' | 'bool' | 'utf8' | 'lutf8' | 'dict' | 'date32' | WideTemporalKind;
 
-export const INT_KINDS: readonly IntKind[] = ['int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32'];
+export const INT_KINDS: readonly IntKind[] = ['int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64'];
+export const WIDE_TEMPORAL_KINDS: readonly WideTemporalKind[] = ['date64', 'ts_s', 'ts_ms', 'ts_us', 'ts_ns'];
+
+/** Units of a 64-bit temporal kind per second (Date64 counts milliseconds). */
+export const UNITS_PER_SECOND: Record<WideTemporalKind, bigint> = {
+  date64: 1000n, ts_s: 1n, ts_ms: 1000n, ts_us: 1_000_000n, ts_ns: 1_000_000_000n,
+};
 
 export function isIntKind(k: ColKind): k is IntKind {
   return (INT_KINDS as readonly string[]).includes(k);
@@ -110,8 +125,14 @@ export function isFloatKind(k: ColKind): boolean {
 export function isStringKind(k: ColKind): boolean {
   return k === 'utf8' || k === 'lutf8' || k === 'dict';
 }
+export function isWideTemporalKind(k: ColKind): k is WideTemporalKind {
+  return (WIDE_TEMPORAL_KINDS as readonly string[]).includes(k);
+}
+export function isTemporalKind(k: ColKind): boolean {
+  return k === 'date32' || isWideTemporalKind(k);
+}
 
-/** Model value: ints are bigint, floats are numbers, date32 is a day number, strings, booleans. */
+/** Model value: ints are bigint, floats are numbers, date32 is a day number, 64-bit temporals are bigints in their unit, strings, booleans. */
 export type Value = null | bigint | number | string | boolean;
 
 export const INT_RANGE: Record<IntKind, readonly [bigint, bigint]> = {
@@ -122,6 +143,7 @@ export const INT_RANGE: Record<IntKind, readonly [bigint, bigint]> = {
   uint8: [0n, 255n],
   uint16: [0n, 65535n],
   uint32: [0n, 4294967295n],
+  uint64: [0n, 18446744073709551615n],
 };
 
 /**
@@ -140,6 +162,7 @@ export const SMALL_RANGE: Record<IntKind, readonly [bigint, bigint]> = {
   uint8: [0n, 63n],
   uint16: [0n, 16383n],
   uint32: [0n, 1n << 20n],
+  uint64: [0n, 1n << 20n],
 };
 
 export interface ColumnModel {
@@ -154,6 +177,15 @@ export interface ColumnModel {
   /** the distinct non-null values the generator drew from (low cardinality) or a sample */
   pool: Value[];
   values: Value[];
+  /** Timestamp columns: the time zone of the Arrow type (null: none) */
+  tz?: string | null;
+  /** strings: also draw strings whose UTF-16 order differs from their code-point order */
+  wideStrings?: boolean;
+  /**
+   * floats: 'positive' draws uniform [0, 100) with 6 decimals (db-benchmark's v3), whose sums
+   * grow with every row: a sum without compensation drifts ~√n·u·Σ|x| (zero-mean data hides it)
+   */
+  dist?: 'positive';
 }
 
 export interface TableModel {
@@ -168,8 +200,14 @@ export interface TableModel {
   layout: string;
 }
 
-export function arrowType(kind: ColKind, dictIndex: 'int8' | 'int16' | 'int32' = 'int32'): A.DataType {
+export function arrowType(kind: ColKind, dictIndex: 'int8' | 'int16' | 'int32' = 'int32', tz: string | null = null): A.DataType {
   switch (kind) {
+    case 'uint64': return new A.Uint64();
+    case 'date64': return new A.DateMillisecond();
+    case 'ts_s': return new A.Timestamp(A.TimeUnit.SECOND, tz);
+    case 'ts_ms': return new A.Timestamp(A.TimeUnit.MILLISECOND, tz);
+    case 'ts_us': return new A.Timestamp(A.TimeUnit.MICROSECOND, tz);
+    case 'ts_ns': return new A.Timestamp(A.TimeUnit.NANOSECOND, tz);
     case 'int8': return new A.Int8();
     case 'int16': return new A.Int16();
     case 'int32': return new A.Int32();
@@ -197,10 +235,14 @@ const STRING_POOL = [
   '日本', '😀', 'null', 'NULL', 'zzzzzzzzzzzzzzzzzzzzzzzz', ' a', 'a ', 'Ω≈ç√',
 ];
 const ALPHABET = 'abcdefghij0123456789_ éü日😀';
+/** Extended tables: BMP characters above the surrogates sort after '😀' in UTF-8 (and SQL), before it in UTF-16. */
+const WIDE_STRING_POOL = ['！', 'ｚ', '\uFFFD', '😀', '😀！', '！😀', 'a😀', 'aｚ', '\uE000'];
+const WIDE_ALPHABET = ALPHABET + '！ｚ\uE000';
 
-function randomString(rng: Rng): string {
+function randomString(rng: Rng, wide = false): string {
+  if (wide && rng.bool(0.15)) return rng.pick(WIDE_STRING_POOL);
   if (rng.bool(0.3)) return rng.pick(STRING_POOL);
-  const chars = Array.from(ALPHABET);
+  const chars = Array.from(wide ? WIDE_ALPHABET : ALPHABET);
   const n = rng.int(0, 12);
   let s = '';
   for (let i = 0; i < n; i++) s += rng.pick(chars);
@@ -215,6 +257,9 @@ function intValue(rng: Rng, kind: IntKind, profile: IntProfile): bigint {
   }
   if (profile === 'wide') {
     const m = 1n << 50n;
+    if (kind === 'uint64') {
+      return rng.weighted<() => bigint>([[3, () => rng.bigint(0n, m)], [1, () => rng.bigint(0n, 1000n)], [1, () => rng.pick([m, (1n << 53n) + 1n, 0n])]])();
+    }
     return rng.weighted<() => bigint>([
       [3, () => rng.bigint(-m, m)],
       [1, () => rng.bigint(-1000n, 1000n)],
@@ -222,7 +267,7 @@ function intValue(rng: Rng, kind: IntKind, profile: IntProfile): bigint {
     ])();
   }
   return rng.weighted<() => bigint>([
-    [2, () => rng.pick([lo, hi, lo + 1n, hi - 1n, 0n, lo < 0n ? -1n : 1n, 1n])],
+    [2, () => rng.pick([lo, hi, lo + 1n, hi - 1n, 0n, lo < 0n ? -1n : 1n, 1n, ...(kind === 'uint64' ? [1n << 63n, (1n << 63n) - 1n] : [])])],
     [4, () => rng.bigint(lo > -1000n ? lo : -1000n, hi < 1000n ? hi : 1000n)],
     [4, () => rng.bigint(lo, hi)],
   ])();
@@ -248,16 +293,38 @@ function dateValue(rng: Rng): number {
   ])();
 }
 
-function freshValue(rng: Rng, c: Pick<ColumnModel, 'kind' | 'profile' | 'specials'>): Value {
+/** A few fixed instants (seconds); values clustered a few units around them tie or nearly tie. */
+const CLUSTER_SECONDS = [0n, 951782400n, 1600000000n, -86400n];
+
+/** A 64-bit temporal value in the column's unit: ~1780..2190 (so every unit converts to ns in int64), clusters, edges. */
+function wideTemporalValue(rng: Rng, k: WideTemporalKind): bigint {
+  const per = UNITS_PER_SECOND[k];
+  if (k === 'date64') return BigInt(rng.weighted<() => number>([[4, () => rng.int(-69000, 80000)], [2, () => rng.int(18000, 20000)], [1, () => rng.pick([0, -1, 1, 19000])]])()) * 86_400_000n;
+  return rng.weighted<() => bigint>([
+    [4, () => BigInt(rng.int(-6_000_000_000, 7_000_000_000)) * per + rng.bigint(0n, per - 1n)],
+    [2, () => BigInt(rng.int(1_500_000_000, 1_800_000_000)) * per + rng.bigint(0n, per - 1n)],
+    [3, () => rng.pick(CLUSTER_SECONDS) * per + BigInt(rng.int(-3, 3))],
+    [1, () => rng.pick([0n, -1n, 1n, per, -per, 86400n * per])],
+  ])();
+}
+
+type ValueShape = Pick<ColumnModel, 'kind' | 'profile' | 'specials' | 'wideStrings' | 'dist'>;
+
+function freshValue(rng: Rng, c: ValueShape): Value {
   const k = c.kind;
   if (isIntKind(k)) return intValue(rng, k, c.profile);
+  if (isWideTemporalKind(k)) return wideTemporalValue(rng, k);
+  if (c.dist === 'positive' && isFloatKind(k) && !(c.specials && rng.bool(0.02))) {
+    const v = Math.round(rng.next() * 100e6) / 1e6;
+    return k === 'float32' ? Math.fround(v) : v;
+  }
   switch (k) {
     case 'float64': return floatValue(rng, c.specials);
     case 'float32': return Math.fround(floatValue(rng, c.specials));
     case 'bool': return rng.bool();
     case 'utf8':
     case 'lutf8':
-    case 'dict': return randomString(rng);
+    case 'dict': return randomString(rng, !!c.wideStrings);
     case 'date32': return dateValue(rng);
   }
   throw new Error(`unreachable kind ${k}`);
@@ -268,7 +335,7 @@ function valueKey(v: Value): string {
   return typeof v + ':' + String(v);
 }
 
-function distinctValues(rng: Rng, c: Pick<ColumnModel, 'kind' | 'profile' | 'specials'>, k: number): Value[] {
+function distinctValues(rng: Rng, c: ValueShape, k: number): Value[] {
   const seen = new Map<string, Value>();
   for (let tries = 0; seen.size < k && tries < k * 20; tries++) {
     const v = freshValue(rng, c);
@@ -287,12 +354,23 @@ export interface TableOptions {
   simpleLayout?: boolean;
   /** random kinds: each float64 column is float32 instead with probability 1/2 */
   float32?: boolean;
+  /** random kinds: also Uint64, Date64 and Timestamp columns, and wide strings (see the module comment) */
+  extended?: boolean;
+  /** per column: draw from exactly this many distinct values (a big group count); otherwise random */
+  cardinality?: (number | undefined)[];
+  /** per column: the integer profile (otherwise random) */
+  profiles?: (IntProfile | undefined)[];
+  /** per column: float distribution (otherwise: extended tables draw 'positive' for some float columns) */
+  dists?: ('positive' | undefined)[];
 }
 
 const KIND_NAMES: Record<ColKind, string> = {
   int8: 'i8', int16: 'i16', int32: 'i32', int64: 'i64', uint8: 'u8', uint16: 'u16', uint32: 'u32',
   float32: 'f32', float64: 'f64', bool: 'b', utf8: 's', lutf8: 'ls', dict: 'd', date32: 'dt',
+  uint64: 'u64', date64: 'dt64', ts_s: 'tss', ts_ms: 'tsms', ts_us: 'tsus', ts_ns: 'tsns',
 };
+
+const EXTENDED_KINDS: readonly ColKind[] = ['uint64', 'date64', 'ts_s', 'ts_ms', 'ts_us', 'ts_ns'];
 
 export function randomRowCount(rng: Rng): number {
   return rng.weighted<() => number>([
@@ -319,6 +397,15 @@ export function generateTable(seed: number, opts: TableOptions = {}): TableModel
     while (kinds.length < n) kinds.push(rng.pick(all));
     // A generator of its own, so that the tables without the option stay as they were.
     if (opts.float32) kinds = kinds.map((k, i) => (k === 'float64' && new Rng(deriveSeed(seed, 'float32', i)).bool() ? 'float32' : k));
+    // Likewise: each column becomes a Uint64 / Date64 / Timestamp column with probability 0.3
+    // (the aggregated second column only ever a Uint64).
+    if (opts.extended) {
+      kinds = kinds.map((k, i) => {
+        const r = new Rng(deriveSeed(seed, 'extended', i));
+        if (!r.bool(0.3)) return k;
+        return i === 1 ? 'uint64' : r.pick(EXTENDED_KINDS);
+      });
+    }
   }
   const slice = !opts.simpleLayout && rows > 0 && rng.bool(0.15);
   const prefix = slice ? rng.int(1, 20) : 0;
@@ -327,17 +414,22 @@ export function generateTable(seed: number, opts: TableOptions = {}): TableModel
 
   const columns: ColumnModel[] = kinds.map((kind, i) => {
     const crng = rng.fork('col', i);
-    const profile: IntProfile = kind === 'int64'
+    let profile: IntProfile = kind === 'int64' || kind === 'uint64'
       ? crng.weighted<IntProfile>([[4, 'small'], [3, 'wide'], [3, 'full']])
       : isIntKind(kind)
         ? crng.weighted<IntProfile>([[6, 'small'], [4, 'full']])
         : 'small';
+    profile = opts.profiles?.[i] ?? profile;
     const specials = isFloatKind(kind) && crng.bool(0.35);
-    const lowCardinality = kind === 'bool' || crng.bool(isFloatKind(kind) ? 0.3 : 0.65);
+    const card = opts.cardinality?.[i];
+    const lowCardinality = card !== undefined || kind === 'bool' || crng.bool(isFloatKind(kind) ? 0.3 : 0.65);
     const nullRate = opts.nullRates?.[i] ?? crng.weighted<number>([[40, 0], [30, 0.1], [20, 0.5], [10, 1]]);
-    const base = { kind, profile, specials };
+    const extra = isWideTemporalKind(kind) && kind !== 'date64' ? { tz: new Rng(deriveSeed(seed, 'tz', i)).pick([null, null, 'UTC', 'America/New_York']) } : {};
+    const wide = opts.extended && isStringKind(kind) && new Rng(deriveSeed(seed, 'wide-strings', i)).bool(0.3);
+    const positive = isFloatKind(kind) && (opts.dists?.[i] === 'positive' || (opts.extended && new Rng(deriveSeed(seed, 'positive', i)).bool(0.35)));
+    const base = { kind, profile, specials, ...(wide ? { wideStrings: true } : {}), ...(positive ? { dist: 'positive' as const } : {}), ...extra };
     const pool = lowCardinality
-      ? distinctValues(crng, base, kind === 'bool' ? 2 : crng.weighted<number>([[2, 1], [5, crng.int(2, 8)], [2, crng.int(9, 40)]]))
+      ? distinctValues(crng, base, card ?? (kind === 'bool' ? 2 : crng.weighted<number>([[2, 1], [5, crng.int(2, 8)], [2, crng.int(9, 40)]])))
       : [];
     const values: Value[] = [];
     for (let r = 0; r < physRows; r++) {
@@ -349,7 +441,7 @@ export function generateTable(seed: number, opts: TableOptions = {}): TableModel
       for (const v of values) if (v !== null && seen.size < 30) seen.set(valueKey(v), v);
       pool.push(...seen.values());
     }
-    return { name: `${KIND_NAMES[kind]}_${i}`, kind, profile, lowCardinality, nullRate, specials, pool, values };
+    return { name: `${KIND_NAMES[kind]}_${i}`, ...base, lowCardinality, nullRate, pool, values };
   });
 
   const { table: physTable, layout } = buildArrow(rng.fork('arrow'), columns, physRows, !!opts.simpleLayout);
@@ -415,7 +507,7 @@ function buildChunk(rng: Rng, c: ColumnModel, type: A.DataType, values: Value[],
   const nullBitmap = nulls.nullCount ? nulls.bitmap : undefined;
   const garbageish = rng.bool(0.7);
   const k = c.kind;
-  if (isIntKind(k)) {
+  if (isIntKind(k) && k !== 'uint64') {
     const range = INT_RANGE[k];
     const arr = k === 'int64' ? new BigInt64Array(n)
       : k === 'int8' ? new Int8Array(n) : k === 'int16' ? new Int16Array(n) : k === 'int32' ? new Int32Array(n)
@@ -461,6 +553,18 @@ function buildChunk(rng: Rng, c: ColumnModel, type: A.DataType, values: Value[],
         arr[i] = v === null ? (garbageish ? rng.int(-2147483648, 2147483647) : 0) : (v as number);
       });
       return A.makeData({ type: type as A.DateDay, length: n, nullCount: nulls.nullCount, nullBitmap, data: arr });
+    }
+    case 'uint64':
+    case 'date64':
+    case 'ts_s':
+    case 'ts_ms':
+    case 'ts_us':
+    case 'ts_ns': {
+      const arr = k === 'uint64' ? new BigUint64Array(n) : new BigInt64Array(n);
+      values.forEach((v, i) => {
+        arr[i] = v === null ? (garbageish ? rng.bigint(k === 'uint64' ? 0n : -(2n ** 63n), k === 'uint64' ? 2n ** 64n - 1n : 2n ** 63n - 1n) : 0n) : (v as bigint);
+      });
+      return A.makeData({ type: type as A.Uint64, length: n, nullCount: nulls.nullCount, nullBitmap, data: arr as BigUint64Array });
     }
     case 'utf8':
       return utf8Data(type as A.Utf8, values as (string | null)[], nulls, () => (garbageish ? randomString(rng) : ''));
@@ -515,7 +619,7 @@ function buildChunk(rng: Rng, c: ColumnModel, type: A.DataType, values: Value[],
 function buildArrow(rng: Rng, columns: ColumnModel[], rows: number, simple: boolean): { table: A.Table; layout: string } {
   // dictionary index width: int8 only when the dictionary surely fits
   const types = columns.map((c) => {
-    if (c.kind !== 'dict') return arrowType(c.kind);
+    if (c.kind !== 'dict') return arrowType(c.kind, 'int32', c.tz ?? null);
     const distinct = new Set(c.values.filter((v) => v !== null)).size;
     const idx = distinct + 4 < 120 && rng.bool(0.3) ? rng.pick(['int8', 'int16'] as const) : 'int32';
     return arrowType('dict', idx);
@@ -574,7 +678,7 @@ export function showValue(v: Value): string {
 
 export function describeTable(t: TableModel, maxRows = 40): string {
   const head = `table seed=${t.seed} rows=${t.rows} (${t.layout})\n  columns: ${t.columns
-    .map((c) => `${c.name}:${c.kind}${isIntKind(c.kind) ? '/' + c.profile : ''}${c.specials ? '/specials' : ''} nulls=${c.nullRate}`)
+    .map((c) => `${c.name}:${c.kind}${c.tz ? `[${c.tz}]` : ''}${isIntKind(c.kind) ? '/' + c.profile : ''}${c.dist ? '/' + c.dist : ''}${c.specials ? '/specials' : ''}${c.wideStrings ? '/wide' : ''} nulls=${c.nullRate}`)
     .join(', ')}`;
   if (t.rows > maxRows) return head + `\n  (rows omitted; regenerate with generateTable(${t.seed}))`;
   const lines: string[] = [];
