@@ -11,21 +11,57 @@ function compareValues(a: Value, b: Value): number {
     if (a !== a) return b !== b ? 0 : 1;
     if (b !== b) return -1;
   }
+  if (typeof a === 'string' && typeof b === 'string') return compareCodePoints(a, b);
   return a! < b! ? -1 : a! > b! ? 1 : 0;
+}
+
+/**
+ * Strings by code point (the order of their UTF-8 bytes, as Spark and DuckDB sort), not by UTF-16
+ * code units as JS `<` does: a surrogate (U+D800..DFFF, half of a code point beyond U+FFFF) must
+ * sort after U+E000..FFFF.
+ */
+function compareCodePoints(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i), y = b.charCodeAt(i);
+    if (x !== y) return codePointRank(x) - codePointRank(y);
+  }
+  return a.length - b.length;
+}
+
+const codePointRank = (u: number): number => (u >= 0xd800 && u <= 0xdfff ? u + 0x2000 : u >= 0xe000 ? u - 0x800 : u);
+
+/**
+ * A sort key column's values: 64-bit temporals (timestamps, date64) as their stored BigInt units,
+ * since Vector.get turns nanoseconds into float milliseconds and ties values ns apart.
+ */
+function keyValues(v: arrow.Vector, n: number): Value[] {
+  const values: Value[] = new Array(n);
+  const t = v.type;
+  if (arrow.DataType.isTimestamp(t) || (arrow.DataType.isDate(t) && t.unit === arrow.DateUnit.MILLISECOND)) {
+    let i = 0;
+    for (const d of v.data) {
+      const raw = d.values as BigInt64Array | Int32Array | Float64Array;
+      for (let j = 0; j < d.length; j++, i++) {
+        if (!d.getValid(j)) values[i] = null;
+        else if (raw instanceof BigInt64Array) values[i] = raw[j]!;
+        else if (raw instanceof Int32Array) values[i] = (BigInt(raw[2 * j + 1]!) << 32n) | BigInt(raw[2 * j]! >>> 0);
+        else values[i] = raw[j]!;
+      }
+    }
+    return values;
+  }
+  for (let i = 0; i < n; i++) {
+    const x = v.get(i) as Value | Date;
+    values[i] = x instanceof Date ? x.getTime() : x;
+  }
+  return values;
 }
 
 export function sortTable(table: arrow.Table, keys: readonly SortKey[]): arrow.Table {
   const n = table.numRows;
   if (n <= 1 || keys.length === 0) return table;
-  const columns = keys.map((k) => {
-    const v = table.getChild(k.column)!;
-    const values: Value[] = new Array(n);
-    for (let i = 0; i < n; i++) {
-      const x = v.get(i) as Value | Date;
-      values[i] = x instanceof Date ? x.getTime() : x;
-    }
-    return values;
-  });
+  const columns = keys.map((k) => keyValues(table.getChild(k.column)!, n));
   const order = Array.from({ length: n }, (_, i) => i);
   order.sort((i, j) => {
     for (let c = 0; c < keys.length; c++) {

@@ -75,12 +75,6 @@ import { quoteIdent } from './duckdb.ts';
  *   `col('tss').ge(new Date(1500))` keeps a row at 1 s (1000 ms < 1500 ms) and
  *   `col('tss').gt(new Date(-1500))` drops one at -1 s. Avoided: literals compared with
  *   timestamp[s] columns are whole seconds.
- * - ns-sort: src/driver/sort.ts reads sort keys through Arrow's `Vector.get`, which gives a
- *   timestamp[ns] as a float number of milliseconds: values a few ns apart tie and keep their
- *   input order. Avoided: no ORDER BY on a timestamp[ns] column.
- * - utf16-sort: src/driver/sort.ts orders strings by UTF-16 code units (JS `<`), not by code
- *   points / UTF-8 bytes as Spark and DuckDB do: '😀' (U+1F600) sorts before '！' (U+FF01).
- *   Avoided: no ORDER BY on the string columns that hold such strings (random.ts wideStrings).
  */
 export const AVOID_KNOWN_BUGS = process.env.DIFF_KNOWN_BUGS !== '1';
 
@@ -518,15 +512,9 @@ function genAgg(rng: Rng, t: TableModel, alias: string): Agg {
   }
 }
 
-/** Whether the engine may be asked to sort on this column (see AVOID_KNOWN_BUGS); null: an aggregate of no column. */
-function sortable(c: ColumnModel | null): boolean {
-  if (!AVOID_KNOWN_BUGS || c === null) return true;
-  return c.kind !== 'ts_ns' && !c.wideStrings;
-}
-
 /** 1-3 distinct sort keys over the given output columns (with their source column), mixed directions and call styles. */
 function genOrderBy(rng: Rng, cols: { name: string; from: ColumnModel | null }[]): OrderKey[] | null {
-  const usable = cols.filter((c) => sortable(c.from));
+  const usable = cols;
   if (!usable.length) return null;
   const n = rng.weighted<number>([[5, 1], [3, 2], [2, 3]]);
   const keys = rng.sample(usable, n).map((c): OrderKey => {
