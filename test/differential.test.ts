@@ -27,8 +27,6 @@
  * DIFF_SHRINK=1 together with DIFF_CASE=<seed>/<query> also prints a shrunk
  * replay (fewest rows that still fail). DIFF_NO_DICT_NULLS=1 stops the
  * generator from putting null entries inside dictionaries (triage only).
- * DIFF_KNOWN_BUGS=1 generates the shapes of the engine bugs the generator
- * avoids (support/sql.ts AVOID_KNOWN_BUGS) and runs their named cases.
  * DIFF_VERBOSE=1 prints what each block covered.
  *
  * Comparison rules (float bounds, order) are documented in support/compare.ts;
@@ -67,7 +65,6 @@ import {
 import { DuckDb, type SqlResult } from './support/duckdb.ts';
 import { deriveSeed, describeTable, generateTable, generatorFlags, rebuildArrow, Rng, type ColKind, type TableModel } from './support/random.ts';
 import {
-  AVOID_KNOWN_BUGS,
   genQuery,
   jsLitValue,
   outputColumns,
@@ -868,9 +865,8 @@ describe.skipIf(!!FUZZ)('differential vs DuckDB: named edge cases', () => {
     assertAllMatch(reports);
   });
 
-  // The engine bugs the generator avoids (support/sql.ts AVOID_KNOWN_BUGS), each as one named case
-  // that runs under DIFF_KNOWN_BUGS=1 (and fails until the bug is fixed).
-  describe('engine bugs this suite found (the open ones run under DIFF_KNOWN_BUGS=1)', () => {
+  // Engine bugs this suite found (all fixed), each as one named case.
+  describe('engine bugs this suite found', () => {
     it('ns-sort (fixed): ORDER BY a timestamp[ns] key whose values are 1 ns apart (src/driver/sort.ts)', async () => {
       const table = generateTable(16, { rows: 6, kinds: ['ts_ns', 'int8'], nullRates: [0, 0], simpleLayout: true });
       table.columns[0]!.values = [2n, 1n, 3n, 0n, 5n, 4n].map((d) => 1_600_000_000_000_000_000n + d);
@@ -878,7 +874,7 @@ describe.skipIf(!!FUZZ)('differential vs DuckDB: named edge cases', () => {
       await db.load('t', fixed.columns, fixed.rows);
       assertAllMatch([await runCase(db, fixed, { mode: 'collect', filter: null, keys: [], aggs: [], orderBy: [{ name: 'tsns_0', desc: false, style: 'name' }] }, 'known/ns-sort', CPU)]);
     });
-    it.skipIf(AVOID_KNOWN_BUGS)('ts-literal-truncation: timestamp[s] compared with a Date holding milliseconds (src/expr/resolve.ts)', async () => {
+    it('ts-literal-truncation (fixed): timestamp[s] compared with a Date holding milliseconds (src/expr/resolve.ts)', async () => {
       const table = generateTable(17, { rows: 5, kinds: ['ts_s', 'int8'], nullRates: [0, 0], simpleLayout: true });
       table.columns[0]!.values = [-2n, -1n, 0n, 1n, 2n];
       const fixed = rebuildArrow(table);

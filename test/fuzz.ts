@@ -3,7 +3,6 @@
  *
  *   npm run test:fuzz -- --cases 20000            ⌈N/4⌉ random tables × 4 queries, from a random seed
  *   npm run test:fuzz -- --cases 2000 --seed 123  the same run again
- *   npm run test:fuzz -- --cases 400 --known-bugs also the shapes of the known engine bugs (DIFF_KNOWN_BUGS=1)
  *
  * (package.json: "test:fuzz": "tsx test/fuzz.ts".) It runs vitest on that one file with
  * DIFF_FUZZ=<tables> and DIFF_SEED=<first seed> (which the file reads), so the tables, queries,
@@ -21,7 +20,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const QUERIES_PER_TABLE = 4;
 
 function usage(message: string): never {
-  console.error(`${message}\nusage: npm run test:fuzz -- --cases N [--seed S] [--known-bugs] [--verbose]`);
+  console.error(`${message}\nusage: npm run test:fuzz -- --cases N [--seed S] [--verbose]`);
   process.exit(2);
 }
 
@@ -38,7 +37,6 @@ for (let i = 0; i < args.length; i++) {
   };
   if (a === '--cases') cases = value();
   else if (a === '--seed') seed = value();
-  else if (a === '--known-bugs') env.DIFF_KNOWN_BUGS = '1';
   else if (a === '--verbose') env.DIFF_VERBOSE = '1';
   else usage(`unknown argument ${a}`);
 }

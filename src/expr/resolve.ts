@@ -116,7 +116,35 @@ function temporalLiteral(lit: TExpr & { kind: 'lit' }, target: DType, source: Ex
     return { kind: 'lit', value: ms / 86400000, dtype: target };
   }
   const [mul, div] = target.id === 'timestamp' ? UNIT_PER_MS[target.unit ?? 'ms'] : UNIT_PER_MS.ms;
-  return { kind: 'lit', value: (BigInt(ms) * mul) / div, dtype: target };
+  const scaled = BigInt(ms) * mul;
+  const floor = scaled / div - (scaled % div < 0n ? 1n : 0n);
+  const out: TExpr = { kind: 'lit', value: floor, dtype: target };
+  if (scaled % div !== 0n) between.add(out);
+  return out;
+}
+
+/**
+ * Temporal literals that fall between two values of the column's unit (1500 ms against seconds):
+ * they hold the floor, and resolveCmp rewrites the comparison so that it stays exact.
+ */
+const between = new WeakSet<TExpr>();
+
+const FLIP: Record<CmpOp, CmpOp> = { eq: 'eq', ne: 'ne', lt: 'gt', le: 'ge', gt: 'lt', ge: 'le' };
+
+/**
+ * `column OP v` where the column's unit cannot hold v exactly and `f` holds floor(v):
+ * column < v and column <= v are column <= f; column > v and column >= v are column > f;
+ * column = v never holds (f < column < f + 1), column != v always does (nulls stay null).
+ */
+function betweenCmp(op: CmpOp, column: TExpr, f: TExpr & { kind: 'lit' }, mode: CmpMode): TExpr {
+  const cmp = (o: CmpOp, value: bigint): TExpr => ({ kind: 'cmp', op: o, left: column, right: { kind: 'lit', value, dtype: f.dtype }, mode, dtype: BOOL });
+  const v = f.value as bigint;
+  switch (op) {
+    case 'lt': case 'le': return cmp('le', v);
+    case 'gt': case 'ge': return cmp('gt', v);
+    case 'eq': return { kind: 'logic', op: 'and', left: cmp('gt', v), right: cmp('lt', v + 1n), dtype: BOOL };
+    case 'ne': return { kind: 'logic', op: 'or', left: cmp('le', v), right: cmp('ge', v + 1n), dtype: BOOL };
+  }
 }
 
 /** Decides how two operands compare, coercing literals to the other side's type where SQL would. */
@@ -152,6 +180,8 @@ function comparable(left: TExpr, right: TExpr, op: CmpOp, source: Expr): { left:
 
 function resolveCmp(op: CmpOp, left: TExpr, right: TExpr, source: Expr): TExpr {
   const c = comparable(left, right, op, source);
+  if (between.has(c.right)) return betweenCmp(op, c.left, c.right as TExpr & { kind: 'lit' }, c.mode);
+  if (between.has(c.left)) return betweenCmp(FLIP[op], c.right, c.left as TExpr & { kind: 'lit' }, c.mode);
   return { kind: 'cmp', op, left: c.left, right: c.right, mode: c.mode, dtype: BOOL };
 }
 
@@ -164,6 +194,10 @@ function resolveIn(arg: TExpr, list: TExpr[], source: Expr): TExpr {
     if (mode === 'null' || c.mode === 'num') mode = c.mode;
     return c.right;
   });
+  // x IN (a, b) is x = a OR x = b; a literal between two of the column's values needs the rewrite.
+  if (coerced.some((x) => between.has(x))) {
+    return list.map((x) => resolveCmp('eq', arg, x, source)).reduce((a, b) => ({ kind: 'logic', op: 'or', left: a, right: b, dtype: BOOL }));
+  }
   return { kind: 'in', arg, list: coerced, mode, dtype: BOOL };
 }
 

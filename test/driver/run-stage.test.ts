@@ -50,12 +50,13 @@ describe('failed attempts, as a user sees them', () => {
   it('reports each failed attempt as a taskEnd event with its error, then the retry that succeeded', async () => {
     const events: ProgressEvent[] = [];
     await withSession(async (s) => {
-      await collectRows(s.fromArrow(marbles(), { partitions: 2 }).groupBy('bag').agg(sum('marbles').as('s')));
+      // One map task, so the other executor thread is idle when it is retried.
+      await collectRows(s.fromArrow(marbles(), { partitions: 1 }).groupBy('bag').agg(sum('marbles').as('s')));
     }, {
       onProgress: (e) => events.push(e),
-      faultInjector: (stage, partition, attempt) => (stage === 1 && partition === 1 && attempt === 1 ? 'throw' : undefined),
+      faultInjector: (stage, partition, attempt) => (stage === 1 && partition === 0 && attempt === 1 ? 'throw' : undefined),
     });
-    const ends = events.filter((e): e is Extract<ProgressEvent, { type: 'taskEnd' }> => e.type === 'taskEnd' && e.stageId === 1 && e.task.partition === 1);
+    const ends = events.filter((e): e is Extract<ProgressEvent, { type: 'taskEnd' }> => e.type === 'taskEnd' && e.stageId === 1 && e.task.partition === 0);
     expect(ends.map((e) => [e.task.attempt, e.error])).toEqual([[1, 'Error: injected task failure'], [2, undefined]]);
     // Retried on another executor than the one it failed on.
     expect(ends[0]!.task.executorId).toMatch(/^executor-1\.\d$/);

@@ -67,16 +67,6 @@ import {
 } from './random.ts';
 import { quoteIdent } from './duckdb.ts';
 
-/**
- * Engine bugs this suite found and the generator steers around by default (DIFF_KNOWN_BUGS=1
- * generates them again, to check a fix):
- * - ts-literal-truncation: src/expr/resolve.ts `temporalLiteral` converts a Date / ISO literal to
- *   a coarser column unit by BigInt division (truncation toward zero), so
- *   `col('tss').ge(new Date(1500))` keeps a row at 1 s (1000 ms < 1500 ms) and
- *   `col('tss').gt(new Date(-1500))` drops one at -1 s. Avoided: literals compared with
- *   timestamp[s] columns are whole seconds.
- */
-export const AVOID_KNOWN_BUGS = process.env.DIFF_KNOWN_BUGS !== '1';
 
 // ---------------------------------------------------------------- model
 
@@ -244,8 +234,6 @@ function tsLit(rng: Rng, c: ColumnModel): Lit {
   } else {
     ms = rng.int(-6_000_000_000_000, 7_000_000_000_000);
   }
-  // ts-literal-truncation (see AVOID_KNOWN_BUGS): whole seconds against a timestamp[s] column
-  if (AVOID_KNOWN_BUGS && k === 'ts_s') ms = Math.floor(ms / 1000) * 1000;
   const form = rng.weighted<'date' | 'iso' | 'day'>([[6, 'date'], [3, 'iso'], [1, 'day']]);
   if (form === 'day') ms = Math.floor(ms / MS_PER_DAY) * MS_PER_DAY;
   return { t: 'ts', ms, form };
