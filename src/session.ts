@@ -65,7 +65,10 @@ export interface ResolvedOptions {
   readonly workers: boolean;
   readonly shufflePartitions: number;
   readonly maxTaskAttempts: number;
-  /** Why 'auto' runs on the CPU: the GpuUnavailableError's message (null when it did not fall back). */
+  /**
+   * Why 'auto' runs on the CPU (null when it runs on a GPU): the GpuUnavailableError's message, or
+   * that the only adapter is a software one, which only executor: 'gpu' uses.
+   */
   readonly gpuUnavailable: string | null;
 }
 
@@ -119,7 +122,14 @@ export class Session {
       try {
         // Loaded on demand: a CPU session never loads Dawn.
         const { GpuExecutor } = await import('./executor/gpu/gpu-executor.ts');
-        runner = new GpuStageExecutor(await GpuExecutor.create({ cacheBytes }), cpu);
+        const gpu = await GpuExecutor.create({ cacheBytes });
+        if (executor === 'auto' && gpu.software) {
+          // Measured slower than the CPU executor on every benchmark query: only 'gpu' asks for it.
+          await gpu.close();
+          gpuUnavailable = `the only WebGPU adapter is a software one (${gpu.adapterName}), slower than the CPU executor; executor: 'gpu' uses it anyway`;
+        } else {
+          runner = new GpuStageExecutor(gpu, cpu);
+        }
       } catch (e) {
         if (executor === 'gpu' || !(e instanceof GpuUnavailableError)) {
           await cpu.close();
@@ -145,7 +155,7 @@ export class Session {
     const threads = `${this.options.executors} × ${this.options.cores} CPU thread${this.options.executors * this.options.cores === 1 ? '' : 's'}`;
     if (this.executor instanceof GpuStageExecutor) return `gpu (${this.executor.adapter}) for map tasks; ${this.options.workers ? threads : 'the calling thread'} for reduce tasks`;
     const cpu = this.options.workers ? `cpu (${threads})` : 'cpu (calling thread)';
-    return this.options.gpuUnavailable ? `${cpu}; 'auto' found no GPU: ${this.options.gpuUnavailable}` : cpu;
+    return this.options.gpuUnavailable ? `${cpu}; 'auto' runs on the CPU: ${this.options.gpuUnavailable}` : cpu;
   }
 
   /** Metrics of the last finished job. */

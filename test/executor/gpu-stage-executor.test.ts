@@ -50,12 +50,28 @@ describe.skipIf(!probe.gpu)(`sessions on the GPU executor${probe.gpu ? '' : ` ($
     }, { executor: 'cpu', cores: 4 });
   });
 
-  it("'auto' picks the GPU when an adapter exists; failed GPU attempts are retried", async () => {
+  it("failed GPU attempts are retried", async () => {
     await withSession(async (s) => {
       expect(s.options.executor).toBe('gpu');
       expect(await collectRows(s.fromArrow(marbles(), { partitions: 2 }).agg(sum('marbles')))).toEqual([{ 'sum(marbles)': 90 }]);
       expect(s.lastJob!.stages[0].failedAttempts).toBe(1);
-    }, { executor: 'auto', faultInjector: (stage, partition, attempt) => (stage === 1 && partition === 0 && attempt === 1 ? 'throw' : undefined) });
+    }, { executor: 'gpu', faultInjector: (stage, partition, attempt) => (stage === 1 && partition === 0 && attempt === 1 ? 'throw' : undefined) });
+  });
+
+  it("'auto' runs on a hardware GPU, but on the CPU executor where the only adapter is a software one, and says why", async () => {
+    const software = await withSession(async (s) => s.executorName.includes('(opengles)'), { executor: 'gpu', workers: false });
+    await withSession(async (s) => {
+      const explain = s.fromArrow(marbles()).agg(sum('marbles')).explain();
+      if (software) {
+        expect(s.options.executor).toBe('cpu');
+        expect(s.options.gpuUnavailable).toMatch(/^the only WebGPU adapter is a software one \(.*\(opengles\)\), slower than the CPU executor; executor: 'gpu' uses it anyway$/);
+        expect(explain).toContain(`Executor: cpu (calling thread); 'auto' runs on the CPU: ${s.options.gpuUnavailable}`);
+      } else {
+        expect(s.options.executor).toBe('gpu');
+        expect(s.options.gpuUnavailable).toBeNull();
+      }
+      expect(await collectRows(s.fromArrow(marbles(), { partitions: 2 }).agg(sum('marbles')))).toEqual([{ 'sum(marbles)': 90 }]);
+    }, { executor: 'auto', workers: false });
   });
 });
 
@@ -83,6 +99,6 @@ describe('executor option', () => {
     expect(out.gpu.message).toContain('apt-get install -y libegl1 libegl-mesa0 libgles2 libgl1-mesa-dri');
     expect(out.executor).toBe('cpu');
     expect(out.reason).toBe(out.gpu.message);
-    expect(out.explain).toContain(`Executor: cpu (calling thread); 'auto' found no GPU: ${out.gpu.message}`);
+    expect(out.explain).toContain(`Executor: cpu (calling thread); 'auto' runs on the CPU: ${out.gpu.message}`);
   });
 });

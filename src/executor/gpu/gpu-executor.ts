@@ -94,6 +94,11 @@ export class GpuExecutor implements Executor {
     return this.gpu.adapterName;
   }
 
+  /** The adapter is a software rasterizer (Mesa's llvmpipe), not a GPU. */
+  get software(): boolean {
+    return this.gpu.software;
+  }
+
   /** The device times its compute passes (timestamp queries): map timings carry deviceKernels. */
   get timesPasses(): boolean {
     return this.gpu.timestamps;
