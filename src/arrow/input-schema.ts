@@ -4,10 +4,22 @@
  * first batch's types, so a batch that differs would be read wrongly; it is an error instead.
  */
 import type * as arrow from 'apache-arrow';
-import { InvalidOptionError } from '../errors.ts';
+import { InvalidOptionError, UnsupportedTypeError } from '../errors.ts';
 import type { Field, Schema } from '../expr/resolve.ts';
-import { schemaOf } from '../plan/physical-plan.ts';
-import { sameType, typeName } from '../types.ts';
+import { fromArrowType, sameType, typeName } from '../types.ts';
+
+/** Our schema of an Arrow schema; unsupported types are reported only when a query reads them. */
+export function schemaOf(arrowSchema: arrow.Schema): Schema {
+  return arrowSchema.fields.map((f) => {
+    try {
+      return { name: f.name, dtype: fromArrowType(f.name, f.type) };
+    } catch (e) {
+      // The placeholder type is never read: checkSupported rejects the column first.
+      if (e instanceof UnsupportedTypeError) return { name: f.name, dtype: { id: 'int32' }, unsupported: String(f.type) };
+      throw e;
+    }
+  });
+}
 
 const describe = (f: Field): string => f.unsupported ?? typeName(f.dtype);
 const namesOf = (s: Schema): string => s.map((f) => f.name).join(', ');

@@ -4,7 +4,7 @@
  * extra slot per nullable key for null. Null when some key has no small range.
  */
 import { intValueRange, type ColumnChunk } from '../arrow/column-chunk.ts';
-import type { KeyInfo } from './cpu/map-kernel.ts';
+import type { KeyInfo } from '../plan/aggregation-spec.ts';
 import { emptyValues, type KeyColumn } from '../shuffle/key-column.ts';
 
 export interface DenseSlots {

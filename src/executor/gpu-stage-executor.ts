@@ -10,7 +10,8 @@ import type { Schema, TExpr } from '../expr/resolve.ts';
 import type { ShuffleBlock } from '../shuffle/shuffle-block.ts';
 import type { GpuExecutor } from './gpu/gpu-executor.ts';
 import type { GpuDecodeHost } from './gpu/gpu-decode.ts';
-import { hangUntilAborted, type AggregationSpec, type Executor, type MapResult, type ReduceResult, type ScanResult, type TaskContext } from './task.ts';
+import { hangUntilAborted, type Executor, type MapResult, type ReduceResult, type ScanResult, type TaskContext } from './task.ts';
+import type { AggregationSpec } from '../plan/aggregation-spec.ts';
 
 export class GpuStageExecutor implements Executor {
   readonly kind = 'gpu';

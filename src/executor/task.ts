@@ -3,23 +3,10 @@
  * record batches or shuffle blocks), and what comes back. An executor is anything that runs them.
  */
 import type * as arrow from 'apache-arrow';
-import type { AggSpec } from '../aggregate/registry.ts';
 import { JobCancelledError } from '../errors.ts';
 import type { TExpr, Schema } from '../expr/resolve.ts';
 import type { ShuffleBlock } from '../shuffle/shuffle-block.ts';
-import type { KeyInfo } from './cpu/map-kernel.ts';
-
-/** The aggregation a job runs: Filter → HashAggregate(partial) → Exchange → HashAggregate(final). */
-export interface AggregationSpec {
-  readonly input: Schema;
-  readonly filter: TExpr | null;
-  readonly keys: readonly KeyInfo[];
-  readonly aggs: readonly AggSpec[];
-  /** Reduce partitions of the exchange (1 for a global aggregate). */
-  readonly partitions: number;
-  /** The input is cached (DataFrame.cache()): a GPU executor keeps its chunks on the device. */
-  readonly cacheInput?: boolean;
-}
+import type { AggregationSpec } from '../plan/aggregation-spec.ts';
 
 /** Rows and shuffle traffic, counted per task and summed per stage. */
 export interface Counters {

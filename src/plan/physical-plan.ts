@@ -12,10 +12,7 @@ import { bindAggregate } from '../aggregate/registry.ts';
 import { DuplicateColumnError, InvalidOptionError, UnsupportedTypeError } from '../errors.ts';
 import { columnsOf, type Expr, type SortKey } from '../expr/expr.ts';
 import { fieldOf, predicate, resolve, type Schema, type TExpr } from '../expr/resolve.ts';
-import { keyKind } from '../executor/cpu/map-kernel.ts';
-import { outputSchema } from '../executor/cpu/reduce-task.ts';
-import type { AggregationSpec } from '../executor/task.ts';
-import { fromArrowType } from '../types.ts';
+import { type AggregationSpec, keyKind, outputSchema } from './aggregation-spec.ts';
 import type { LogicalPlan, Source } from './logical-plan.ts';
 
 export interface PhysicalPlan {
@@ -38,18 +35,6 @@ function conjunction(exprs: readonly Expr[], schema: Schema): TExpr | null {
   return predicate(resolve(e, schema), e);
 }
 
-/** Our schema of an Arrow schema; unsupported types are reported only when a query reads them. */
-export function schemaOf(arrowSchema: arrow.Schema): Schema {
-  return arrowSchema.fields.map((f) => {
-    try {
-      return { name: f.name, dtype: fromArrowType(f.name, f.type) };
-    } catch (e) {
-      // The placeholder type is never read: checkSupported rejects the column first.
-      if (e instanceof UnsupportedTypeError) return { name: f.name, dtype: { id: 'int32' }, unsupported: String(f.type) };
-      throw e;
-    }
-  });
-}
 
 /** Rejects any column a query reads whose Arrow type the engine does not support. */
 function checkSupported(schema: Schema, names: readonly string[]): void {

@@ -10,24 +10,9 @@ import { emitBool, emitNum, emitStr, emitWide, type JsContext, type Val } from '
 import type { TExpr } from '../../expr/resolve.ts';
 import { isumChunkRows, isumUpdate, ISUM_SPLIT_ABOVE, STATES, type AggSpec } from '../../aggregate/registry.ts';
 import { hashSource, TABLE_SEED } from '../../shuffle/hash.ts';
-import { isWide, type DType } from '../../types.ts';
+import { isWide } from '../../types.ts';
+import type { GroupMode, KeyInfo } from '../../plan/aggregation-spec.ts';
 import type { TaskState } from './task-state.ts';
-
-export type GroupMode = 'global' | 'dense' | 'hash';
-export type KeyKind = 'int' | 'wide' | 'float' | 'bool' | 'str';
-
-export interface KeyInfo {
-  readonly column: string;
-  readonly dtype: DType;
-  readonly kind: KeyKind;
-}
-
-export function keyKind(t: DType): KeyKind {
-  if (t.id === 'utf8') return 'str';
-  if (t.id === 'bool') return 'bool';
-  if (t.id === 'float32' || t.id === 'float64') return 'float';
-  return isWide(t) ? 'wide' : 'int';
-}
 
 export interface KernelShape {
   readonly filter: TExpr | null;

@@ -9,32 +9,15 @@ import type { BoundBatch } from '../../arrow/wire-batch.ts';
 import { STATES, type State } from '../../aggregate/registry.ts';
 import { emptyValues, type KeyColumn } from '../../shuffle/key-column.ts';
 import { partitionGroups } from '../../shuffle/shuffle-block.ts';
-import { columnsOfSpec } from './columns.ts';
+import { type AggregationSpec, columnsOfSpec, type GroupMode } from '../../plan/aggregation-spec.ts';
 import { TaskState } from './task-state.ts';
-import { accumulatorLayout, compileKernel, keyWords, type BoundColumn, type GroupMode } from './map-kernel.ts';
-import type { AggregationSpec, MapResult } from '../task.ts';
+import { accumulatorLayout, compileKernel, keyWords, type BoundColumn } from './map-kernel.ts';
+import { StringIds } from '../string-ids.ts';
+import type { MapResult } from '../task.ts';
 
 /** Dense composite indexes (accumulator rows addressed by key) up to this many slots; beyond, the hash table. */
 const DENSE_LIMIT = 1 << 20;
 
-/** Task-wide string ids, so that equal strings from different dictionaries compare and group equal. */
-export class StringIds {
-  readonly ids = new Map<string, number>();
-  private readonly remaps = new Map<readonly string[], Int32Array>();
-  id(s: string): number {
-    let id = this.ids.get(s);
-    if (id === undefined) this.ids.set(s, (id = this.ids.size));
-    return id;
-  }
-  remap(dictionary: readonly string[]): Int32Array {
-    let r = this.remaps.get(dictionary);
-    if (!r) {
-      r = Int32Array.from(dictionary, (s) => this.id(s));
-      this.remaps.set(dictionary, r);
-    }
-    return r;
-  }
-}
 
 interface Plan extends DenseSlots {
   readonly mode: GroupMode;

@@ -9,14 +9,8 @@ import { concatKeys, keyToArrow, takeKey, type KeyColumn } from '../../shuffle/k
 import { groupWidth, writeGroupWords } from '../../shuffle/key-words.ts';
 import type { ShuffleBlock } from '../../shuffle/shuffle-block.ts';
 import { groupDense, groupRows, type Grouping } from './hash-grouper.ts';
-import type { AggregationSpec } from '../task.ts';
+import { outputSchema, type AggregationSpec } from '../../plan/aggregation-spec.ts';
 
-export function outputSchema(spec: AggregationSpec): arrow.Schema {
-  return new arrow.Schema([
-    ...spec.keys.map((k) => new arrow.Field(k.column, keyToArrow({ dtype: k.dtype, values: [], valid: null }).type, true)),
-    ...spec.aggs.map((a) => new arrow.Field(a.name, keyToArrow({ dtype: a.result, values: [], valid: null }).type, true)),
-  ]);
-}
 
 /** A reduce task's result: its groups' key and aggregate columns, as plain arrays. */
 export interface ReduceOutput {

@@ -2,7 +2,7 @@
 import type { BoundBatch } from '../../arrow/wire-batch.ts';
 import type { TExpr } from '../../expr/resolve.ts';
 import { compileFilter } from './map-kernel.ts';
-import { StringIds } from './map-task.ts';
+import { StringIds } from '../string-ids.ts';
 
 export function runScanTask(filter: TExpr, batches: readonly BoundBatch[]): (Int32Array | null)[] {
   const strings = new StringIds();

@@ -6,7 +6,8 @@
  */
 import { normalizeIntSum, STATES, type AggSpec } from '../../aggregate/registry.ts';
 import { buildTable } from './hash-grouper.ts';
-import type { AccLayout, GroupMode } from './map-kernel.ts';
+import type { AccLayout } from './map-kernel.ts';
+import type { GroupMode } from '../../plan/aggregation-spec.ts';
 import type { DenseSlots } from '../dense-slots.ts';
 
 function newRows(init: Float64Array, cap: number, old?: Float64Array): Float64Array {

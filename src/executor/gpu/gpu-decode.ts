@@ -4,7 +4,8 @@
  * that it runs on an executor thread while the driver thread feeds the device the next task (the
  * decode of 100k groups × 32 tasks took 544 ms of one thread on the H200 run).
  */
-import type { AggregationSpec, MapResult, TaskContext } from '../task.ts';
+import type { MapResult, TaskContext } from '../task.ts';
+import type { AggregationSpec } from '../../plan/aggregation-spec.ts';
 import { denseKeys } from '../dense-slots.ts';
 import type { ShuffleBlock } from '../../shuffle/shuffle-block.ts';
 import { sliceKey } from '../../shuffle/key-column.ts';

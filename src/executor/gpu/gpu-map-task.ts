@@ -14,9 +14,8 @@
 import type * as arrow from 'apache-arrow';
 import { bindColumn, type ColumnChunk } from '../../arrow/column-chunk.ts';
 import { fieldOf } from '../../expr/resolve.ts';
-import { columnsOfSpec } from '../cpu/columns.ts';
-import { StringIds } from '../cpu/map-task.ts';
-import type { AggregationSpec } from '../task.ts';
+import { type AggregationSpec, columnsOfSpec } from '../../plan/aggregation-spec.ts';
+import { StringIds } from '../string-ids.ts';
 import { USAGE as U, type BufferPool } from './buffer-pool.ts';
 import { bytesPerRow, columnParams, layoutChunk, writeRemap, type ColumnPlace, type PackedChunk, type Segment } from './chunk-upload.ts';
 import type { ResidentCache, ResidentChunk } from './resident-cache.ts';

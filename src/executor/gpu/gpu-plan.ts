@@ -7,9 +7,8 @@
  */
 import type { ColumnChunk } from '../../arrow/column-chunk.ts';
 import { denseSlots } from '../dense-slots.ts';
-import type { StringIds } from '../cpu/map-task.ts';
-import type { GroupMode } from '../cpu/map-kernel.ts';
-import type { AggregationSpec } from '../task.ts';
+import type { StringIds } from '../string-ids.ts';
+import type { AggregationSpec, GroupMode } from '../../plan/aggregation-spec.ts';
 import { keyWordCount } from './map-shader.ts';
 import { regionStride } from './gpu-acc-layout.ts';
 

@@ -5,7 +5,7 @@
 import { STATES, type AggSpec, type State } from '../../aggregate/registry.ts';
 import { ArithmeticOverflowError } from '../../errors.ts';
 import { emptyValues, type KeyColumn } from '../../shuffle/key-column.ts';
-import type { KeyInfo } from '../cpu/map-kernel.ts';
+import type { KeyInfo } from '../../plan/aggregation-spec.ts';
 import type { GpuAccLayout, GpuAggField } from './gpu-acc-layout.ts';
 import type { GpuPlan } from './gpu-plan.ts';
 import { keyWordAt } from './hash-table-slot.ts';

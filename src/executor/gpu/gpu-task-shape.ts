@@ -6,7 +6,7 @@
 import type * as arrow from 'apache-arrow';
 import { fieldOf } from '../../expr/resolve.ts';
 import { isFloat } from '../../types.ts';
-import type { AggregationSpec } from '../task.ts';
+import type { AggregationSpec } from '../../plan/aggregation-spec.ts';
 import { f64Stats, mergeStats, sumShift, type F64Stats } from './float-sum-scale.ts';
 import { gpuAccLayout, type GpuAccLayout } from './gpu-acc-layout.ts';
 import { argForms } from './map-shader.ts';

@@ -22,7 +22,7 @@ import type { TExpr } from '../../expr/resolve.ts';
 import { TABLE_SEED } from '../../shuffle/hash.ts';
 import { lowWordWgsl, MAX_TABLE_KEY_WORDS, storedWordWgsl } from './hash-table-slot.ts';
 import type { DType } from '../../types.ts';
-import type { GroupMode, KeyInfo } from '../cpu/map-kernel.ts';
+import type { GroupMode, KeyInfo } from '../../plan/aggregation-spec.ts';
 import { gpuAccLayout, keptInit, regionStride, type GpuAccLayout } from './gpu-acc-layout.ts';
 import { F64_WGSL, MURMUR3_WGSL } from './wgsl-library.ts';
 import { accumulate, addFn, mergeSlots, op } from './accumulate-wgsl.ts';

@@ -4,8 +4,8 @@
  */
 import { USAGE } from './buffer-pool.ts';
 import { hashString } from '../../shuffle/hash.ts';
-import type { StringIds } from '../cpu/map-task.ts';
-import type { AggregationSpec } from '../task.ts';
+import type { StringIds } from '../string-ids.ts';
+import type { AggregationSpec } from '../../plan/aggregation-spec.ts';
 import type { GpuPlan } from './gpu-plan.ts';
 import { partitionShaderSource, type PartitionShaderKey } from './partition-shader.ts';
 import { keyString, paramsArray, pipelineFor } from './pipeline-cache.ts';

@@ -8,7 +8,7 @@
  *   MurmurHash3 of its UTF-16 units (precomputed per task-wide id); null → NULL_WORD alone
  */
 import { NULL_WORD, SHUFFLE_SEED } from '../../shuffle/hash.ts';
-import type { KeyInfo } from '../cpu/map-kernel.ts';
+import type { KeyInfo } from '../../plan/aggregation-spec.ts';
 import { MURMUR3_WGSL } from './wgsl-library.ts';
 import { u32Lit } from './wgsl-expr.ts';
 import { keyWordWgsl } from './hash-table-slot.ts';

@@ -8,7 +8,7 @@
 import type * as arrow from 'apache-arrow';
 import { bindColumn, type ColumnChunk } from '../../arrow/column-chunk.ts';
 import type { DType } from '../../types.ts';
-import type { AggregationSpec } from '../task.ts';
+import type { AggregationSpec } from '../../plan/aggregation-spec.ts';
 import { bytesPerRow } from './chunk-upload.ts';
 import { columnForm } from './wgsl-expr.ts';
 

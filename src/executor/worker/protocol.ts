@@ -2,7 +2,8 @@
 import type { WireBatch } from '../../arrow/wire-batch.ts';
 import type { TExpr } from '../../expr/resolve.ts';
 import type { ShuffleBlock } from '../../shuffle/shuffle-block.ts';
-import type { AggregationSpec, MapResult, TaskFault } from '../task.ts';
+import type { MapResult, TaskFault } from '../task.ts';
+import type { AggregationSpec } from '../../plan/aggregation-spec.ts';
 import type { ReduceOutput } from '../cpu/reduce-task.ts';
 import type { GpuDecoded, GpuWords } from '../gpu/gpu-decode.ts';
 

@@ -14,10 +14,10 @@ import { ExecutorLostError, JobCancelledError, reviveError } from '../../errors.
 import { columnsOfTyped } from '../../expr/columns.ts';
 import type { Schema, TExpr } from '../../expr/resolve.ts';
 import type { ShuffleBlock } from '../../shuffle/shuffle-block.ts';
-import { columnsOfSpec } from '../cpu/columns.ts';
+import { type AggregationSpec, columnsOfSpec } from '../../plan/aggregation-spec.ts';
 import { filterBatch } from '../cpu/cpu-executor.ts';
 import { toRecordBatch, type ReduceOutput } from '../cpu/reduce-task.ts';
-import type { AggregationSpec, Executor, MapResult, ReduceResult, ScanResult, TaskContext } from '../task.ts';
+import type { Executor, MapResult, ReduceResult, ScanResult, TaskContext } from '../task.ts';
 import type { ReplyMessage, TaskMessage, TaskOutput } from './protocol.ts';
 import type { GpuDecoded, GpuWords } from '../gpu/gpu-decode.ts';
 

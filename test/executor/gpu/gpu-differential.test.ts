@@ -18,7 +18,7 @@ import { generateTable, Rng } from '../../support/random.ts';
 import { randomFrame } from '../../support/random-frame.ts';
 import { checkBothWays, openGpu, planner, specOf } from './gpu-harness.ts';
 import { rowsOfModel } from './gpu-reference.ts';
-import type { AggregationSpec } from '../../../src/executor/task.ts';
+import type { AggregationSpec } from '../../../src/plan/aggregation-spec.ts';
 import type { TExpr } from '../../../src/expr/resolve.ts';
 
 const probe = await openGpu();

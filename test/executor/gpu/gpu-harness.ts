@@ -9,7 +9,8 @@ import { ArithmeticOverflowError, GpuUnavailableError, Session, type DataFrame }
 import { CpuExecutor } from '../../../src/executor/cpu/cpu-executor.ts';
 import { GpuExecutor, type GpuMapResult } from '../../../src/executor/gpu/gpu-executor.ts';
 import { openDevice, type GpuDevice } from '../../../src/executor/gpu/device.ts';
-import type { AggregationSpec, MapResult } from '../../../src/executor/task.ts';
+import type { MapResult } from '../../../src/executor/task.ts';
+import type { AggregationSpec } from '../../../src/plan/aggregation-spec.ts';
 import { diffFromReference, groupKey, referenceOf, type Reference, type Rows } from './gpu-reference.ts';
 
 /** This run must have a WebGPU adapter: CI sets GPUFRAME_REQUIRE_GPU=1 (.ci/run), having installed one. */

@@ -23,7 +23,7 @@
  */
 import * as arrow from 'apache-arrow';
 import type { AggSpec } from '../../../src/aggregate/registry.ts';
-import type { AggregationSpec } from '../../../src/executor/task.ts';
+import type { AggregationSpec } from '../../../src/plan/aggregation-spec.ts';
 import type { CmpOp } from '../../../src/expr/expr.ts';
 import type { TExpr } from '../../../src/expr/resolve.ts';
 import type { DType } from '../../../src/types.ts';
