@@ -122,7 +122,7 @@ export class Session {
       try {
         // Loaded on demand: a CPU session never loads Dawn.
         const { GpuExecutor } = await import('./executor/gpu/gpu-executor.ts');
-        const gpu = await GpuExecutor.create({ cacheBytes });
+        const gpu = await GpuExecutor.create({ cpu, cacheBytes });
         if (executor === 'auto' && gpu.software) {
           // Measured slower than the CPU executor on every benchmark query: only 'gpu' asks for it.
           await gpu.close();

@@ -41,12 +41,6 @@ function imports(from: string, to: string): string[] {
   return out;
 }
 
-/** Import rules still broken, each with the step that removes it; the list may only shrink. */
-const KNOWN: readonly string[] = [
-  // Issue 16, step 2: one GPU executor built over a CPU executor it is given.
-  'executor/gpu/gpu-executor.ts -> executor/cpu/cpu-executor.ts',
-];
-
 describe('layering of src/', () => {
   it('reads every module', () => {
     expect(graph.size).toBeGreaterThan(80);
@@ -57,11 +51,9 @@ describe('layering of src/', () => {
     expect(imports('plan/', 'executor/')).toEqual([]);
   });
 
-  it('executor/cpu and executor/gpu import nothing from each other (but the listed known ones)', () => {
+  it('executor/cpu and executor/gpu import nothing from each other', () => {
     expect(imports('executor/cpu/', 'executor/gpu/')).toEqual([]);
-    expect(imports('executor/gpu/', 'executor/cpu/').filter((x) => !KNOWN.includes(x))).toEqual([]);
-    // A known exception that is gone must leave the list.
-    for (const k of KNOWN) expect(imports('executor/gpu/', 'executor/cpu/')).toContain(k);
+    expect(imports('executor/gpu/', 'executor/cpu/')).toEqual([]);
   });
 
   it('the layers below the executors never import the ones above', () => {

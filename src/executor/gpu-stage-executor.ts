@@ -38,8 +38,9 @@ export class GpuStageExecutor implements Executor {
     const t = r.gpuTimings;
     return {
       ...r,
-      executorId: r.fallbackReason ? 'cpu (fallback)' : `gpu ${this.adapter}`,
-      runMs: t?.total,
+      // A fallback ran on the CPU executor, which names its thread and times its run.
+      executorId: r.fallbackReason ? r.executorId ?? 'cpu (fallback)' : `gpu ${this.adapter}`,
+      runMs: r.fallbackReason ? r.runMs : t?.total,
       gpu: t ? { adapter: this.adapter, uploadMs: t.upload, kernelMs: t.kernels, readbackMs: t.readback, mergeMs: t.merge, mode: t.mode, deviceKernelMs: t.deviceKernels ?? undefined, inputBytes: t.inputBytes, uploadBytes: t.uploadBytes, mergedOn: r.decodedBy } : undefined,
       fallbackReason: r.fallbackReason,
     };

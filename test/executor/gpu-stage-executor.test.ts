@@ -58,6 +58,27 @@ describe.skipIf(!probe.gpu)(`sessions on the GPU executor${probe.gpu ? '' : ` ($
     }, { executor: 'gpu', faultInjector: (stage, partition, attempt) => (stage === 1 && partition === 0 && attempt === 1 ? 'throw' : undefined) });
   });
 
+  it('map tasks without a GPU kernel run on the executor threads, side by side, and say why', async () => {
+    const n = 2_000_000;
+    const t = arrow.tableFromArrays({ k: Int32Array.from({ length: n }, (_, i) => i % 1000), v: Float64Array.from({ length: n }, (_, i) => i % 97) });
+    await withSession(async (s) => {
+      // Division has no GPU kernel: every map task falls back to the CPU executor.
+      const got = await s.fromArrow(t, { partitions: 2 }).groupBy('k').agg(sum(col('v').div(2)).as('h')).orderBy('k').collect();
+      expect(got.numRows).toBe(1000);
+      let h0 = 0;
+      for (let i = 0; i < n; i += 1000) h0 += (i % 97) / 2;
+      expect(got.getChild('h')!.get(0)).toBe(h0);
+      const tasks = s.lastJob!.stages[0].tasks;
+      expect(tasks.map((x) => x.fallbackReason)).toEqual([expect.stringMatching(/division/), expect.stringMatching(/division/)]);
+      const threads = tasks.map((x) => x.executorId!);
+      expect(threads.every((id) => /^executor-1\.\d$/.test(id))).toBe(true);
+      expect(new Set(threads).size).toBe(2);
+      // Side by side: each started before the other ended.
+      const [a, b] = tasks.map((x) => [x.startMs!, x.startMs! + x.durationMs]);
+      expect(a![0]! < b![1]! && b![0]! < a![1]!).toBe(true);
+    }, { executor: 'gpu', cores: 2 });
+  });
+
   it("'auto' runs on a hardware GPU, but on the CPU executor where the only adapter is a software one, and says why", async () => {
     const software = await withSession(async (s) => s.executorName.includes('(opengles)'), { executor: 'gpu', workers: false });
     await withSession(async (s) => {

@@ -12,7 +12,6 @@ import { availableParallelism } from 'node:os';
 import { GpuDeviceError } from '../../errors.ts';
 import type { Schema, TExpr } from '../../expr/resolve.ts';
 import type { ShuffleBlock } from '../../shuffle/shuffle-block.ts';
-import { CpuExecutor } from '../cpu/cpu-executor.ts';
 import type { Executor, MapResult, ReduceResult, ScanResult, TaskContext } from '../task.ts';
 import type { AggregationSpec } from '../../plan/aggregation-spec.ts';
 import { BufferPool } from './buffer-pool.ts';
@@ -58,24 +57,25 @@ export class GpuExecutor implements Executor {
   lastFallbackReason: string | null = null;
   /** Options for tests (e.g. small chunks). */
   mapOptions: GpuMapOptions = {};
-  private readonly cpu = new CpuExecutor();
   private readonly pool: BufferPool;
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
 
   private readonly resident: ResidentCache;
 
-  private constructor(private readonly gpu: GpuDevice, cacheBytes: number | undefined) {
+  private constructor(private readonly gpu: GpuDevice, private readonly cpu: Executor, cacheBytes: number | undefined) {
     this.pool = new BufferPool(gpu.device);
     this.resident = new ResidentCache(gpu.device, cacheBytes ?? (gpu.software ? 1 : 4) * 2 ** 30);
   }
 
   /**
    * Opens the hardware adapter, else the software one; GpuUnavailableError says what to install.
-   * `cacheBytes`: device memory for cached inputs (see SessionOptions.gpuCacheBytes).
+   * `cpu`: the executor that runs what has no GPU kernel (fallback map tasks, reduce and scan
+   * tasks), on its own threads; `cacheBytes`: device memory for cached inputs (see
+   * SessionOptions.gpuCacheBytes).
    */
-  static async create(options: { cacheBytes?: number } = {}): Promise<GpuExecutor> {
-    return new GpuExecutor(await openDevice(), options.cacheBytes);
+  static async create(options: { cpu: Executor; cacheBytes?: number }): Promise<GpuExecutor> {
+    return new GpuExecutor(await openDevice(), options.cpu, options.cacheBytes);
   }
 
   /** Device memory the cached inputs take now (bytes). */
@@ -109,7 +109,7 @@ export class GpuExecutor implements Executor {
    * `decode` turns the task's words into shuffle blocks (default: here, on the calling thread; the
    * stage executor passes its executor threads').
    */
-  async runMap(spec: AggregationSpec, batches: readonly arrow.RecordBatch[], _ctx?: TaskContext, decode: GpuDecoder = decodeHere): Promise<GpuMapResult> {
+  async runMap(spec: AggregationSpec, batches: readonly arrow.RecordBatch[], ctx?: TaskContext, decode: GpuDecoder = decodeHere): Promise<GpuMapResult> {
     if (this.closed) throw new GpuDeviceError('the GPU executor is closed');
     // Tasks take the device one at a time; each gives it up once its words are on the host, and
     // is decoded while the next task's kernels run.
@@ -120,27 +120,27 @@ export class GpuExecutor implements Executor {
     const next = this.queue.then(device, device);
     this.queue = next.catch(() => undefined);
     const read = await next;
-    if ('fallback' in read) return this.onCpu(spec, batches, read.fallback);
+    if ('fallback' in read) return this.onCpu(spec, batches, read.fallback, ctx);
     const out = await decode(read.words);
-    if ('fallback' in out.decoded) return this.onCpu(spec, batches, out.decoded.fallback);
+    if ('fallback' in out.decoded) return this.onCpu(spec, batches, out.decoded.fallback, ctx);
     const timings = { ...read.timings, merge: out.runMs, total: read.timings.total + out.runMs };
     this.lastFallbackReason = null;
     this.lastTimings = timings;
     return { ...out.decoded.result, gpuTimings: timings, decodedBy: out.executorId };
   }
 
-  /** A spec (or a task's data) with no GPU kernel: the map task runs on the CPU, and why is kept. */
-  private async onCpu(spec: AggregationSpec, batches: readonly arrow.RecordBatch[], why: string): Promise<GpuMapResult> {
+  /** A spec (or a task's data) with no GPU kernel: the map task runs on the CPU executor's threads, and why is kept. */
+  private async onCpu(spec: AggregationSpec, batches: readonly arrow.RecordBatch[], why: string, ctx?: TaskContext): Promise<GpuMapResult> {
     this.lastFallbackReason = why;
-    return { ...(await this.cpu.runMap(spec, batches)), fallbackReason: why };
+    return { ...(await this.cpu.runMap(spec, batches, ctx)), fallbackReason: why };
   }
 
-  async runReduce(spec: AggregationSpec, blocks: readonly ShuffleBlock[]): Promise<ReduceResult> {
-    return this.cpu.runReduce(spec, blocks);
+  async runReduce(spec: AggregationSpec, blocks: readonly ShuffleBlock[], ctx?: TaskContext): Promise<ReduceResult> {
+    return this.cpu.runReduce(spec, blocks, ctx);
   }
 
-  async runScan(input: Schema, filter: TExpr | null, batches: readonly arrow.RecordBatch[]): Promise<ScanResult> {
-    return this.cpu.runScan(input, filter, batches);
+  async runScan(input: Schema, filter: TExpr | null, batches: readonly arrow.RecordBatch[], ctx?: TaskContext): Promise<ScanResult> {
+    return this.cpu.runScan(input, filter, batches, ctx);
   }
 
   /** Destroys the buffers and the device (required before the process exits). */

@@ -6,6 +6,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { count, GpuDeviceError } from '../../../src/index.ts';
 import { withErrorScopes } from '../../../src/executor/gpu/device.ts';
+import { CpuExecutor } from '../../../src/executor/cpu/cpu-executor.ts';
 import { GpuExecutor } from '../../../src/executor/gpu/gpu-executor.ts';
 import { openBareDevice, planner, specOf } from './gpu-harness.ts';
 import { marbles } from '../../support/tables.ts';
@@ -37,7 +38,7 @@ describe.skipIf(!dev)(`GPU device errors${dev ? '' : ` (${reason})`}`, () => {
   });
 
   it('a closed GPU executor rejects map tasks with GpuDeviceError', async () => {
-    const gpu = await GpuExecutor.create();
+    const gpu = await GpuExecutor.create({ cpu: new CpuExecutor() });
     await gpu.close();
     const spec = specOf((await planner()).fromArrow(marbles()).groupBy('bag').agg(count()), 1);
     await expect(gpu.runMap(spec, marbles().batches)).rejects.toThrow(/the GPU executor is closed/);

@@ -37,7 +37,7 @@ export interface GpuProbe { gpu: GpuExecutor | null; reason: string }
 
 /** Opens the GPU executor once per test file; null (with the reason) when a missing adapter may skip. */
 export async function openGpu(): Promise<GpuProbe> {
-  const p = await probe(() => GpuExecutor.create());
+  const p = await probe(() => GpuExecutor.create({ cpu: new CpuExecutor() }));
   return { gpu: p.value, reason: p.reason };
 }
 

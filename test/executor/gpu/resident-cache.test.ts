@@ -6,6 +6,7 @@
 import * as arrow from 'apache-arrow';
 import { afterAll, describe, expect, it } from 'vitest';
 import { col, count, InvalidOptionError, max, Session, sum } from '../../../src/index.ts';
+import { CpuExecutor } from '../../../src/executor/cpu/cpu-executor.ts';
 import { GpuExecutor } from '../../../src/executor/gpu/gpu-executor.ts';
 import type { MapResult } from '../../../src/executor/task.ts';
 import type { AggregationSpec } from '../../../src/plan/aggregation-spec.ts';
@@ -98,7 +99,7 @@ describe.skipIf(!probe.gpu)(`cached inputs on the device${probe.gpu ? '' : ` (${
   });
 
   it('stay within the budget, least recently used chunks out first, with the same answers', async () => {
-    const small = await GpuExecutor.create({ cacheBytes: 256 << 10 });
+    const small = await GpuExecutor.create({ cpu: new CpuExecutor(), cacheBytes: 256 << 10 });
     try {
       const s = await planner();
       const rng = new Rng(9);
