@@ -100,6 +100,14 @@ export function reviveError(e: { name: string; message: string; stack?: string }
   return err;
 }
 
+/** A map task that would leave the GPU for the CPU, in a session that asked for no fallback (gpuFallback: 'error'). */
+export class GpuFallbackError extends GpuFrameError {
+  override name = 'GpuFallbackError';
+  constructor(readonly reasons: readonly string[]) {
+    super(`a map task has no GPU kernel and gpuFallback is 'error': ${reasons.join('; ')}`);
+  }
+}
+
 /** Text in the expression language (--where, --agg, ...) that does not parse; points at the bad token. */
 export class ExprSyntaxError extends GpuFrameError {
   override name = 'ExprSyntaxError';

@@ -23,6 +23,7 @@ export {
   ExecutorLostError,
   JobCancelledError,
   ExprSyntaxError,
+  GpuFallbackError,
 } from './errors.ts';
 export type { ProgressEvent, ProgressListener } from './driver/progress.ts';
 export type { FaultInjector } from './driver/run-stage.ts';

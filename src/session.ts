@@ -44,10 +44,16 @@ export interface SessionOptions {
    * (default: 4 GiB on a GPU, 1 GiB on the software adapter; 0: cache() keeps nothing).
    */
   gpuCacheBytes?: number;
+  /**
+   * What a GPU map task with no kernel for its spec or data does: 'cpu' (default) runs it on the
+   * CPU executor and records why in its metrics; 'error' fails the job with GpuFallbackError, for
+   * users who must not silently leave the GPU.
+   */
+  gpuFallback?: 'cpu' | 'error';
 }
 
 /** Every key of SessionOptions (a misspelt option is an error, not a silent default). */
-const SESSION_OPTIONS = ['executor', 'executors', 'cores', 'workers', 'shufflePartitions', 'maxTaskAttempts', 'faultInjector', 'onProgress', 'gpuCacheBytes'] as const;
+const SESSION_OPTIONS = ['executor', 'executors', 'cores', 'workers', 'shufflePartitions', 'maxTaskAttempts', 'faultInjector', 'onProgress', 'gpuCacheBytes', 'gpuFallback'] as const;
 // Compile-time check that the list above names every option.
 const allSessionOptions: Record<Exclude<keyof SessionOptions, (typeof SESSION_OPTIONS)[number]>, never> = {};
 void allSessionOptions;
@@ -113,6 +119,8 @@ export class Session {
     const shufflePartitions = intAtLeast('shufflePartitions', options.shufflePartitions, 1, 2 * executors * cores);
     const maxTaskAttempts = intAtLeast('maxTaskAttempts', options.maxTaskAttempts, 1, 4);
     const cacheBytes = options.gpuCacheBytes === undefined ? undefined : intAtLeast('gpuCacheBytes', options.gpuCacheBytes, 0, 0);
+    const fallback = options.gpuFallback ?? 'cpu';
+    if (fallback !== 'cpu' && fallback !== 'error') throw new InvalidOptionError(`gpuFallback must be 'cpu' or 'error', got ${describeValue(fallback)}`);
     const faults = optionalFunction('faultInjector', options.faultInjector);
     const onProgress = optionalFunction('onProgress', options.onProgress);
     const cpu = workers ? WorkerPoolExecutor.acquire(executors, cores) : new CpuExecutor();
@@ -122,7 +130,7 @@ export class Session {
       try {
         // Loaded on demand: a CPU session never loads Dawn.
         const { GpuExecutor } = await import('./executor/gpu/gpu-executor.ts');
-        const gpu = await GpuExecutor.create({ cpu, cacheBytes });
+        const gpu = await GpuExecutor.create({ cpu, cacheBytes, fallback });
         if (executor === 'auto' && gpu.software) {
           // Measured slower than the CPU executor on every benchmark query: only 'gpu' asks for it.
           await gpu.close();

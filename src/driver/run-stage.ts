@@ -33,7 +33,7 @@ export interface StageOptions {
   readonly onProgress?: ProgressListener;
 }
 
-const FATAL = new Set(['ArithmeticOverflowError', 'TypeMismatchError', 'UnknownColumnError', 'UnsupportedTypeError', 'JobCancelledError']);
+const FATAL = new Set(['ArithmeticOverflowError', 'TypeMismatchError', 'UnknownColumnError', 'UnsupportedTypeError', 'JobCancelledError', 'GpuFallbackError']);
 const isFatal = (e: unknown): boolean => e instanceof Error && FATAL.has(e.name);
 
 export async function runStage<T>(stage: StageMetrics, tasks: readonly TaskRun<T>[], opts: StageOptions): Promise<T[]> {

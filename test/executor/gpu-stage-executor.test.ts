@@ -1,6 +1,6 @@
 import * as arrow from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
-import { col, count, Session, sum } from '../../src/index.ts';
+import { col, count, GpuFallbackError, Session, sum } from '../../src/index.ts';
 import { collectRows, marbles, withSession } from '../support/tables.ts';
 import { openGpu } from './gpu/gpu-harness.ts';
 import { INDEX, runScript } from '../support/child-script.ts';
@@ -77,6 +77,22 @@ describe.skipIf(!probe.gpu)(`sessions on the GPU executor${probe.gpu ? '' : ` ($
       const [a, b] = tasks.map((x) => [x.startMs!, x.startMs! + x.durationMs]);
       expect(a![0]! < b![1]! && b![0]! < a![1]!).toBe(true);
     }, { executor: 'gpu', cores: 2 });
+  });
+
+  it("gpuFallback: 'error' fails a job whose map task would leave the GPU, with a typed error giving the reason", async () => {
+    await withSession(async (s) => {
+      const frame = s.fromArrow(marbles(), { partitions: 2 });
+      const err = await frame.groupBy('bag').agg(sum(col('marbles').div(2))).collect().then(() => null, (e: unknown) => e);
+      expect(err).toBeInstanceOf(GpuFallbackError);
+      expect((err as GpuFallbackError).reasons).toEqual([expect.stringMatching(/^division has no GPU kernel/)]);
+      expect((err as Error).message).toMatch(/^a map task has no GPU kernel and gpuFallback is 'error': division has no GPU kernel/);
+      // Not retried: one attempt of the first task failed the job; the session goes on.
+      expect(await collectRows(frame.groupBy('bag').agg(sum('marbles')).orderBy('bag'))).toEqual([
+        { bag: 'Bag_A', 'sum(marbles)': 30 }, { bag: 'Bag_B', 'sum(marbles)': 10 }, { bag: 'Bag_C', 'sum(marbles)': 50 },
+      ]);
+      expect(s.lastJob!.stages[0]!.tasks.every((t) => t.fallbackReason === undefined)).toBe(true);
+    }, { executor: 'gpu', gpuFallback: 'error' });
+    await expect(Session.create({ gpuFallback: 'maybe' as 'cpu' })).rejects.toThrow("gpuFallback must be 'cpu' or 'error', got 'maybe'");
   });
 
   it("'auto' runs on a hardware GPU, but on the CPU executor where the only adapter is a software one, and says why", async () => {

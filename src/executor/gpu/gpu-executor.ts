@@ -9,7 +9,7 @@
  */
 import type * as arrow from 'apache-arrow';
 import { availableParallelism } from 'node:os';
-import { GpuDeviceError } from '../../errors.ts';
+import { GpuDeviceError, GpuFallbackError } from '../../errors.ts';
 import type { Schema, TExpr } from '../../expr/resolve.ts';
 import type { ShuffleBlock } from '../../shuffle/shuffle-block.ts';
 import type { Executor, MapResult, ReduceResult, ScanResult, TaskContext } from '../task.ts';
@@ -63,7 +63,7 @@ export class GpuExecutor implements Executor {
 
   private readonly resident: ResidentCache;
 
-  private constructor(private readonly gpu: GpuDevice, private readonly cpu: Executor, cacheBytes: number | undefined) {
+  private constructor(private readonly gpu: GpuDevice, private readonly cpu: Executor, cacheBytes: number | undefined, private readonly fallback: 'cpu' | 'error') {
     this.pool = new BufferPool(gpu.device);
     this.resident = new ResidentCache(gpu.device, cacheBytes ?? (gpu.software ? 1 : 4) * 2 ** 30);
   }
@@ -72,10 +72,10 @@ export class GpuExecutor implements Executor {
    * Opens the hardware adapter, else the software one; GpuUnavailableError says what to install.
    * `cpu`: the executor that runs what has no GPU kernel (fallback map tasks, reduce and scan
    * tasks), on its own threads; `cacheBytes`: device memory for cached inputs (see
-   * SessionOptions.gpuCacheBytes).
+   * SessionOptions.gpuCacheBytes); `fallback: 'error'` fails such map tasks instead (GpuFallbackError).
    */
-  static async create(options: { cpu: Executor; cacheBytes?: number }): Promise<GpuExecutor> {
-    return new GpuExecutor(await openDevice(), options.cpu, options.cacheBytes);
+  static async create(options: { cpu: Executor; cacheBytes?: number; fallback?: 'cpu' | 'error' }): Promise<GpuExecutor> {
+    return new GpuExecutor(await openDevice(), options.cpu, options.cacheBytes, options.fallback ?? 'cpu');
   }
 
   /** Device memory the cached inputs take now (bytes). */
@@ -132,6 +132,7 @@ export class GpuExecutor implements Executor {
   /** A spec (or a task's data) with no GPU kernel: the map task runs on the CPU executor's threads, and why is kept. */
   private async onCpu(spec: AggregationSpec, batches: readonly arrow.RecordBatch[], why: string, ctx?: TaskContext): Promise<GpuMapResult> {
     this.lastFallbackReason = why;
+    if (this.fallback === 'error') throw new GpuFallbackError([why]);
     return { ...(await this.cpu.runMap(spec, batches, ctx)), fallbackReason: why };
   }
 
