@@ -158,12 +158,10 @@ export class Session {
     return new Session(resolved, runner, faults, onProgress);
   }
 
-  /** The executor as explain() names it: `cpu`, or `gpu (adapter)` with the CPU threads it uses for reduce tasks. */
+  /** The executor as explain() names it, and why 'auto' runs on the CPU where it does. */
   get executorName(): string {
-    const threads = `${this.options.executors} × ${this.options.cores} CPU thread${this.options.executors * this.options.cores === 1 ? '' : 's'}`;
-    if (this.executor instanceof GpuStageExecutor) return `gpu (${this.executor.adapter}) for map tasks; ${this.options.workers ? threads : 'the calling thread'} for reduce tasks`;
-    const cpu = this.options.workers ? `cpu (${threads})` : 'cpu (calling thread)';
-    return this.options.gpuUnavailable ? `${cpu}; 'auto' runs on the CPU: ${this.options.gpuUnavailable}` : cpu;
+    const name = this.executor.describe();
+    return this.options.gpuUnavailable ? `${name}; 'auto' runs on the CPU: ${this.options.gpuUnavailable}` : name;
   }
 
   /** Metrics of the last finished job. */
@@ -192,7 +190,7 @@ export class Session {
 
   /** Frees the device memory a cached source's batches take (used by DataFrame.unpersist). */
   releaseCached(source: Source): void {
-    if (this.executor instanceof GpuStageExecutor) this.executor.gpu.releaseCached(source.partitions.flat());
+    this.executor.releaseCached?.(source.partitions.flat());
   }
 
   /** Runs a planned job (used by DataFrame actions). */

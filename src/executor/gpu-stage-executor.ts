@@ -54,6 +54,14 @@ export class GpuStageExecutor implements Executor {
     return this.cpu.runScan(input, filter, batches, ctx);
   }
 
+  describe(): string {
+    return `gpu (${this.adapter}) for map tasks; ${this.cpu.describe()} for reduce tasks`;
+  }
+
+  releaseCached(batches: readonly arrow.RecordBatch[]): void {
+    this.gpu.releaseCached(batches);
+  }
+
   async close(): Promise<void> {
     await Promise.all([this.gpu.close(), this.cpu.close()]);
   }

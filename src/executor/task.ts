@@ -118,5 +118,9 @@ export interface Executor {
   runReduce(spec: AggregationSpec, blocks: readonly ShuffleBlock[], ctx?: TaskContext): Promise<ReduceResult>;
   /** Filter only: the partition's rows that pass. */
   runScan(input: Schema, filter: TExpr | null, batches: readonly arrow.RecordBatch[], ctx?: TaskContext): Promise<ScanResult>;
+  /** Where its tasks run, as explain() prints it: `cpu (1 × 2 CPU threads)`. */
+  describe(): string;
+  /** Frees what it keeps for these cached input batches (a GPU executor keeps them on its device). */
+  releaseCached?(batches: readonly arrow.RecordBatch[]): void;
   close(): Promise<void>;
 }

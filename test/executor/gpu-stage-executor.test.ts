@@ -12,7 +12,7 @@ describe.skipIf(!probe.gpu)(`sessions on the GPU executor${probe.gpu ? '' : ` ($
   it('runs the marble example with map tasks on the GPU and reduce tasks on CPU threads', async () => {
     await withSession(async (s) => {
       const df = s.fromArrow(marbles(), { partitions: 2 }).filter(col('marbles').gt(0)).groupBy('bag').agg(sum('marbles').as('s'), count().as('n')).orderBy('bag');
-      expect(df.explain()).toMatch(/Executor: gpu \(.+\) for map tasks; 1 × 2 CPU threads for reduce tasks/);
+      expect(df.explain()).toMatch(/Executor: gpu \(.+\) for map tasks; cpu \(1 × 2 CPU threads\) for reduce tasks/);
       expect(await collectRows(df)).toEqual([
         { bag: 'Bag_A', s: 30, n: 2 },
         { bag: 'Bag_B', s: 10, n: 2 },

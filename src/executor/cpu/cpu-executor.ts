@@ -31,6 +31,10 @@ export class CpuExecutor implements Executor {
     return { batches: batches.map((b, j) => filterBatch(b, selections[j])), inputRows };
   }
 
+  describe(): string {
+    return 'cpu (calling thread)';
+  }
+
   async close(): Promise<void> {}
 }
 

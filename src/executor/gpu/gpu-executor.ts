@@ -95,6 +95,10 @@ export class GpuExecutor implements Executor {
     return this.gpu.adapterName;
   }
 
+  describe(): string {
+    return `gpu (${this.gpu.adapterName}); ${this.cpu.describe()} for what has no GPU kernel`;
+  }
+
   /** The adapter is a software rasterizer (Mesa's llvmpipe), not a GPU. */
   get software(): boolean {
     return this.gpu.software;

@@ -189,6 +189,10 @@ export class WorkerPoolExecutor implements Executor {
   }
 
   /** Gives the threads back for a later session; queued tasks fail. */
+  describe(): string {
+    return `cpu (${this.executors} × ${this.cores} CPU thread${this.slots === 1 ? '' : 's'})`;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
