@@ -78,7 +78,8 @@ function run(m: Mutant): { caught: boolean; by: string; seconds: number } {
   const at = original.indexOf(m.find);
   if (at < 0 || original.indexOf(m.find, at + 1) >= 0) throw new Error(`mutant ${m.id}: the text to change is not in ${m.file} exactly once; update test/mutants.ts`);
   const restore = (): void => writeFileSync(file, original);
-  process.once('SIGINT', () => { restore(); process.exit(130); });
+  const interrupted = (): void => { restore(); process.exit(130); };
+  process.once('SIGINT', interrupted);
   writeFileSync(file, original.slice(0, at) + m.replace + original.slice(at + m.find.length));
   const t0 = performance.now();
   try {
@@ -88,6 +89,7 @@ function run(m: Mutant): { caught: boolean; by: string; seconds: number } {
     const output = `${r.stdout}\n${r.stderr}`;
     return { caught: r.status !== 0, by: r.status !== 0 ? firstFailure(output) : '-', seconds: (performance.now() - t0) / 1000 };
   } finally {
+    process.off('SIGINT', interrupted);
     restore();
   }
 }

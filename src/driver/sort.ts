@@ -41,13 +41,9 @@ function keyValues(v: arrow.Vector, n: number): Value[] {
   if (arrow.DataType.isTimestamp(t) || (arrow.DataType.isDate(t) && t.unit === arrow.DateUnit.MILLISECOND)) {
     let i = 0;
     for (const d of v.data) {
-      const raw = d.values as BigInt64Array | Int32Array | Float64Array;
-      for (let j = 0; j < d.length; j++, i++) {
-        if (!d.getValid(j)) values[i] = null;
-        else if (raw instanceof BigInt64Array) values[i] = raw[j]!;
-        else if (raw instanceof Int32Array) values[i] = (BigInt(raw[2 * j + 1]!) << 32n) | BigInt(raw[2 * j]! >>> 0);
-        else values[i] = raw[j]!;
-      }
+      // apache-arrow stores 64-bit temporals as BigInt64Array (as column-chunk.ts reads them too).
+      const raw = d.values as BigInt64Array;
+      for (let j = 0; j < d.length; j++, i++) values[i] = d.getValid(j) ? raw[j]! : null;
     }
     return values;
   }
