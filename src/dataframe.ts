@@ -72,8 +72,10 @@ export class DataFrame {
     return planQuery(this.plan, this.session.options.shufflePartitions);
   }
 
+  /** The physical plan, its stages and where each runs and why (Spark's explain, plus placement). */
   explain(): string {
-    return explainPlan(this.physicalPlan(), this.session.executorName);
+    const plan = this.physicalPlan();
+    return explainPlan(plan, this.session.executorName, this.session.placeStages(plan));
   }
 
   /** Action: runs the job and returns the result as an Arrow table. */

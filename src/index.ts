@@ -7,6 +7,8 @@ export { parseExpr, parseColumnList } from './expr/parse.ts';
 export { parseAggs, parseSortKeys } from './aggregate/parse-aggs.ts';
 export type { JobMetrics, StageMetrics, TaskMetrics } from './driver/metrics.ts';
 export { formatJob } from './driver/metrics.ts';
+export type { TaskDetails, StagePlacement } from './executor/task.ts';
+export { gpuDetails, type GpuTaskDetails } from './executor/gpu/gpu-task-details.ts';
 export { formatJobHtml, type JobHtmlOptions } from './report/job-html.ts';
 export {
   GpuFrameError,

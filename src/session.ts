@@ -6,10 +6,9 @@ import * as arrow from 'apache-arrow';
 import { availableParallelism } from 'node:os';
 import { DataFrame } from './dataframe.ts';
 import { GpuUnavailableError, InvalidOptionError, JobCancelledError } from './errors.ts';
-import { GpuStageExecutor } from './executor/gpu-stage-executor.ts';
 import { CpuExecutor } from './executor/cpu/cpu-executor.ts';
 import type { Executor } from './executor/task.ts';
-import { runJob } from './driver/dag-scheduler.ts';
+import { runJob, stageWork } from './driver/dag-scheduler.ts';
 import type { JobMetrics } from './driver/metrics.ts';
 import type { FaultInjector } from './driver/run-stage.ts';
 import type { ProgressListener } from './driver/progress.ts';
@@ -81,10 +80,8 @@ export interface ResolvedOptions {
 /**
  * Rows per input partition of a GPU session by default. A GPU wants few, big map tasks: each task
  * is an upload, a readback and a decode of all its groups, and tasks take the device one at a
- * time. Two at least, so that one task's decode overlaps the next one's kernels. (llvmpipe, 1e7
- * rows: q2 ran in 250-290 ms as 1 or 2 tasks, 420-460 ms as 4.) At 1e8 rows, over cached input,
- * each task reads back and decodes all of q2's 1M groups: on an H200 in 12 / 3 / 2 tasks q2 took
- * 1126 / 846 / 547 ms, q3 30 / 14 / 12, q5 67 / 44 / 42 (q1 36 / 38 / 18, q4 40 / 27 / 30).
+ * time. Two at least, so that one task's decode overlaps the next one's kernels. Fewer tasks were
+ * faster on llvmpipe and on an H200, most for q2's 1M groups (see docs/performance.md).
  */
 const GPU_PARTITION_ROWS = 1 << 26;
 
@@ -130,13 +127,13 @@ export class Session {
       try {
         // Loaded on demand: a CPU session never loads Dawn.
         const { GpuExecutor } = await import('./executor/gpu/gpu-executor.ts');
-        const gpu = await GpuExecutor.create({ cpu, cacheBytes, fallback });
+        const gpu = await GpuExecutor.create({ cpu, cacheBytes, fallback, placement: executor === 'auto' ? 'cost' : 'gpu' });
         if (executor === 'auto' && gpu.software) {
-          // Measured slower than the CPU executor on every benchmark query: only 'gpu' asks for it.
-          await gpu.close();
+          // Measured slower than the CPU executor on every benchmark query (docs/performance.md): only 'gpu' asks for it.
+          await gpu.closeDevice();
           gpuUnavailable = `the only WebGPU adapter is a software one (${gpu.adapterName}), slower than the CPU executor; executor: 'gpu' uses it anyway`;
         } else {
-          runner = new GpuStageExecutor(gpu, cpu);
+          runner = gpu;
         }
       } catch (e) {
         if (executor === 'gpu' || !(e instanceof GpuUnavailableError)) {
@@ -162,6 +159,11 @@ export class Session {
   get executorName(): string {
     const name = this.executor.describe();
     return this.options.gpuUnavailable ? `${name}; 'auto' runs on the CPU: ${this.options.gpuUnavailable}` : name;
+  }
+
+  /** Where the executor runs each stage of a plan and why, as explain() prints it. */
+  placeStages(plan: PhysicalPlan): string[] {
+    return stageWork(plan).map((w) => this.executor.placeStage?.(w).reason ?? this.executor.describe());
   }
 
   /** Metrics of the last finished job. */

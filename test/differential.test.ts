@@ -78,6 +78,7 @@ import {
   type Query,
 } from './support/sql.ts';
 import { arrowRows, compareOrder, compareResults, showCell, type Path } from './support/compare.ts';
+import { gpuDetails } from '../src/executor/gpu/gpu-task-details.ts';
 
 // ---------------------------------------------------------------- query → DataFrame calls
 
@@ -199,7 +200,7 @@ async function runCase(db: DuckDb, t: TableModel, q: Query, id: string, opts: Ca
   const before = session.lastJob;
   const outcome = await runEngine(session, t, q, opts.partitions);
   const job = session.lastJob !== before ? session.lastJob : undefined;
-  const gpuTasks = (job?.stages ?? []).flatMap((s) => s.tasks).filter((task) => task.gpu).length;
+  const gpuTasks = (job?.stages ?? []).flatMap((s) => s.tasks).filter((task) => gpuDetails(task)).length;
   const overflow = await overflowExpectation(db, q);
   const problems: string[] = [];
   if (outcome.kind === 'error') {

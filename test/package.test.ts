@@ -49,9 +49,9 @@ console.log(JSON.stringify(out));
 const CONSUMER_TS = `
 import * as arrow from 'apache-arrow';
 import {
-  Session, col, sum, avg, count, desc, formatJob, formatJobHtml, parseExpr, parseAggs,
+  Session, col, sum, avg, count, desc, formatJob, formatJobHtml, parseExpr, parseAggs, gpuDetails,
   GpuFrameError, UnknownColumnError, ExprSyntaxError, InputFileError,
-  type SessionOptions, type JobMetrics, type TaskMetrics, type StageMetrics, type ProgressEvent,
+  type SessionOptions, type JobMetrics, type TaskMetrics, type StageMetrics, type ProgressEvent, type StagePlacement,
 } from 'gpuframe';
 
 const options: SessionOptions = {
@@ -66,7 +66,9 @@ const n: bigint = result.getChild('count(1)')!.get(0) as bigint;
 const job: JobMetrics = session.lastJob!;
 const stage: StageMetrics = job.stages[0]!;
 const task: TaskMetrics = stage.tasks[0]!;
-const kernels: number | undefined = task.gpu?.kernelMs;
+const kernels: number | undefined = gpuDetails(task)?.kernelMs;
+const phases: string[] = (task.details?.phases ?? []).map((p) => p.name);
+const placed: StagePlacement | undefined = stage.placement;
 const text: string = formatJob(job) + formatJobHtml(job);
 try { await df.count(); } catch (e) {
   if (e instanceof UnknownColumnError) console.log(e.column, e.available.join());

@@ -8,7 +8,7 @@
  *   driver:          gather batches → having filter → sort → Table
  */
 import * as arrow from 'apache-arrow';
-import type { Executor } from '../executor/task.ts';
+import type { Executor, StageWork } from '../executor/task.ts';
 import { blockBytes, type ShuffleBlock } from '../shuffle/shuffle-block.ts';
 import type { PhysicalPlan } from '../plan/physical-plan.ts';
 import { stagesOf } from '../plan/explain.ts';
@@ -54,35 +54,44 @@ export async function runJob(plan: PhysicalPlan, executor: Executor, opts: JobOp
   }
 }
 
+/** Each stage's work, as an executor that places stages sees it (one entry per stage of stagesOf). */
+export function stageWork(plan: PhysicalPlan): StageWork[] {
+  const spec = plan.aggregation;
+  return spec ? [{ kind: 'map', spec, partitions: plan.source.partitions }, { kind: 'reduce', spec }] : [{ kind: 'scan' }];
+}
+
 /** `t0`: the job's start (performance.now()), which stage start times count from. */
 async function stages(plan: PhysicalPlan, executor: Executor, metrics: JobMetrics, opts: StageOptions, t0: number): Promise<arrow.Table> {
   const partitions = plan.source.partitions;
   let batches: arrow.RecordBatch[];
   const spec = plan.aggregation;
   if (!spec) {
-    const stage = newStage(1, 'ResultStage', partitions.length, performance.now() - t0);
+    const placement = executor.placeStage?.(stageWork(plan)[0]);
+    const stage = newStage(1, 'ResultStage', partitions.length, performance.now() - t0, placement);
     metrics.stages.push(stage);
     const out = await runStage(stage, partitions.map((batchesOf, p) => ({
       partition: p,
       run: async (ctx) => {
-        const r = await executor.runScan(plan.source.schema, plan.filter, batchesOf, ctx);
+        const r = await executor.runScan(plan.source.schema, plan.filter, batchesOf, { ...ctx, placement });
         const rows = r.batches.reduce((a, b) => a + b.numRows, 0);
         return { value: r.batches, counts: { ...zeroCounts(), inputRows: r.inputRows, outputRows: rows }, executorId: r.executorId, runMs: r.runMs };
       },
     })), opts);
     batches = out.flat();
   } else {
-    const mapStage = newStage(1, 'ShuffleMapStage', partitions.length, performance.now() - t0);
+    const [mapWork, reduceWork] = stageWork(plan);
+    const mapPlacement = executor.placeStage?.(mapWork);
+    const mapStage = newStage(1, 'ShuffleMapStage', partitions.length, performance.now() - t0, mapPlacement);
     metrics.stages.push(mapStage);
     const mapOut = await runStage(mapStage, partitions.map((batchesOf, p) => ({
       partition: p,
       run: async (ctx) => {
-        const r = await executor.runMap(spec, batchesOf, ctx);
+        const r = await executor.runMap(spec, batchesOf, { ...ctx, placement: mapPlacement });
         return {
           value: r.blocks,
           executorId: r.executorId,
           runMs: r.runMs,
-          extra: { gpu: r.gpu, fallbackReason: r.fallbackReason },
+          extra: { details: r.details, fallbackReason: r.fallbackReason },
           counts: {
             ...zeroCounts(), inputRows: r.inputRows, outputRows: r.outputRows,
             shuffleWriteRecords: r.blocks.reduce((a, b) => a + b.rows, 0),
@@ -91,13 +100,14 @@ async function stages(plan: PhysicalPlan, executor: Executor, metrics: JobMetric
         };
       },
     })), opts);
-    const resultStage = newStage(2, 'ResultStage', spec.partitions, performance.now() - t0);
+    const reducePlacement = executor.placeStage?.(reduceWork);
+    const resultStage = newStage(2, 'ResultStage', spec.partitions, performance.now() - t0, reducePlacement);
     metrics.stages.push(resultStage);
     batches = await runStage(resultStage, Array.from({ length: spec.partitions }, (_, p) => ({
       partition: p,
       run: async (ctx) => {
         const blocks: ShuffleBlock[] = mapOut.map((blocksOf) => blocksOf[p]);
-        const { batch, executorId, runMs } = await executor.runReduce(spec, blocks, ctx);
+        const { batch, executorId, runMs } = await executor.runReduce(spec, blocks, { ...ctx, placement: reducePlacement });
         const read = blocks.reduce((a, b) => a + b.rows, 0);
         return {
           value: batch,

@@ -1,5 +1,5 @@
 /** Metrics of a finished job, its stages and their tasks, as Spark's UI reports them. */
-import type { Counters, TaskMetrics } from '../executor/task.ts';
+import type { Counters, StagePlacement, TaskMetrics } from '../executor/task.ts';
 
 export type { TaskMetrics };
 
@@ -12,6 +12,8 @@ export interface StageMetrics extends Counters {
   durationMs: number;
   /** Task attempts that failed and were retried. */
   failedAttempts: number;
+  /** Where the executor placed the stage and why, when it chooses (a GPU executor). */
+  readonly placement?: StagePlacement;
   readonly tasks: TaskMetrics[];
 }
 
@@ -23,9 +25,9 @@ export interface JobMetrics {
   readonly stages: StageMetrics[];
 }
 
-export function newStage(stageId: number, kind: StageMetrics['kind'], numTasks: number, startMs: number): StageMetrics {
+export function newStage(stageId: number, kind: StageMetrics['kind'], numTasks: number, startMs: number, placement?: StagePlacement): StageMetrics {
   return {
-    stageId, kind, numTasks, startMs, durationMs: 0, inputRows: 0, outputRows: 0,
+    stageId, kind, numTasks, startMs, ...(placement ? { placement } : {}), durationMs: 0, inputRows: 0, outputRows: 0,
     shuffleWriteRecords: 0, shuffleWriteBytes: 0, shuffleReadRecords: 0, shuffleReadBytes: 0,
     failedAttempts: 0, tasks: [],
   };
@@ -54,7 +56,8 @@ export function formatJob(job: JobMetrics): string {
         `rows in ${s.inputRows} out ${s.outputRows}, ` +
         `shuffle write ${s.shuffleWriteRecords} rec / ${s.shuffleWriteBytes} B, read ${s.shuffleReadRecords} rec / ${s.shuffleReadBytes} B` +
         (s.failedAttempts ? `, ${s.failedAttempts} failed attempts retried` : '') +
-        executorsOf(s),
+        executorsOf(s) +
+        (s.placement ? `; placed on ${s.placement.reason}` : ''),
     );
   }
   return lines.join('\n');

@@ -29,37 +29,39 @@ export interface TaskMetrics extends Counters {
   executorId?: string;
   /** Time the executor spent running the task; durationMs less this is scheduling and transfer. */
   executorRunMs?: number;
-  /** GPU map tasks: upload / kernels / readback / merge split and the adapter. */
-  gpu?: GpuTaskTimings;
-  /** A GPU executor ran this task on the CPU: why. */
+  /** What the executor tells of how it ran the task (a GPU executor: its time split; see gpuDetails). */
+  details?: TaskDetails;
+  /** The executor ran this task elsewhere than its stage was placed (a GPU stage's task on the CPU): why. */
   fallbackReason?: string;
 }
 
-/** Where a GPU map task spent its time. */
-export interface GpuTaskTimings {
-  readonly adapter: string;
-  readonly uploadMs: number;
-  readonly kernelMs: number;
-  readonly readbackMs: number;
-  readonly mergeMs: number;
-  /** The GPU's own time in the task's compute passes (timestamp queries), when the device has them. */
-  readonly deviceKernelMs?: number;
-  /** Bytes of packed input the kernels read. */
-  readonly inputBytes: number;
-  /** Bytes the task wrote to the device for them (next to nothing when a cached input is resident). */
-  readonly uploadBytes: number;
-  /** The thread that decoded the words read back into shuffle blocks (mergeMs). */
-  readonly mergedOn?: string;
-  /** The grouping strategy the kernels used. */
-  readonly mode: string;
+/**
+ * An executor's own account of a task, opaque to the driver: `kind` names its full shape, which the
+ * executor that made it exports with a reader (gpu/gpu-task-details.ts for kind 'gpu'); `phases`
+ * and `notes` are what any report can draw and print without knowing it.
+ */
+export interface TaskDetails {
+  readonly kind: string;
+  /** Where the attempt's time went, in order, ending at its end (a GPU task: upload, kernels, readback, decode). */
+  readonly phases: readonly TaskPhase[];
+  /** Facts for a report, one line each. */
+  readonly notes: readonly string[];
+}
+
+export interface TaskPhase {
+  /** A short lowercase word: a report's colour key. */
+  readonly name: string;
+  readonly ms: number;
+  /** The thread it ran on, when not the task's own executor. */
+  readonly on?: string;
 }
 
 export interface MapResult {
   /** Time spent inside the executor, when it measures it. */
   readonly runMs?: number;
-  /** GPU map tasks: the time split. */
-  readonly gpu?: GpuTaskTimings;
-  /** Set when a GPU executor ran this map task on the CPU instead, and why. */
+  /** The executor's own account of the task (see TaskMetrics.details). */
+  readonly details?: TaskDetails;
+  /** Set when the executor ran this map task elsewhere than its stage was placed, and why. */
   readonly fallbackReason?: string;
   /** One block per reduce partition. */
   readonly blocks: ShuffleBlock[];
@@ -106,6 +108,29 @@ export interface TaskContext {
    * task blocks until its job is cancelled ('hang': cancellation tests need no timing).
    */
   readonly fault?: TaskFault;
+  /** Where the executor placed the task's stage (Executor.placeStage), when it places stages. */
+  readonly placement?: StagePlacement;
+}
+
+/** A stage's work, as an executor that places stages sees it. */
+export type StageWork =
+  | { readonly kind: 'map'; readonly spec: AggregationSpec; readonly partitions: readonly (readonly arrow.RecordBatch[])[] }
+  | { readonly kind: 'reduce'; readonly spec: AggregationSpec }
+  | { readonly kind: 'scan' };
+
+/** Where an executor runs a stage's tasks, and why. */
+export interface StagePlacement {
+  /** The executor's name for where: 'gpu', 'cpu'. */
+  readonly on: string;
+  /** Why, as explain() prints it (with the cost estimate where one decided). */
+  readonly reason: string;
+}
+
+/** A plain-data function run on an executor thread (Executor.runOnThread). */
+export interface ThreadRun {
+  readonly output: unknown;
+  readonly executorId: string;
+  readonly runMs: number;
 }
 
 export interface Executor {
@@ -122,5 +147,12 @@ export interface Executor {
   describe(): string;
   /** Frees what it keeps for these cached input batches (a GPU executor keeps them on its device). */
   releaseCached?(batches: readonly arrow.RecordBatch[]): void;
+  /** Where it will run a stage's tasks and why, for executors that choose (absent: all on itself). */
+  placeStage?(work: StageWork): StagePlacement;
+  /**
+   * Runs a named plain-data function of worker/thread-ops.ts on one of its threads (`transfer`:
+   * buffers that move there), for executors built over this one.
+   */
+  runOnThread?(op: string, input: unknown, transfer: ArrayBuffer[], ctx?: TaskContext): Promise<ThreadRun>;
   close(): Promise<void>;
 }

@@ -17,7 +17,8 @@ export function stagesOf(plan: PhysicalPlan): { kind: 'ShuffleMapStage' | 'Resul
   ];
 }
 
-export function explainPlan(plan: PhysicalPlan, executor: string): string {
+/** `placements`: per stage, where it runs and why (the executor's words). */
+export function explainPlan(plan: PhysicalPlan, executor: string, placements: readonly string[] = []): string {
   const lines: string[] = [];
   const add = (text: string) => {
     const depth = lines.length;
@@ -35,6 +36,9 @@ export function explainPlan(plan: PhysicalPlan, executor: string): string {
   }
   if (plan.filterExprs.length) add(`Filter ${plan.filterExprs.map(exprToString).join(' AND ')}`);
   add(`${plan.source.cached ? 'InMemoryTableScan (cached)' : 'Scan'} arrow [${plan.source.partitions.length} partitions, ${plan.source.rows} rows] [${plan.source.schema.map((f) => f.name).join(', ')}]`);
-  const stages = stagesOf(plan).map((s, i) => `Stage ${i + 1} (${s.kind}): ${s.tasks} task${s.tasks === 1 ? '' : 's'}: ${s.ops}`);
+  const stages = stagesOf(plan).flatMap((s, i) => [
+    `Stage ${i + 1} (${s.kind}): ${s.tasks} task${s.tasks === 1 ? '' : 's'}: ${s.ops}`,
+    ...(placements[i] ? [`  runs on ${placements[i]}`] : []),
+  ]);
   return ['== Physical Plan ==', ...lines, '== Stages ==', ...stages, `Executor: ${executor}`].join('\n');
 }

@@ -18,7 +18,8 @@ export const SEGMENT_COLORS = {
   decode: '#9c755f',
 } as const;
 
-export type SegmentKind = keyof typeof SEGMENT_COLORS;
+/** A task phase's colour (TaskDetails.phases), grey for a phase this palette does not know. */
+export const segmentColor = (name: string): string => (SEGMENT_COLORS as Record<string, string>)[name] ?? '#8c959f';
 
 export const INK = '#1f2328';
 export const MUTED = '#656d76';

@@ -7,7 +7,7 @@ import { facts, htmlPage } from './page.ts';
 import { stageDagSvg } from './stage-dag-svg.ts';
 import { timelineLegend, timelineSvg } from './timeline-svg.ts';
 import { el, esc } from './svg.ts';
-import { ms } from './units.ts';
+import { ms } from '../units.ts';
 
 export interface JobHtmlOptions {
   /** The page's title (default: the jobs' ids). */

@@ -1,5 +1,5 @@
 /** The report's HTML shell: one self-contained document, its inline style sheet and the shared bits of page. */
-import { FAIL, GRID, INK, MUTED, SEGMENT_COLORS } from './colors.ts';
+import { FAIL, GRID, INK, MUTED } from './colors.ts';
 import { el, esc } from './svg.ts';
 
 // No system-ui: on Linux it is whatever fontconfig prefers; Arial's metrics are what labels are laid out for.
@@ -30,7 +30,6 @@ h3.query{text-transform:none;letter-spacing:0;font-size:13.5px;color:${INK};marg
 .legend{display:flex;flex-wrap:wrap;gap:4px 16px;margin:8px 0 0;padding:0;list-style:none;font-size:12.5px;color:${MUTED}}
 .legend li{display:flex;align-items:center;gap:6px}
 .legend i{display:inline-block;width:14px;height:10px;border-radius:2px}
-${Object.entries(SEGMENT_COLORS).map(([k, c]) => `svg .segment.${k}{fill:${c}}`).join('\n')}
 `;
 
 /** A complete HTML document: no scripts, no network. */

@@ -6,7 +6,7 @@
  */
 import type { JobMetrics, StageMetrics } from '../driver/metrics.ts';
 import { stageColor } from './colors.ts';
-import { bytes, count, ms } from './units.ts';
+import { bytes, count, ms } from '../units.ts';
 import { el, fitText, rect, svg, text, tooltip } from './svg.ts';
 
 const BOX_W = 260;

@@ -1,15 +1,16 @@
 /**
  * The event timeline of a job, as the Spark UI draws it: a time axis in ms from the job's start,
  * a band per stage, and one lane per executor (thread, GPU device, or `driver`) with a bar per
- * task attempt. A GPU map task's bar holds its upload / kernels / readback segments, placed at the
- * end of the bar (the task waits for the device first); its decode is drawn on the thread that
- * decoded it. Overlapping attempts on one lane are stacked in rows.
+ * task attempt. A task whose executor reports phases (a GPU map task: upload / kernels / readback)
+ * holds them as segments, placed at the end of the bar (the task waits for the device first); a
+ * phase run on another thread (its decode) is drawn on that thread's lane. Overlapping attempts on
+ * one lane are stacked in rows.
  */
 import type { JobMetrics, StageMetrics, TaskMetrics } from '../driver/metrics.ts';
-import { FAIL, SEGMENT_COLORS, stageColor, type SegmentKind } from './colors.ts';
+import { FAIL, segmentColor, stageColor } from './colors.ts';
 import { legend, type LegendItem } from './page.ts';
 import { stageSummary } from './stage-dag-svg.ts';
-import { bytes, count, ms } from './units.ts';
+import { bytes, count, ms } from '../units.ts';
 import { el, fitText, rect, svg, text, textWidth, tooltip } from './svg.ts';
 
 const WIDTH = 1080;
@@ -29,9 +30,9 @@ interface Placed {
   readonly lane: string;
   readonly start: number;
   readonly end: number;
-  /** GPU segments inside the bar, and the decode when it ran on another lane. */
-  readonly segments: readonly { readonly kind: SegmentKind; readonly start: number; readonly end: number }[];
-  readonly decode?: { readonly lane: string; readonly start: number; readonly end: number };
+  /** The executor's phases inside the bar, and those that ran on another lane (a GPU task's decode). */
+  readonly segments: readonly { readonly kind: string; readonly start: number; readonly end: number }[];
+  readonly away: readonly { readonly kind: string; readonly lane: string; readonly start: number; readonly end: number }[];
 }
 
 /** An interval drawn on a lane: a task's bar, or a decode done there for a GPU task. */
@@ -47,21 +48,18 @@ function place(stage: StageMetrics, task: TaskMetrics): Placed {
   const start = (stage.startMs ?? 0) + (task.startMs ?? 0);
   const end = start + task.durationMs;
   const lane = laneOf(task);
-  const g = task.gpu;
-  if (!g) return { stage, task, lane, start, end, segments: [] };
-  // Laid out backwards from the task's end: decode, readback, kernels, upload.
-  const away = g.mergedOn !== undefined && g.mergedOn !== lane;
-  const spans: [SegmentKind, number][] = [['decode', g.mergeMs], ['readback', g.readbackMs], ['kernels', g.kernelMs], ['upload', g.uploadMs]];
-  const segments: { kind: SegmentKind; start: number; end: number }[] = [];
-  let decode: Placed['decode'];
+  const phases = task.details?.phases ?? [];
+  // Laid out backwards from the task's end (a GPU task waits for the device first).
+  const segments: Placed['segments'][number][] = [];
+  const away: Placed['away'][number][] = [];
   let t = end;
-  for (const [kind, d] of spans) {
-    const s = Math.max(start, t - Math.max(0, d));
-    if (kind === 'decode' && away) decode = { lane: g.mergedOn!, start: s, end: t };
-    else if (t > s) segments.push({ kind, start: s, end: t });
+  for (const ph of [...phases].reverse()) {
+    const s = Math.max(start, t - Math.max(0, ph.ms));
+    if (ph.on !== undefined && ph.on !== lane) away.push({ kind: ph.name, lane: ph.on, start: s, end: t });
+    else if (t > s) segments.push({ kind: ph.name, start: s, end: t });
     t = s;
   }
-  return { stage, task, lane, start, end, segments: segments.reverse(), decode };
+  return { stage, task, lane, start, end, segments: segments.reverse(), away };
 }
 
 function laneRank(lane: string): number {
@@ -101,11 +99,7 @@ function taskSummary(p: Placed): string {
   ];
   if (t.shuffleReadRecords || t.shuffleReadBytes) lines.push(`shuffle read ${count(t.shuffleReadRecords)} rec / ${bytes(t.shuffleReadBytes)}`);
   if (t.shuffleWriteRecords || t.shuffleWriteBytes) lines.push(`shuffle write ${count(t.shuffleWriteRecords)} rec / ${bytes(t.shuffleWriteBytes)}`);
-  const g = t.gpu;
-  if (g) {
-    lines.push(`GPU ${g.adapter}, ${g.mode}: upload ${ms(g.uploadMs)} (${bytes(g.uploadBytes)}), kernels ${ms(g.kernelMs)}${g.deviceKernelMs !== undefined ? ` (device ${ms(g.deviceKernelMs)})` : ''}, readback ${ms(g.readbackMs)}`);
-    lines.push(`decode ${ms(g.mergeMs)}${g.mergedOn ? ` on ${g.mergedOn}` : ''}`);
-  }
+  lines.push(...(t.details?.notes ?? []));
   if (t.fallbackReason) lines.push(`ran on the CPU: ${t.fallbackReason}`);
   return lines.join('\n');
 }
@@ -115,16 +109,16 @@ export function timelineSvg(job: JobMetrics): string {
   const lanes = new Map<string, Item[]>();
   const itemsOf = (lane: string): Item[] => lanes.get(lane) ?? (lanes.set(lane, []), lanes.get(lane)!);
   const barItem = new Map<Placed, Item>();
-  const decodeItem = new Map<Placed, Item>();
+  const awayItems = new Map<Placed, Item[]>();
   for (const p of placed) {
     const it: Item = { start: p.start, end: p.end, row: 0 };
     itemsOf(p.lane).push(it);
     barItem.set(p, it);
-    if (p.decode) {
-      const d: Item = { start: p.decode.start, end: p.decode.end, row: 0 };
-      itemsOf(p.decode.lane).push(d);
-      decodeItem.set(p, d);
-    }
+    awayItems.set(p, p.away.map((a) => {
+      const d: Item = { start: a.start, end: a.end, row: 0 };
+      itemsOf(a.lane).push(d);
+      return d;
+    }));
   }
   const order = [...lanes.keys()].sort(compareLanes);
   const laneY = new Map<string, number>();
@@ -177,16 +171,16 @@ export function timelineSvg(job: JobMetrics): string {
     const parts = [
       tooltip(taskSummary(p)),
       // A white edge keeps back-to-back tasks apart.
-      rect({ class: 'bar', x: bx, y: by, width: bw, height: BAR, rx: 2, fill: color, 'fill-opacity': p.task.gpu ? 0.35 : undefined, stroke: retried ? FAIL : '#fff', 'stroke-width': retried ? 1.5 : 0.75 }),
-      ...p.segments.map((s) => rect({ class: `segment ${s.kind}`, x: x(s.start), y: by + 2, width: Math.max(1, x(s.end) - x(s.start)), height: BAR - 4 })),
+      rect({ class: 'bar', x: bx, y: by, width: bw, height: BAR, rx: 2, fill: color, 'fill-opacity': p.task.details ? 0.35 : undefined, stroke: retried ? FAIL : '#fff', 'stroke-width': retried ? 1.5 : 0.75 }),
+      ...p.segments.map((s) => rect({ class: `segment ${s.kind}`, x: x(s.start), y: by + 2, width: Math.max(1, x(s.end) - x(s.start)), height: BAR - 4, fill: segmentColor(s.kind) })),
     ];
     const label = `${p.task.partition}`;
-    if (!p.task.gpu && textWidth(label, 10) + 6 <= bw) parts.push(text(bx + bw / 2, by + BAR - 4, label, { 'text-anchor': 'middle', class: 'on-color', style: 'font-size:10px' }));
-    const d = decodeItem.get(p);
-    if (d && p.decode) {
+    if (!p.task.details && textWidth(label, 10) + 6 <= bw) parts.push(text(bx + bw / 2, by + BAR - 4, label, { 'text-anchor': 'middle', class: 'on-color', style: 'font-size:10px' }));
+    p.away.forEach((a, i) => {
+      const d = awayItems.get(p)![i]!;
       const dx = x(d.start);
-      parts.push(rect({ class: 'segment decode', x: dx, y: rowY(p.decode.lane, d) + 2, width: Math.max(1, x(d.end) - dx), height: BAR - 4 }));
-    }
+      parts.push(rect({ class: `segment ${a.kind}`, x: dx, y: rowY(a.lane, d) + 2, width: Math.max(1, x(d.end) - dx), height: BAR - 4, fill: segmentColor(a.kind) }));
+    });
     return el('g', { class: 'task', 'data-stage-id': p.stage.stageId, 'data-partition': p.task.partition, 'data-attempt': p.task.attempt }, parts.join(''));
   });
 
@@ -198,10 +192,16 @@ export function timelineSvg(job: JobMetrics): string {
 export function timelineLegend(job: JobMetrics): string {
   const tasks = job.stages.flatMap((s) => s.tasks);
   const items: LegendItem[] = job.stages.map((s) => ({ label: `Stage ${s.stageId} (${s.kind})`, color: stageColor(s.stageId) }));
-  if (tasks.some((t) => t.gpu)) {
-    items.push(...(Object.keys(SEGMENT_COLORS) as SegmentKind[]).map((k) => ({ label: k === 'decode' ? 'decode (on its thread)' : `GPU ${k}`, color: SEGMENT_COLORS[k] })));
-    items.push({ label: 'waiting for the device', color: `${stageColor(1)}59` });
+  // Each phase once, named with its executor's kind, or as run on a thread of its own.
+  const phases = new Map<string, string>();
+  for (const t of tasks) {
+    for (const ph of t.details?.phases ?? []) {
+      const elsewhere = ph.on !== undefined && ph.on !== t.executorId;
+      if (!phases.has(ph.name) || elsewhere) phases.set(ph.name, elsewhere ? `${ph.name} (on its thread)` : `${t.details!.kind.toUpperCase()} ${ph.name}`);
+    }
   }
+  items.push(...[...phases].map(([name, label]) => ({ label, color: segmentColor(name) })));
+  if (tasks.some((t) => t.details)) items.push({ label: 'waiting for the executor', color: `${stageColor(1)}59` });
   if (tasks.some((t) => t.attempt > 1)) items.push({ label: 'retried attempt', color: FAIL, outline: true });
   const failed = job.stages.reduce((a, s) => a + s.failedAttempts, 0);
   const note = failed ? `<p class="note">${failed} failed attempt${failed === 1 ? ' is' : 's are'} not drawn: the metrics keep successful attempts only.</p>` : '';

@@ -25,7 +25,9 @@ describe('explain', () => {
         '            +- Scan arrow [2 partitions, 2 rows] [id1, id4, v1, v2, v3]',
         '== Stages ==',
         'Stage 1 (ShuffleMapStage): 2 tasks: Scan → Filter → HashAggregate(partial) → shuffle write (8 partitions)',
+        '  runs on cpu (1 × 2 CPU threads)',
         'Stage 2 (ResultStage): 8 tasks: shuffle read → HashAggregate(final)',
+        '  runs on cpu (1 × 2 CPU threads)',
         'Executor: cpu (1 × 2 CPU threads)',
       ].join('\n'));
     }, { shufflePartitions: 8 });

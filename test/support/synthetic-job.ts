@@ -1,5 +1,6 @@
 /** Hand-made job metrics and benchmark results for the report's tests. */
 import type { BenchReport } from '../../bench/bench-html.ts';
+import { gpuTaskDetails, type GpuTaskDetails } from '../../src/executor/gpu/gpu-task-details.ts';
 import type { JobMetrics, StageMetrics, TaskMetrics } from '../../src/index.ts';
 
 type Counts = Pick<TaskMetrics, 'inputRows' | 'outputRows' | 'shuffleWriteRecords' | 'shuffleWriteBytes' | 'shuffleReadRecords' | 'shuffleReadBytes'>;
@@ -14,12 +15,15 @@ export function stageOf(stageId: number, kind: StageMetrics['kind'], tasks: Task
  * Stage 1: 3 GPU map tasks (partition 1 on its 2nd attempt; partition 2 decoded in place, the
  * others on an executor thread). Stage 2: 4 reduce tasks on two threads, one with no executor id.
  */
+const gpuSplit = (mergedOn: string | undefined): GpuTaskDetails =>
+  gpuTaskDetails({ adapter: 'Test <adapter>', uploadMs: 5, kernelMs: 10, readbackMs: 3, mergeMs: 4, inputBytes: 8000, uploadBytes: 8000, mergedOn, mode: 'dense' }, 'gpu Test <adapter>');
+
 export function syntheticJob(): JobMetrics {
   const map = (partition: number, attempt: number, mergedOn: string | undefined): TaskMetrics => ({
     stageId: 1, partition, attempt, startMs: partition * 2, durationMs: 40,
     inputRows: 1000, outputRows: 10, shuffleWriteRecords: 10, shuffleWriteBytes: 400, shuffleReadRecords: 0, shuffleReadBytes: 0,
     executorId: 'gpu Test <adapter>', executorRunMs: 30,
-    gpu: { adapter: 'Test <adapter>', uploadMs: 5, kernelMs: 10, readbackMs: 3, mergeMs: 4, inputBytes: 8000, uploadBytes: 8000, mergedOn, mode: 'dense' },
+    details: gpuSplit(mergedOn),
   });
   const reduce = (partition: number, executorId: string | undefined): TaskMetrics => ({
     stageId: 2, partition, attempt: 1, startMs: partition, durationMs: 3,

@@ -1,53 +1,60 @@
 /**
- * The GPU executor: map tasks run as WGSL kernels through WebGPU (gpu-map-task.ts); the reduce
- * side merges the (small) shuffle blocks with the CPU reduce task (runReduceTask), and scans delegate to the CPU
- * executor. A spec some part of which has no GPU kernel runs its map task on the CPU, and the
- * reason is kept in lastFallbackReason.
+ * The GPU executor, built over the CPU executor it is given: map tasks run as WGSL kernels
+ * through WebGPU on its one device (gpu-map-task.ts), and the words they read back are decoded on
+ * that executor's threads; reduce and scan tasks, and map tasks with no GPU kernel, run on those
+ * threads too. Where it runs a map stage is decided per stage (placeStage): on the device when
+ * the stage has kernels and, unless the session asked for the GPU outright, the cost estimate
+ * (stage-cost.ts) says the device wins.
  *
  * One device per executor; GPU tasks take it one at a time (the driver may start several), each
- * giving it up once its results are on the host.
+ * giving it up once its words are on the host. (A device per worker thread would multiply device
+ * memory and uploads for one GPU, and Dawn devices in worker threads were seen to crash the
+ * process when a thread ended holding one.)
  */
 import type * as arrow from 'apache-arrow';
 import { availableParallelism } from 'node:os';
+import { transferables } from '../../arrow/share.ts';
 import { GpuDeviceError, GpuFallbackError } from '../../errors.ts';
 import type { Schema, TExpr } from '../../expr/resolve.ts';
 import type { ShuffleBlock } from '../../shuffle/shuffle-block.ts';
-import type { Executor, MapResult, ReduceResult, ScanResult, TaskContext } from '../task.ts';
+import { hangUntilAborted, type Executor, type MapResult, type ReduceResult, type ScanResult, type StagePlacement, type StageWork, type TaskContext } from '../task.ts';
 import type { AggregationSpec } from '../../plan/aggregation-spec.ts';
 import { BufferPool } from './buffer-pool.ts';
 import { openDevice, withErrorScopes, type GpuDevice } from './device.ts';
 import { runGpuMapTask, type GpuMapOptions, type GpuMapTimings } from './gpu-map-task.ts';
 import { ResidentCache } from './resident-cache.ts';
 import { decodeGpuWords, type GpuDecoded, type GpuWords } from './gpu-decode.ts';
+import { gpuTaskDetails } from './gpu-task-details.ts';
+import { bytes, ms } from '../../units.ts';
+import { gpuKernelGap } from './gpu-kernel-gap.ts';
+import { cpuMapMs, gpuMapMs, measureMapStage } from './stage-cost.ts';
 
 /** Threads llvmpipe runs workgroups on: LP_NUM_THREADS when set, else one per core. */
 const softwareThreads = (): number => Number(process.env.LP_NUM_THREADS) || availableParallelism();
 
 /**
- * Input bytes per chunk: big, so that a dispatch amortizes its launch (on llvmpipe, q3's kernels
- * over a 5M-row task took 20-27 ms as one dispatch, 34-42 ms as five), at most 256 MiB, and 7/8
- * of the binding limit (llvmpipe's: 128 MiB), leaving room under the pool's power-of-two buffer
- * size for the chunk's string id tables and padding.
+ * Input bytes per chunk: big, so that a dispatch amortizes its launch (see docs/performance.md),
+ * at most 256 MiB, and 7/8 of the binding limit (llvmpipe's: 128 MiB), leaving room under the
+ * pool's power-of-two buffer size for the chunk's string id tables and padding.
  */
 const chunkBytes = (gpu: GpuDevice): number =>
   Math.floor(Math.min(256 << 20, gpu.device.limits.maxStorageBufferBindingSize) * 7 / 8);
 
-/** A map result with the GPU's time split (absent when the task fell back to the CPU). */
-export interface GpuMapResult extends MapResult {
-  readonly gpuTimings?: GpuMapTimings;
-  readonly fallbackReason?: string;
-  /** The thread that decoded the task's words. */
-  readonly decodedBy?: string;
+/**
+ * How map stages are placed: 'cost' (executor: 'auto') by the estimate; 'gpu' (executor: 'gpu')
+ * on the device whenever the stage has kernels.
+ */
+export type GpuPlacementPolicy = 'cost' | 'gpu';
+
+export interface GpuExecutorOptions {
+  /** Runs what has no GPU kernel (fallback map tasks, reduce and scan tasks) and decodes the words read back, on its threads. */
+  readonly cpu: Executor;
+  /** Device memory for cached inputs (see SessionOptions.gpuCacheBytes). */
+  readonly cacheBytes?: number;
+  /** 'error': a map task placed on the GPU with no kernel for its data fails with GpuFallbackError instead of running on the CPU. */
+  readonly fallback?: 'cpu' | 'error';
+  readonly placement?: GpuPlacementPolicy;
 }
-
-/** Runs the host half of a GPU map task somewhere: its result, where, and how long it took there. */
-export type GpuDecoder = (words: GpuWords) => Promise<{ decoded: GpuDecoded; executorId: string; runMs: number }>;
-
-const decodeHere: GpuDecoder = async (words) => {
-  const t = performance.now();
-  const decoded = decodeGpuWords(words);
-  return { decoded, executorId: 'driver', runMs: performance.now() - t };
-};
 
 export class GpuExecutor implements Executor {
   readonly kind = 'gpu';
@@ -58,24 +65,28 @@ export class GpuExecutor implements Executor {
   /** Options for tests (e.g. small chunks). */
   mapOptions: GpuMapOptions = {};
   private readonly pool: BufferPool;
+  private readonly resident: ResidentCache;
+  private readonly cpu: Executor;
+  private readonly fallback: 'cpu' | 'error';
+  private readonly placement: GpuPlacementPolicy;
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
 
-  private readonly resident: ResidentCache;
-
-  private constructor(private readonly gpu: GpuDevice, private readonly cpu: Executor, cacheBytes: number | undefined, private readonly fallback: 'cpu' | 'error') {
+  private constructor(private readonly gpu: GpuDevice, options: GpuExecutorOptions) {
+    this.cpu = options.cpu;
+    this.fallback = options.fallback ?? 'cpu';
+    this.placement = options.placement ?? 'gpu';
     this.pool = new BufferPool(gpu.device);
-    this.resident = new ResidentCache(gpu.device, cacheBytes ?? (gpu.software ? 1 : 4) * 2 ** 30);
+    this.resident = new ResidentCache(gpu.device, options.cacheBytes ?? (gpu.software ? 1 : 4) * 2 ** 30);
   }
 
-  /**
-   * Opens the hardware adapter, else the software one; GpuUnavailableError says what to install.
-   * `cpu`: the executor that runs what has no GPU kernel (fallback map tasks, reduce and scan
-   * tasks), on its own threads; `cacheBytes`: device memory for cached inputs (see
-   * SessionOptions.gpuCacheBytes); `fallback: 'error'` fails such map tasks instead (GpuFallbackError).
-   */
-  static async create(options: { cpu: Executor; cacheBytes?: number; fallback?: 'cpu' | 'error' }): Promise<GpuExecutor> {
-    return new GpuExecutor(await openDevice(), options.cpu, options.cacheBytes, options.fallback ?? 'cpu');
+  /** Opens the hardware adapter, else the software one; GpuUnavailableError says what to install. */
+  static async create(options: GpuExecutorOptions): Promise<GpuExecutor> {
+    return new GpuExecutor(await openDevice(), options);
+  }
+
+  get slots(): number {
+    return this.cpu.slots ?? 1;
   }
 
   /** Device memory the cached inputs take now (bytes). */
@@ -96,7 +107,7 @@ export class GpuExecutor implements Executor {
   }
 
   describe(): string {
-    return `gpu (${this.gpu.adapterName}); ${this.cpu.describe()} for what has no GPU kernel`;
+    return `gpu (${this.gpu.adapterName}) for map tasks; ${this.cpu.describe()} for reduce tasks`;
   }
 
   /** The adapter is a software rasterizer (Mesa's llvmpipe), not a GPU. */
@@ -109,52 +120,92 @@ export class GpuExecutor implements Executor {
     return this.gpu.timestamps;
   }
 
-  /**
-   * `decode` turns the task's words into shuffle blocks (default: here, on the calling thread; the
-   * stage executor passes its executor threads').
-   */
-  async runMap(spec: AggregationSpec, batches: readonly arrow.RecordBatch[], ctx?: TaskContext, decode: GpuDecoder = decodeHere): Promise<GpuMapResult> {
+  placeStage(work: StageWork): StagePlacement {
+    const cpu = this.cpu.describe();
+    if (work.kind === 'reduce') return { on: 'cpu', reason: `${cpu}: the final aggregation has no GPU kernel` };
+    if (work.kind === 'scan') return { on: 'cpu', reason: `${cpu}: a filter-only stage returns its rows, which the CPU selects in place` };
+    const gap = gpuKernelGap(work.spec);
+    // gpuFallback: 'error' keeps the stage on the GPU, whose tasks then fail with the reason.
+    if (gap && this.fallback === 'error') return { on: 'gpu', reason: `gpu (${this.adapterName}), where its tasks fail (gpuFallback: 'error'): no GPU kernel: ${gap}` };
+    if (gap) return { on: 'cpu', reason: `${cpu}: no GPU kernel: ${gap}` };
+    if (this.placement === 'gpu') return { on: 'gpu', reason: `gpu (${this.adapterName}): executor 'gpu' asks for it` };
+    const input = measureMapStage(work.spec, work.partitions, (b) => work.spec.cacheInput === true && this.resident.holds(b));
+    const onGpu = gpuMapMs(input, { software: this.gpu.software, threads: softwareThreads() }, this.slots);
+    const onCpu = cpuMapMs(input, this.slots);
+    const est = `estimated ${ms(onGpu)} on the GPU vs ${ms(onCpu)} on the CPU for ${input.rows} rows, ` +
+      `${bytes(input.bytes - input.cachedBytes)} to upload (${bytes(input.cachedBytes)} cached), ≤ ${input.groups} groups`;
+    return onGpu < onCpu ? { on: 'gpu', reason: `gpu (${this.adapterName}): ${est}` } : { on: 'cpu', reason: `${cpu}: ${est}` };
+  }
+
+  async runMap(spec: AggregationSpec, batches: readonly arrow.RecordBatch[], ctx?: TaskContext): Promise<MapResult> {
+    if (ctx?.placement?.on === 'cpu') return this.cpu.runMap(spec, batches, ctx);
     if (this.closed) throw new GpuDeviceError('the GPU executor is closed');
+    if (ctx?.signal?.aborted) throw ctx.signal.reason;
+    if (ctx?.fault === 'throw' || ctx?.fault === 'crash') throw new Error(`injected GPU task failure (${ctx.fault})`);
+    if (ctx?.fault === 'hang') await hangUntilAborted(ctx.signal);
     // Tasks take the device one at a time; each gives it up once its words are on the host, and
     // is decoded while the next task's kernels run.
     const device = () => {
-      const ctx = { device: this.gpu.device, pool: this.pool, workgroupWords: Math.min(8192, this.gpu.device.limits.maxComputeWorkgroupStorageSize / 4), software: this.gpu.software, threads: softwareThreads(), timestamps: this.gpu.timestamps, chunkBytes: chunkBytes(this.gpu), resident: this.resident };
-      return withErrorScopes(this.gpu, () => runGpuMapTask(ctx, spec, batches, this.mapOptions));
+      const gctx = { device: this.gpu.device, pool: this.pool, workgroupWords: Math.min(8192, this.gpu.device.limits.maxComputeWorkgroupStorageSize / 4), software: this.gpu.software, threads: softwareThreads(), timestamps: this.gpu.timestamps, chunkBytes: chunkBytes(this.gpu), resident: this.resident };
+      return withErrorScopes(this.gpu, () => runGpuMapTask(gctx, spec, batches, this.mapOptions));
     };
     const next = this.queue.then(device, device);
     this.queue = next.catch(() => undefined);
     const read = await next;
     if ('fallback' in read) return this.onCpu(spec, batches, read.fallback, ctx);
-    const out = await decode(read.words);
+    const out = await this.decode(read.words, ctx);
     if ('fallback' in out.decoded) return this.onCpu(spec, batches, out.decoded.fallback, ctx);
-    const timings = { ...read.timings, merge: out.runMs, total: read.timings.total + out.runMs };
+    const t = { ...read.timings, merge: out.runMs, total: read.timings.total + out.runMs };
     this.lastFallbackReason = null;
-    this.lastTimings = timings;
-    return { ...out.decoded.result, gpuTimings: timings, decodedBy: out.executorId };
+    this.lastTimings = t;
+    const executorId = `gpu ${this.adapterName}`;
+    const details = gpuTaskDetails({
+      adapter: this.adapterName, uploadMs: t.upload, kernelMs: t.kernels, readbackMs: t.readback, mergeMs: t.merge,
+      deviceKernelMs: t.deviceKernels ?? undefined, inputBytes: t.inputBytes, uploadBytes: t.uploadBytes, mergedOn: out.executorId, mode: t.mode,
+    }, executorId);
+    return { ...out.decoded.result, details, executorId, runMs: t.total };
   }
 
-  /** A spec (or a task's data) with no GPU kernel: the map task runs on the CPU executor's threads, and why is kept. */
-  private async onCpu(spec: AggregationSpec, batches: readonly arrow.RecordBatch[], why: string, ctx?: TaskContext): Promise<GpuMapResult> {
+  /** The host half of a task: on a CPU executor thread where there are any, else here. */
+  private async decode(words: GpuWords, ctx?: TaskContext): Promise<{ decoded: GpuDecoded; executorId: string; runMs: number }> {
+    if (this.cpu.runOnThread) {
+      // The words move to the thread (a retry of the task reads them off the device again).
+      const r = await this.cpu.runOnThread('gpu-decode', words, transferables(words.words), ctx);
+      return { decoded: r.output as GpuDecoded, executorId: r.executorId, runMs: r.runMs };
+    }
+    const start = performance.now();
+    const decoded = decodeGpuWords(words);
+    return { decoded, executorId: 'driver', runMs: performance.now() - start };
+  }
+
+  /** A task's data with no GPU kernel: the map task runs on the CPU executor's threads, and why is kept. */
+  private async onCpu(spec: AggregationSpec, batches: readonly arrow.RecordBatch[], why: string, ctx?: TaskContext): Promise<MapResult> {
     this.lastFallbackReason = why;
     if (this.fallback === 'error') throw new GpuFallbackError([why]);
     return { ...(await this.cpu.runMap(spec, batches, ctx)), fallbackReason: why };
   }
 
-  async runReduce(spec: AggregationSpec, blocks: readonly ShuffleBlock[], ctx?: TaskContext): Promise<ReduceResult> {
+  runReduce(spec: AggregationSpec, blocks: readonly ShuffleBlock[], ctx?: TaskContext): Promise<ReduceResult> {
     return this.cpu.runReduce(spec, blocks, ctx);
   }
 
-  async runScan(input: Schema, filter: TExpr | null, batches: readonly arrow.RecordBatch[], ctx?: TaskContext): Promise<ScanResult> {
+  runScan(input: Schema, filter: TExpr | null, batches: readonly arrow.RecordBatch[], ctx?: TaskContext): Promise<ScanResult> {
     return this.cpu.runScan(input, filter, batches, ctx);
   }
 
-  /** Destroys the buffers and the device (required before the process exits). */
-  async close(): Promise<void> {
+  /** Destroys the buffers and the device (required before the process exits), leaving the CPU executor open. */
+  async closeDevice(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     await this.queue;
     this.resident.clear();
     this.pool.destroy();
     this.gpu.device.destroy();
+  }
+
+  /** Closes the device, then the CPU executor it was built over. */
+  async close(): Promise<void> {
+    await this.closeDevice();
+    await this.cpu.close();
   }
 }

@@ -5,16 +5,16 @@ import type { ShuffleBlock } from '../../shuffle/shuffle-block.ts';
 import type { MapResult, TaskFault } from '../task.ts';
 import type { AggregationSpec } from '../../plan/aggregation-spec.ts';
 import type { ReduceOutput } from '../cpu/reduce-task.ts';
-import type { GpuDecoded, GpuWords } from '../gpu/gpu-decode.ts';
 
 export type TaskMessage = { readonly id: number; readonly fault?: TaskFault } & (
   | { readonly kind: 'map'; readonly spec: AggregationSpec; readonly batches: readonly WireBatch[] }
   | { readonly kind: 'reduce'; readonly spec: AggregationSpec; readonly blocks: readonly ShuffleBlock[] }
   | { readonly kind: 'scan'; readonly filter: TExpr; readonly batches: readonly WireBatch[] }
-  | { readonly kind: 'gpu-decode'; readonly words: GpuWords }
+  /** A named plain-data function of thread-ops.ts. */
+  | { readonly kind: 'op'; readonly op: string; readonly input: unknown }
 );
 
-export type TaskOutput = MapResult | ReduceOutput | (Int32Array | null)[] | GpuDecoded;
+export type TaskOutput = MapResult | ReduceOutput | (Int32Array | null)[] | unknown;
 
 export type ReplyMessage =
   | { readonly id: number; readonly ok: true; readonly result: TaskOutput; readonly runMs: number }

@@ -5,15 +5,19 @@ import { bindBatches } from '../../arrow/wire-batch.ts';
 import { runMapTask } from '../cpu/map-task.ts';
 import { runReduceTask } from '../cpu/reduce-task.ts';
 import { runScanTask } from '../cpu/scan-task.ts';
-import { decodeGpuWords } from '../gpu/gpu-decode.ts';
 import type { ReplyMessage, TaskMessage, TaskOutput } from './protocol.ts';
+import { THREAD_OPS } from './thread-ops.ts';
 
 function run(msg: TaskMessage): TaskOutput {
   switch (msg.kind) {
     case 'map': return toShared(runMapTask(msg.spec, bindBatches(msg.batches)));
     case 'reduce': return runReduceTask(msg.spec, msg.blocks);
     case 'scan': return runScanTask(msg.filter, bindBatches(msg.batches));
-    case 'gpu-decode': return toShared(decodeGpuWords(msg.words));
+    case 'op': {
+      const op = THREAD_OPS[msg.op];
+      if (!op) throw new Error(`no thread op '${msg.op}'`);
+      return op(msg.input);
+    }
   }
 }
 

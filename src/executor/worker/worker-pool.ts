@@ -8,7 +8,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type * as arrow from 'apache-arrow';
-import { shareBatches, transferables } from '../../arrow/share.ts';
+import { shareBatches } from '../../arrow/share.ts';
 import { describeBatches } from '../../arrow/wire-batch.ts';
 import { ExecutorLostError, JobCancelledError, reviveError } from '../../errors.ts';
 import { columnsOfTyped } from '../../expr/columns.ts';
@@ -17,9 +17,8 @@ import type { ShuffleBlock } from '../../shuffle/shuffle-block.ts';
 import { type AggregationSpec, columnsOfSpec } from '../../plan/aggregation-spec.ts';
 import { filterBatch } from '../cpu/cpu-executor.ts';
 import { toRecordBatch, type ReduceOutput } from '../cpu/reduce-task.ts';
-import type { Executor, MapResult, ReduceResult, ScanResult, TaskContext } from '../task.ts';
+import type { Executor, MapResult, ReduceResult, ScanResult, TaskContext, ThreadRun } from '../task.ts';
 import type { ReplyMessage, TaskMessage, TaskOutput } from './protocol.ts';
-import type { GpuDecoded, GpuWords } from '../gpu/gpu-decode.ts';
 
 type Body = TaskMessage extends infer M ? (M extends TaskMessage ? Omit<M, 'id' | 'fault'> : never) : never;
 
@@ -31,6 +30,8 @@ interface Thread {
 
 interface Pending {
   body: Body;
+  /** Buffers that move to the thread with the message (an op's input). */
+  transfer: ArrayBuffer[];
   ctx: TaskContext;
   resolve(r: { output: TaskOutput; executorId: string; runMs: number }): void;
   reject(e: unknown): void;
@@ -144,18 +145,17 @@ export class WorkerPoolExecutor implements Executor {
       reject: (e) => { signal?.removeEventListener('abort', onAbort); p.reject(e); },
     };
     t.worker.ref();
-    // A GPU task's words move to the thread (a retry of the task reads them off the device again).
-    t.worker.postMessage({ ...p.body, id, fault: p.ctx.fault } as TaskMessage, p.body.kind === 'gpu-decode' ? transferables(p.body.words.words) : []);
+    t.worker.postMessage({ ...p.body, id, fault: p.ctx.fault } as TaskMessage, p.transfer);
   }
 
-  private submit(body: Body, ctx: TaskContext = {}): Promise<{ output: TaskOutput; executorId: string; runMs: number }> {
+  private submit(body: Body, ctx: TaskContext = {}, transfer: ArrayBuffer[] = []): Promise<{ output: TaskOutput; executorId: string; runMs: number }> {
     if (this.closed) return Promise.reject(new ExecutorLostError('the executor is closed'));
     return new Promise((resolve, reject) => {
       const onAbort = () => {
         const i = this.queue.indexOf(p);
         if (i >= 0) { this.queue.splice(i, 1); reject(new JobCancelledError('the job was cancelled')); }
       };
-      const p: Pending = { body, ctx, resolve, reject, dequeued: () => ctx.signal?.removeEventListener('abort', onAbort) };
+      const p: Pending = { body, ctx, transfer, resolve, reject, dequeued: () => ctx.signal?.removeEventListener('abort', onAbort) };
       ctx.signal?.addEventListener('abort', onAbort, { once: true });
       this.queue.push(p);
       this.pump();
@@ -182,10 +182,8 @@ export class WorkerPoolExecutor implements Executor {
     return { batches: batches.map((b, j) => filterBatch(b, selections[j])), inputRows, executorId, runMs };
   }
 
-  /** The host half of a GPU map task (gpu-decode.ts), on an executor thread. */
-  async decodeGpuWords(words: GpuWords, ctx?: TaskContext): Promise<{ decoded: GpuDecoded; executorId: string; runMs: number }> {
-    const { output, executorId, runMs } = await this.submit({ kind: 'gpu-decode', words }, ctx);
-    return { decoded: output as GpuDecoded, executorId, runMs };
+  runOnThread(op: string, input: unknown, transfer: ArrayBuffer[], ctx?: TaskContext): Promise<ThreadRun> {
+    return this.submit({ kind: 'op', op, input }, ctx, transfer);
   }
 
   /** Gives the threads back for a later session; queued tasks fail. */

@@ -7,11 +7,12 @@ import type * as arrow from 'apache-arrow';
 import { expect } from 'vitest';
 import { ArithmeticOverflowError, GpuUnavailableError, Session, type DataFrame } from '../../../src/index.ts';
 import { CpuExecutor } from '../../../src/executor/cpu/cpu-executor.ts';
-import { GpuExecutor, type GpuMapResult } from '../../../src/executor/gpu/gpu-executor.ts';
+import { GpuExecutor } from '../../../src/executor/gpu/gpu-executor.ts';
 import { openDevice, type GpuDevice } from '../../../src/executor/gpu/device.ts';
 import type { MapResult } from '../../../src/executor/task.ts';
 import type { AggregationSpec } from '../../../src/plan/aggregation-spec.ts';
 import { diffFromReference, groupKey, referenceOf, type Reference, type Rows } from './gpu-reference.ts';
+import { gpuDetails } from '../../../src/executor/gpu/gpu-task-details.ts';
 
 /** This run must have a WebGPU adapter: CI sets GPUFRAME_REQUIRE_GPU=1 (.ci/run), having installed one. */
 export const gpuRequired = (): boolean => process.env.GPUFRAME_REQUIRE_GPU === '1';
@@ -77,7 +78,7 @@ const cpu = new CpuExecutor();
 
 /** Runs the map side on both executors (same batches split into map tasks) and reduces both on the CPU. */
 export async function bothWays(gpu: GpuExecutor, spec: AggregationSpec, tasks: readonly (readonly arrow.RecordBatch[])[]) {
-  const gMaps: GpuMapResult[] = [];
+  const gMaps: MapResult[] = [];
   const reasons: (string | null)[] = [];
   for (const t of tasks) {
     gMaps.push(await gpu.runMap(spec, t));
@@ -112,7 +113,7 @@ export interface Checked {
   readonly reasons: (string | null)[];
   /** Per map task that ran on the GPU: its kernel mode (gpu-map-task.ts `mode`); null for a fallback. */
   readonly modes: (string | null)[];
-  readonly gMaps: GpuMapResult[];
+  readonly gMaps: MapResult[];
   readonly ref: Reference;
 }
 
@@ -124,15 +125,15 @@ export interface Checked {
  */
 export async function checkBothWays(gpu: GpuExecutor, spec: AggregationSpec, tasks: readonly (readonly arrow.RecordBatch[])[], rows: Rows | Reference, label = ''): Promise<Checked> {
   const ref = 'groups' in rows ? rows : referenceOf(spec, rows);
-  const gMaps: GpuMapResult[] = [];
+  const gMaps: MapResult[] = [];
   for (const t of tasks) {
     const m = await gpu.runMap(spec, t);
     expect(m.fallbackReason ?? null, `${label}: the executor's last fallback reason is the task's`).toBe(gpu.lastFallbackReason);
-    expect(m.gpuTimings === undefined, `${label}: timings exactly where the task ran on the GPU`).toBe(m.fallbackReason !== undefined);
+    expect(gpuDetails(m) === undefined, `${label}: timings exactly where the task ran on the GPU`).toBe(m.fallbackReason !== undefined);
     gMaps.push(m);
   }
   const cMaps = await Promise.all(tasks.map((t) => cpu.runMap(spec, t)));
   expectAsReference(await settle(reduceAll(cpu, spec, gMaps)), ref, 'gpu', label);
   expectAsReference(await settle(reduceAll(cpu, spec, cMaps)), ref, 'cpu', label);
-  return { reasons: gMaps.map((m) => m.fallbackReason ?? null), modes: gMaps.map((m) => m.gpuTimings?.mode ?? null), gMaps, ref };
+  return { reasons: gMaps.map((m) => m.fallbackReason ?? null), modes: gMaps.map((m) => gpuDetails(m)?.mode ?? null), gMaps, ref };
 }

@@ -10,7 +10,7 @@ import * as arrow from 'apache-arrow';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as GF from '../../../src/index.ts';
 import { avg, col, count, max, min, sum, type GroupedData } from '../../../src/index.ts';
-import type { GpuExecutor, GpuMapResult } from '../../../src/executor/gpu/gpu-executor.ts';
+import type { GpuExecutor } from '../../../src/executor/gpu/gpu-executor.ts';
 import type { MapResult } from '../../../src/executor/task.ts';
 import type { GpuMapOptions } from '../../../src/executor/gpu/gpu-map-task.ts';
 import { partitionIds } from '../../../src/shuffle/shuffle-block.ts';
@@ -21,6 +21,7 @@ import { Rng } from '../../support/random.ts';
 import { marbles } from '../../support/tables.ts';
 import { checkBothWays, openGpu, planner, reduceAll, specOf } from './gpu-harness.ts';
 import { groupKey, referenceOf, rowsOfTable } from './gpu-reference.ts';
+import { gpuDetails } from '../../../src/executor/gpu/gpu-task-details.ts';
 
 const probe = await openGpu();
 const gpu = probe.gpu as GpuExecutor;
@@ -54,13 +55,13 @@ describe.skipIf(!probe.gpu)(`GPU map tasks${probe.gpu ? '' : ` (${probe.reason})
   it('timings: the packed input bytes, and the GPU\'s own pass time where the device can time passes', async () => {
     const s = await planner();
     const t = tableOf({ k: [new arrow.Int32(), [1, 2, 1, null]], v: [new arrow.Float64(), [1.5, null, 2, 4]] });
-    const m: GpuMapResult = await gpu.runMap(specOf(s.fromArrow(t).groupBy('k').agg(sum('v')), 2), t.batches);
-    const g = m.gpuTimings!;
+    const m: MapResult = await gpu.runMap(specOf(s.fromArrow(t).groupBy('k').agg(sum('v')), 2), t.batches);
+    const g = gpuDetails(m)!;
     // 4 int32 keys + 4 float64 values + a validity bit per row of each.
     expect(g.inputBytes).toBe(4 * 4 + 4 * 8 + 2 * 4 / 8);
     expect(g.uploadBytes).toBeGreaterThanOrEqual(g.inputBytes);
-    if (gpu.timesPasses) expect(g.deviceKernels).toBeGreaterThan(0);
-    else expect(g.deviceKernels).toBeNull();
+    if (gpu.timesPasses) expect(g.deviceKernelMs).toBeGreaterThan(0);
+    else expect(g.deviceKernelMs).toBeUndefined();
   });
 
   it('the reference workload runs on the GPU, both executors as the exact reference', async () => {

@@ -14,6 +14,7 @@ import { generateTable, Rng } from '../../support/random.ts';
 import { randomFrame } from '../../support/random-frame.ts';
 import { expectAsReference, openGpu, planner, reduceAll, settle, specOf } from './gpu-harness.ts';
 import { diffExact, diffFromReference, referenceOf, rowsOfModel, rowsOfTable } from './gpu-reference.ts';
+import { gpuDetails } from '../../../src/executor/gpu/gpu-task-details.ts';
 
 const probe = await openGpu();
 const gpu = probe.gpu as GpuExecutor;
@@ -55,7 +56,7 @@ describe.skipIf(!probe.gpu)(`cached inputs on the device${probe.gpu ? '' : ` (${
             expect(got.error, what).toBeUndefined();
             expect(diffExact(got.rows!, plain.rows), what).toEqual([]);
           }
-          if ((await m).gpuTimings && gpu.lastTimings!.inputBytes > 0) resident++;
+          if (gpuDetails(await m) && gpu.lastTimings!.inputBytes > 0) resident++;
         }
       }
       gpu.releaseCached(t.table.batches);
@@ -80,16 +81,16 @@ describe.skipIf(!probe.gpu)(`cached inputs on the device${probe.gpu ? '' : ` (${
     const q2 = cached(specOf(df.groupBy('s').agg(max('w'), count()), 2));
     gpu.mapOptions = { cacheChunkRows: 4096 };
     try {
-      const first = (await gpu.runMap(q1, t.batches)).gpuTimings!;
+      const first = gpuDetails(await gpu.runMap(q1, t.batches))!;
       expect(first.uploadBytes).toBeGreaterThanOrEqual(first.inputBytes);
-      const again = (await gpu.runMap(q1, t.batches)).gpuTimings!;
+      const again = gpuDetails(await gpu.runMap(q1, t.batches))!;
       expect(again.uploadBytes).toBe(0);
       expect(again.inputBytes).toBe(first.inputBytes);
       // q2 reads w again (resident) and s for the first time.
-      const other = (await gpu.runMap(q2, t.batches)).gpuTimings!;
+      const other = gpuDetails(await gpu.runMap(q2, t.batches))!;
       expect(other.uploadBytes).toBeGreaterThanOrEqual(4 * n);
       expect(other.uploadBytes).toBeLessThan(4 * n + 4096);
-      const other2 = (await gpu.runMap(q2, t.batches)).gpuTimings!;
+      const other2 = gpuDetails(await gpu.runMap(q2, t.batches))!;
       // s's codes → ids table: one word per dictionary entry and chunk.
       expect(other2.uploadBytes).toBe(3 * 4 * Math.ceil(n / 4096));
     } finally {
@@ -114,7 +115,7 @@ describe.skipIf(!probe.gpu)(`cached inputs on the device${probe.gpu ? '' : ` (${
         expect(diffExact(await reduceAll(small, spec, [m]), want)).toEqual([]);
         expect(small.cachedBytes).toBeGreaterThan(0);
         expect(small.cachedBytes).toBeLessThanOrEqual(256 << 10);
-        uploads.push(m.gpuTimings!.uploadBytes);
+        uploads.push(gpuDetails(m)!.uploadBytes);
       }
       // 720 kB of input through a 256 KiB cache: every run uploads again (the first chunks are gone).
       for (const u of uploads) expect(u).toBeGreaterThanOrEqual(12 * n);
@@ -129,8 +130,8 @@ describe('DataFrame.cache()', () => {
   const query = (df: ReturnType<Session['fromArrow']>) => df.filter(col('v').gt(3)).groupBy('k').agg(sum('v').as('s'), count().as('n')).orderBy('k');
   const rowsOf = async (df: ReturnType<Session['fromArrow']>) => (await query(df).collect()).toArray().map((r) => r.toJSON());
   /** Bytes the last job's map tasks wrote to the device. */
-  const uploaded = (s: Session) => s.lastJob!.stages[0].tasks.reduce((a, x) => a + (x.gpu?.uploadBytes ?? 0), 0);
-  const gpuOf = (s: Session) => (s as unknown as { executor: { gpu: GpuExecutor } }).executor.gpu;
+  const uploaded = (s: Session) => s.lastJob!.stages[0].tasks.reduce((a, x) => a + (gpuDetails(x)?.uploadBytes ?? 0), 0);
+  const gpuOf = (s: Session) => (s as unknown as { executor: GpuExecutor }).executor;
 
   it('a CPU session answers the same; explain() names the cached scan', async () => {
     const s = await Session.create({ executor: 'cpu', workers: false });

@@ -1,9 +1,12 @@
 import * as arrow from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
-import { col, count, GpuFallbackError, Session, sum } from '../../src/index.ts';
-import { collectRows, marbles, withSession } from '../support/tables.ts';
-import { openGpu } from './gpu/gpu-harness.ts';
-import { INDEX, runScript } from '../support/child-script.ts';
+import { col, count, GpuFallbackError, max, Session, sum } from '../../../src/index.ts';
+import { collectRows, marbles, withSession } from '../../support/tables.ts';
+import { openGpu, planner, specOf } from './gpu-harness.ts';
+import { GpuExecutor } from '../../../src/executor/gpu/gpu-executor.ts';
+import { CpuExecutor } from '../../../src/executor/cpu/cpu-executor.ts';
+import { INDEX, runScript } from '../../support/child-script.ts';
+import { gpuDetails } from '../../../src/executor/gpu/gpu-task-details.ts';
 
 const probe = await openGpu();
 await probe.gpu?.close();
@@ -21,10 +24,10 @@ describe.skipIf(!probe.gpu)(`sessions on the GPU executor${probe.gpu ? '' : ` ($
       const [map, result] = s.lastJob!.stages;
       for (const t of map.tasks) {
         expect(t.executorId).toMatch(/^gpu /);
-        expect(t.gpu!.kernelMs).toBeGreaterThan(0);
+        expect(gpuDetails(t)!.kernelMs).toBeGreaterThan(0);
         expect(t.fallbackReason).toBeUndefined();
         // The words read back are decoded on an executor thread, not the driver's.
-        expect(t.gpu!.mergedOn).toMatch(/^executor-1\.[12]$/);
+        expect(gpuDetails(t)!.mergedOn).toMatch(/^executor-1\.[12]$/);
       }
       for (const t of result.tasks) expect(t.executorId).toMatch(/^executor-1\.[12]$/);
     }, { executor: 'gpu' });
@@ -34,7 +37,7 @@ describe.skipIf(!probe.gpu)(`sessions on the GPU executor${probe.gpu ? '' : ` ($
     await withSession(async (s) => {
       const df = s.fromArrow(marbles(), { partitions: 2 }).groupBy('bag').agg(sum('marbles').as('s')).orderBy('bag');
       expect(await collectRows(df)).toEqual([{ bag: 'Bag_A', s: 30 }, { bag: 'Bag_B', s: 10 }, { bag: 'Bag_C', s: 50 }]);
-      for (const t of s.lastJob!.stages[0].tasks) expect(t.gpu!.mergedOn).toBe('driver');
+      for (const t of s.lastJob!.stages[0].tasks) expect(gpuDetails(t)!.mergedOn).toBe('driver');
     }, { executor: 'gpu', workers: false });
   });
 
@@ -58,23 +61,43 @@ describe.skipIf(!probe.gpu)(`sessions on the GPU executor${probe.gpu ? '' : ` ($
     }, { executor: 'gpu', faultInjector: (stage, partition, attempt) => (stage === 1 && partition === 0 && attempt === 1 ? 'throw' : undefined) });
   });
 
-  it('map tasks without a GPU kernel run on the executor threads, side by side, and say why', async () => {
-    const n = 2_000_000;
-    const t = arrow.tableFromArrays({ k: Int32Array.from({ length: n }, (_, i) => i % 1000), v: Float64Array.from({ length: n }, (_, i) => i % 97) });
+  it('a map stage with no GPU kernel is placed on the executor threads, and explain() says why', async () => {
     await withSession(async (s) => {
-      // Division has no GPU kernel: every map task falls back to the CPU executor.
-      const got = await s.fromArrow(t, { partitions: 2 }).groupBy('k').agg(sum(col('v').div(2)).as('h')).orderBy('k').collect();
+      // Division has no GPU kernel: the whole stage runs on the CPU executor.
+      const df = s.fromArrow(marbles(), { partitions: 2 }).groupBy('bag').agg(sum(col('marbles').div(2)).as('h')).orderBy('bag');
+      expect(df.explain()).toMatch(/Stage 1 \(ShuffleMapStage\).*\n  runs on cpu \(1 × 2 CPU threads\): no GPU kernel: division has no GPU kernel yet\n/);
+      expect(await collectRows(df)).toEqual([{ bag: 'Bag_A', h: 15 }, { bag: 'Bag_B', h: 5 }, { bag: 'Bag_C', h: 25 }]);
+      const map = s.lastJob!.stages[0];
+      expect(map.placement).toEqual({ on: 'cpu', reason: 'cpu (1 × 2 CPU threads): no GPU kernel: division has no GPU kernel yet' });
+      for (const t of map.tasks) {
+        expect(t.executorId).toMatch(/^executor-1\.[12]$/);
+        // Placed there, not fallen back: no task left the GPU.
+        expect(t.fallbackReason).toBeUndefined();
+        expect(gpuDetails(t)).toBeUndefined();
+      }
+    }, { executor: 'gpu', cores: 2 });
+  });
+
+  it("map tasks whose data has no GPU kernel fall back to the executor threads, side by side, and say why", async () => {
+    const n = 2_000_000;
+    // A uint64 value of 2^63 or more in each partition: the kernels read uint64 as int64.
+    const u = BigUint64Array.from({ length: n }, (_, i) => BigInt(i % 1000));
+    u[10] = 2n ** 63n + 5n;
+    u[n - 10] = 2n ** 63n + 7n;
+    const t = arrow.tableFromArrays({ k: Int32Array.from({ length: n }, (_, i) => i % 1000), u });
+    await withSession(async (s) => {
+      const got = await s.fromArrow(t, { partitions: 2 }).groupBy('k').agg(max('u').as('m')).orderBy('k').collect();
       expect(got.numRows).toBe(1000);
-      let h0 = 0;
-      for (let i = 0; i < n; i += 1000) h0 += (i % 97) / 2;
-      expect(got.getChild('h')!.get(0)).toBe(h0);
-      const tasks = s.lastJob!.stages[0].tasks;
-      expect(tasks.map((x) => x.fallbackReason)).toEqual([expect.stringMatching(/division/), expect.stringMatching(/division/)]);
-      const threads = tasks.map((x) => x.executorId!);
+      expect(got.getChild('m')!.get(10)).toBe(2n ** 63n + 5n);
+      expect(got.getChild('m')!.get(990)).toBe(2n ** 63n + 7n);
+      const map = s.lastJob!.stages[0];
+      expect(map.placement?.on).toBe('gpu');
+      expect(map.tasks.map((x) => x.fallbackReason)).toEqual(["uint64 column 'u' holds values of 2^63 or more", "uint64 column 'u' holds values of 2^63 or more"]);
+      const threads = map.tasks.map((x) => x.executorId!);
       expect(threads.every((id) => /^executor-1\.\d$/.test(id))).toBe(true);
       expect(new Set(threads).size).toBe(2);
       // Side by side: each started before the other ended.
-      const [a, b] = tasks.map((x) => [x.startMs!, x.startMs! + x.durationMs]);
+      const [a, b] = map.tasks.map((x) => [x.startMs!, x.startMs! + x.durationMs]);
       expect(a![0]! < b![1]! && b![0]! < a![1]!).toBe(true);
     }, { executor: 'gpu', cores: 2 });
   });
@@ -91,6 +114,7 @@ describe.skipIf(!probe.gpu)(`sessions on the GPU executor${probe.gpu ? '' : ` ($
         { bag: 'Bag_A', 'sum(marbles)': 30 }, { bag: 'Bag_B', 'sum(marbles)': 10 }, { bag: 'Bag_C', 'sum(marbles)': 50 },
       ]);
       expect(s.lastJob!.stages[0]!.tasks.every((t) => t.fallbackReason === undefined)).toBe(true);
+      expect(frame.groupBy('bag').agg(sum(col('marbles').div(2))).explain()).toMatch(/\n  runs on gpu \(.*\), where its tasks fail \(gpuFallback: 'error'\): no GPU kernel: division has no GPU kernel yet\n/);
     }, { executor: 'gpu', gpuFallback: 'error' });
     await expect(Session.create({ gpuFallback: 'maybe' as 'cpu' })).rejects.toThrow("gpuFallback must be 'cpu' or 'error', got 'maybe'");
   });
@@ -109,6 +133,26 @@ describe.skipIf(!probe.gpu)(`sessions on the GPU executor${probe.gpu ? '' : ` ($
       }
       expect(await collectRows(s.fromArrow(marbles(), { partitions: 2 }).agg(sum('marbles')))).toEqual([{ 'sum(marbles)': 90 }]);
     }, { executor: 'auto', workers: false });
+  });
+});
+
+describe.skipIf(!probe.gpu)(`stage placement by cost (executor 'auto')${probe.gpu ? '' : ` (${probe.reason})`}`, () => {
+  it('places a small map stage on the CPU executor, runs it there, and explains the estimate', async () => {
+    const gpu = await GpuExecutor.create({ cpu: new CpuExecutor(), placement: 'cost' });
+    try {
+      const spec = specOf((await planner()).fromArrow(marbles()).groupBy('bag').agg(sum('marbles')), 2);
+      const placement = gpu.placeStage({ kind: 'map', spec, partitions: [marbles().batches] });
+      expect(placement.on).toBe('cpu');
+      expect(placement.reason).toMatch(/^cpu \(calling thread\): estimated [\d.]+ ms on the GPU vs [\d.]+ ms on the CPU for 6 rows, \d+ B to upload \(0 B cached\), ≤ 4 groups$/);
+      const m = await gpu.runMap(spec, marbles().batches, { placement });
+      expect(m.details).toBeUndefined();
+      expect(m.fallbackReason).toBeUndefined();
+      expect(gpu.lastTimings).toBeNull();
+      expect(gpu.placeStage({ kind: 'reduce', spec }).on).toBe('cpu');
+      expect(gpu.placeStage({ kind: 'scan' }).on).toBe('cpu');
+    } finally {
+      await gpu.close();
+    }
   });
 });
 

@@ -1,0 +1,31 @@
+/**
+ * Whether a spec has GPU kernels at all, before any data is seen: every column read has a GPU
+ * form and the map kernel's source can be generated. Data can still send one task to the CPU
+ * (floats beyond the double-float range, uint64 values of 2^63 or more, a full hash table); those
+ * fallbacks are decided per task and recorded in its metrics.
+ */
+import { fieldOf } from '../../expr/resolve.ts';
+import { type AggregationSpec, columnsOfSpec } from '../../plan/aggregation-spec.ts';
+import { gpuAccLayout, keptWords } from './gpu-acc-layout.ts';
+import { argForms, mapShaderSource } from './map-shader.ts';
+import { columnForm, GpuUnsupported } from './wgsl-expr.ts';
+
+/** What in the spec has no GPU kernel (null when every part has one). */
+export function gpuKernelGap(spec: AggregationSpec): string | null {
+  try {
+    const names = columnsOfSpec(spec);
+    for (const n of names) columnForm(fieldOf(spec.input, n).dtype, n);
+    const layout = gpuAccLayout(spec.aggs, argForms(spec.aggs));
+    // The most general kernel the task could need: every column nullable, no data facts.
+    const facts = spec.aggs.map(() => ({ nullable: true, finite: false, nonNegative: false }));
+    mapShaderSource({
+      mode: spec.keys.length ? 'hash' : 'global', privatized: 'none', slots: 0, pass: 0,
+      filter: spec.filter, keys: spec.keys, keyNullable: spec.keys.map(() => true), aggs: spec.aggs,
+      nullable: names, workgroupSize: 64, rowsPerInvocation: 1, sharedWords: keptWords(layout, facts, false),
+    });
+    return null;
+  } catch (e) {
+    if (e instanceof GpuUnsupported) return e.message;
+    throw e;
+  }
+}
