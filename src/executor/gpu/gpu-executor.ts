@@ -129,7 +129,8 @@ export class GpuExecutor implements Executor {
     if (gap && this.fallback === 'error') return { on: 'gpu', reason: `gpu (${this.adapterName}), where its tasks fail (gpuFallback: 'error'): no GPU kernel: ${gap}` };
     if (gap) return { on: 'cpu', reason: `${cpu}: no GPU kernel: ${gap}` };
     if (this.placement === 'gpu') return { on: 'gpu', reason: `gpu (${this.adapterName}): executor 'gpu' asks for it` };
-    const input = measureMapStage(work.spec, work.partitions, (b) => work.spec.cacheInput === true && this.resident.holds(b));
+    // A cache() input is uploaded once for every later job: its bytes count as on the device.
+    const input = measureMapStage(work.spec, work.partitions, work.spec.cacheInput === true);
     const onGpu = gpuMapMs(input, { software: this.gpu.software, threads: softwareThreads() }, this.slots);
     const onCpu = cpuMapMs(input, this.slots);
     const est = `estimated ${ms(onGpu)} on the GPU vs ${ms(onCpu)} on the CPU for ${input.rows} rows, ` +

@@ -64,11 +64,6 @@ export class ResidentCache {
     return { chunk, created: true };
   }
 
-  /** Some of this batch's rows are on the device (a cached input, once a task has uploaded it). */
-  holds(batch: arrow.RecordBatch): boolean {
-    return (this.byBatch.get(batch)?.size ?? 0) > 0;
-  }
-
   /** Frees the chunks that hold rows of these batches. */
   release(batches: readonly arrow.RecordBatch[]): void {
     for (const b of batches) for (const k of [...(this.byBatch.get(b) ?? [])]) this.evict(k);

@@ -17,7 +17,7 @@ export interface MapStageInput {
   readonly tasks: number;
   /** Bytes of the columns the stage reads. */
   readonly bytes: number;
-  /** Of those, bytes already on the device (cached inputs). */
+  /** Of those, bytes kept on the device (a cache() input: uploaded once for all its jobs). */
   readonly cachedBytes: number;
   /** At most this many groups: the product of the keys' ranges (dictionary sizes, integer ranges), capped at the rows. */
   readonly groups: number;
@@ -86,10 +86,8 @@ function keyRange(spec: AggregationSpec, column: string, batches: readonly arrow
   return Math.min(rows, distinct + 1);
 }
 
-/** Measures a map stage's input; `cached(batch)`: the batch's columns are already on the device. */
-export function measureMapStage(
-  spec: AggregationSpec, partitions: readonly (readonly arrow.RecordBatch[])[], cached: (b: arrow.RecordBatch) => boolean,
-): MapStageInput {
+/** Measures a map stage's input; `cached`: it is kept on the device (DataFrame.cache()). */
+export function measureMapStage(spec: AggregationSpec, partitions: readonly (readonly arrow.RecordBatch[])[], cached: boolean): MapStageInput {
   const names = columnsOfSpec(spec);
   const all = partitions.flat();
   let rows = 0, bytes = 0, cachedBytes = 0;
@@ -97,7 +95,7 @@ export function measureMapStage(
     rows += b.numRows;
     const n = names.reduce((a, name) => a + dataBytes(b.getChild(name)!.data[0]), 0);
     bytes += n;
-    if (cached(b)) cachedBytes += n;
+    if (cached) cachedBytes += n;
   }
   let groups = 1;
   for (const k of spec.keys) groups = Math.min(rows, groups * keyRange(spec, k.column, all, rows));
