@@ -7,7 +7,7 @@ import { FAIL, seriesColor } from '../src/report/colors.ts';
 import { jobSection } from '../src/report/job-html.ts';
 import { htmlPage } from '../src/report/page.ts';
 import { el, esc, fitText, rect, svg, text, tooltip } from '../src/report/svg.ts';
-import { ms } from '../src/report/units.ts';
+import { ms } from '../src/units.ts';
 
 export interface BenchResult {
   readonly engine: string;

@@ -75,7 +75,7 @@ export interface BenchData {
 
 // ---------------------------------------------------------------------------
 // PRNG: sfc32 (small fast counter), seeded through splitmix32. 32-bit integer
-// ops only, so V8 keeps everything in registers; ~2-3 ns per draw.
+// ops only, so V8 keeps everything in registers (see docs/performance.md).
 
 export class Rng {
   private a: number;

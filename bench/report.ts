@@ -2,7 +2,8 @@
  * Plain-text formatting for the benchmark: aligned tables, numbers, job metrics.
  */
 
-import { count } from '../src/report/units.ts';
+import { count } from '../src/units.ts';
+import { gpuBreakdown } from './gpu-breakdown.ts';
 
 export type Align = 'left' | 'right';
 
@@ -73,8 +74,6 @@ export interface TaskMetricsLike {
   readonly executorId?: string;
   /** Time the task spent inside its executor thread (absent where the executor does not measure it). */
   readonly executorRunMs?: number;
-  /** GPU executor only, map stage: where the time went (read defensively with gpuOf: may be absent or partial). */
-  readonly gpu?: unknown;
 }
 
 export interface StageMetricsLike {
@@ -146,57 +145,6 @@ export function jobOverhead(job: JobMetricsLike, slots: number): Overhead | unde
     overhead: 1 - runMs / capacity,
     idle: 1 - taskMs / capacity,
     dispatch: (taskMs - runMs) / capacity,
-  };
-}
-
-/** The GPU executor's per-task timing, summed over a job's map-stage tasks. */
-export interface GpuBreakdown {
-  /** Adapters named by the tasks (normally one). */
-  readonly adapter: string;
-  readonly tasks: number;
-  readonly uploadMs: number;
-  readonly kernelMs: number;
-  readonly readbackMs: number;
-  readonly mergeMs: number;
-  /** The GPU's own time in the tasks' compute passes; undefined unless every task has one. */
-  readonly deviceKernelMs: number | undefined;
-  /** Packed input bytes the kernels read. */
-  readonly inputBytes: number;
-}
-
-/** A task's `gpu` field, when it has a usable one (every number optional; missing ones count 0). */
-export function gpuOf(t: TaskMetricsLike): { adapter?: string; uploadMs: number; kernelMs: number; readbackMs: number; mergeMs: number; deviceKernelMs?: number; inputBytes: number } | undefined {
-  const g = t.gpu;
-  if (g === null || typeof g !== 'object') return undefined;
-  const r = g as Record<string, unknown>;
-  const opt = (k: string): number | undefined => (typeof r[k] === 'number' && Number.isFinite(r[k]) ? (r[k] as number) : undefined);
-  const num = (k: string): number => opt(k) ?? 0;
-  return {
-    adapter: typeof r.adapter === 'string' && r.adapter.length > 0 ? r.adapter : undefined,
-    uploadMs: num('uploadMs'),
-    kernelMs: num('kernelMs'),
-    readbackMs: num('readbackMs'),
-    mergeMs: num('mergeMs'),
-    deviceKernelMs: opt('deviceKernelMs'),
-    inputBytes: num('inputBytes'),
-  };
-}
-
-/** Sums of the map stage's tasks' gpu timings; undefined when no map task carries any. */
-export function gpuBreakdown(job: JobMetricsLike): GpuBreakdown | undefined {
-  const tasks = job.stages.filter((s) => /ShuffleMap/i.test(s.kind)).flatMap((s) => s.tasks ?? []);
-  const gs = tasks.map(gpuOf).filter((g) => g !== undefined);
-  if (gs.length === 0) return undefined;
-  const adapters = [...new Set(gs.map((g) => g.adapter).filter((a): a is string => a !== undefined))];
-  return {
-    adapter: adapters.length > 0 ? adapters.join(' + ') : 'unknown',
-    tasks: gs.length,
-    uploadMs: sumOf(gs.map((g) => g.uploadMs)),
-    kernelMs: sumOf(gs.map((g) => g.kernelMs)),
-    readbackMs: sumOf(gs.map((g) => g.readbackMs)),
-    mergeMs: sumOf(gs.map((g) => g.mergeMs)),
-    deviceKernelMs: gs.every((g) => g.deviceKernelMs !== undefined) ? sumOf(gs.map((g) => g.deviceKernelMs!)) : undefined,
-    inputBytes: sumOf(gs.map((g) => g.inputBytes)),
   };
 }
 
@@ -293,4 +241,16 @@ function compactIds(ids: readonly string[]): string {
   const prefix = m?.[1];
   if (prefix && ids.every((id) => id.startsWith(prefix))) return prefix + ids.map((id) => id.slice(prefix.length)).join(',');
   return ids.join(',');
+}
+
+/** An error as one line for the report: its name and message. */
+export function errMessage(e: unknown): string {
+  if (e instanceof Error) return `${e.name}: ${e.message}`;
+  return String(e);
+}
+
+/** 10000000 -> '1e7', 1234567 -> '1234567' */
+export function fmtCount10(n: number): string {
+  const exp = Math.log10(n);
+  return Number.isInteger(exp) && exp >= 3 ? `1e${exp}` : String(n);
 }

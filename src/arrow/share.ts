@@ -53,7 +53,7 @@ function unshared(value: unknown, out: View[]): void {
  * A copy of a value whose typed arrays live in shared memory: a map task's shuffle blocks, copied
  * once on the executor thread, then reach the driver and every reduce task without another copy.
  * They all go into one SharedArrayBuffer, 8-byte aligned: a task has a block per reduce partition,
- * and a buffer each (measured: 100k partitions, 400k buffers a task) made a job take a minute.
+ * and a buffer each made jobs with many reduce partitions crawl (see docs/performance.md).
  */
 export function toShared<T>(value: T): T {
   const views: View[] = [];

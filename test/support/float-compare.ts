@@ -1,13 +1,16 @@
 /**
  * One float comparison for every suite, and exact float sums to check against.
  *
- * - Non-finite values compare exactly: NaN only equals NaN, +Inf only +Inf, -Inf only -Inf (a
+ * - `floatMatches` (defined with the shared result comparison, bench/compare-rows.ts):
+ *   non-finite values compare exactly: NaN only equals NaN, +Inf only +Inf, -Inf only -Inf (a
  *   bound never lets an infinity pass). -0 equals 0, as the engine defines it.
  * - Finite values compare within an absolute bound that the caller derives from the documented
  *   error of the path (SUM_ERROR) and the group's own Σ|x|; min and max pass a bound of 0.
  * - `exactSum` adds doubles with no rounding at all (BigInt units of 2^-1074), the reference a sum
  *   is checked against.
  */
+
+export { floatMatches } from '../../bench/compare-rows.ts';
 
 /** The unit roundoff of float64. */
 export const U = 2 ** -53;
@@ -22,14 +25,6 @@ export const SUM_ERROR = { cpu: 4 * U, gpu: 1e-13 } as const;
 /** The bound for a float sum: the path's error on Σ|x| plus the rounding of the result itself. */
 export function sumBound(path: keyof typeof SUM_ERROR, absSum: number, result: number): number {
   return SUM_ERROR[path] * absSum + 2 * U * Math.abs(result);
-}
-
-/** Whether `got` is `want`: nulls and non-finite values exactly, finite ones within `bound`. */
-export function floatMatches(got: number | null | undefined, want: number | null | undefined, bound: number): boolean {
-  if (got === null || got === undefined || want === null || want === undefined) return (got ?? null) === (want ?? null);
-  if (Number.isNaN(got) || Number.isNaN(want)) return Number.isNaN(got) && Number.isNaN(want);
-  if (!Number.isFinite(got) || !Number.isFinite(want)) return got === want;
-  return Math.abs(got - want) <= bound;
 }
 
 const view = new DataView(new ArrayBuffer(8));

@@ -1,0 +1,67 @@
+/**
+ * A gpuframe session as an engine of the benchmark: `cpu` = the CPU executor on --threads cores,
+ * `cpu1` = the CPU executor on one core (one worker thread) over the same input and shuffle
+ * partitions, `gpu` = the GPU executor, `gpu-cached` = the GPU executor over cached inputs.
+ */
+import type { ENGINE_NAMES } from './bench-command.ts';
+import { arrowRows } from './compare-rows.ts';
+import { EngineUnavailable, type Engine, type EngineInputs } from './engine.ts';
+import type { Api, DataFrame, TableName } from './queries.ts';
+import type { JobMetricsLike } from './report.ts';
+
+export type GpuframeEngine = Exclude<(typeof ENGINE_NAMES)[number], 'duckdb'>;
+
+export async function createGpuframe(name: GpuframeEngine, inp: EngineInputs): Promise<Engine> {
+  let api: Api;
+  try {
+    api = await import('../src/index.ts');
+  } catch (e) {
+    throw new EngineUnavailable(`cannot load src/index.ts: ${(e as Error).message.split('\n')[0]}`);
+  }
+  const onGpu = name === 'gpu' || name === 'gpu-cached';
+  const executor = onGpu ? 'gpu' : 'cpu';
+  const cores = name === 'cpu1' ? 1 : inp.opts.threads;
+  // 'gpu' is passed through as is: an engine build without it refuses it in Session.create (reported as skipped).
+  const cacheBytes = name === 'gpu-cached' && inp.opts.gpuCacheBytes !== undefined ? { gpuCacheBytes: inp.opts.gpuCacheBytes } : {};
+  const opts = { executor, cores, shufflePartitions: inp.opts.shufflePartitions, ...cacheBytes } as Parameters<Api['Session']['create']>[0];
+  let session: Awaited<ReturnType<Api['Session']['create']>>;
+  try {
+    session = await api.Session.create({ ...opts, ...(inp.progress ? { onProgress: inp.progress.listener } : {}) });
+  } catch (e) {
+    throw new EngineUnavailable(`Session.create(${JSON.stringify(opts)}) failed: ${(e as Error).message.split('\n')[0]}`);
+  }
+  const parts = onGpu ? inp.opts.gpuPartitions : inp.opts.partitions;
+  const frame = (t: TableName) => {
+    const df = session.fromArrow(inp.arrow[t], parts === undefined ? {} : { partitions: parts });
+    if (name !== 'gpu-cached') return df;
+    if (typeof (df as { cache?: unknown }).cache !== 'function') throw new EngineUnavailable('this build has no DataFrame.cache()');
+    return df.cache();
+  };
+  const frames: Record<TableName, DataFrame> = { x: frame('x'), lineitem: frame('lineitem') };
+  // The input partitions the session chose.
+  const scanned = frames.x.physicalPlan().source.partitions.length;
+  // Read structurally: the options' shape may grow (other executors) without this file changing.
+  const resolved = (session as { options?: { executors?: unknown; cores?: unknown } }).options;
+  const nExecutors = typeof resolved?.executors === 'number' ? resolved.executors : 1;
+  const nCores = typeof resolved?.cores === 'number' ? resolved.cores : cores;
+  return {
+    name,
+    description:
+      `gpuframe executor=${executor}${name === 'gpu-cached' ? ' over cached inputs (DataFrame.cache(); uploaded in the warm-up run)' : ''}, cores=${nCores}${name === 'cpu1' ? ' (one worker thread)' : ''}` +
+      `${nExecutors !== 1 ? `, executors=${nExecutors}` : ''}, input partitions=${scanned}, shufflePartitions=${inp.opts.shufflePartitions}`,
+    slots: executor === 'cpu' ? nExecutors * nCores : undefined,
+    async run(q) {
+      const table = await q.frame(api, frames[q.table]).collect();
+      const metrics = session.lastJob as JobMetricsLike | undefined;
+      return {
+        metrics,
+        async result() {
+          return arrowRows(table);
+        },
+      };
+    },
+    async close() {
+      await session.close();
+    },
+  };
+}
