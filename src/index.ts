@@ -1,5 +1,5 @@
 /** Public API. */
-export { Session, type SessionOptions } from './session.ts';
+export { Session, maxExecutorThreads, type SessionOptions } from './session.ts';
 export { DataFrame, GroupedData } from './dataframe.ts';
 export { Column, col, lit, asc, desc, type SortKey, type Expr } from './expr/expr.ts';
 export { Aggregate, count, sum, avg, min, max } from './aggregate/aggregate.ts';

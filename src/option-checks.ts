@@ -35,6 +35,13 @@ export function intAtLeast(name: string, v: unknown, min: number, fallback: numb
   return v;
 }
 
+/** An integer in [min, max], or `fallback` when undefined; `why` says where max comes from. */
+export function intInRange(name: string, v: unknown, min: number, max: number, fallback: number, why: string): number {
+  const n = intAtLeast(name, v, min, fallback);
+  if (n > max) throw new InvalidOptionError(`${name} must be at most ${max} (${why}), got ${describeValue(v)}`);
+  return n;
+}
+
 /** A function, or undefined. */
 export function optionalFunction<T>(name: string, v: T | undefined): T | undefined {
   if (v !== undefined && typeof v !== 'function') throw new InvalidOptionError(`${name} must be a function, got ${describeValue(v)}`);

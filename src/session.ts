@@ -3,7 +3,8 @@
  * for data (fromArrow) and the driver that runs each action as a job.
  */
 import * as arrow from 'apache-arrow';
-import { availableParallelism } from 'node:os';
+import { setMaxListeners } from 'node:events';
+import { availableParallelism, totalmem } from 'node:os';
 import { DataFrame } from './dataframe.ts';
 import { GpuUnavailableError, InvalidOptionError, JobCancelledError } from './errors.ts';
 import { CpuExecutor } from './executor/cpu/cpu-executor.ts';
@@ -16,7 +17,7 @@ import { WorkerPoolExecutor } from './executor/worker/worker-pool.ts';
 import type { PhysicalPlan } from './plan/physical-plan.ts';
 import { inputSchema } from './arrow/input-schema.ts';
 import type { Source } from './plan/logical-plan.ts';
-import { checkActionOptions, checkKeys, describeValue, intAtLeast, optionalFunction } from './option-checks.ts';
+import { checkActionOptions, checkKeys, describeValue, intAtLeast, intInRange, optionalFunction } from './option-checks.ts';
 
 export interface SessionOptions {
   /**
@@ -24,16 +25,21 @@ export interface SessionOptions {
    * GpuUnavailableError without an adapter) or 'auto' (the GPU when an adapter exists, else the CPU).
    */
   executor?: 'cpu' | 'gpu' | 'auto';
-  /** Executor processes (worker-thread groups); default 1. */
+  /**
+   * Executor processes (worker-thread groups); default 1. executors × cores is at most
+   * maxExecutorThreads() (4 per CPU core of the machine, and 64 MiB of its memory each).
+   */
   executors?: number;
   /** Cores per executor, each a worker thread running one task at a time (default: the machine's available parallelism). */
   cores?: number;
   /** Run tasks on worker threads (default) or on the calling thread. */
   workers?: boolean;
-  /** Reduce partitions of each shuffle (default: 2 × cores). */
+  /** Reduce partitions of each shuffle (default: 2 × cores; at most 2^20). */
   shufflePartitions?: number;
-  /** Attempts per task before the job fails (default 4, like spark.task.maxFailures). */
+  /** Attempts per task before the job fails (default 4, like spark.task.maxFailures; at most 100). */
   maxTaskAttempts?: number;
+  /** Metrics of this many finished jobs are kept in `session.jobs`, the oldest dropped first (default 1000, as Spark's UI). */
+  retainedJobs?: number;
   /** For tests: called before each task attempt to make it fail (see FaultInjector). */
   faultInjector?: FaultInjector;
   /** Called with the progress of every job: job and stage start/end, each task's end with its metrics. */
@@ -52,7 +58,7 @@ export interface SessionOptions {
 }
 
 /** Every key of SessionOptions (a misspelt option is an error, not a silent default). */
-const SESSION_OPTIONS = ['executor', 'executors', 'cores', 'workers', 'shufflePartitions', 'maxTaskAttempts', 'faultInjector', 'onProgress', 'gpuCacheBytes', 'gpuFallback'] as const;
+const SESSION_OPTIONS = ['executor', 'executors', 'cores', 'workers', 'shufflePartitions', 'maxTaskAttempts', 'retainedJobs', 'faultInjector', 'onProgress', 'gpuCacheBytes', 'gpuFallback'] as const;
 // Compile-time check that the list above names every option.
 const allSessionOptions: Record<Exclude<keyof SessionOptions, (typeof SESSION_OPTIONS)[number]>, never> = {};
 void allSessionOptions;
@@ -70,6 +76,7 @@ export interface ResolvedOptions {
   readonly workers: boolean;
   readonly shufflePartitions: number;
   readonly maxTaskAttempts: number;
+  readonly retainedJobs: number;
   /**
    * Why 'auto' runs on the CPU (null when it runs on a GPU): the GpuUnavailableError's message, or
    * that the only adapter is a software one, which only executor: 'gpu' uses.
@@ -85,9 +92,20 @@ export interface ResolvedOptions {
  */
 const GPU_PARTITION_ROWS = 1 << 26;
 
+/** Reduce partitions of a shuffle at most. */
+const MAX_SHUFFLE_PARTITIONS = 1 << 20;
+
+/**
+ * Executor threads a session may start: 4 per CPU core (more only queue for the cores) and no more
+ * than 64 MiB of the machine's memory each (an idle thread's heap and code take ~40 MiB).
+ */
+export function maxExecutorThreads(): number {
+  return Math.max(1, Math.min(4 * availableParallelism(), Math.floor(totalmem() / 2 ** 26)));
+}
+
 export class Session {
   readonly options: ResolvedOptions;
-  /** Metrics of every job this session ran, oldest first. */
+  /** Metrics of the last `retainedJobs` jobs this session ran, oldest first. */
   readonly jobs: JobMetrics[] = [];
   private closed = false;
   /** Aborted by close(): cancels the jobs still running, which close() then waits for. */
@@ -109,12 +127,16 @@ export class Session {
     checkKeys('Session.create', options, SESSION_OPTIONS);
     const executor = options.executor ?? 'cpu';
     if (!['cpu', 'gpu', 'auto'].includes(executor)) throw new InvalidOptionError(`executor must be 'cpu', 'gpu' or 'auto', got ${describeValue(executor)}`);
-    const cores = intAtLeast('cores', options.cores, 1, availableParallelism());
-    const executors = intAtLeast('executors', options.executors, 1, 1);
+    const maxThreads = maxExecutorThreads();
+    const threadsWhy = `4 threads per CPU core of this machine's ${availableParallelism()} and 64 MiB of its memory each`;
+    const cores = intInRange('cores', options.cores, 1, maxThreads, Math.min(maxThreads, availableParallelism()), threadsWhy);
+    const executors = intInRange('executors', options.executors, 1, maxThreads, 1, threadsWhy);
+    if (executors * cores > maxThreads) throw new InvalidOptionError(`executors × cores must be at most ${maxThreads} (${threadsWhy}), got ${executors} × ${cores} = ${executors * cores}`);
     const workers = options.workers ?? true;
     if (typeof workers !== 'boolean') throw new InvalidOptionError(`workers must be true or false, got ${describeValue(workers)}`);
-    const shufflePartitions = intAtLeast('shufflePartitions', options.shufflePartitions, 1, 2 * executors * cores);
-    const maxTaskAttempts = intAtLeast('maxTaskAttempts', options.maxTaskAttempts, 1, 4);
+    const shufflePartitions = intInRange('shufflePartitions', options.shufflePartitions, 1, MAX_SHUFFLE_PARTITIONS, 2 * executors * cores, 'a shuffle block per map task and partition');
+    const maxTaskAttempts = intInRange('maxTaskAttempts', options.maxTaskAttempts, 1, 100, 4, 'a task failing that often will not pass');
+    const retainedJobs = intAtLeast('retainedJobs', options.retainedJobs, 0, 1000);
     const cacheBytes = options.gpuCacheBytes === undefined ? undefined : intAtLeast('gpuCacheBytes', options.gpuCacheBytes, 0, 0);
     const fallback = options.gpuFallback ?? 'cpu';
     if (fallback !== 'cpu' && fallback !== 'error') throw new InvalidOptionError(`gpuFallback must be 'cpu' or 'error', got ${describeValue(fallback)}`);
@@ -150,6 +172,7 @@ export class Session {
       workers,
       shufflePartitions,
       maxTaskAttempts,
+      retainedJobs,
       gpuUnavailable,
     };
     return new Session(resolved, runner, faults, onProgress);
@@ -199,19 +222,23 @@ export class Session {
   async runJob(plan: PhysicalPlan, action: string, options: ActionOptions = {}): Promise<{ table: arrow.Table }> {
     this.checkOpen();
     checkActionOptions(options);
+    const signal = options.signal ? AbortSignal.any([options.signal, this.closing.signal]) : this.closing.signal;
+    // Every queued or running task of the job listens to it: as many as the job has tasks in flight.
+    setMaxListeners(0, signal);
     const job = runJob(plan, this.executor, {
       jobId: ++this.jobCount,
       action,
       cores: this.options.executors * this.options.cores,
       maxTaskAttempts: this.options.maxTaskAttempts,
       faults: this.faults,
-      signal: options.signal ? AbortSignal.any([options.signal, this.closing.signal]) : this.closing.signal,
+      signal,
       onProgress: this.onProgress,
     });
     this.running.add(job);
     try {
       const { table, metrics } = await job;
       this.jobs.push(metrics);
+      if (this.jobs.length > this.options.retainedJobs) this.jobs.splice(0, this.jobs.length - this.options.retainedJobs);
       return { table };
     } finally {
       this.running.delete(job);

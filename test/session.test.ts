@@ -1,7 +1,8 @@
 import * as arrow from 'apache-arrow';
+import { availableParallelism, totalmem } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import {
-  avg, col, count, DuplicateColumnError, InvalidOptionError, lit, max, min, Session, sum, TypeMismatchError,
+  avg, col, count, DuplicateColumnError, InvalidOptionError, lit, max, maxExecutorThreads, min, Session, sum, TypeMismatchError,
   UnknownColumnError, UnsupportedTypeError,
 } from '../src/index.ts';
 import { collectRows, marbles, tableOf, withSession } from './support/tables.ts';
@@ -144,6 +145,65 @@ describe('show, where and concurrent jobs', () => {
       expect(s.jobs.map((m) => m.jobId).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
       expect(s.jobs.every((m) => m.stages[0]!.inputRows === n)).toBe(true);
     });
+  });
+});
+
+describe('limits that protect the process', () => {
+  it('bounds executor threads by the machine, and says where the bound comes from', async () => {
+    const max = maxExecutorThreads();
+    expect(max).toBe(Math.min(4 * availableParallelism(), Math.floor(totalmem() / 2 ** 26)));
+    const why = `4 threads per CPU core of this machine's ${availableParallelism()} and 64 MiB of its memory each`;
+    for (const [opts, message] of [
+      [{ cores: 1e6 }, `cores must be at most ${max} (${why}), got 1000000`],
+      [{ executors: max + 1, cores: 1 }, `executors must be at most ${max} (${why}), got ${max + 1}`],
+      [{ executors: 2, cores: max }, `executors × cores must be at most ${max} (${why}), got 2 × ${max} = ${2 * max}`],
+      [{ shufflePartitions: 2 ** 20 + 1 }, 'shufflePartitions must be at most 1048576 (a shuffle block per map task and partition), got 1048577'],
+      [{ maxTaskAttempts: 101 }, 'maxTaskAttempts must be at most 100'],
+      [{ retainedJobs: -1 }, 'retainedJobs must be an integer >= 0, got -1'],
+    ] as const) {
+      await expect(Session.create(opts)).rejects.toThrow(new InvalidOptionError(message).message);
+    }
+    // The bound itself is accepted (no thread starts before the first task).
+    await withSession(async (s) => expect(s.options.cores).toBe(max), { cores: max, workers: false });
+  });
+
+  it('keeps the metrics of the last retainedJobs jobs only', async () => {
+    await withSession(async (s) => {
+      const df = s.fromArrow(marbles()).agg(sum('marbles'));
+      for (let i = 0; i < 5; i++) await df.collect();
+      expect(s.jobs.map((j) => j.jobId)).toEqual([4, 5]);
+      expect(s.lastJob!.jobId).toBe(5);
+    }, { retainedJobs: 2, workers: false });
+    await withSession(async (s) => {
+      await s.fromArrow(marbles()).count();
+      expect(s.jobs).toEqual([]);
+    }, { retainedJobs: 0, workers: false });
+    await withSession(async (s) => expect(s.options.retainedJobs).toBe(1000), { workers: false });
+  });
+
+  it('runs 16 concurrent jobs on each executor, with one shared AbortSignal, without a warning', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+    process.on('warning', onWarning);
+    try {
+      const n = 100_000;
+      const t = arrow.tableFromArrays({ k: Int32Array.from({ length: n }, (_, i) => i % 1000), v: Int32Array.from({ length: n }, (_, i) => i % 7) });
+      const answers: string[] = [];
+      for (const executor of ['cpu', 'gpu'] as const) {
+        await withSession(async (s) => {
+          const signal = new AbortController().signal;
+          const results = await Promise.all(Array.from({ length: 16 }, (_, j) =>
+            s.fromArrow(t, { partitions: 4 }).filter(col('v').lt(1 + (j % 7))).groupBy('k').agg(sum('v'), count()).orderBy('k').collect(j % 2 ? { signal } : {})));
+          answers.push(JSON.stringify(results.map((r) => r.toArray().map((row) => row.toJSON())), (_k, v) => (typeof v === 'bigint' ? v.toString() : v)));
+        }, { executor });
+      }
+      expect(answers[1]).toBe(answers[0]);
+      // Let a deferred warning land before looking.
+      await new Promise((r) => setImmediate(r));
+      expect(warnings).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
   });
 });
 
