@@ -16,6 +16,7 @@ import { newStage, type JobMetrics } from './metrics.ts';
 import type { ProgressListener } from './progress.ts';
 import { runStage, zeroCounts, type FaultInjector, type StageOptions } from './run-stage.ts';
 import { sortTable } from './sort.ts';
+import { coalescePartitions } from './coalesce-partitions.ts';
 import { CpuExecutor } from '../executor/cpu/cpu-executor.ts';
 
 export interface JobOptions {
@@ -101,12 +102,17 @@ async function stages(plan: PhysicalPlan, executor: Executor, metrics: JobMetric
       },
     })), opts);
     const reducePlacement = executor.placeStage?.(reduceWork);
-    const resultStage = newStage(2, 'ResultStage', spec.partitions, performance.now() - t0, reducePlacement);
+    // Partitions coalesced into runs once their sizes are known; each run is one reduce task.
+    const records = new Float64Array(spec.partitions);
+    for (const blocksOf of mapOut) for (let p = 0; p < spec.partitions; p++) records[p] += blocksOf[p].rows;
+    const runs = coalescePartitions(records, opts.slots, spec.keys.length === 0);
+    const resultStage = newStage(2, 'ResultStage', runs.length, performance.now() - t0, reducePlacement);
     metrics.stages.push(resultStage);
-    batches = await runStage(resultStage, Array.from({ length: spec.partitions }, (_, p) => ({
-      partition: p,
+    batches = await runStage(resultStage, runs.map((run, task) => ({
+      partition: task,
       run: async (ctx) => {
-        const blocks: ShuffleBlock[] = mapOut.map((blocksOf) => blocksOf[p]);
+        const blocks: ShuffleBlock[] = [];
+        for (let p = run.start; p < run.end; p++) for (const blocksOf of mapOut) if (blocksOf[p].rows > 0 || run.records === 0) blocks.push(blocksOf[p]);
         const { batch, executorId, runMs } = await executor.runReduce(spec, blocks, { ...ctx, placement: reducePlacement });
         const read = blocks.reduce((a, b) => a + b.rows, 0);
         return {

@@ -13,7 +13,7 @@ export function stagesOf(plan: PhysicalPlan): { kind: 'ShuffleMapStage' | 'Resul
   const p = plan.aggregation.partitions;
   return [
     { kind: 'ShuffleMapStage', tasks: mapTasks, ops: [...scanOps, 'HashAggregate(partial)', `shuffle write (${p} partitions)`].join(' → ') },
-    { kind: 'ResultStage', tasks: p, ops: 'shuffle read → HashAggregate(final)' },
+    { kind: 'ResultStage', tasks: p, ops: `shuffle read → HashAggregate(final)${p > 1 ? ' (partitions coalesced at run time)' : ''}` },
   ];
 }
 

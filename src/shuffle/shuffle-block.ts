@@ -51,9 +51,15 @@ function splitByPartition(keys: readonly KeyColumn[], states: readonly State[], 
   const at = counts.slice(0, partitions);
   for (let i = 0; i < n; i++) order[at[pid[i]]++] = i;
   const blocks: ShuffleBlock[] = [];
+  // Empty partitions share one empty block: a million of them cost an array of references.
+  let empty: ShuffleBlock | null = null;
   for (let p = 0; p < partitions; p++) {
     const index = order.subarray(counts[p], counts[p + 1]);
-    blocks.push({
+    if (index.length === 0 && empty) {
+      blocks.push(empty);
+      continue;
+    }
+    const block: ShuffleBlock = {
       rows: index.length,
       keys: keys.map((k) => takeKey(k, index)),
       states: states.map((s) => s.map((f) => {
@@ -61,7 +67,9 @@ function splitByPartition(keys: readonly KeyColumn[], states: readonly State[], 
         for (let j = 0; j < index.length; j++) out[j] = f[index[j]];
         return out;
       })),
-    });
+    };
+    if (index.length === 0) empty = block;
+    blocks.push(block);
   }
   return blocks;
 }

@@ -29,7 +29,7 @@ describe('formatJob', () => {
       const text = formatJob(s.lastJob!);
       // Each map task pre-aggregates its 3 rows into 2 groups: 4 partial groups are shuffled.
       expect(text).toMatch(/^Job 1 \(collect\) on cpu: \d+\.\d ms\n {2}Stage 1 ShuffleMapStage: 2 tasks, .*rows in 6 out 4, shuffle write 4 rec \/ \d+ B/);
-      expect(text).toMatch(/\n {2}Stage 2 ResultStage: 3 tasks, .*rows in 4 out 3, .*read 4 rec \/ \d+ B, executors executor-1\.\d/);
+      expect(text).toMatch(/\n {2}Stage 2 ResultStage: 1 tasks, .*rows in 4 out 3, .*read 4 rec \/ \d+ B, executors executor-1\.\d/);
     });
   });
 });

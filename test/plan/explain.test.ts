@@ -26,7 +26,7 @@ describe('explain', () => {
         '== Stages ==',
         'Stage 1 (ShuffleMapStage): 2 tasks: Scan → Filter → HashAggregate(partial) → shuffle write (8 partitions)',
         '  runs on cpu (1 × 2 CPU threads)',
-        'Stage 2 (ResultStage): 8 tasks: shuffle read → HashAggregate(final)',
+        'Stage 2 (ResultStage): 8 tasks: shuffle read → HashAggregate(final) (partitions coalesced at run time)',
         '  runs on cpu (1 × 2 CPU threads)',
         'Executor: cpu (1 × 2 CPU threads)',
       ].join('\n'));

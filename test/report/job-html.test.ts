@@ -101,7 +101,8 @@ describe('formatJobHtml', () => {
       expect(result!.startMs + result!.durationMs).toBeLessThanOrEqual(job.durationMs);
       const html = formatJobHtml(job, { explain: df.explain() });
       expect(countOf(html, /<g class="stage" /)).toBe(2);
-      expect(countOf(html, /<g class="task" /)).toBe(7);
+      expect(countOf(html, /<g class="task" /)).toBe(map!.tasks.length + result!.tasks.length);
+      expect(map!.tasks.length).toBe(4);
       expect(html).toContain('HashAggregate(keys=[k]');
       expect(html).toMatch(/data-executor="executor-1\.1"/);
     } finally {

@@ -71,7 +71,7 @@ describe.skipIf(!chromium && !process.env.CI)(title, () => {
     dir = mkdtempSync(path.join(tmpdir(), 'gpuframe-report-test-'));
     const n = 300_000;
     const t = arrow.tableFromArrays({
-      k: Int32Array.from({ length: n }, (_, i) => (i * 7919) % 101),
+      k: Int32Array.from({ length: n }, (_, i) => (i * 7919) % 20011), // enough partial groups for 4 reduce tasks
       v: Int32Array.from({ length: n }, (_, i) => i % 13),
     });
     const session = await Session.create({ executor: 'cpu', cores: 2, shufflePartitions: 4 });
