@@ -112,8 +112,7 @@ export function describeColumn(data: arrow.Data, dtype: DType, range = false): W
   const base = { dtype, length: data.length, nullCount, validity, offset: data.offset, dictionary: null, utf8: null };
   if (dtype.id !== 'utf8') {
     const values = data.values as NumericArray;
-    const narrowInt = range && !isWide(dtype) && dtype.id !== 'bool' && dtype.id !== 'float32' && dtype.id !== 'float64';
-    return { ...base, values, ...(narrowInt ? { range: valueRange(values, data.length) } : {}) };
+    return { ...base, values, ...(range && hasValueRange(dtype) ? { range: valueRange(values, data.length) } : {}) };
   }
   if (data.typeId === arrow.Type.Dictionary) {
     const codes = data.values as NumericArray;
@@ -154,14 +153,41 @@ export function intValueRange(c: ColumnChunk): readonly [number, number] {
 function valueRange(values: NumericArray, length: number): [number, number] {
   let r = rangeCache.get(values);
   if (r) return r;
+  r = rangeOf(values, 0, length, [Infinity, -Infinity]);
+  rangeCache.set(values, r);
+  return r;
+}
+
+function rangeOf(values: NumericArray, from: number, to: number, r: [number, number]): [number, number] {
   const v = values as Int32Array;
-  let lo = Infinity, hi = -Infinity;
-  for (let i = 0; i < length; i++) {
+  let [lo, hi] = r;
+  for (let i = from; i < to; i++) {
     const x = v[i];
     if (x < lo) lo = x;
     if (x > hi) hi = x;
   }
-  r = [lo, hi];
+  return [lo, hi];
+}
+
+/** Narrow integer columns (32 bits or less) carry their value range. */
+const hasValueRange = (dtype: DType): boolean =>
+  dtype.id !== 'utf8' && !isWide(dtype) && dtype.id !== 'bool' && dtype.id !== 'float32' && dtype.id !== 'float64';
+
+/** Values scanned between two turns of the event loop (a few ms). */
+const RANGE_SLICE = 1 << 22;
+
+/**
+ * Computes (and caches) the value range of a narrow integer column, as describeColumn(…, true)
+ * would, between turns of the event loop: a key column of 1e8 rows is a scan of ~100 ms.
+ */
+export async function cacheValueRange(data: arrow.Data, dtype: DType): Promise<void> {
+  if (!hasValueRange(dtype)) return;
+  const values = data.values as NumericArray;
+  if (rangeCache.has(values)) return;
+  let r: [number, number] = [Infinity, -Infinity];
+  for (let at = 0; at < data.length; at += RANGE_SLICE) {
+    if (at > 0) await new Promise((resolve) => setImmediate(resolve));
+    r = rangeOf(values, at, Math.min(data.length, at + RANGE_SLICE), r);
+  }
   rangeCache.set(values, r);
-  return r;
 }

@@ -7,35 +7,69 @@ import type { WireBatch } from './wire-batch.ts';
 import type { WireColumn } from './column-chunk.ts';
 
 const shared = new WeakMap<ArrayBufferLike, SharedArrayBuffer>();
+/** Copies under way (two tasks over one input wait for one copy). */
+const copying = new WeakMap<ArrayBufferLike, Promise<SharedArrayBuffer>>();
+
+/** Bytes copied between two turns of the event loop: a few ms of memcpy, so the driver stays responsive. */
+export const COPY_SLICE_BYTES = 16 * 2 ** 20;
 
 type View = { buffer: ArrayBufferLike; byteOffset: number; length: number; constructor: unknown };
 
-function share<T extends View | null>(a: T): T {
-  if (a === null || a.buffer instanceof SharedArrayBuffer) return a;
-  let sab = shared.get(a.buffer);
-  if (!sab) {
-    sab = new SharedArrayBuffer(a.buffer.byteLength);
-    new Uint8Array(sab).set(new Uint8Array(a.buffer));
-    shared.set(a.buffer, sab);
+const yieldTurn = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+/** The shared copy of a buffer, made once, slice by slice between turns of the event loop. */
+async function sharedCopy(buffer: ArrayBufferLike, signal: AbortSignal | undefined): Promise<SharedArrayBuffer> {
+  const done = shared.get(buffer);
+  if (done) return done;
+  let pending = copying.get(buffer);
+  if (!pending) {
+    pending = (async () => {
+      const sab = new SharedArrayBuffer(buffer.byteLength);
+      const to = new Uint8Array(sab), from = new Uint8Array(buffer);
+      for (let at = 0; at < buffer.byteLength; at += COPY_SLICE_BYTES) {
+        if (at > 0) await yieldTurn();
+        to.set(from.subarray(at, Math.min(buffer.byteLength, at + COPY_SLICE_BYTES)), at);
+      }
+      shared.set(buffer, sab);
+      return sab;
+    })();
+    copying.set(buffer, pending);
+    pending.finally(() => copying.delete(buffer)).catch(() => {});
   }
+  const sab = await pending;
+  signal?.throwIfAborted();
+  return sab;
+}
+
+async function share<T extends View | null>(a: T, signal: AbortSignal | undefined): Promise<T> {
+  if (a === null || a.buffer instanceof SharedArrayBuffer) return a;
+  const sab = await sharedCopy(a.buffer, signal);
   const Ctor = a.constructor as new (b: SharedArrayBuffer, offset: number, length: number) => T;
   return new Ctor(sab, a.byteOffset, a.length);
 }
 
-function shareColumn(c: WireColumn): WireColumn {
+async function shareColumn(c: WireColumn, signal: AbortSignal | undefined): Promise<WireColumn> {
   return {
     ...c,
-    validity: share(c.validity),
-    values: share(c.values),
-    utf8: c.utf8 && { offsets: share(c.utf8.offsets), bytes: share(c.utf8.bytes) },
+    validity: await share(c.validity, signal),
+    values: await share(c.values, signal),
+    utf8: c.utf8 && { offsets: await share(c.utf8.offsets, signal), bytes: await share(c.utf8.bytes, signal) },
   };
 }
 
-export function shareBatches(batches: readonly WireBatch[]): WireBatch[] {
-  return batches.map((b) => ({
-    rows: b.rows,
-    columns: Object.fromEntries(Object.entries(b.columns).map(([n, c]) => [n, shareColumn(c)])),
-  }));
+/**
+ * The batches with their columns in shared memory. Each source buffer is copied once and the
+ * copy kept while the buffer lives, so an input crosses to the threads once per session; the copy
+ * goes slice by slice between turns of the event loop, and `signal` stops the wait for it.
+ */
+export async function shareBatches(batches: readonly WireBatch[], signal?: AbortSignal): Promise<WireBatch[]> {
+  const out: WireBatch[] = [];
+  for (const b of batches) {
+    const columns: Record<string, WireColumn> = {};
+    for (const [n, c] of Object.entries(b.columns)) columns[n] = await shareColumn(c, signal);
+    out.push({ rows: b.rows, columns });
+  }
+  return out;
 }
 
 /** The typed arrays under a value that are not in shared memory yet (arrays of primitives are leaves). */

@@ -2,9 +2,11 @@
  * toShared: a task's output with its typed arrays in shared memory, equal in value, every copied
  * array in one SharedArrayBuffer at an 8-byte aligned offset (a map task has a block per reduce
  * partition); arrays already shared, arrays of primitives, strings and nulls stay as they are.
+ * shareBatches: a task's input columns in shared memory, each source buffer copied once.
  */
 import { describe, expect, it } from 'vitest';
-import { toShared } from '../../src/arrow/share.ts';
+import { COPY_SLICE_BYTES, shareBatches, toShared } from '../../src/arrow/share.ts';
+import type { WireBatch } from '../../src/arrow/wire-batch.ts';
 import { Rng } from '../support/random.ts';
 
 type Typed = Uint8Array | Int32Array | Float64Array | BigInt64Array;
@@ -38,5 +40,37 @@ describe('toShared', () => {
       expect([...buffers][0]).toBeInstanceOf(SharedArrayBuffer);
       for (const a of copied) expect(a.byteOffset % 8).toBe(0);
     }
+  });
+});
+
+describe('shareBatches', () => {
+  const wire = (values: Float64Array, validity: Uint8Array | null): WireBatch => ({
+    rows: values.length,
+    columns: { v: { dtype: { id: 'float64' }, length: values.length, nullCount: 0, validity, offset: 0, values, dictionary: null, utf8: null } },
+  });
+
+  it('copies each source buffer once, slice by slice, into one shared buffer that later calls reuse', async () => {
+    // Several slices' worth, at an offset into its buffer.
+    const n = (2 * COPY_SLICE_BYTES) / 8 + 1000;
+    const src = new Float64Array(new ArrayBuffer(8 * (n + 10)), 80, n);
+    for (let i = 0; i < n; i++) src[i] = i * 1.5;
+    const [a, b] = await Promise.all([shareBatches([wire(src, null)]), shareBatches([wire(src.subarray(5, 9), null)])]);
+    const va = a[0]!.columns.v!.values as Float64Array, vb = b[0]!.columns.v!.values as Float64Array;
+    expect(va.buffer).toBeInstanceOf(SharedArrayBuffer);
+    // Two tasks over one input share one copy, views at the source's offsets.
+    expect(vb.buffer).toBe(va.buffer);
+    expect([va.byteOffset, va.length, vb.byteOffset]).toEqual([80, n, 80 + 40]);
+    expect(va).toEqual(src);
+    expect(Array.from(vb)).toEqual([7.5, 9, 10.5, 12]);
+    const again = await shareBatches([wire(src, null)]);
+    expect(again[0]!.columns.v!.values!.buffer).toBe(va.buffer);
+  });
+
+  it('stops waiting for the copy when its signal aborts', async () => {
+    const src = new Float64Array((4 * COPY_SLICE_BYTES) / 8);
+    const ac = new AbortController();
+    const pending = shareBatches([wire(src, null)], ac.signal);
+    ac.abort(new Error('stop'));
+    await expect(pending).rejects.toThrow('stop');
   });
 });

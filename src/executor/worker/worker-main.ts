@@ -7,6 +7,7 @@ import { runReduceTask } from '../cpu/reduce-task.ts';
 import { runScanTask } from '../cpu/scan-task.ts';
 import type { ReplyMessage, TaskMessage, TaskOutput } from './protocol.ts';
 import { THREAD_OPS } from './thread-ops.ts';
+import { taskDone } from './release-shared.ts';
 
 function run(msg: TaskMessage): TaskOutput {
   switch (msg.kind) {
@@ -33,6 +34,8 @@ parentPort!.on('message', (msg: TaskMessage) => {
     const result = run(msg);
     reply = { id: msg.id, ok: true, result, runMs: performance.now() - start };
     parentPort!.postMessage(reply, transferables(result));
+    // After the reply: the driver does not wait for it.
+    setImmediate(() => taskDone(msg));
   } catch (e) {
     const err = e instanceof Error ? e : new Error(String(e));
     reply = { id: msg.id, ok: false, error: { name: err.name, message: err.message, stack: err.stack } };

@@ -10,6 +10,7 @@ import { Worker } from 'node:worker_threads';
 import type * as arrow from 'apache-arrow';
 import { shareBatches } from '../../arrow/share.ts';
 import { describeBatches } from '../../arrow/wire-batch.ts';
+import { cacheValueRange } from '../../arrow/column-chunk.ts';
 import { ExecutorLostError, JobCancelledError, reviveError } from '../../errors.ts';
 import { columnsOfTyped } from '../../expr/columns.ts';
 import type { Schema, TExpr } from '../../expr/resolve.ts';
@@ -163,7 +164,9 @@ export class WorkerPoolExecutor implements Executor {
   }
 
   async runMap(spec: AggregationSpec, batches: readonly arrow.RecordBatch[], ctx?: TaskContext): Promise<MapResult> {
-    const wire = shareBatches(describeBatches(spec.input, columnsOfSpec(spec), batches, spec.keys.map((k) => k.column)));
+    // Key ranges and shared copies are made between turns of the driver's event loop.
+    for (const k of spec.keys) for (const b of batches) await cacheValueRange(b.getChild(k.column)!.data[0], k.dtype);
+    const wire = await shareBatches(describeBatches(spec.input, columnsOfSpec(spec), batches, spec.keys.map((k) => k.column)), ctx?.signal);
     const { output, executorId, runMs } = await this.submit({ kind: 'map', spec, batches: wire }, ctx);
     return { ...(output as MapResult), executorId, runMs };
   }
@@ -176,7 +179,7 @@ export class WorkerPoolExecutor implements Executor {
   async runScan(input: Schema, filter: TExpr | null, batches: readonly arrow.RecordBatch[], ctx?: TaskContext): Promise<ScanResult> {
     const inputRows = batches.reduce((a, b) => a + b.numRows, 0);
     if (!filter) return { batches: [...batches], inputRows };
-    const wire = shareBatches(describeBatches(input, columnsOfTyped(filter), batches));
+    const wire = await shareBatches(describeBatches(input, columnsOfTyped(filter), batches), ctx?.signal);
     const { output, executorId, runMs } = await this.submit({ kind: 'scan', filter, batches: wire }, ctx);
     const selections = output as (Int32Array | null)[];
     return { batches: batches.map((b, j) => filterBatch(b, selections[j])), inputRows, executorId, runMs };

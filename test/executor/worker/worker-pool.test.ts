@@ -1,11 +1,11 @@
 import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { count, sum, TaskFailedError, type JobMetrics } from '../../src/index.ts';
-import type { ProgressEvent } from '../../src/index.ts';
-import { collectRows, marbles, withSession } from '../support/tables.ts';
-import { INDEX, runScript } from '../support/child-script.ts';
+import { count, sum, TaskFailedError, type JobMetrics } from '../../../src/index.ts';
+import type { ProgressEvent } from '../../../src/index.ts';
+import { collectRows, marbles, withSession } from '../../support/tables.ts';
+import { INDEX, runScript } from '../../support/child-script.ts';
 
-const bags = (df: ReturnType<import('../../src/index.ts').Session['fromArrow']>) =>
+const bags = (df: ReturnType<import('../../../src/index.ts').Session['fromArrow']>) =>
   df.groupBy('bag').agg(sum('marbles').as('s'), count().as('n')).orderBy('bag');
 const expected = [
   { bag: 'Bag_A', s: 30, n: 2 },

@@ -1,0 +1,45 @@
+/**
+ * An executor thread lets go of the shared memory its tasks read once they are done with it.
+ * A SharedArrayBuffer is freed when no thread holds it; the driver drops its copies when their
+ * input or job is gone, but an executor thread allocates little, so its garbage collector (and
+ * with it its last reference to every input it ever read) could wait for hundreds of jobs: RSS
+ * grew by GBs (docs/performance.md, "Memory"). So a thread runs a collection itself once the tasks
+ * since its last one have read a lot of shared memory: a few ms for a thread's small heap.
+ */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
+/** Shared bytes read between two collections. */
+export const RELEASE_BYTES = 64 * 2 ** 20;
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+/** The distinct SharedArrayBuffers under a value, by their bytes. */
+export function sharedBytes(value: unknown, seen = new Set<SharedArrayBuffer>()): number {
+  let bytes = 0;
+  const walk = (v: unknown): void => {
+    if (ArrayBuffer.isView(v)) {
+      if (v.buffer instanceof SharedArrayBuffer && !seen.has(v.buffer)) {
+        seen.add(v.buffer);
+        bytes += v.buffer.byteLength;
+      }
+    } else if (Array.isArray(v)) {
+      if (v.length && typeof v[0] === 'object') for (const x of v) walk(x);
+    } else if (v !== null && typeof v === 'object') {
+      for (const x of Object.values(v)) walk(x);
+    }
+  };
+  walk(value);
+  return bytes;
+}
+
+let sinceRelease = 0;
+
+/** Counts a finished task's shared input; collects once enough has passed through. */
+export function taskDone(input: unknown): void {
+  sinceRelease += sharedBytes(input);
+  if (sinceRelease < RELEASE_BYTES) return;
+  sinceRelease = 0;
+  gc();
+}
