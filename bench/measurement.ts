@@ -39,6 +39,8 @@ export interface Measurement {
   readonly error?: string;
   readonly mismatch?: { reason: string; details: string[] };
   readonly metrics?: JobMetricsLike;
+  /** The driver's longest event-loop stall over the warm-up and timed runs (ms). */
+  readonly maxStallMs?: number;
 }
 
 const medianOf = (t: EngineTimings | undefined): number | undefined =>
@@ -89,6 +91,7 @@ export function toMeasurements(q: QueryDef, inputRows: number, timings: readonly
       error,
       mismatch,
       metrics: medMetrics,
+      maxStallMs: error === undefined ? t.maxStallMs : undefined,
     };
   });
 }

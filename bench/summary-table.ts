@@ -37,6 +37,7 @@ export function summaryTable(measurements: readonly Measurement[], skipped: read
     },
     { header: 'cores busy', align: 'right', cell: (m) => (m.medianCoresBusy !== undefined ? fmtNum(m.medianCoresBusy, 2) : '-') },
     { header: 'overhead', align: 'right', show: hasOverhead, cell: (m) => fmtPct(m.medianOverhead) },
+    { header: 'max stall', align: 'right', cell: (m) => (m.maxStallMs !== undefined ? fmtMs(m.maxStallMs) : '-') },
     { header: 'others', align: 'right', cell: (m) => (m.otherProcessesCores !== undefined ? fmtNum(m.otherProcessesCores, 2) : '-') },
     { header: 'groups', align: 'right', cell: (m) => (m.resultRows !== undefined ? String(m.resultRows) : '-') },
     { header: 'check', align: 'left', cell: (m) => m.check, skipped: 'SKIPPED' },
@@ -62,6 +63,7 @@ export function summaryTable(measurements: readonly Measurement[], skipped: read
             'and cores left idle at stage barriers or by uneven tasks). Per run it splits into idle slots + dispatch/transfer (job detail above).',
         ]
       : []),
+    "max stall = the driver's longest event-loop stall (ms) over the warm-up and timed runs: how long a timer or an abort could wait (DuckDB's calls block the loop while they run).",
     'others = cores used meanwhile by other processes on the machine.',
   ];
   return `${table}\n${legend.map((l, i) => `${i === 0 ? '(' : ' '}${l}${i === legend.length - 1 ? ')' : ''}`).join('\n')}`;

@@ -9,6 +9,7 @@ import type { ProgressBar } from '../src/cli/progress-bar.ts';
 import type { Rows } from './compare-rows.ts';
 import type { Engine } from './engine.ts';
 import { startLoadSample } from './machine-load.ts';
+import { startStallSample } from './event-loop-stall.ts';
 import type { QueryDef } from './queries.ts';
 import { errMessage, type JobMetricsLike } from './report.ts';
 
@@ -23,6 +24,8 @@ export interface EngineTimings {
   readonly otherProcessesCores?: number;
   /** The job metrics of each timed run (gpuframe engines). */
   readonly metrics: readonly (JobMetricsLike | undefined)[];
+  /** The driver's longest event-loop stall (ms) over the warm-up and the timed runs. */
+  readonly maxStallMs: number;
   /** The warm-up run's answer. */
   readonly answer?: Rows;
   readonly error?: string;
@@ -36,6 +39,7 @@ interface State {
   othersMs: number;
   othersWallMs: number;
   metrics: (JobMetricsLike | undefined)[];
+  maxStallMs: number;
   answer?: Rows;
   error?: string;
 }
@@ -49,7 +53,7 @@ export async function timeQuery(
   opts: { readonly runs: number; readonly interleave: boolean },
   progress: ProgressBar | undefined,
 ): Promise<EngineTimings[]> {
-  const state: State[] = engines.map((engine) => ({ engine, times: [], busy: [], othersMs: 0, othersWallMs: 0, metrics: [] }));
+  const state: State[] = engines.map((engine) => ({ engine, times: [], busy: [], othersMs: 0, othersWallMs: 0, metrics: [], maxStallMs: 0 }));
   const fail = (st: State, err: unknown): void => {
     st.error = errMessage(err);
     if (err instanceof Error && err.stack) console.error(`  ${st.engine.name}: ${err.stack}`);
@@ -61,7 +65,9 @@ export async function timeQuery(
     label(st, 'warm-up');
     try {
       const t0 = performance.now();
+      const stall = startStallSample();
       const warm = await st.engine.run(q);
+      st.maxStallMs = Math.max(st.maxStallMs, stall());
       st.warmupMs = performance.now() - t0;
       st.answer = await warm.result();
     } catch (err) {
@@ -73,7 +79,9 @@ export async function timeQuery(
     label(st, `run ${st.times.length + 1}/${opts.runs}`);
     try {
       const stop = startLoadSample();
+      const stall = startStallSample();
       const r = await st.engine.run(q);
+      st.maxStallMs = Math.max(st.maxStallMs, stall());
       const s = stop();
       st.times.push(s.wallMs);
       st.busy.push(s.ownMs / s.wallMs);

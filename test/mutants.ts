@@ -32,7 +32,7 @@ export const MUTANTS: readonly Mutant[] = [
   {
     id: 'gpu-inf-swap',
     what: 'the GPU decode swaps +Infinity and -Infinity',
-    file: 'src/executor/gpu/gpu-states.ts',
+    file: 'src/aggregate/gpu-accumulators.ts',
     find: 'flags & 2 ? Infinity : -Infinity',
     replace: 'flags & 2 ? -Infinity : Infinity',
   },
@@ -53,7 +53,7 @@ export const MUTANTS: readonly Mutant[] = [
   {
     id: 'gpu-partition-off-by-one',
     what: 'the GPU sends each group to the next reduce partition (CPU and GPU disagree)',
-    file: 'src/executor/gpu/partition-shader.ts',
+    file: 'src/executor/gpu/partition-program.ts',
     find: "'  pid[s] = mm_finish(h, cnt) % parts;',",
     replace: "'  pid[s] = (mm_finish(h, cnt) + 1u) % parts;',",
   },

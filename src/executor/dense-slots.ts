@@ -8,10 +8,12 @@ import type { KeyInfo } from '../plan/aggregation-spec.ts';
 import { emptyValues, type KeyColumn } from '../shuffle/key-column.ts';
 
 export interface DenseSlots {
-  readonly kmin: readonly number[];
-  readonly kstride: readonly number[];
-  /** Each key's null slot (its range). */
-  readonly knull: readonly number[];
+  /** Per key: its smallest value (0 for booleans and string ids). */
+  readonly mins: readonly number[];
+  /** Per key: the stride of its code in the slot number. */
+  readonly strides: readonly number[];
+  /** Per key: the code of null (its range). */
+  readonly nullCodes: readonly number[];
   readonly slots: number;
 }
 
@@ -19,7 +21,7 @@ export function denseSlots(
   keys: readonly KeyInfo[], keyNullable: readonly boolean[], chunks: readonly ReadonlyMap<string, ColumnChunk>[],
   stringCount: number, limit: number,
 ): DenseSlots | null {
-  const out = { kmin: [] as number[], kstride: [] as number[], knull: [] as number[] };
+  const out = { mins: [] as number[], strides: [] as number[], nullCodes: [] as number[] };
   let slots = 1;
   for (const [j, k] of keys.entries()) {
     let lo = 0, range: number;
@@ -38,9 +40,9 @@ export function denseSlots(
       range = hi >= lo ? hi - lo + 1 : 1;
       if (!Number.isFinite(lo)) lo = 0;
     } else return null;
-    out.kmin.push(lo);
-    out.knull.push(range);
-    out.kstride.push(slots);
+    out.mins.push(lo);
+    out.nullCodes.push(range);
+    out.strides.push(slots);
     slots *= range + (keyNullable[j] ? 1 : 0);
     if (slots > limit) return null;
   }
@@ -56,15 +58,15 @@ export function denseKeys(
     const values = emptyValues(k.dtype, n) as unknown[];
     let valid: Uint8Array | null = null;
     // Loop-invariant plan fields in locals (the plan may be a structured clone, read slowly in a loop).
-    const nullable = plan.keyNullable[j], knull = plan.knull[j], stride = plan.kstride[j], kmin = plan.kmin[j], str = k.kind === 'str';
-    const size = knull + (nullable ? 1 : 0);
+    const nullable = plan.keyNullable[j], nullCode = plan.nullCodes[j], stride = plan.strides[j], min = plan.mins[j], str = k.kind === 'str';
+    const size = nullCode + (nullable ? 1 : 0);
     for (let i = 0; i < n; i++) {
       const code = Math.floor(slots[i] / stride) % size;
-      if (nullable && code === knull) {
+      if (nullable && code === nullCode) {
         (valid ??= new Uint8Array(n).fill(1))[i] = 0;
         continue;
       }
-      values[i] = str ? names[code] : code + kmin;
+      values[i] = str ? names[code] : code + min;
     }
     return { dtype: k.dtype, values: values as KeyColumn['values'], valid };
   });

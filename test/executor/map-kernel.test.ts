@@ -59,10 +59,10 @@ describe('generated kernel source', () => {
       expect(a).toMatchInlineSnapshot(`
         "const v0 = C[0].values, m0 = C[0].validity, o0 = C[0].offset, w0 = C[0].words, r0 = C[0].remap;
         const v1 = C[1].values, m1 = C[1].validity, o1 = C[1].offset, w1 = C[1].words, r1 = C[1].remap;
-        let ng = S.ng, cap = S.cap, repB = S.repB, repR = S.repR, A = S.acc, B = S.cold, _nn = 0;
-        const F = S.F, FW = S.FW;
+        let ng = S.groups, cap = S.capacity, repB = S.firstBatch, repR = S.firstRow, A = S.acc, B = S.cold, _nn = 0;
+        const F = S.f64Scratch, FW = S.f64ScratchWords;
         let table = S.table, mask = S.mask, keys = S.keys;
-        const kmin0 = S.kmin[0], kstride0 = S.kstride[0], knull0 = S.knull[0];
+        const kmin0 = S.mins[0], kstride0 = S.strides[0], knull0 = S.nullCodes[0];
         for (let c0 = 0; c0 < n; c0 += 2097152) {
           const c1 = Math.min(n, c0 + 2097152);
           for (let i = c0; i < c1; i++) {
@@ -78,9 +78,9 @@ describe('generated kernel source', () => {
         const t3 = v0[i];
         { A[gs + 1] += t3; _nn++; }
           }
-          S.ng = ng; S.normalize();
+          S.groups = ng; S.normalize();
         }
-        S.ng = ng;"
+        S.groups = ng;"
       `);
     });
   });

@@ -6,7 +6,8 @@
  * with no per-row allocation or closure call. The source is a pure function of the KernelShape,
  * so kernels are cached by shape and can be inspected in tests.
  */
-import { emitBool, emitNum, emitStr, emitWide, type JsContext, type Val } from '../../expr/to-js.ts';
+import { CodegenContext } from '../../expr/codegen-context.ts';
+import { emitBool, emitNum, emitStr, emitWide, type Val } from '../../expr/to-js.ts';
 import type { TExpr } from '../../expr/resolve.ts';
 import { isumChunkRows, isumUpdate, ISUM_SPLIT_ABOVE, STATES, type AggSpec } from '../../aggregate/registry.ts';
 import { hashSource, TABLE_SEED } from '../../shuffle/hash.ts';
@@ -25,8 +26,8 @@ export interface KernelShape {
   readonly nullable: readonly string[];
 }
 
-/** A kernel reads its task's TaskState into locals and writes it back. */
-export type Kernel = (n: number, C: readonly BoundColumn[], S: TaskState, b: number) => void;
+/** A kernel over `rows` rows of batch `batch` reads its task's TaskState into locals and writes it back. */
+export type Kernel = (rows: number, columns: readonly BoundColumn[], state: TaskState, batch: number) => void;
 
 /** What a kernel reads of one column in one batch. */
 export interface BoundColumn {
@@ -38,35 +39,12 @@ export interface BoundColumn {
   remap: Int32Array | null;
 }
 
-class Ctx implements JsContext {
-  readonly stmts: string[] = [];
-  readonly columns: string[] = [];
-  readonly literals: string[] = [];
-  private n = 0;
-  constructor(private readonly nullable: ReadonlySet<string>) {}
-  tmp(): string { return `t${this.n++}`; }
-  column(name: string): { k: number; nullable: boolean } {
-    let k = this.columns.indexOf(name);
-    if (k < 0) k = this.columns.push(name) - 1;
-    return { k, nullable: this.nullable.has(name) };
-  }
-  stringLiteral(s: string): string {
-    let j = this.literals.indexOf(s);
-    if (j < 0) j = this.literals.push(s) - 1;
-    return `L${j}`;
-  }
-}
-
-/** Width in 32-bit words of one key in hash mode. */
-export const keyWords = (k: KeyInfo, nullable: boolean): number =>
-  (k.kind === 'wide' || k.kind === 'float' ? 2 : 1) + (nullable ? 1 : 0);
-
-function keyValue(k: KeyInfo, ctx: Ctx): Val {
+function keyValue(k: KeyInfo, ctx: CodegenContext): Val {
   if (k.kind === 'str') return emitStr({ kind: 'col', name: k.column, dtype: k.dtype }, ctx);
   return emitNum({ kind: 'col', name: k.column, dtype: k.dtype }, ctx);
 }
 
-function denseGroup(shape: KernelShape, ctx: Ctx): string[] {
+function denseGroup(shape: KernelShape, ctx: CodegenContext): string[] {
   const out = ['let code = 0;'];
   shape.keys.forEach((k, j) => {
     const x = keyValue(k, ctx);
@@ -78,7 +56,7 @@ function denseGroup(shape: KernelShape, ctx: Ctx): string[] {
   return out;
 }
 
-function hashGroup(shape: KernelShape, ctx: Ctx): string[] {
+function hashGroup(shape: KernelShape, ctx: CodegenContext): string[] {
   const out: string[] = [];
   const words: string[] = [];
   shape.keys.forEach((k, j) => {
@@ -102,23 +80,29 @@ function hashGroup(shape: KernelShape, ctx: Ctx): string[] {
       words.push(name);
     }
   });
-  const W = words.length;
+  const keyWidth = words.length;
   out.push(hashSource(words, TABLE_SEED, 'h'));
   out.push(
     'let s = h & mask, g = 0;',
     'for (;;) {',
     '  g = table[s];',
-    `  if (g < 0) { g = ng; table[s] = g; ${words.map((w, j) => `keys[g * ${W} + ${j}] = ${w};`).join(' ')} NEW break; }`,
-    `  if (${words.map((w, j) => `keys[g * ${W} + ${j}] === ${w}`).join(' && ')}) break;`,
+    `  if (g < 0) { g = ng; table[s] = g; ${words.map((w, j) => `keys[g * ${keyWidth} + ${j}] = ${w};`).join(' ')} NEW break; }`,
+    `  if (${words.map((w, j) => `keys[g * ${keyWidth} + ${j}] === ${w}`).join(' && ')}) break;`,
     '  s = (s + 1) & mask;',
     '}',
   );
   return out;
 }
 
+/** A kernel's locals for its columns (`C`) and string literal ids (`S.lits`), in binding order. */
+const bindings = (ctx: CodegenContext): string[] => [
+  ...ctx.columns.map((_, k) => `const v${k} = C[${k}].values, m${k} = C[${k}].validity, o${k} = C[${k}].offset, w${k} = C[${k}].words, r${k} = C[${k}].remap;`),
+  ...ctx.literals.map((_, j) => `const L${j} = S.lits[${j}];`),
+];
+
 /** JS source of the kernel for a shape, and the columns and string literals it binds, in order. */
 export function kernelSource(shape: KernelShape): { source: string; columns: string[]; literals: string[] } {
-  const ctx = new Ctx(new Set(shape.nullable));
+  const ctx = new CodegenContext('js', new Set(shape.nullable));
   const body: string[] = [];
   if (shape.filter) {
     const p = emitBool(shape.filter, ctx);
@@ -146,17 +130,16 @@ export function kernelSource(shape: KernelShape): { source: string; columns: str
     if (def.nonNull >= 0 && x.n !== 'false') body.push(`if (${x.n}) ${ref(j, def.nonNull)}++;`);
   });
 
-  const reload = 'cap = S.cap; repB = S.repB; repR = S.repR; A = S.acc; B = S.cold; table = S.table; mask = S.mask; keys = S.keys;';
-  const onNew = `repB[g] = b; repR[g] = i; if (++ng === cap) { S.ng = ng; S.grow(); ${reload} }`;
+  const reload = 'cap = S.capacity; repB = S.firstBatch; repR = S.firstRow; A = S.acc; B = S.cold; table = S.table; mask = S.mask; keys = S.keys;';
+  const onNew = `repB[g] = b; repR[g] = i; if (++ng === cap) { S.groups = ng; S.grow(); ${reload} }`;
   const loop = body.join('\n').replace(/NEW/g, onNew);
 
   const head = [
-    ...ctx.columns.map((_, k) => `const v${k} = C[${k}].values, m${k} = C[${k}].validity, o${k} = C[${k}].offset, w${k} = C[${k}].words, r${k} = C[${k}].remap;`),
-    ...ctx.literals.map((_, j) => `const L${j} = S.lits[${j}];`),
-    `let ng = S.ng, cap = S.cap, repB = S.repB, repR = S.repR, A = S.acc, B = S.cold, _nn = 0;`,
-    'const F = S.F, FW = S.FW;',
+    ...bindings(ctx),
+    `let ng = S.groups, cap = S.capacity, repB = S.firstBatch, repR = S.firstRow, A = S.acc, B = S.cold, _nn = 0;`,
+    'const F = S.f64Scratch, FW = S.f64ScratchWords;',
     'let table = S.table, mask = S.mask, keys = S.keys;',
-    ...shape.keys.map((_, j) => `const kmin${j} = S.kmin[${j}], kstride${j} = S.kstride[${j}], knull${j} = S.knull[${j}];`),
+    ...shape.keys.map((_, j) => `const kmin${j} = S.mins[${j}], kstride${j} = S.strides[${j}], knull${j} = S.nullCodes[${j}];`),
   ];
   const chunkRows = Number.isFinite(chunk) ? chunk : 0;
   const source = chunkRows
@@ -164,10 +147,10 @@ export function kernelSource(shape: KernelShape): { source: string; columns: str
       `for (let c0 = 0; c0 < n; c0 += ${chunkRows}) {`,
       `  const c1 = Math.min(n, c0 + ${chunkRows});`,
       '  for (let i = c0; i < c1; i++) {', loop, '  }',
-      '  S.ng = ng; S.normalize();',
-      '}', 'S.ng = ng;'].join('\n')
-    : [...head, 'for (let i = 0; i < n; i++) {', loop, '}', 'S.ng = ng;'].join('\n');
-  return { source, columns: ctx.columns, literals: ctx.literals };
+      '  S.groups = ng; S.normalize();',
+      '}', 'S.groups = ng;'].join('\n')
+    : [...head, 'for (let i = 0; i < n; i++) {', loop, '}', 'S.groups = ng;'].join('\n');
+  return { source, columns: ctx.columns.map((c) => c.name), literals: ctx.literals };
 }
 
 /** Integer sums fed (hi, lo) words per row: 64-bit inputs and values too large to add to lo. */
@@ -219,7 +202,7 @@ export function compileKernel(shape: KernelShape): Compiled {
   return hit;
 }
 
-export type FilterKernel = (n: number, C: readonly BoundColumn[], S: { lits: number[]; sel: Int32Array }) => number;
+export type FilterKernel = (rows: number, columns: readonly BoundColumn[], state: { lits: number[]; sel: Int32Array }) => number;
 
 const filterCache = new Map<string, { kernel: FilterKernel; columns: string[]; literals: string[] }>();
 
@@ -228,17 +211,16 @@ export function compileFilter(filter: TExpr, nullable: readonly string[]): { ker
   const key = shapeKey({ filter, mode: 'global', keys: [], keyNullable: [], aggs: [], nullable });
   let hit = filterCache.get(key);
   if (!hit) {
-    const ctx = new Ctx(new Set(nullable));
+    const ctx = new CodegenContext('js', new Set(nullable));
     const p = emitBool(filter, ctx);
     const loop = [...ctx.stmts, `if (${p.n === 'false' ? '' : `${p.n} || `}!(${p.v})) continue;`, 'sel[m++] = i;'];
     const source = [
-      ...ctx.columns.map((_, k) => `const v${k} = C[${k}].values, m${k} = C[${k}].validity, o${k} = C[${k}].offset, w${k} = C[${k}].words, r${k} = C[${k}].remap;`),
-      ...ctx.literals.map((_, j) => `const L${j} = S.lits[${j}];`),
+      ...bindings(ctx),
       'const sel = S.sel; let m = 0;',
       'for (let i = 0; i < n; i++) {', ...loop, '}',
       'return m;',
     ].join('\n');
-    hit = { kernel: new Function('n', 'C', 'S', source) as FilterKernel, columns: ctx.columns, literals: ctx.literals };
+    hit = { kernel: new Function('n', 'C', 'S', source) as FilterKernel, columns: ctx.columns.map((c) => c.name), literals: ctx.literals };
     filterCache.set(key, hit);
   }
   return hit;

@@ -7,8 +7,7 @@
 import { normalizeIntSum, STATES, type AggSpec } from '../../aggregate/registry.ts';
 import { buildTable } from './hash-grouper.ts';
 import type { AccLayout } from './map-kernel.ts';
-import type { GroupMode } from '../../plan/aggregation-spec.ts';
-import type { DenseSlots } from '../dense-slots.ts';
+import type { GroupingPlan } from '../grouping-plan.ts';
 
 function newRows(init: Float64Array, cap: number, old?: Float64Array): Float64Array {
   const acc = new Float64Array(cap * init.length);
@@ -23,28 +22,33 @@ function grow32(a: Int32Array, n: number): Int32Array {
   return b;
 }
 
-export interface SlotPlan extends DenseSlots {
-  readonly mode: GroupMode;
+export interface SlotPlan extends GroupingPlan {
   /** Hash mode: 32-bit words per key. */
   readonly width: number;
 }
 
 export class TaskState {
-  ng: number;
-  cap: number;
+  /** Groups so far (dense and global: every slot), and the rows the accumulators have room for. */
+  groups: number;
+  capacity: number;
+  /** Accumulators written for every row (`hot` fields per group) and the others (`cold`). */
   acc: Float64Array;
   cold: Float64Array;
-  repB: Int32Array;
-  repR: Int32Array;
-  readonly kmin: readonly number[];
-  readonly kstride: readonly number[];
-  readonly knull: readonly number[];
+  /** Each group's first row (hash mode), its batch and row there: where its key is read from. */
+  firstBatch: Int32Array;
+  firstRow: Int32Array;
+  readonly mins: readonly number[];
+  readonly strides: readonly number[];
+  readonly nullCodes: readonly number[];
+  /** Hash mode: the open-addressing table of group ids, its mask, and each group's key words. */
   table: Int32Array;
   mask: number;
   keys: Int32Array;
+  /** The kernel's string literals' task-wide ids. */
   lits: number[] = [];
-  readonly F = new Float64Array(1);
-  readonly FW = new Int32Array(this.F.buffer);
+  /** Where a float key's bits are read (its words, for the hash). */
+  readonly f64Scratch = new Float64Array(1);
+  readonly f64ScratchWords = new Int32Array(this.f64Scratch.buffer);
   private readonly initHot: Float64Array;
   private readonly initCold: Float64Array;
 
@@ -57,15 +61,15 @@ export class TaskState {
     }));
     const hash = plan.mode === 'hash';
     const cap = plan.mode === 'global' ? 1 : plan.mode === 'dense' ? plan.slots : 1024;
-    this.ng = hash ? 0 : cap;
-    this.cap = cap;
+    this.groups = hash ? 0 : cap;
+    this.capacity = cap;
     this.acc = newRows(this.initHot, cap);
     this.cold = newRows(this.initCold, cap);
-    this.repB = new Int32Array(hash ? cap : 0);
-    this.repR = new Int32Array(hash ? cap : 0);
-    this.kmin = plan.kmin;
-    this.kstride = plan.kstride;
-    this.knull = plan.knull;
+    this.firstBatch = new Int32Array(hash ? cap : 0);
+    this.firstRow = new Int32Array(hash ? cap : 0);
+    this.mins = plan.mins;
+    this.strides = plan.strides;
+    this.nullCodes = plan.nullCodes;
     this.table = hash ? new Int32Array(cap * 2).fill(-1) : new Int32Array(0);
     this.mask = cap * 2 - 1;
     this.keys = new Int32Array(hash ? cap * plan.width : 0);
@@ -73,17 +77,17 @@ export class TaskState {
 
   /** Doubles the group capacity (hash mode) and rehashes. */
   grow(): void {
-    const cap = this.cap * 2;
+    const cap = this.capacity * 2;
     this.acc = newRows(this.initHot, cap, this.acc);
     this.cold = newRows(this.initCold, cap, this.cold);
-    this.repB = grow32(this.repB, cap);
-    this.repR = grow32(this.repR, cap);
+    this.firstBatch = grow32(this.firstBatch, cap);
+    this.firstRow = grow32(this.firstRow, cap);
     if (this.plan.mode === 'hash') {
       this.keys = grow32(this.keys, cap * this.plan.width);
-      this.table = buildTable(this.keys, this.plan.width, this.ng, cap * 2);
+      this.table = buildTable(this.keys, this.plan.width, this.groups, cap * 2);
       this.mask = cap * 2 - 1;
     }
-    this.cap = cap;
+    this.capacity = cap;
   }
 
   /** Renormalises every integer sum's low word (see registry.ts). */
@@ -92,7 +96,7 @@ export class TaskState {
     this.aggs.forEach((a, j) => {
       if (a.state !== 'isum') return;
       const [hi, lo] = place[j];
-      normalizeIntSum(hi.cold ? this.cold : this.acc, hi.cold ? cold : hot, hi.at, lo.cold ? this.cold : this.acc, lo.cold ? cold : hot, lo.at, this.ng);
+      normalizeIntSum(hi.cold ? this.cold : this.acc, hi.cold ? cold : hot, hi.at, lo.cold ? this.cold : this.acc, lo.cold ? cold : hot, lo.at, this.groups);
     });
   }
 }

@@ -36,3 +36,20 @@ export class BufferPool {
     this.free.clear();
   }
 }
+
+/** Buffers one task takes from a pool, all given back at its end. */
+export class BufferLease {
+  private readonly taken: GPUBuffer[] = [];
+  constructor(private readonly pool: BufferPool) {}
+
+  readonly take = (bytes: number, usage: number): GPUBuffer => {
+    const b = this.pool.acquire(bytes, usage);
+    this.taken.push(b);
+    return b;
+  };
+
+  release(): void {
+    for (const b of this.taken) this.pool.release(b);
+    this.taken.length = 0;
+  }
+}

@@ -10,7 +10,7 @@
  * kernel can start at any row of the chunk (columnParams' row offset).
  */
 import type { ColumnChunk } from '../../arrow/column-chunk.ts';
-import { columnForm, isWordPair } from './wgsl-expr.ts';
+import { columnForm, isWordPair } from '../../expr/to-wgsl.ts';
 import type { DType } from '../../types.ts';
 
 export interface Region { readonly words: number; write(buf: GPUBuffer, queue: GPUQueue, wordAt: number): void }

@@ -86,20 +86,20 @@ export async function openDevice(): Promise<GpuDevice> {
 /** Runs GPU work inside validation and out-of-memory error scopes; any error becomes a GpuDeviceError. */
 export async function withErrorScopes<T>(gpu: GpuDevice, work: () => Promise<T>): Promise<T> {
   if (gpu.failure) throw new GpuDeviceError(gpu.failure);
-  const d = gpu.device;
-  d.pushErrorScope('out-of-memory');
-  d.pushErrorScope('validation');
+  const device = gpu.device;
+  device.pushErrorScope('out-of-memory');
+  device.pushErrorScope('validation');
   let result: T;
   try {
     result = await work();
   } catch (e) {
-    await d.popErrorScope().catch(() => null);
-    await d.popErrorScope().catch(() => null);
+    await device.popErrorScope().catch(() => null);
+    await device.popErrorScope().catch(() => null);
     if (gpu.failure) throw new GpuDeviceError(gpu.failure);
     throw e;
   }
-  const validation = await d.popErrorScope();
-  const oom = await d.popErrorScope();
+  const validation = await device.popErrorScope();
+  const oom = await device.popErrorScope();
   const err = validation ?? oom;
   if (err) throw new GpuDeviceError(`GPU ${validation ? 'validation' : 'out-of-memory'} error: ${err.message}`);
   if (gpu.failure) throw new GpuDeviceError(gpu.failure);

@@ -21,7 +21,7 @@
 import type * as arrow from 'apache-arrow';
 import { intBound, type TExpr } from '../../expr/resolve.ts';
 import { isFloat } from '../../types.ts';
-import { GpuUnsupported } from './wgsl-expr.ts';
+import { GpuUnsupported } from '../../expr/to-wgsl.ts';
 
 /** Value range of the valid, finite values of one float64 or float32 Arrow Data. */
 export interface F64Stats {
@@ -111,9 +111,9 @@ function bound(e: TExpr, stats: (column: string) => F64Stats): number {
 /** The fixed-point shift S of a float sum's argument over a task of `rows` rows. */
 export function sumShift(arg: TExpr, stats: (column: string) => F64Stats, rows: number): number {
   if (arg.kind === 'col') return 96 - stats(arg.name).maxE;
-  const L = Math.max(8, Math.ceil(Math.log2(rows + 1)));
-  const b = bound(arg, stats);
-  // +1: double-float rounding may carry a value just past the bound.
-  const E = b === 0 ? -DF_RANGE : Math.floor(Math.log2(b)) + 2;
-  return 127 - E - L;
+  const rowBits = Math.max(8, Math.ceil(Math.log2(rows + 1))); // L
+  const largest = bound(arg, stats);
+  // E; +1: double-float rounding may carry a value just past the bound.
+  const exponent = largest === 0 ? -DF_RANGE : Math.floor(Math.log2(largest)) + 2;
+  return 127 - exponent - rowBits;
 }

@@ -2,7 +2,7 @@
  * The host half of a GPU map task: the words read back from the device → the groups' keys and
  * partial states → one shuffle block per reduce partition. Plain data in and out and no WebGPU, so
  * that it runs on an executor thread while the driver thread feeds the device the next task (the
- * decode of 100k groups × 32 tasks took 544 ms of one thread on the H200 run).
+ * decode of many groups takes a thread a while: see docs/performance.md).
  */
 import type { MapResult, TaskContext } from '../task.ts';
 import type { AggregationSpec } from '../../plan/aggregation-spec.ts';
@@ -12,7 +12,8 @@ import { sliceKey } from '../../shuffle/key-column.ts';
 import { STATES } from '../../aggregate/registry.ts';
 import type { GpuAccLayout } from './gpu-acc-layout.ts';
 import type { GpuPlan } from './gpu-plan.ts';
-import { decodeStates, hashKeys, inexactFloatSum, usedSlots } from './gpu-states.ts';
+import { decodeStates, inexactFloatSum, usedSlots } from './gpu-states.ts';
+import { hashKeys } from './hash-table-slot.ts';
 
 export interface GpuWords {
   readonly spec: AggregationSpec;

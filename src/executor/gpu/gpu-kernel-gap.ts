@@ -7,8 +7,9 @@
 import { fieldOf } from '../../expr/resolve.ts';
 import { type AggregationSpec, columnsOfSpec } from '../../plan/aggregation-spec.ts';
 import { gpuAccLayout, keptWords } from './gpu-acc-layout.ts';
-import { argForms, mapShaderSource } from './map-shader.ts';
-import { columnForm, GpuUnsupported } from './wgsl-expr.ts';
+import { argForms } from '../../aggregate/gpu-argument.ts';
+import { mapShaderSource } from './map-shader.ts';
+import { columnForm, GpuUnsupported } from '../../expr/to-wgsl.ts';
 
 /** What in the spec has no GPU kernel (null when every part has one). */
 export function gpuKernelGap(spec: AggregationSpec): string | null {

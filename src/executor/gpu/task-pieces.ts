@@ -1,25 +1,24 @@
 /**
  * How a GPU map task's rows split into dispatches ("pieces"). Chunks run across the task's batches,
- * so that a dispatch is as big as the chunk bound allows (measured on llvmpipe, a 5M-row task of
- * 1M-row batches: q3's kernels 20-27 ms as one dispatch, 34-42 ms as five). A cached source's
- * chunks stay on the device (resident-cache.ts), read by kernels in pieces of at most the chunk
- * bound; other tasks pack each piece into one input buffer.
+ * so that a dispatch is as big as the chunk bound allows: fewer, bigger dispatches run faster (see
+ * docs/performance.md). A cached source's chunks stay on the device (resident-cache.ts), read by
+ * kernels in pieces of at most the chunk bound; other tasks pack each piece into one input buffer.
  */
 import type * as arrow from 'apache-arrow';
 import { bindColumn, type ColumnChunk } from '../../arrow/column-chunk.ts';
 import type { DType } from '../../types.ts';
 import type { AggregationSpec } from '../../plan/aggregation-spec.ts';
 import { bytesPerRow } from './chunk-upload.ts';
-import { columnForm } from './wgsl-expr.ts';
+import { columnForm } from '../../expr/to-wgsl.ts';
 
-/** Rows [r0, r1) of the task's batch b. */
-export interface Run { readonly b: number; readonly r0: number; readonly r1: number }
+/** Rows [r0, r1) of the task's batch `batch`. */
+export interface Run { readonly batch: number; readonly r0: number; readonly r1: number }
 
 /**
- * What one dispatch reads: `rows` rows from row `d` of a chunk, which holds the runs back to back,
- * kept on the device (cached) or packed into the task's input buffer for this dispatch.
+ * What one dispatch reads: `rows` rows from row `offset` of a chunk, which holds the runs back to
+ * back, kept on the device (cached) or packed into the task's input buffer for this dispatch.
  */
-export interface Piece { readonly runs: readonly Run[]; readonly d: number; readonly rows: number; readonly cached: boolean }
+export interface Piece { readonly runs: readonly Run[]; readonly offset: number; readonly rows: number; readonly cached: boolean }
 
 export type Columns = readonly { name: string; dtype: DType }[];
 
@@ -28,10 +27,10 @@ function spans(batches: readonly arrow.RecordBatch[], rows: number): { runs: Run
   const out: { runs: Run[]; n: number }[] = [];
   let cur: Run[] = [];
   let n = 0;
-  batches.forEach((batch, b) => {
-    for (let r0 = 0; r0 < batch.numRows;) {
-      const r1 = Math.min(batch.numRows, r0 + rows - n);
-      cur.push({ b, r0, r1 });
+  batches.forEach((recordBatch, batch) => {
+    for (let r0 = 0; r0 < recordBatch.numRows;) {
+      const r1 = Math.min(recordBatch.numRows, r0 + rows - n);
+      cur.push({ batch, r0, r1 });
       n += r1 - r0;
       r0 = r1;
       if (n === rows) { out.push({ runs: cur, n }); cur = []; n = 0; }
@@ -46,9 +45,9 @@ function spans(batches: readonly arrow.RecordBatch[], rows: number): { runs: Run
  * cached chunks of `cachedSpan` rows each.
  */
 export function taskPieces(batches: readonly arrow.RecordBatch[], chunkRows: number, cachedSpan: number): Piece[] {
-  if (cachedSpan <= 0) return spans(batches, chunkRows).map(({ runs, n }) => ({ runs, d: 0, rows: n, cached: false }));
+  if (cachedSpan <= 0) return spans(batches, chunkRows).map(({ runs, n }) => ({ runs, offset: 0, rows: n, cached: false }));
   return spans(batches, cachedSpan).flatMap(({ runs, n }) =>
-    Array.from({ length: Math.ceil(n / chunkRows) }, (_, k) => ({ runs, d: k * chunkRows, rows: Math.min(chunkRows, n - k * chunkRows), cached: true })));
+    Array.from({ length: Math.ceil(n / chunkRows) }, (_, k) => ({ runs, offset: k * chunkRows, rows: Math.min(chunkRows, n - k * chunkRows), cached: true })));
 }
 
 /** The columns of the input a cached chunk holds: all that have a GPU form. */

@@ -1,7 +1,8 @@
 /** Slot layouts on the host: which words a task's slot arrays keep (keptWords). No GPU needed. */
 import { describe, expect, it } from 'vitest';
 import type { AggSpec } from '../../../src/aggregate/registry.ts';
-import { gpuAccLayout, keptWords, type ArgFacts } from '../../../src/executor/gpu/gpu-acc-layout.ts';
+import type { ArgFacts } from '../../../src/aggregate/gpu-accumulators.ts';
+import { gpuAccLayout, keptWords } from '../../../src/executor/gpu/gpu-acc-layout.ts';
 
 const col = (name: string, id: 'int32' | 'int64' | 'float64') => ({ kind: 'col', name, dtype: { id } }) as unknown as AggSpec['arg'];
 const agg = (state: AggSpec['state'], arg: AggSpec['arg']) => ({ state, arg }) as AggSpec;

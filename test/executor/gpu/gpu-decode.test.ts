@@ -7,10 +7,11 @@ import * as arrow from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { count, sum, min } from '../../../src/index.ts';
 import type { AggSpec } from '../../../src/aggregate/registry.ts';
-import { gpuAccLayout, keptWords, type ArgFacts } from '../../../src/executor/gpu/gpu-acc-layout.ts';
+import type { ArgFacts } from '../../../src/aggregate/gpu-accumulators.ts';
+import { argForms } from '../../../src/aggregate/gpu-argument.ts';
+import { gpuAccLayout, keptWords } from '../../../src/executor/gpu/gpu-acc-layout.ts';
 import { decodeGpuWords, type GpuWords } from '../../../src/executor/gpu/gpu-decode.ts';
 import { decodeStates, inexactFloatSum } from '../../../src/executor/gpu/gpu-states.ts';
-import { argForms } from '../../../src/executor/gpu/map-shader.ts';
 import type { GpuPlan } from '../../../src/executor/gpu/gpu-plan.ts';
 import { Rng } from '../../support/random.ts';
 import { planner, specOf } from './gpu-harness.ts';
@@ -96,7 +97,7 @@ describe('decodeGpuWords', () => {
     // rows | (count(*) owns no words) | isum n s0 s1 s2 | min32 n key: kept rows s0 s1 s2 key.
     expect(kept).toEqual([0, 2, 3, 4, 6]);
     const slots = 4;
-    const plan: GpuPlan = { mode: 'dense', keyNullable: [false], kmin: [10], kstride: [1], knull: [4], slots, privatized: 'none', regionWorkgroups: 0, tableWidth: 0 };
+    const plan: GpuPlan = { mode: 'dense', keyNullable: [false], mins: [10], strides: [1], nullCodes: [4], slots, privatized: 'none', regionWorkgroups: 0, tableWidth: 0 };
     const accWords = (slots + 1) * kept.length + 1;
     const words = new Uint32Array(accWords + slots);
     // Slots 0, 2, 3 hold a group (key 10, 12, 13): rows r, sum 100·r, min key of r.

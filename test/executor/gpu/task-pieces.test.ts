@@ -1,7 +1,7 @@
 /**
  * A GPU map task's rows into dispatches: on random batch sizes and bounds, every row of every batch
  * lies in exactly one piece, in order, each piece within the bound; cached pieces cover their
- * cached chunk (same runs) from row d.
+ * cached chunk (same runs) from row `offset`.
  */
 import * as arrow from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
@@ -15,8 +15,8 @@ const batchesOf = (sizes: readonly number[]) =>
 function rowsRead(pieces: readonly Piece[]): string[] {
   const out: string[] = [];
   for (const p of pieces) {
-    const chunk = p.runs.flatMap((r) => Array.from({ length: r.r1 - r.r0 }, (_, i) => `${r.b}:${r.r0 + i}`));
-    out.push(...chunk.slice(p.d, p.d + p.rows));
+    const chunk = p.runs.flatMap((r) => Array.from({ length: r.r1 - r.r0 }, (_, i) => `${r.batch}:${r.r0 + i}`));
+    out.push(...chunk.slice(p.offset, p.offset + p.rows));
   }
   return out;
 }
@@ -38,19 +38,19 @@ describe('taskPieces', () => {
         expect(p.cached, what).toBe(span > 0);
         const held = p.runs.reduce((a, r) => a + r.r1 - r.r0, 0);
         expect(held, what).toBeLessThanOrEqual(span > 0 ? span : chunkRows);
-        if (!p.cached) expect(p.d, what).toBe(0);
+        if (!p.cached) expect(p.offset, what).toBe(0);
       }
     }
   });
 
   it('runs a chunk across batch boundaries, and gives no piece for no rows', () => {
     expect(taskPieces(batchesOf([3, 4]), 5, 0).map((p) => p.runs)).toEqual([
-      [{ b: 0, r0: 0, r1: 3 }, { b: 1, r0: 0, r1: 2 }],
-      [{ b: 1, r0: 2, r1: 4 }],
+      [{ batch: 0, r0: 0, r1: 3 }, { batch: 1, r0: 0, r1: 2 }],
+      [{ batch: 1, r0: 2, r1: 4 }],
     ]);
     expect(taskPieces(batchesOf([]), 5, 0)).toEqual([]);
     expect(taskPieces(batchesOf([0, 0]), 5, 8)).toEqual([]);
     // A cached chunk of 7 rows, read in pieces of 5 and 2.
-    expect(taskPieces(batchesOf([3, 4]), 5, 8).map((p) => [p.d, p.rows])).toEqual([[0, 5], [5, 2]]);
+    expect(taskPieces(batchesOf([3, 4]), 5, 8).map((p) => [p.offset, p.rows])).toEqual([[0, 5], [5, 2]]);
   });
 });

@@ -6,10 +6,10 @@ import * as arrow from 'apache-arrow';
 import { afterAll, describe, expect, it } from 'vitest';
 import { avg, col, count, lit, max, min, sum, type DataFrame } from '../../../src/index.ts';
 import { mapShaderSource, type MapShaderKey } from '../../../src/executor/gpu/map-shader.ts';
-import { foldShaderSource } from '../../../src/executor/gpu/fold-shader.ts';
+import { foldShaderSource } from '../../../src/executor/gpu/fold-program.ts';
 import { keptWords } from '../../../src/executor/gpu/gpu-acc-layout.ts';
-import { partitionShaderSource } from '../../../src/executor/gpu/partition-shader.ts';
-import { GpuUnsupported } from '../../../src/executor/gpu/wgsl-expr.ts';
+import { partitionShaderSource } from '../../../src/executor/gpu/partition-program.ts';
+import { GpuUnsupported } from '../../../src/expr/to-wgsl.ts';
 import { planner, specOf } from './gpu-harness.ts';
 
 const table = new arrow.Table({

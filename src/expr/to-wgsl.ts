@@ -10,12 +10,15 @@
  *   f  (h: u32, l: u32)  float64 bits (float32 columns widened exactly), compared through a total-order key
  *   d  vec2<f32>      double-float (~48 bits): float arithmetic, allowed only as a sum argument
  *
+ * Column k is read from the kernel's input words `inp` at its params: c{k} values, m{k}/o{k}
+ * validity word and bit offset, b{k} a boolean's bit offset, r{k} its string code → id table.
  * Whatever has no exact WGSL form throws GpuUnsupported: the task falls back to the CPU.
  */
-import { inListValues, inResult, isBooleanValued, kleene, orText as or } from '../../expr/kleene.ts';
-import type { CmpOp } from '../../expr/expr.ts';
-import type { TExpr } from '../../expr/resolve.ts';
-import type { DType } from '../../types.ts';
+import { inListValues, isBooleanValued, orText as or } from './kleene.ts';
+import type { CmpOp } from './expr.ts';
+import type { TExpr } from './resolve.ts';
+import type { DType } from '../types.ts';
+import type { CodegenContext } from './codegen-context.ts';
 
 /** A spec the GPU kernels do not cover; the message is the recorded fallback reason. */
 export class GpuUnsupported extends Error {
@@ -44,37 +47,16 @@ export function columnForm(t: DType, name: string): ColumnForm {
   }
 }
 
-/** Forms whose values are 64-bit: two words per row, read as one vec2 (see chunk-upload.ts). */
+/** Forms whose values are 64-bit: two words per row, read as one vec2 (see src/executor/gpu/chunk-upload.ts). */
 export const isWordPair = (f: ColumnForm): boolean => f === 'w64' || f === 'f64';
-
-export interface WgslContext {
-  readonly stmts: string[];
-  /** Expressions already bound to a `let` (same scope: the row loop's body), reused instead of recomputed. */
-  readonly bound?: Map<string, string>;
-  tmp(): string;
-  /** Registers a column read: its index k (params c{k}, o{k}, m{k}, b{k}, r{k}) and whether it may be null here. */
-  column(name: string, dtype: DType): { k: number; nullable: boolean };
-  /** A u32 expression holding the task-wide string id of a string literal. */
-  stringLiteral(s: string): string;
-}
-
-function bind(ctx: WgslContext, expr: string): string {
-  if (/^[\w.]+$/.test(expr)) return expr;
-  const known = ctx.bound?.get(expr);
-  if (known) return known;
-  const t = ctx.tmp();
-  ctx.stmts.push(`let ${t} = ${expr};`);
-  ctx.bound?.set(expr, t);
-  return t;
-}
 
 export const u32Lit = (x: number): string => `${x >>> 0}u`;
 export const i32Lit = (x: number): string => `bitcast<i32>(${u32Lit(x)})`;
 
-function nullOf(ctx: WgslContext, name: string, dtype: DType): { k: number; n: string } {
+function nullOf(ctx: CodegenContext, name: string, dtype: DType): { k: number; n: string } {
   const { k, nullable } = ctx.column(name, dtype);
   if (!nullable) return { k, n: 'false' };
-  return { k, n: bind(ctx, `((inp[m${k} + ((o${k} + i) >> 5u)] >> ((o${k} + i) & 31u)) & 1u) == 0u`) };
+  return { k, n: ctx.bind(`((inp[m${k} + ((o${k} + i) >> 5u)] >> ((o${k} + i) & 31u)) & 1u) == 0u`) };
 }
 
 const f64Words = (x: number): [number, number] => {
@@ -83,20 +65,20 @@ const f64Words = (x: number): [number, number] => {
 };
 
 /** The value of a numeric (or boolean-as-number) expression. */
-export function gNum(e: TExpr, ctx: WgslContext): GVal {
+export function gNum(e: TExpr, ctx: CodegenContext): GVal {
   switch (e.kind) {
     case 'col': {
       const form = columnForm(e.dtype, e.name);
       const { k, n } = nullOf(ctx, e.name, e.dtype);
       switch (form) {
-        case 'i32': return { t: 'i', v: bind(ctx, `bitcast<i32>(inp[c${k} + i])`), n };
-        case 'u32': return { t: 'u', v: bind(ctx, `inp[c${k} + i]`), n };
+        case 'i32': return { t: 'i', v: ctx.bind(`bitcast<i32>(inp[c${k} + i])`), n };
+        case 'u32': return { t: 'u', v: ctx.bind(`inp[c${k} + i]`), n };
         // 64-bit values: one 8-byte load of the (lo, hi) pair (their region starts at an even word).
-        case 'w64': { const p = bind(ctx, `inp2[(c${k} >> 1u) + i]`); return { t: 'w', h: bind(ctx, `bitcast<i32>(${p}.y)`), l: `${p}.x`, n }; }
-        case 'f64': { const p = bind(ctx, `inp2[(c${k} >> 1u) + i]`); return { t: 'f', h: `${p}.y`, l: `${p}.x`, n }; }
+        case 'w64': { const p = ctx.bind(`inp2[(c${k} >> 1u) + i]`); return { t: 'w', h: ctx.bind(`bitcast<i32>(${p}.y)`), l: `${p}.x`, n }; }
+        case 'f64': { const p = ctx.bind(`inp2[(c${k} >> 1u) + i]`); return { t: 'f', h: `${p}.y`, l: `${p}.x`, n }; }
         // float32: its bits, widened in the kernel to the float64 of the same value (4 bytes a row to upload).
-        case 'f32': { const p = bind(ctx, `f64_of_f32(inp[c${k} + i])`); return { t: 'f', h: `${p}.x`, l: `${p}.y`, n }; }
-        case 'bool': return { t: 'i', v: bind(ctx, `i32((inp[c${k} + ((b${k} + i) >> 5u)] >> ((b${k} + i) & 31u)) & 1u)`), n };
+        case 'f32': { const p = ctx.bind(`f64_of_f32(inp[c${k} + i])`); return { t: 'f', h: `${p}.x`, l: `${p}.y`, n }; }
+        case 'bool': return { t: 'i', v: ctx.bind(`i32((inp[c${k} + ((b${k} + i) >> 5u)] >> ((b${k} + i) & 31u)) & 1u)`), n };
         case 'str': throw new GpuUnsupported('a string column used as a number');
       }
     }
@@ -120,19 +102,19 @@ export function gNum(e: TExpr, ctx: WgslContext): GVal {
     case 'arith': {
       if (e.op === 'div') throw new GpuUnsupported('division has no GPU kernel yet');
       const a = gNum(e.left, ctx), b = gNum(e.right, ctx);
-      const n = bind(ctx, or(a.n, b.n));
+      const n = ctx.bind(or(a.n, b.n));
       if (e.dtype.id === 'int64') {
         // Bounded integer arithmetic is exact in i32 when the static bound fits.
         if (e.bound >= 2 ** 31 || a.t !== 'i' || b.t !== 'i') throw new GpuUnsupported('integer arithmetic beyond 32 bits has no GPU kernel yet');
-        return { t: 'i', v: bind(ctx, `${a.v} ${{ add: '+', sub: '-', mul: '*' }[e.op]} ${b.v}`), n };
+        return { t: 'i', v: ctx.bind(`${a.v} ${{ add: '+', sub: '-', mul: '*' }[e.op]} ${b.v}`), n };
       }
       const x = toDf(a), y = toDf(b);
       const v = e.op === 'add' ? `df_add(${x}, ${y})` : e.op === 'sub' ? `df_add(${x}, df_neg(${y}))` : `df_mul(${x}, ${y})`;
-      return { t: 'd', v: bind(ctx, v), n };
+      return { t: 'd', v: ctx.bind(v), n };
     }
     default: {
       const p = gBool(e, ctx);
-      return { t: 'i', v: bind(ctx, `select(0i, 1i, ${p.v})`), n: p.n };
+      return { t: 'i', v: ctx.bind(`select(0i, 1i, ${p.v})`), n: p.n };
     }
   }
 }
@@ -148,11 +130,11 @@ function toDf(a: GVal): string {
 }
 
 /** A string value as its task-wide id (i32). */
-export function gStr(e: TExpr, ctx: WgslContext): GVal {
+export function gStr(e: TExpr, ctx: CodegenContext): GVal {
   if (e.kind === 'lit') return e.value === null ? { t: 'i', v: '-1i', n: 'true' } : { t: 'i', v: `bitcast<i32>(${ctx.stringLiteral(String(e.value))})`, n: 'false' };
   if (e.kind !== 'col') throw new GpuUnsupported(`string expression ${e.kind}`);
   const { k, n } = nullOf(ctx, e.name, e.dtype);
-  return { t: 'i', v: bind(ctx, `bitcast<i32>(inp[r${k} + inp[c${k} + i]])`), n };
+  return { t: 'i', v: ctx.bind(`bitcast<i32>(inp[r${k} + inp[c${k} + i]])`), n };
 }
 
 type Wide = { h: string; l: string };
@@ -171,30 +153,17 @@ function toWide(a: GVal): Wide {
   }
 }
 
-function toKey(a: GVal, ctx: WgslContext): string {
+function toKey(a: GVal, ctx: CodegenContext): string {
   switch (a.t) {
-    case 'f': return bind(ctx, `fkey(${a.h}, ${a.l})`);
-    case 'i': return bind(ctx, `fkey(f64_of_i32(${a.v}).x, f64_of_i32(${a.v}).y)`);
-    case 'u': return bind(ctx, `fkey(f64_of_u32(${a.v}).x, f64_of_u32(${a.v}).y)`);
+    case 'f': return ctx.bind(`fkey(${a.h}, ${a.l})`);
+    case 'i': return ctx.bind(`fkey(f64_of_i32(${a.v}).x, f64_of_i32(${a.v}).y)`);
+    case 'u': return ctx.bind(`fkey(f64_of_u32(${a.v}).x, f64_of_u32(${a.v}).y)`);
     case 'w': throw new GpuUnsupported('a 64-bit integer compared with a float');
     case 'd': throw new GpuUnsupported('float arithmetic in a comparison has no GPU kernel yet (double-float is not exact)');
   }
 }
 
 const OPS: Record<CmpOp, string> = { eq: '==', ne: '!=', lt: '<', le: '<=', gt: '>', ge: '>=' };
-
-function wideCmp(op: CmpOp, a: Wide, b: Wide): string {
-  const eq = `(${a.h} == ${b.h} && ${a.l} == ${b.l})`;
-  const strict = (o: string) => `(${a.h} ${o} ${b.h} || (${a.h} == ${b.h} && ${a.l} ${o} ${b.l}))`;
-  switch (op) {
-    case 'eq': return eq;
-    case 'ne': return `!${eq}`;
-    case 'lt': return strict('<');
-    case 'gt': return strict('>');
-    case 'le': return `(${strict('<')} || ${eq})`;
-    case 'ge': return `(${strict('>')} || ${eq})`;
-  }
-}
 
 function keyCmp(op: CmpOp, a: string, b: string): string {
   switch (op) {
@@ -207,68 +176,55 @@ function keyCmp(op: CmpOp, a: string, b: string): string {
   }
 }
 
-function numCmp(op: CmpOp, a: GVal, b: GVal, ctx: WgslContext): string {
+function numCmp(op: CmpOp, a: GVal, b: GVal, ctx: CodegenContext): string {
   // A 64-bit integer against an integral literal stays exact in words.
-  if ((a.t === 'w' && b.t === 'f' && b.lit !== undefined) || (b.t === 'w' && a.t === 'f' && a.lit !== undefined)) return wideCmp(op, toWide(a), toWide(b));
+  if ((a.t === 'w' && b.t === 'f' && b.lit !== undefined) || (b.t === 'w' && a.t === 'f' && a.lit !== undefined)) return ctx.wordPairCompare(op, toWide(a), toWide(b));
   if (a.t === 'f' || b.t === 'f' || a.t === 'd' || b.t === 'd') return keyCmp(op, toKey(a, ctx), toKey(b, ctx));
   if (a.t === 'i' && b.t === 'i') return `(${a.v} ${OPS[op]} ${b.v})`;
   if (a.t === 'u' && b.t === 'u') return `(${a.v} ${OPS[op]} ${b.v})`;
-  return wideCmp(op, toWide(a), toWide(b));
+  return ctx.wordPairCompare(op, toWide(a), toWide(b));
 }
 
-function compare(e: Extract<TExpr, { kind: 'cmp' }>, ctx: WgslContext): GBool {
+function compare(e: Extract<TExpr, { kind: 'cmp' }>, ctx: CodegenContext): GBool {
   if (e.mode === 'null') return { v: 'false', n: 'true' };
   if (e.mode === 'str') {
     const a = gStr(e.left, ctx), b = gStr(e.right, ctx);
     return { v: `(${(a as { v: string }).v} ${OPS[e.op]} ${(b as { v: string }).v})`, n: or(a.n, b.n) };
   }
   const a = gNum(e.left, ctx), b = gNum(e.right, ctx);
-  const v = e.mode === 'wide' ? wideCmp(e.op, toWide(a), toWide(b)) : numCmp(e.op, a, b, ctx);
+  const v = e.mode === 'wide' ? ctx.wordPairCompare(e.op, toWide(a), toWide(b)) : numCmp(e.op, a, b, ctx);
   return { v, n: or(a.n, b.n) };
 }
 
 /** A predicate: WGSL bool expressions for its value and for "is null" (unknown). */
-export function gBool(e: TExpr, ctx: WgslContext): GBool {
+export function gBool(e: TExpr, ctx: CodegenContext): GBool {
   switch (e.kind) {
-    case 'cmp': {
-      const r = compare(e, ctx);
-      return { v: bind(ctx, r.v), n: bind(ctx, r.n) };
-    }
-    case 'logic':
-      return kleene(e.op, gBool(e.left, ctx), gBool(e.right, ctx), (x) => bind(ctx, x));
-    case 'not': {
-      const a = gBool(e.arg, ctx);
-      return { v: bind(ctx, `!${a.v}`), n: a.n };
-    }
+    case 'cmp': return ctx.predicate(compare(e, ctx));
+    case 'logic': return ctx.logic(e.op, gBool(e.left, ctx), gBool(e.right, ctx));
+    case 'not': return ctx.not(gBool(e.arg, ctx));
     case 'isNull': {
       const x = e.arg;
       const a = x.dtype?.id === 'utf8' && x.kind === 'col' ? gStr(x, ctx)
         : isBooleanValued(x) ? { t: 'i' as const, ...gBool(x, ctx) } : gNum(x, ctx);
-      return { v: e.negated ? bind(ctx, `!${a.n}`) : a.n, n: 'false' };
+      return ctx.isNull(a.n, e.negated);
     }
     case 'in': {
       if (e.mode === 'null') return { v: 'false', n: 'true' };
       const { values, hasNull } = inListValues(e.list);
-      const tests: string[] = [];
-      let n: string;
       if (e.mode === 'str') {
         const a = gStr(e.arg, ctx) as { v: string; n: string };
-        n = a.n;
-        for (const x of values) tests.push(`(${a.v} == ${(gStr(x, ctx) as { v: string }).v})`);
-      } else {
-        const a = gNum(e.arg, ctx);
-        n = a.n;
-        for (const x of values) {
-          const b = gNum(x, ctx);
-          tests.push(e.mode === 'wide' ? wideCmp('eq', toWide(a), toWide(b)) : numCmp('eq', a, b, ctx));
-        }
+        return ctx.inList(values.map((x) => `(${a.v} == ${(gStr(x, ctx) as { v: string }).v})`), a.n, hasNull);
       }
-      return inResult(tests, n, hasNull, (x) => bind(ctx, x));
+      const a = gNum(e.arg, ctx);
+      return ctx.inList(values.map((x) => {
+        const b = gNum(x, ctx);
+        return e.mode === 'wide' ? ctx.wordPairCompare('eq', toWide(a), toWide(b)) : numCmp('eq', a, b, ctx);
+      }), a.n, hasNull);
     }
     case 'col': {
       if (e.dtype.id !== 'bool') throw new GpuUnsupported(`column ${e.name} is not boolean`);
       const a = gNum(e, ctx) as { v: string; n: string };
-      return { v: bind(ctx, `${a.v} == 1i`), n: a.n };
+      return { v: ctx.bind(`${a.v} == 1i`), n: a.n };
     }
     case 'lit':
       return e.value === null ? { v: 'false', n: 'true' } : { v: e.value ? 'true' : 'false', n: 'false' };

@@ -1,0 +1,22 @@
+/** How the GPU map kernel reads an aggregate's argument (its value form, whether it can be null). */
+import { CodegenContext } from '../expr/codegen-context.ts';
+import { gNum, gStr, type GVal } from '../expr/to-wgsl.ts';
+import type { ArgForm } from './gpu-accumulators.ts';
+import { STATES, type AggSpec } from './registry.ts';
+
+/** The argument's WGSL value in `ctx`; null for none (count(*)). count(x) of a string reads its id: only its nullness counts. */
+export function argValue(a: AggSpec, ctx: CodegenContext): GVal | null {
+  if (!a.arg || STATES[a.state].input === 'none') return null;
+  return a.state === 'count' && a.arg.dtype?.id === 'utf8' ? gStr(a.arg, ctx) : gNum(a.arg, ctx);
+}
+
+/** The value form each aggregate's argument takes (needs no data: a function of the expressions). */
+export const argForms = (aggs: readonly AggSpec[]): ArgForm[] =>
+  aggs.map((a) => argValue(a, new CodegenContext('wgsl', new Set()))?.t ?? 'none');
+
+/**
+ * Per aggregate: whether its argument can be null in a task whose columns `nullable` hold nulls,
+ * as the map kernel sees it (then the kernel counts its nulls).
+ */
+export const argNullable = (aggs: readonly AggSpec[], nullable: readonly string[]): boolean[] =>
+  aggs.map((a) => (argValue(a, new CodegenContext('wgsl', new Set(nullable)))?.n ?? 'false') !== 'false');
