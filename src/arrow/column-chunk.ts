@@ -4,6 +4,7 @@
  * and every string column as codes into a decoded dictionary (Dictionary<Utf8> as it is; plain
  * Utf8 is dictionary-encoded once per Data and cached).
  */
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import * as arrow from 'apache-arrow';
 import { isWide, type DType } from '../types.ts';
 
@@ -186,7 +187,7 @@ export async function cacheValueRange(data: arrow.Data, dtype: DType): Promise<v
   if (rangeCache.has(values)) return;
   let r: [number, number] = [Infinity, -Infinity];
   for (let at = 0; at < data.length; at += RANGE_SLICE) {
-    if (at > 0) await new Promise((resolve) => setImmediate(resolve));
+    if (at > 0) await nextTurn();
     r = rangeOf(values, at, Math.min(data.length, at + RANGE_SLICE), r);
   }
   rangeCache.set(values, r);

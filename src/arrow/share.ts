@@ -3,6 +3,7 @@
  * Each source ArrayBuffer is copied into a SharedArrayBuffer once and the copy is cached, so a
  * DataFrame's input crosses to the workers once per session and later jobs copy nothing.
  */
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { WireBatch } from './wire-batch.ts';
 import type { WireColumn } from './column-chunk.ts';
 
@@ -15,8 +16,6 @@ export const COPY_SLICE_BYTES = 16 * 2 ** 20;
 
 type View = { buffer: ArrayBufferLike; byteOffset: number; length: number; constructor: unknown };
 
-const yieldTurn = (): Promise<void> => new Promise((r) => setImmediate(r));
-
 /** The shared copy of a buffer, made once, slice by slice between turns of the event loop. */
 async function sharedCopy(buffer: ArrayBufferLike, signal: AbortSignal | undefined): Promise<SharedArrayBuffer> {
   const done = shared.get(buffer);
@@ -27,7 +26,7 @@ async function sharedCopy(buffer: ArrayBufferLike, signal: AbortSignal | undefin
       const sab = new SharedArrayBuffer(buffer.byteLength);
       const to = new Uint8Array(sab), from = new Uint8Array(buffer);
       for (let at = 0; at < buffer.byteLength; at += COPY_SLICE_BYTES) {
-        if (at > 0) await yieldTurn();
+        if (at > 0) await nextTurn();
         to.set(from.subarray(at, Math.min(buffer.byteLength, at + COPY_SLICE_BYTES)), at);
       }
       shared.set(buffer, sab);
@@ -72,14 +71,16 @@ export async function shareBatches(batches: readonly WireBatch[], signal?: Abort
   return out;
 }
 
-/** The typed arrays under a value that are not in shared memory yet (arrays of primitives are leaves). */
-function unshared(value: unknown, out: View[]): void {
-  if (ArrayBuffer.isView(value)) {
-    if (!(value.buffer instanceof SharedArrayBuffer)) out.push(value as unknown as View);
-  } else if (Array.isArray(value)) {
-    if (value.length && typeof value[0] === 'object') for (const v of value) unshared(v, out);
+/**
+ * Calls `visit` for every typed array under a value (a task's input or output: objects, arrays of
+ * them). An array whose first element is a primitive is a leaf: a million strings are not walked.
+ */
+export function forEachView(value: unknown, visit: (view: ArrayBufferView) => void): void {
+  if (ArrayBuffer.isView(value)) visit(value);
+  else if (Array.isArray(value)) {
+    if (value.length && typeof value[0] === 'object') for (const v of value) forEachView(v, visit);
   } else if (value !== null && typeof value === 'object') {
-    for (const v of Object.values(value)) unshared(v, out);
+    for (const v of Object.values(value)) forEachView(v, visit);
   }
 }
 
@@ -91,7 +92,9 @@ function unshared(value: unknown, out: View[]): void {
  */
 export function toShared<T>(value: T): T {
   const views: View[] = [];
-  unshared(value, views);
+  forEachView(value, (v) => {
+    if (!(v.buffer instanceof SharedArrayBuffer)) views.push(v as unknown as View);
+  });
   const at = new Map<View, number>();
   let bytes = 0;
   for (const v of views) {
@@ -116,13 +119,10 @@ export function toShared<T>(value: T): T {
 }
 
 /** The distinct non-shared ArrayBuffers under a value, to transfer it instead of copying. */
-export function transferables(value: unknown, out = new Set<ArrayBuffer>()): ArrayBuffer[] {
-  if (ArrayBuffer.isView(value)) {
-    if (value.buffer instanceof ArrayBuffer) out.add(value.buffer);
-  } else if (Array.isArray(value)) {
-    for (const v of value) if (v !== null && typeof v === 'object') transferables(v, out);
-  } else if (value !== null && typeof value === 'object') {
-    for (const v of Object.values(value)) if (v !== null && typeof v === 'object') transferables(v, out);
-  }
+export function transferables(value: unknown): ArrayBuffer[] {
+  const out = new Set<ArrayBuffer>();
+  forEachView(value, (v) => {
+    if (v.buffer instanceof ArrayBuffer) out.add(v.buffer);
+  });
   return [...out];
 }

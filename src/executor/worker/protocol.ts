@@ -2,9 +2,8 @@
 import type { WireBatch } from '../../arrow/wire-batch.ts';
 import type { TExpr } from '../../expr/resolve.ts';
 import type { ShuffleBlock } from '../../shuffle/shuffle-block.ts';
-import type { MapResult, TaskFault } from '../task.ts';
+import type { TaskFault } from '../task.ts';
 import type { AggregationSpec } from '../../plan/aggregation-spec.ts';
-import type { ReduceOutput } from '../cpu/reduce-task.ts';
 
 export type TaskMessage = { readonly id: number; readonly fault?: TaskFault } & (
   | { readonly kind: 'map'; readonly spec: AggregationSpec; readonly batches: readonly WireBatch[] }
@@ -14,7 +13,8 @@ export type TaskMessage = { readonly id: number; readonly fault?: TaskFault } & 
   | { readonly kind: 'op'; readonly op: string; readonly input: unknown }
 );
 
-export type TaskOutput = MapResult | ReduceOutput | (Int32Array | null)[] | unknown;
+/** What a task sends back (a MapResult, a ReduceOutput, a scan's selections, an op's output): the pool casts it per message kind. */
+export type TaskOutput = unknown;
 
 export type ReplyMessage =
   | { readonly id: number; readonly ok: true; readonly result: TaskOutput; readonly runMs: number }

@@ -8,6 +8,7 @@
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { forEachView } from '../../arrow/share.ts';
 
 /** Shared bytes read between two collections. */
 export const RELEASE_BYTES = 64 * 2 ** 20;
@@ -15,22 +16,14 @@ export const RELEASE_BYTES = 64 * 2 ** 20;
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
-/** The distinct SharedArrayBuffers under a value, by their bytes. */
-export function sharedBytes(value: unknown, seen = new Set<SharedArrayBuffer>()): number {
+/** The bytes of the distinct SharedArrayBuffers under a value. */
+export function sharedBytes(value: unknown): number {
+  const seen = new Set<SharedArrayBuffer>();
+  forEachView(value, (v) => {
+    if (v.buffer instanceof SharedArrayBuffer) seen.add(v.buffer);
+  });
   let bytes = 0;
-  const walk = (v: unknown): void => {
-    if (ArrayBuffer.isView(v)) {
-      if (v.buffer instanceof SharedArrayBuffer && !seen.has(v.buffer)) {
-        seen.add(v.buffer);
-        bytes += v.buffer.byteLength;
-      }
-    } else if (Array.isArray(v)) {
-      if (v.length && typeof v[0] === 'object') for (const x of v) walk(x);
-    } else if (v !== null && typeof v === 'object') {
-      for (const x of Object.values(v)) walk(x);
-    }
-  };
-  walk(value);
+  for (const b of seen) bytes += b.byteLength;
   return bytes;
 }
 
