@@ -4,7 +4,9 @@
  * input or job is gone, but an executor thread allocates little, so its garbage collector (and
  * with it its last reference to every input it ever read) could wait for hundreds of jobs: RSS
  * grew by GBs (docs/performance.md, "Memory"). So a thread runs a collection itself once the tasks
- * since its last one have read a lot of shared memory: a few ms for a thread's small heap.
+ * since its last one have read a lot of shared memory: a minor one, which frees the buffer
+ * objects a task received (young, dead once it replied) in about a millisecond. A full collection
+ * there also threw away the kernels' optimized code and made the CPU executor 1.5–3× slower.
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -14,7 +16,7 @@ import { forEachView } from '../../arrow/share.ts';
 export const RELEASE_BYTES = 64 * 2 ** 20;
 
 setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
+const gc = runInNewContext('gc') as (options?: { type: 'minor' | 'major' }) => void;
 
 /** The bytes of the distinct SharedArrayBuffers under a value. */
 export function sharedBytes(value: unknown): number {
@@ -34,5 +36,5 @@ export function taskDone(input: unknown): void {
   sinceRelease += sharedBytes(input);
   if (sinceRelease < RELEASE_BYTES) return;
   sinceRelease = 0;
-  gc();
+  gc({ type: 'minor' });
 }
