@@ -65,7 +65,8 @@ export function finalizeAggregate(a: AggSpec, st: State, n: number): KeyColumn {
       const out = new (valuesArrayFor(a.result))(n) as Float64Array;
       // Integer expressions typed Int64 hold exact numbers (their bound fits 53 bits).
       const wide = isWide(a.result);
-      for (let g = 0; g < n; g++) if (ok(g)) (out as unknown as unknown[])[g] = wide ? BigInt(st[0][g]) : st[0][g];
+      // `+ 0` turns -0 into 0: which of two equal zeros a group met first must not show (DuckDB gives 0).
+      for (let g = 0; g < n; g++) if (ok(g)) (out as unknown as unknown[])[g] = wide ? BigInt(st[0][g]) : st[0][g] + 0;
       return { dtype: a.result, values: out, valid };
     }
     case 'wmin':

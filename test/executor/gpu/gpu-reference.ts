@@ -8,7 +8,7 @@
  *
  * Each executor's result is checked against this reference with the bound of its path:
  *   - integers, counts, keys, strings, booleans, dates: equal;
- *   - min / max of floats: floatMatches with bound 0 (non-finite exact, -0 = 0);
+ *   - min / max of floats: floatMatches with bound 0 (non-finite exact), and never -0 (DuckDB gives 0);
  *   - sum of floats: sumBound(path, Σ|x|, exact) — SUM_ERROR.cpu = 4u or SUM_ERROR.gpu = 1e-13 of
  *     the group's own Σ|x|, plus the rounding of the result;
  *   - sum of a float64 arithmetic argument: the reference evaluates each row in float64 as the CPU
@@ -218,7 +218,7 @@ function compileMagnitude(e: TExpr, rows: Rows): (i: number) => number {
 /** What one aggregate of one group must be. */
 export type Want =
   | { readonly kind: 'exact'; readonly value: unknown }
-  | { readonly kind: 'float'; readonly value: number | null; readonly bound: { readonly cpu: number; readonly gpu: number }; readonly what: string };
+  | { readonly kind: 'float'; readonly value: number | null; readonly bound: { readonly cpu: number; readonly gpu: number }; readonly what: string; readonly noNegativeZero?: true };
 
 export interface Reference {
   /** Groups by groupKey, each aggregate's wanted value in spec order. */
@@ -342,7 +342,7 @@ function finish(a: AggSpec, s: Acc, overflows: string[]): Want {
     }
     default: {
       const v = s.n === 0 ? null : outputOf(a.result)(s.best);
-      if (a.result.id === 'float64' || a.result.id === 'float32') return { kind: 'float', value: v === null ? null : num(v), bound: { cpu: 0, gpu: 0 }, what };
+      if (a.result.id === 'float64' || a.result.id === 'float32') return { kind: 'float', value: v === null ? null : num(v), bound: { cpu: 0, gpu: 0 }, what, noNegativeZero: true };
       return { kind: 'exact', value: v };
     }
   }
@@ -368,6 +368,7 @@ export function diffFromReference(got: ReadonlyMap<string, readonly unknown[]>, 
         return;
       }
       const bound = w.bound[path];
+      if (w.noNegativeZero && Object.is(g, -0)) out.push(`${path}: group ${k} ${w.what}: -0, where min/max give 0`);
       if (!floatMatches(g as number | null, w.value, bound)) {
         const err = typeof g === 'number' && Number.isFinite(g) && w.value !== null && Number.isFinite(w.value) ? ` (|error| ${Math.abs(g - w.value).toExponential(3)} > bound ${bound.toExponential(3)})` : '';
         out.push(`${path}: group ${k} ${w.what}: ${show(g)}, reference ${show(w.value)}${err}`);
