@@ -9,7 +9,7 @@ export async function gpuReadBandwidth(): Promise<ReadBandwidth | undefined> {
   try {
     const { openDevice } = await import('../src/executor/gpu/device.ts');
     const { measureReadBandwidth } = await import('../src/executor/gpu/read-bandwidth.ts');
-    const gpu = await openDevice();
+    const gpu = await openDevice({ software: true });
     try {
       const bw = await measureReadBandwidth(gpu);
       console.log(`gpu:     read bandwidth of a plain WGSL read kernel: ${fmtNum(bw.gbPerS, 1)} GB/s over ${fmtNum(bw.bytes / 2 ** 20, 0)} MiB (${bw.timing}) on ${gpu.adapterName}`);

@@ -149,14 +149,9 @@ export class Session {
       try {
         // Loaded on demand: a CPU session never loads Dawn.
         const { GpuExecutor } = await import('./executor/gpu/gpu-executor.ts');
-        const gpu = await GpuExecutor.create({ cpu, cacheBytes, fallback, placement: executor === 'auto' ? 'cost' : 'gpu' });
-        if (executor === 'auto' && gpu.software) {
-          // Measured slower than the CPU executor on every benchmark query (docs/performance.md): only 'gpu' asks for it.
-          await gpu.closeDevice();
-          gpuUnavailable = `the only WebGPU adapter is a software one (${gpu.adapterName}), slower than the CPU executor; executor: 'gpu' uses it anyway`;
-        } else {
-          runner = gpu;
-        }
+        // The software adapter was measured slower than the CPU executor on every benchmark query
+        // (docs/performance.md): only 'gpu' opens it.
+        runner = await GpuExecutor.create({ cpu, cacheBytes, fallback, placement: executor === 'auto' ? 'cost' : 'gpu', softwareAdapter: executor === 'gpu' });
       } catch (e) {
         if (executor === 'gpu' || !(e instanceof GpuUnavailableError)) {
           await cpu.close();

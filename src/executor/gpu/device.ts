@@ -4,6 +4,7 @@
  * Only limits the adapter reports are requested. Device loss and uncaptured errors are recorded
  * so that the next call fails with a typed GpuDeviceError instead of hanging.
  */
+import { debuglog } from 'node:util';
 import { create } from 'webgpu';
 import { GpuDeviceError, GpuUnavailableError } from '../../errors.ts';
 
@@ -33,37 +34,72 @@ function describe(adapter: GPUAdapter, backend: string): string {
 }
 
 /**
- * Every GPU instance ever created stays referenced: Dawn's event loop keeps polling an instance
- * after its JS object is collected, which aborted the process (std::system_error in ProcessEvents).
+ * One GPU instance per set of flags, kept for the life of the process: Dawn's event loop keeps
+ * polling an instance after its JS object is collected, which aborted the process
+ * (std::system_error in ProcessEvents).
  */
-const instances: GPU[] = [];
+const instances = new Map<string, GPU>();
+
+const debug = debuglog('gpuframe');
 
 async function tryAdapter(flags: string[], options: GPURequestAdapterOptions | undefined): Promise<GPUAdapter | null> {
   try {
-    const gpu = create(flags);
-    instances.push(gpu);
+    const key = flags.join(' ');
+    let gpu = instances.get(key);
+    if (!gpu) instances.set(key, (gpu = create(flags)));
     return await gpu.requestAdapter(options);
-  } catch {
+  } catch (e) {
+    debug('requestAdapter(%s) failed: %s', flags.join(' '), e instanceof Error ? e.message : String(e));
     return null;
   }
 }
 
-export async function openDevice(): Promise<GpuDevice> {
-  // Kernel timings want the GPU's clock at full precision (Dawn quantizes timestamps by default).
-  let adapter = await tryAdapter(['disable-dawn-features=timestamp_quantization'], undefined);
-  let backend = 'default';
-  let software = false;
-  if (!adapter || adapter.info?.vendor === 'mesa' && /llvmpipe|lavapipe/i.test(adapter.info.description ?? '')) {
-    // The software adapter: Dawn's OpenGL ES backend on a surfaceless EGL display.
-    process.env.EGL_PLATFORM ??= 'surfaceless';
-    const soft = await tryAdapter(['backend=opengles'], { featureLevel: 'compatibility' });
-    if (soft) {
-      adapter = soft;
-      backend = 'opengles';
-      software = true;
+/**
+ * Dawn's default backend on Linux is Vulkan, and without a Vulkan loader Dawn prints a warning to
+ * stderr and finds nothing: look for the loader ourselves first. A library that is not a Node
+ * addon fails dlopen's registration step only after it loaded, so only "cannot open" means absent.
+ */
+function defaultBackendLoadable(): boolean {
+  if (process.platform !== 'linux') return true;
+  try {
+    process.dlopen({ exports: {} } as NodeJS.Module, 'libvulkan.so.1');
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    if (/cannot open shared object/i.test(message)) {
+      debug('no Vulkan loader, skipping the default backend: %s', message);
+      return false;
     }
   }
-  if (!adapter) throw new GpuUnavailableError(INSTALL_HINT);
+  return true;
+}
+
+const isSoftware = (adapter: GPUAdapter): boolean =>
+  adapter.info?.vendor === 'mesa' && /llvmpipe|lavapipe/i.test(adapter.info.description ?? '');
+
+/**
+ * Opens the hardware adapter, else (with `software: true`) the software one. Without it, no
+ * software adapter is opened (it would only be measured slower than the CPU executor).
+ */
+export async function openDevice(options: { software: boolean }): Promise<GpuDevice> {
+  // Kernel timings want the GPU's clock at full precision (Dawn quantizes timestamps by default).
+  const first = defaultBackendLoadable() ? await tryAdapter(['disable-dawn-features=timestamp_quantization'], undefined) : null;
+  if (first && !isSoftware(first)) return openOn(first, 'default', false);
+  if (!options.software) {
+    throw new GpuUnavailableError(first
+      ? `the only WebGPU adapter is a software one (${describe(first, 'default')}), slower than the CPU executor; executor: 'gpu' uses it anyway`
+      : `no hardware WebGPU adapter found; executor: 'gpu' would use the software adapter (Mesa llvmpipe) where installed, slower than the CPU executor`);
+  }
+  // The software adapter: Dawn's OpenGL ES backend on a surfaceless EGL display; else the software
+  // adapter the default backend found (lavapipe).
+  process.env.EGL_PLATFORM ??= 'surfaceless';
+  const soft = await tryAdapter(['backend=opengles'], { featureLevel: 'compatibility' });
+  if (soft) return openOn(soft, 'opengles', true);
+  if (first) return openOn(first, 'default', true);
+  throw new GpuUnavailableError(INSTALL_HINT);
+}
+
+async function openOn(adapter: GPUAdapter, backend: string, software: boolean): Promise<GpuDevice> {
+  debug('opening %s', describe(adapter, backend));
   const requiredLimits: Record<string, number> = {};
   for (const name of LIMITS) requiredLimits[name] = adapter.limits[name];
   const timestamps = adapter.features.has('timestamp-query');

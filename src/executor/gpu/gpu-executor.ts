@@ -54,6 +54,8 @@ export interface GpuExecutorOptions {
   /** 'error': a map task placed on the GPU with no kernel for its data fails with GpuFallbackError instead of running on the CPU. */
   readonly fallback?: 'cpu' | 'error';
   readonly placement?: GpuPlacementPolicy;
+  /** Open the software adapter where no hardware one exists (default true); false: GpuUnavailableError instead. */
+  readonly softwareAdapter?: boolean;
 }
 
 export class GpuExecutor implements Executor {
@@ -82,7 +84,7 @@ export class GpuExecutor implements Executor {
 
   /** Opens the hardware adapter, else the software one; GpuUnavailableError says what to install. */
   static async create(options: GpuExecutorOptions): Promise<GpuExecutor> {
-    return new GpuExecutor(await openDevice(), options);
+    return new GpuExecutor(await openDevice({ software: options.softwareAdapter ?? true }), options);
   }
 
   get slots(): number {

@@ -44,7 +44,7 @@ export async function openGpu(): Promise<GpuProbe> {
 
 /** A device of its own (no executor), for tests of device-level code; null (with the reason) as openGpu. */
 export async function openBareDevice(): Promise<{ dev: GpuDevice | null; reason: string }> {
-  const p = await probe(() => openDevice());
+  const p = await probe(() => openDevice({ software: true }));
   return { dev: p.value, reason: p.reason };
 }
 
