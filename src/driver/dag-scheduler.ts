@@ -3,13 +3,13 @@
  * exchange; the shuffle keeps every map task's blocks keyed (map task, reduce partition) until
  * the result stage reads them. A scan-only job is a single result stage.
  *
- *   ShuffleMapStage: task m = runMap(partition m) → blocks[m][0..P)
- *   ResultStage:     task p = runReduce(blocks[0..M)[p]) → record batch p
+ *   ShuffleMapStage: task m = runMap(partition m) → block m ordered by reduce partition, offsets m
+ *   ResultStage:     task r = runReduce(rows of partitions [a, b) of blocks 0..M) → record batch r
  *   driver:          gather batches → having filter → sort → Table
  */
 import * as arrow from 'apache-arrow';
 import type { Executor, StageWork } from '../executor/task.ts';
-import { blockBytes, type ShuffleBlock } from '../shuffle/shuffle-block.ts';
+import { blockBytes, partitionRows, type ShuffleBlock } from '../shuffle/shuffle-block.ts';
 import type { PhysicalPlan } from '../plan/physical-plan.ts';
 import { stagesOf } from '../plan/explain.ts';
 import { newStage, type JobMetrics } from './metrics.ts';
@@ -89,14 +89,14 @@ async function stages(plan: PhysicalPlan, executor: Executor, metrics: JobMetric
       run: async (ctx) => {
         const r = await executor.runMap(spec, batchesOf, { ...ctx, placement: mapPlacement });
         return {
-          value: r.blocks,
+          value: r.shuffle,
           executorId: r.executorId,
           runMs: r.runMs,
           extra: { details: r.details, fallbackReason: r.fallbackReason },
           counts: {
             ...zeroCounts(), inputRows: r.inputRows, outputRows: r.outputRows,
-            shuffleWriteRecords: r.blocks.reduce((a, b) => a + b.rows, 0),
-            shuffleWriteBytes: r.blocks.reduce((a, b) => a + blockBytes(b), 0),
+            shuffleWriteRecords: r.shuffle.block.rows,
+            shuffleWriteBytes: blockBytes(r.shuffle.block),
           },
         };
       },
@@ -104,7 +104,7 @@ async function stages(plan: PhysicalPlan, executor: Executor, metrics: JobMetric
     const reducePlacement = executor.placeStage?.(reduceWork);
     // Partitions coalesced into runs once their sizes are known; each run is one reduce task.
     const records = new Float64Array(spec.partitions);
-    for (const blocksOf of mapOut) for (let p = 0; p < spec.partitions; p++) records[p] += blocksOf[p].rows;
+    for (const { offsets } of mapOut) for (let p = 0; p < spec.partitions; p++) records[p] += offsets[p + 1] - offsets[p];
     const runs = coalescePartitions(records, opts.slots, spec.keys.length === 0);
     const resultStage = newStage(2, 'ResultStage', runs.length, performance.now() - t0, reducePlacement);
     metrics.stages.push(resultStage);
@@ -112,7 +112,10 @@ async function stages(plan: PhysicalPlan, executor: Executor, metrics: JobMetric
       partition: task,
       run: async (ctx) => {
         const blocks: ShuffleBlock[] = [];
-        for (let p = run.start; p < run.end; p++) for (const blocksOf of mapOut) if (blocksOf[p].rows > 0 || run.records === 0) blocks.push(blocksOf[p]);
+        for (const out of mapOut) {
+          const rows = partitionRows(out, run.start, run.end);
+          if (rows.rows > 0 || run.records === 0) blocks.push(rows);
+        }
         const { batch, executorId, runMs } = await executor.runReduce(spec, blocks, { ...ctx, placement: reducePlacement });
         const read = blocks.reduce((a, b) => a + b.rows, 0);
         return {

@@ -5,7 +5,7 @@
 import type * as arrow from 'apache-arrow';
 import { JobCancelledError } from '../errors.ts';
 import type { TExpr, Schema } from '../expr/resolve.ts';
-import type { ShuffleBlock } from '../shuffle/shuffle-block.ts';
+import type { MapOutput, ShuffleBlock } from '../shuffle/shuffle-block.ts';
 import type { AggregationSpec } from '../plan/aggregation-spec.ts';
 
 /** Rows and shuffle traffic, counted per task and summed per stage. */
@@ -63,8 +63,8 @@ export interface MapResult {
   readonly details?: TaskDetails;
   /** Set when the executor ran this map task elsewhere than its stage was placed, and why. */
   readonly fallbackReason?: string;
-  /** One block per reduce partition. */
-  readonly blocks: ShuffleBlock[];
+  /** The partial groups, ordered by reduce partition. */
+  readonly shuffle: MapOutput;
   readonly inputRows: number;
   readonly outputRows: number;
   /** Which executor (thread or device) ran the task. */

@@ -1,13 +1,15 @@
 /**
- * Shuffle blocks: what a map task writes for one reduce partition — the partial groups' keys and
- * accumulator states, as plain typed arrays (structured-cloneable, so they can cross threads).
+ * Shuffle blocks: partial groups' keys and accumulator states, as plain typed arrays
+ * (structured-cloneable, so they can cross threads). A map task writes one block sorted by reduce
+ * partition and the offset where each partition starts, as Spark's shuffle writes a data file and
+ * an index file: a million partitions cost an Int32Array, not a million objects.
  *
- *   map task m ── groups ──► hash(key words) mod P ──► block (m, 0) … block (m, P-1)
- *   reduce task p ◄── block (0, p), block (1, p), … block (M-1, p)
+ *   map task m ── groups ──► hash(key words) mod P ──► block m [rows of 0 | rows of 1 | … | rows of P-1]
+ *   reduce task over partitions [a, b) ◄── rows [offsets[a], offsets[b]) of block 0, block 1, … block M-1
  */
 import type { State } from '../aggregate/registry.ts';
 import { partitionOf } from './hash.ts';
-import { takeKey, type KeyColumn } from './key-column.ts';
+import { sliceKey, takeKey, type KeyColumn } from './key-column.ts';
 import { hashKeyRows } from './key-words.ts';
 
 export interface ShuffleBlock {
@@ -15,6 +17,24 @@ export interface ShuffleBlock {
   readonly keys: readonly KeyColumn[];
   /** One State per aggregate. */
   readonly states: readonly State[];
+}
+
+/** A map task's output: its partial groups in one block, ordered by reduce partition. */
+export interface MapOutput {
+  readonly block: ShuffleBlock;
+  /** Partition p holds rows [offsets[p], offsets[p + 1]) of the block; partitions + 1 entries. */
+  readonly offsets: Int32Array;
+}
+
+/** Rows [from, to) of a block: views of its typed arrays (strings are copied). */
+export function sliceBlock(b: ShuffleBlock, from: number, to: number): ShuffleBlock {
+  if (from === 0 && to === b.rows) return b;
+  return { rows: to - from, keys: b.keys.map((k) => sliceKey(k, from, to)), states: b.states.map((s) => s.map((f) => f.subarray(from, to))) };
+}
+
+/** The rows of partitions [start, end) of a map output. */
+export function partitionRows(out: MapOutput, start: number, end: number): ShuffleBlock {
+  return sliceBlock(out.block, out.offsets[start], out.offsets[end]);
 }
 
 /** Approximate bytes of a block as it would be sent: typed array bytes, 2 bytes per string char. */
@@ -36,40 +56,24 @@ export function partitionIds(keys: readonly KeyColumn[], n: number, partitions: 
   return h;
 }
 
-/** Splits n partial groups into one block per reduce partition. */
-export function partitionGroups(keys: readonly KeyColumn[], states: readonly State[], n: number, partitions: number): ShuffleBlock[] {
-  if (partitions === 1) return [{ rows: n, keys, states: states.map((s) => s.map((f) => f.slice(0, n))) }];
-  return splitByPartition(keys, states, n, partitionIds(keys, n, partitions), partitions);
-}
-
-/** Splits n partial groups into one block per reduce partition by their partition ids. */
-function splitByPartition(keys: readonly KeyColumn[], states: readonly State[], n: number, pid: Int32Array, partitions: number): ShuffleBlock[] {
-  const counts = new Int32Array(partitions + 1);
-  for (let i = 0; i < n; i++) counts[pid[i] + 1]++;
-  for (let p = 0; p < partitions; p++) counts[p + 1] += counts[p];
+/** Orders n partial groups by reduce partition. */
+export function partitionGroups(keys: readonly KeyColumn[], states: readonly State[], n: number, partitions: number): MapOutput {
+  if (partitions === 1) return { block: { rows: n, keys, states: states.map((s) => s.map((f) => f.slice(0, n))) }, offsets: Int32Array.of(0, n) };
+  const pid = partitionIds(keys, n, partitions);
+  const offsets = new Int32Array(partitions + 1);
+  for (let i = 0; i < n; i++) offsets[pid[i] + 1]++;
+  for (let p = 0; p < partitions; p++) offsets[p + 1] += offsets[p];
   const order = new Int32Array(n);
-  const at = counts.slice(0, partitions);
+  const at = offsets.slice(0, partitions);
   for (let i = 0; i < n; i++) order[at[pid[i]]++] = i;
-  const blocks: ShuffleBlock[] = [];
-  // Empty partitions share one empty block: a million of them cost an array of references.
-  let empty: ShuffleBlock | null = null;
-  for (let p = 0; p < partitions; p++) {
-    const index = order.subarray(counts[p], counts[p + 1]);
-    if (index.length === 0 && empty) {
-      blocks.push(empty);
-      continue;
-    }
-    const block: ShuffleBlock = {
-      rows: index.length,
-      keys: keys.map((k) => takeKey(k, index)),
-      states: states.map((s) => s.map((f) => {
-        const out = new Float64Array(index.length);
-        for (let j = 0; j < index.length; j++) out[j] = f[index[j]];
-        return out;
-      })),
-    };
-    if (index.length === 0) empty = block;
-    blocks.push(block);
-  }
-  return blocks;
+  const block: ShuffleBlock = {
+    rows: n,
+    keys: keys.map((k) => takeKey(k, order)),
+    states: states.map((s) => s.map((f) => {
+      const out = new Float64Array(n);
+      for (let j = 0; j < n; j++) out[j] = f[order[j]];
+      return out;
+    })),
+  };
+  return { block, offsets };
 }

@@ -2,7 +2,7 @@
  * A map task on the CPU: bind the partition's columns, pick the grouping strategy from the
  * partition's key ranges (../grouping-plan.ts, as the GPU does), run the generated kernel over
  * each batch, then emit the partial groups (keys gathered from each group's first row)
- * hash-partitioned into shuffle blocks.
+ * ordered by reduce partition (hash of the keys) into one shuffle block.
  */
 import { isValid, type ColumnChunk } from '../../arrow/column-chunk.ts';
 import { denseKeys } from '../dense-slots.ts';
@@ -71,7 +71,7 @@ export function runMapTask(spec: AggregationSpec, batches: readonly BoundBatch[]
       return out;
     });
   });
-  return { blocks: partitionGroups(keys, states, groups, spec.partitions), inputRows: rows, outputRows: groups };
+  return { shuffle: partitionGroups(keys, states, groups, spec.partitions), inputRows: rows, outputRows: groups };
 }
 
 /** Keys of hash groups, read from each group's first row. */

@@ -1,14 +1,12 @@
 /**
  * The host half of a GPU map task: the words read back from the device → the groups' keys and
- * partial states → one shuffle block per reduce partition. Plain data in and out and no WebGPU, so
+ * partial states → one shuffle block ordered by reduce partition. Plain data in and out and no WebGPU, so
  * that it runs on an executor thread while the driver thread feeds the device the next task (the
  * decode of many groups takes a thread a while: see docs/performance.md).
  */
 import type { MapResult, TaskContext } from '../task.ts';
 import type { AggregationSpec } from '../../plan/aggregation-spec.ts';
 import { denseKeys } from '../dense-slots.ts';
-import type { ShuffleBlock } from '../../shuffle/shuffle-block.ts';
-import { sliceKey } from '../../shuffle/key-column.ts';
 import { STATES } from '../../aggregate/registry.ts';
 import type { GpuAccLayout } from './gpu-acc-layout.ts';
 import type { GpuPlan } from './gpu-plan.ts';
@@ -50,10 +48,10 @@ export function decodeGpuWords(w: GpuWords): GpuDecoded {
   const inexact = inexactFloatSum(spec.aggs, layout, w.kept, acc, slots, w.exactSums);
   if (inexact) return { fallback: inexact };
   const n = slots.length;
-  // Each used slot's row in the output: grouped by reduce partition (the device's partition ids),
-  // so that each partition's block is a view of the decoded columns, not a copy.
+  // Each used slot's row in the output: ordered by reduce partition (the device's partition ids).
+  // Without them (one partition, or a global aggregate's one group) every row is partition 0's.
   const parts = w.pids ? spec.partitions : 1;
-  const bounds = new Int32Array(parts + 1);
+  const bounds = new Int32Array(spec.partitions + 1);
   const dest = new Int32Array(n);
   if (parts > 1) {
     const all = new Int32Array(words.buffer, words.byteOffset + (accWords + tabWords) * 4, plan.slots);
@@ -62,7 +60,7 @@ export function decodeGpuWords(w: GpuWords): GpuDecoded {
     const at = bounds.slice(0, parts);
     for (let i = 0; i < n; i++) dest[i] = at[all[slots[i]]]++;
   } else {
-    bounds[1] = n;
+    bounds.fill(n, 1);
     for (let i = 0; i < n; i++) dest[i] = i;
   }
   const ordered = new Int32Array(n);
@@ -76,10 +74,5 @@ export function decodeGpuWords(w: GpuWords): GpuDecoded {
   let used = 0;
   const alloc = (len: number) => { const f = new Float64Array(sab, used, len); used += 8 * len; return f; };
   const states = decodeStates(spec.aggs, layout, w.kept, acc, slots, w.shifts, dest, alloc);
-  const blocks: ShuffleBlock[] = [];
-  for (let p = 0; p < parts; p++) {
-    const from = bounds[p], to = bounds[p + 1];
-    blocks.push({ rows: to - from, keys: keys.map((k) => sliceKey(k, from, to)), states: states.map((st) => st.map((f) => f.subarray(from, to))) });
-  }
-  return { result: { blocks, inputRows: w.inputRows, outputRows: n } };
+  return { result: { shuffle: { block: { rows: n, keys, states }, offsets: bounds }, inputRows: w.inputRows, outputRows: n } };
 }

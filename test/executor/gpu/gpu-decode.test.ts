@@ -14,7 +14,7 @@ import { decodeGpuWords, type GpuWords } from '../../../src/executor/gpu/gpu-dec
 import { decodeStates, inexactFloatSum } from '../../../src/executor/gpu/gpu-states.ts';
 import type { GpuPlan } from '../../../src/executor/gpu/gpu-plan.ts';
 import { Rng } from '../../support/random.ts';
-import { planner, specOf } from './gpu-harness.ts';
+import { blocksOf, planner, specOf } from './gpu-harness.ts';
 
 const col = (name: string, id: 'int32' | 'float64') => ({ kind: 'col', name, dtype: { id } }) as unknown as AggSpec['arg'];
 const agg = (state: AggSpec['state'], arg: AggSpec['arg']) => ({ state, arg }) as AggSpec;
@@ -106,7 +106,7 @@ describe('decodeGpuWords', () => {
     const w: GpuWords = { spec, plan, layout, kept, shifts: spec.aggs.map(() => 0), exactSums: spec.aggs.map(() => true), words, accWords, tabWords: 0, pids: true, names: [], inputRows: 8 };
     const d = decodeGpuWords(w);
     if (!('result' in d)) throw new Error(d.fallback);
-    const { blocks } = d.result;
+    const blocks = blocksOf(d.result);
     // Partition 1: slot 2; partition 2: slots 0 and 3, in slot order.
     expect(blocks.map((b) => [...(b.keys[0].values as Int32Array)])).toEqual([[], [12], [10, 13]]);
     expect(blocks.map((b) => [...b.states[0][0]])).toEqual([[], [2], [1, 5]]); // count(*)

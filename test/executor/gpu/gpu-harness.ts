@@ -11,6 +11,7 @@ import { GpuExecutor } from '../../../src/executor/gpu/gpu-executor.ts';
 import { openDevice, type GpuDevice } from '../../../src/executor/gpu/device.ts';
 import type { MapResult } from '../../../src/executor/task.ts';
 import type { AggregationSpec } from '../../../src/plan/aggregation-spec.ts';
+import { partitionRows, type ShuffleBlock } from '../../../src/shuffle/shuffle-block.ts';
 import { diffFromReference, groupKey, referenceOf, type Reference, type Rows } from './gpu-reference.ts';
 import { gpuDetails } from '../../../src/executor/gpu/gpu-task-details.ts';
 
@@ -59,11 +60,15 @@ export function specOf(df: DataFrame, partitions?: number): AggregationSpec {
   return partitions === undefined ? spec : { ...spec, partitions: spec.keys.length === 0 ? 1 : partitions };
 }
 
+/** A map task's rows of each reduce partition. */
+export const blocksOf = (m: MapResult): ShuffleBlock[] =>
+  Array.from({ length: m.shuffle.offsets.length - 1 }, (_, p) => partitionRows(m.shuffle, p, p + 1));
+
 /** Rows of a reduced result, keyed by their group key (gpu-reference.ts groupKey), for order-free comparison. */
 export async function reduceAll(exec: { runReduce: CpuExecutor['runReduce'] }, spec: AggregationSpec, maps: readonly MapResult[]): Promise<Map<string, unknown[]>> {
   const out = new Map<string, unknown[]>();
   for (let p = 0; p < spec.partitions; p++) {
-    const { batch } = await exec.runReduce(spec, maps.map((m) => m.blocks[p]));
+    const { batch } = await exec.runReduce(spec, maps.map((m) => partitionRows(m.shuffle, p, p + 1)));
     for (let i = 0; i < batch.numRows; i++) {
       const row = batch.schema.fields.map((f) => batch.getChild(f.name)!.get(i) as unknown);
       const key = groupKey(row.slice(0, spec.keys.length));

@@ -19,7 +19,7 @@ import { QUERIES } from '../../../bench/queries.ts';
 import { exactSum, sumBound } from '../../support/float-compare.ts';
 import { Rng } from '../../support/random.ts';
 import { marbles } from '../../support/tables.ts';
-import { checkBothWays, openGpu, planner, reduceAll, specOf } from './gpu-harness.ts';
+import { blocksOf, checkBothWays, openGpu, planner, reduceAll, specOf } from './gpu-harness.ts';
 import { groupKey, referenceOf, rowsOfTable } from './gpu-reference.ts';
 import { gpuDetails } from '../../../src/executor/gpu/gpu-task-details.ts';
 
@@ -114,7 +114,7 @@ describe.skipIf(!probe.gpu)(`GPU map tasks${probe.gpu ? '' : ` (${probe.reason})
         gpu.mapOptions = chunk ? { maxChunkRows: chunk } : {};
         const m = await gpu.runMap(spec, t.batches);
         expect(gpu.lastFallbackReason).toBeNull();
-        bits.push(Buffer.from(new Uint8Array(m.blocks[0].states.flatMap((st) => st.map((f) => [...new Uint8Array(f.buffer, f.byteOffset, f.byteLength)])).flat())).toString('hex'));
+        bits.push(Buffer.from(new Uint8Array(blocksOf(m)[0].states.flatMap((st) => st.map((f) => [...new Uint8Array(f.buffer, f.byteOffset, f.byteLength)])).flat())).toString('hex'));
       }
       gpu.mapOptions = {};
       expect(new Set(bits).size).toBe(1);
@@ -144,8 +144,8 @@ describe.skipIf(!probe.gpu)(`GPU map tasks${probe.gpu ? '' : ` (${probe.reason})
       const both = await gpu.runMap(specOf(s.fromArrow(t).groupBy('k').agg(sum('x').as('s'), avg('x').as('a'), min('x').as('m')), 1), t.batches);
       const alone = await gpu.runMap(specOf(s.fromArrow(t).groupBy('k').agg(avg('x').as('a')), 1), t.batches);
       expect(gpu.lastFallbackReason).toBeNull();
-      expect(both.blocks[0].keys[0].values).toEqual(alone.blocks[0].keys[0].values);
-      expect(both.blocks[0].states[1].map(hex)).toEqual(alone.blocks[0].states[0].map(hex));
+      expect(blocksOf(both)[0].keys[0].values).toEqual(blocksOf(alone)[0].keys[0].values);
+      expect(blocksOf(both)[0].states[1].map(hex)).toEqual(blocksOf(alone)[0].states[0].map(hex));
     });
 
     it('carry NaN, ±Infinity and -0 exactly (IEEE sums, NaN greatest in min/max)', async () => {
@@ -189,7 +189,7 @@ describe.skipIf(!probe.gpu)(`GPU map tasks${probe.gpu ? '' : ` (${probe.reason})
   });
 
   async function sameStatesEveryWay(df: GroupedData, t: arrow.Table) {
-    const hex = (m: MapResult) => m.blocks.map((b) => b.states.flat().map((f) => Buffer.from(new Uint8Array(f.buffer, f.byteOffset, f.byteLength)).toString('hex')).join()).join('|');
+    const hex = (m: MapResult) => blocksOf(m).map((b) => b.states.flat().map((f) => Buffer.from(new Uint8Array(f.buffer, f.byteOffset, f.byteLength)).toString('hex')).join()).join('|');
     const hw = { adapterClass: 'hardware' } as const, sw = { adapterClass: 'software' } as const;
     const cases = [
       // A 64-bit min/max: two passes in shared words, one pass keeping the exact pair in words of an invocation's own.
@@ -400,7 +400,7 @@ describe.skipIf(!probe.gpu)(`GPU map tasks${probe.gpu ? '' : ` (${probe.reason})
       const spec = specOf(s.fromArrow(t).groupBy(...keys).agg(count()), 7);
       const m = await gpu.runMap(spec, t.batches);
       expect(gpu.lastFallbackReason).toBeNull();
-      m.blocks.forEach((b, p) => expect([...partitionIds(b.keys, b.rows, 7)].every((x) => x === p), `${keys} block ${p}`).toBe(true));
+      blocksOf(m).forEach((b, p) => expect([...partitionIds(b.keys, b.rows, 7)].every((x) => x === p), `${keys} block ${p}`).toBe(true));
     }
   });
 
