@@ -11,6 +11,9 @@ import type { LogicalPlan, Source } from './plan/logical-plan.ts';
 import { planQuery, type PhysicalPlan } from './plan/physical-plan.ts';
 import { explainPlan } from './plan/explain.ts';
 import { formatTable } from './format-table.ts';
+
+/** Identifies a cached input across the jobs over it (and the frames derived from it). */
+let nextCacheId = 1;
 import type { ActionOptions, Session } from './session.ts';
 
 export class DataFrame {
@@ -53,18 +56,19 @@ export class DataFrame {
    * Marks this frame's input for caching, as Spark's cache(): on the GPU executor, each batch's
    * columns stay on the device once a job has uploaded them, so later jobs over the frame (or any
    * frame derived from it) skip the upload; the CPU executor reads the Arrow batches in place
-   * anyway. Device memory is bounded by the session's gpuCacheBytes (least recently used chunks
-   * go first); unpersist() frees it.
+   * anyway. Device memory is bounded by the session's gpuCacheBytes: an input bigger than that is
+   * cached as far as it fits and the rest read as if uncached, and other inputs' chunks go first
+   * (least recently used first); unpersist() frees it.
    */
   cache(): DataFrame {
-    return new DataFrame(this.session, withSource(this.plan, (s) => ({ ...s, cached: true })));
+    return new DataFrame(this.session, withSource(this.plan, (s) => ({ ...s, cached: s.cached ?? nextCacheId++ })));
   }
 
   /** Frees the device memory cache() took for this frame's input; the returned frame is not cached. */
   unpersist(): DataFrame {
     const source = sourceOf(this.plan);
     this.session.releaseCached(source);
-    return new DataFrame(this.session, withSource(this.plan, (s) => ({ ...s, cached: false })));
+    return new DataFrame(this.session, withSource(this.plan, (s) => ({ ...s, cached: undefined })));
   }
 
   /** The checked physical plan (throws the plan-time errors). */

@@ -15,6 +15,7 @@ import type { FaultInjector } from './driver/run-stage.ts';
 import type { ProgressListener } from './driver/progress.ts';
 import { WorkerPoolExecutor } from './executor/worker/worker-pool.ts';
 import type { PhysicalPlan } from './plan/physical-plan.ts';
+import type { StageNote } from './plan/explain.ts';
 import { inputSchema } from './arrow/input-schema.ts';
 import type { Source } from './plan/logical-plan.ts';
 import { checkActionOptions, checkKeys, describeValue, intAtLeast, intInRange, optionalFunction } from './option-checks.ts';
@@ -180,8 +181,8 @@ export class Session {
   }
 
   /** Where the executor runs each stage of a plan and why, as explain() prints it. */
-  placeStages(plan: PhysicalPlan): string[] {
-    return stageWork(plan).map((w) => this.executor.placeStage?.(w).reason ?? this.executor.describe());
+  placeStages(plan: PhysicalPlan): StageNote[] {
+    return stageWork(plan).map((w) => this.executor.placeStage?.(w) ?? { reason: this.executor.describe() });
   }
 
   /** Metrics of the last finished job. */

@@ -18,8 +18,8 @@ export interface AggregationSpec {
   readonly aggs: readonly AggSpec[];
   /** Reduce partitions of the exchange (1 for a global aggregate). */
   readonly partitions: number;
-  /** The input is cached (DataFrame.cache()): a GPU executor keeps its chunks on the device. */
-  readonly cacheInput?: boolean;
+  /** The cached input's id (DataFrame.cache()): a GPU executor keeps its chunks on the device. */
+  readonly cacheInput?: number;
 }
 
 /** How a map task finds a row's group: one group, a dense composite index, or a hash table. */

@@ -17,8 +17,14 @@ export function stagesOf(plan: PhysicalPlan): { kind: 'ShuffleMapStage' | 'Resul
   ];
 }
 
-/** `placements`: per stage, where it runs and why (the executor's words). */
-export function explainPlan(plan: PhysicalPlan, executor: string, placements: readonly string[] = []): string {
+/** Where a stage runs and why, and how it reads its input where that is not plain (the executor's words). */
+export interface StageNote {
+  readonly reason: string;
+  readonly input?: string;
+}
+
+/** `placements`: per stage, where it runs and why. */
+export function explainPlan(plan: PhysicalPlan, executor: string, placements: readonly StageNote[] = []): string {
   const lines: string[] = [];
   const add = (text: string) => {
     const depth = lines.length;
@@ -35,10 +41,10 @@ export function explainPlan(plan: PhysicalPlan, executor: string, placements: re
     add(`HashAggregate(${keys}, functions=[${a.aggs.map((x) => `partial_${fnName(x)}`).join(', ')}])`);
   }
   if (plan.filterExprs.length) add(`Filter ${plan.filterExprs.map(exprToString).join(' AND ')}`);
-  add(`${plan.source.cached ? 'InMemoryTableScan (cached)' : 'Scan'} arrow [${plan.source.partitions.length} partitions, ${plan.source.rows} rows] [${plan.source.schema.map((f) => f.name).join(', ')}]`);
+  add(`${plan.source.cached ? `InMemoryTableScan (${placements[0]?.input ?? 'cached'})` : 'Scan'} arrow [${plan.source.partitions.length} partitions, ${plan.source.rows} rows] [${plan.source.schema.map((f) => f.name).join(', ')}]`);
   const stages = stagesOf(plan).flatMap((s, i) => [
     `Stage ${i + 1} (${s.kind}): ${s.tasks} task${s.tasks === 1 ? '' : 's'}: ${s.ops}`,
-    ...(placements[i] ? [`  runs on ${placements[i]}`] : []),
+    ...(placements[i] ? [`  runs on ${placements[i]!.reason}`] : []),
   ]);
   return ['== Physical Plan ==', ...lines, '== Stages ==', ...stages, `Executor: ${executor}`].join('\n');
 }

@@ -10,8 +10,8 @@ export interface Source {
   /** Input partitions, each a list of record batches (zero-copy slices of the input). */
   readonly partitions: readonly (readonly arrow.RecordBatch[])[];
   readonly rows: number;
-  /** DataFrame.cache(): a GPU executor keeps the partitions' columns on the device once uploaded. */
-  readonly cached?: boolean;
+  /** DataFrame.cache(): the cached input's id; a GPU executor keeps the partitions' columns on the device once uploaded. */
+  readonly cached?: number;
 }
 
 export type LogicalPlan =

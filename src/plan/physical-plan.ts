@@ -80,7 +80,7 @@ export function planQuery(plan: LogicalPlan, shufflePartitions: number): Physica
       if (names.has(n)) throw new DuplicateColumnError(n);
       names.add(n);
     }
-    aggregation = { input, filter, keys, aggs, partitions: keys.length === 0 ? 1 : shufflePartitions, ...(source.cached ? { cacheInput: true } : {}) };
+    aggregation = { input, filter, keys, aggs, partitions: keys.length === 0 ? 1 : shufflePartitions, ...(source.cached ? { cacheInput: source.cached } : {}) };
     output = [...keys.map((k) => ({ name: k.column, dtype: k.dtype })), ...aggs.map((a) => ({ name: a.name, dtype: a.result }))];
     outSchema = outputSchema(aggregation);
   }

@@ -28,6 +28,7 @@ import { gpuTaskDetails } from './gpu-task-details.ts';
 import { bytes, ms } from '../../units.ts';
 import { gpuKernelGap } from './gpu-kernel-gap.ts';
 import { cpuMapMs, gpuMapMs, measureMapStage } from './stage-cost.ts';
+import { cachedShare } from './task-pieces.ts';
 
 /** Threads llvmpipe runs workgroups on: LP_NUM_THREADS when set, else one per core. */
 const softwareThreads = (): number => Number(process.env.LP_NUM_THREADS) || availableParallelism();
@@ -130,14 +131,25 @@ export class GpuExecutor implements Executor {
     // gpuFallback: 'error' keeps the stage on the GPU, whose tasks then fail with the reason.
     if (gap && this.fallback === 'error') return { on: 'gpu', reason: `gpu (${this.adapterName}), where its tasks fail (gpuFallback: 'error'): no GPU kernel: ${gap}` };
     if (gap) return { on: 'cpu', reason: `${cpu}: no GPU kernel: ${gap}` };
-    if (this.placement === 'gpu') return { on: 'gpu', reason: `gpu (${this.adapterName}): executor 'gpu' asks for it` };
-    // A cache() input is uploaded once for every later job: its bytes count as on the device.
-    const input = measureMapStage(work.spec, work.partitions, work.spec.cacheInput === true);
+    if (this.placement === 'gpu') {
+      const cache = this.cacheOf(work.spec, work.partitions);
+      return { on: 'gpu', reason: `gpu (${this.adapterName}): executor 'gpu' asks for it`, ...(cache ? { input: cache.input } : {}) };
+    }
+    // A cache() input is uploaded once for every later job: the share of it that fits the cache counts as on the device.
+    const cache = this.cacheOf(work.spec, work.partitions);
+    const input = measureMapStage(work.spec, work.partitions, cache?.share ?? 0);
     const onGpu = gpuMapMs(input, { software: this.gpu.software, threads: softwareThreads() }, this.slots);
     const onCpu = cpuMapMs(input, this.slots);
     const est = `estimated ${ms(onGpu)} on the GPU vs ${ms(onCpu)} on the CPU for ${input.rows} rows, ` +
       `${bytes(input.bytes - input.cachedBytes)} to upload (${bytes(input.cachedBytes)} cached), ≤ ${input.groups} groups`;
-    return onGpu < onCpu ? { on: 'gpu', reason: `gpu (${this.adapterName}): ${est}` } : { on: 'cpu', reason: `${cpu}: ${est}` };
+    return onGpu < onCpu ? { on: 'gpu', reason: `gpu (${this.adapterName}): ${est}`, ...(cache ? { input: cache.input } : {}) } : { on: 'cpu', reason: `${cpu}: ${est}` };
+  }
+
+  /** How much of a cached map stage's input the device cache holds (null: not cached). */
+  private cacheOf(spec: AggregationSpec, partitions: readonly (readonly arrow.RecordBatch[])[]): { share: number; input: string } | null {
+    if (spec.cacheInput === undefined) return null;
+    const { bytes: total, share } = cachedShare(spec, partitions, this.resident.budgetBytes);
+    return { share, input: `cached ${Math.floor(share * 100)}% of ${bytes(total)}` };
   }
 
   async runMap(spec: AggregationSpec, batches: readonly arrow.RecordBatch[], ctx?: TaskContext): Promise<MapResult> {

@@ -19,7 +19,8 @@ import { gpuTaskShape, type GpuTaskShape } from './gpu-task-shape.ts';
 import { mapShaderSource, type MapKernel, type MapShaderKey } from './map-shader.ts';
 import { keyString } from './pipeline-cache.ts';
 import type { ResidentCache } from './resident-cache.ts';
-import { residentColumns, residentRows, taskPieces, type Columns, type Piece, type Run } from './task-pieces.ts';
+import { bindAll, residentColumns, residentRows, taskPieces, type Columns, type Piece, type Run } from './task-pieces.ts';
+import { USAGE } from './buffer-pool.ts';
 
 /** Invocations per workgroup of a hardware GPU's kernels. */
 const WORKGROUP_SIZE = 128;
@@ -122,10 +123,14 @@ export function planGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batches: 
   // A region kernel's invocations loop over a share of the chunk's rows: within llvmpipe's loop bound.
   const byLoop = region ? plan.regionWorkgroups * workgroupSize * SOFTWARE_LOOP_ITERATIONS : Infinity;
   const chunkRows = Math.max(1, Math.min(byBytes, byParts, byLoop, opts.maxChunkRows ?? Infinity));
-  const cache = spec.cacheInput && gpu.resident ? gpu.resident : null;
+  const source = spec.cacheInput;
+  const cache = source !== undefined && gpu.resident ? gpu.resident : null;
   const cachedColumns = cache ? residentColumns(spec) : [];
   const span = cache ? Math.min(opts.cacheChunkRows ?? Infinity, residentRows(cachedColumns, batches, Math.min(gpu.chunkBytes, cache.budgetBytes / 4))) : 0;
-  const pieces = taskPieces(batches, chunkRows, span);
+  // Each span of a cached input's rows is a chunk on the device where the cache has room for it.
+  const keep = (runs: readonly Run[]) => cache!.chunk(runs.map((r) => ({ batch: batches[r.batch], r0: r.r0, r1: r.r1 })), source!,
+    () => layoutChunk(cachedColumns, segmentsOf(runs, (batch) => bindAll(cachedColumns, batches[batch]))), USAGE.STORAGE | USAGE.COPY_DST);
+  const pieces = taskPieces(batches, chunkRows, span, keep);
   const packs = pieces.map((p) => (p.cached ? null : layoutChunk(kernelColumns, segmentsOf(p.runs, (batch) => chunks[batch]))));
   // Regions of `part`: one per invocation of a piece, or per invocation of the whole task.
   const regions = region ? plan.regionWorkgroups * workgroupSize

@@ -1,14 +1,13 @@
 /**
  * Puts each piece of a GPU map task on the device before its dispatch: a packed piece writes all
- * its columns into the task's one input buffer; a cached one takes its chunk from the resident
+ * its columns into the task's one input buffer; a cached one reads its chunk in the resident
  * cache (resident-cache.ts) and writes only the columns the chunk does not hold yet. String
  * columns then get the task's code → id tables, once per piece (per chunk, for cached chunks).
  */
 import { USAGE, type BufferLease } from './buffer-pool.ts';
-import { layoutChunk, writeRemap, type ColumnPlace, type PackedChunk } from './chunk-upload.ts';
-import { segmentsOf, type GpuMapPlan } from './gpu-map-plan.ts';
+import { writeRemap, type ColumnPlace, type PackedChunk } from './chunk-upload.ts';
+import type { GpuMapPlan } from './gpu-map-plan.ts';
 import type { ResidentChunk } from './resident-cache.ts';
-import { bindAll } from './task-pieces.ts';
 
 export class PieceUploader {
   /** Bytes written to the device so far. */
@@ -26,24 +25,22 @@ export class PieceUploader {
   /** Writes piece `index` and returns the buffer and layout its dispatch reads. */
   upload(index: number): { buffer: GPUBuffer; packed: PackedChunk } {
     const { task, queue } = this;
-    const { runs, cached } = task.pieces[index];
+    const { cached } = task.pieces[index];
     const columns = task.kernel.shader.columns;
     let buffer: GPUBuffer, packed: PackedChunk;
     const remap = (place: ColumnPlace) => {
       if (place.remap) this.uploadBytes += writeRemap(place, task.shape.strings.remap(place.remap.dictionary), buffer, queue);
     };
     if (cached) {
-      const { cachedColumns, batches } = task;
-      const got = task.cache!.chunk(runs.map((r) => ({ batch: batches[r.batch], r0: r.r0, r1: r.r1 })),
-        () => layoutChunk(cachedColumns, segmentsOf(runs, (batch) => bindAll(cachedColumns, batches[batch]))), USAGE.STORAGE | USAGE.COPY_DST);
-      ({ buffer, packed } = got.chunk);
-      if (got.created) this.uploadBytes += packed.writeOnes(buffer, queue);
+      // The chunk was made or found when the task was planned (gpu-map-plan.ts).
+      ({ buffer, packed } = cached.chunk);
+      if (cached.created) this.uploadBytes += packed.writeOnes(buffer, queue);
       // Columns on first read; remap tables once per chunk and task (they are the task's).
-      const fresh = got.chunk !== this.resident;
-      this.resident = got.chunk;
+      const fresh = cached.chunk !== this.resident;
+      this.resident = cached.chunk;
       for (const { name } of columns) {
         const place = packed.places.get(name)!;
-        if (!got.chunk.loaded.has(name)) { this.uploadBytes += place.write(buffer, queue); got.chunk.loaded.add(name); }
+        if (!cached.chunk.loaded.has(name)) { this.uploadBytes += place.write(buffer, queue); cached.chunk.loaded.add(name); }
         if (fresh) remap(place);
       }
     } else {

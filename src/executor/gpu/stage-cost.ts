@@ -86,8 +86,8 @@ function keyRange(spec: AggregationSpec, column: string, batches: readonly arrow
   return Math.min(rows, distinct + 1);
 }
 
-/** Measures a map stage's input; `cached`: it is kept on the device (DataFrame.cache()). */
-export function measureMapStage(spec: AggregationSpec, partitions: readonly (readonly arrow.RecordBatch[])[], cached: boolean): MapStageInput {
+/** Measures a map stage's input; `cached`: the share of it kept on the device (DataFrame.cache()). */
+export function measureMapStage(spec: AggregationSpec, partitions: readonly (readonly arrow.RecordBatch[])[], cached: number): MapStageInput {
   const names = columnsOfSpec(spec);
   const all = partitions.flat();
   let rows = 0, bytes = 0, cachedBytes = 0;
@@ -95,7 +95,7 @@ export function measureMapStage(spec: AggregationSpec, partitions: readonly (rea
     rows += b.numRows;
     const n = names.reduce((a, name) => a + dataBytes(b.getChild(name)!.data[0]), 0);
     bytes += n;
-    if (cached) cachedBytes += n;
+    cachedBytes += n * cached;
   }
   let groups = 1;
   for (const k of spec.keys) groups = Math.min(rows, groups * keyRange(spec, k.column, all, rows));

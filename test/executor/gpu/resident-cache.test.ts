@@ -1,7 +1,7 @@
 /**
  * Cached inputs (DataFrame.cache()): chunks kept on the device give the same answers as packing
  * every chunk anew, upload nothing but remap tables once resident, stay within their byte budget
- * (least recently used first out), and unpersist() frees them.
+ * (an input bigger than it keeps what fits, other inputs' chunks go first), and unpersist() frees them.
  */
 import * as arrow from 'apache-arrow';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -20,7 +20,7 @@ const probe = await openGpu();
 const gpu = probe.gpu as GpuExecutor;
 afterAll(async () => { await gpu?.close(); await (await planner()).close(); });
 
-const cached = (spec: AggregationSpec): AggregationSpec => ({ ...spec, cacheInput: true });
+const cached = (spec: AggregationSpec, id = 1): AggregationSpec => ({ ...spec, cacheInput: id });
 
 describe.skipIf(!probe.gpu)(`cached inputs on the device${probe.gpu ? '' : ` (${probe.reason})`}`, () => {
   it('give the answers of uncached tasks exactly, on random tables and specs, with chunks smaller than batches read in smaller pieces', async () => {
@@ -99,7 +99,7 @@ describe.skipIf(!probe.gpu)(`cached inputs on the device${probe.gpu ? '' : ` (${
     }
   });
 
-  it('stay within the budget, least recently used chunks out first, with the same answers', async () => {
+  it('stay within the budget: an input bigger than it keeps the chunks that fit, the same each job, and uploads only the rest; another input evicts them', async () => {
     const small = await GpuExecutor.create({ cpu: new CpuExecutor(), cacheBytes: 256 << 10 });
     try {
       const s = await planner();
@@ -107,18 +107,33 @@ describe.skipIf(!probe.gpu)(`cached inputs on the device${probe.gpu ? '' : ` (${
       const n = 60_000;
       const t = arrow.tableFromArrays({ k: Int32Array.from({ length: n }, () => rng.int(0, 9)), v: Float64Array.from({ length: n }, () => rng.next()) });
       const spec = specOf(s.fromArrow(t).groupBy('k').agg(sum('v'), count()), 2);
-      const want = await reduceAll(small, spec, [await small.runMap(spec, t.batches)]);
+      const plain = await small.runMap(spec, t.batches);
+      const want = await reduceAll(small, spec, [plain]);
       expect(diffFromReference(want, referenceOf(spec, rowsOfTable(t)), 'gpu')).toEqual([]);
+      small.mapOptions = { cacheChunkRows: 4096 };
       const uploads: number[] = [];
       for (let r = 0; r < 3; r++) {
         const m = await small.runMap(cached(spec), t.batches);
         expect(diffExact(await reduceAll(small, spec, [m]), want)).toEqual([]);
-        expect(small.cachedBytes).toBeGreaterThan(0);
+        expect(small.cachedBytes).toBeGreaterThan(200 << 10);
         expect(small.cachedBytes).toBeLessThanOrEqual(256 << 10);
         uploads.push(gpuDetails(m)!.uploadBytes);
       }
-      // 720 kB of input through a 256 KiB cache: every run uploads again (the first chunks are gone).
-      for (const u of uploads) expect(u).toBeGreaterThanOrEqual(12 * n);
+      // 720 kB of input (k, v and validity bits) through a 256 KiB cache: the first run uploads it
+      // all; later runs only what does not fit, the same each run (plain LRU re-uploaded it all).
+      const all = gpuDetails(plain)!.uploadBytes;
+      expect(uploads[0]).toBeGreaterThanOrEqual(all);
+      expect(uploads[1]).toBeLessThanOrEqual(all - small.cachedBytes * 0.9);
+      expect(uploads[1]).toBeGreaterThan(0);
+      expect(uploads[2]).toBe(uploads[1]);
+      // Another cached input takes the room back from the first one, and the first keeps its answers.
+      const other = cached(spec, 2);
+      const t2 = arrow.tableFromArrays({ k: Int32Array.from({ length: n }, () => rng.int(0, 9)), v: Float64Array.from({ length: n }, () => rng.next()) });
+      expect(diffExact(await reduceAll(small, spec, [await small.runMap(other, t2.batches)]), await reduceAll(small, spec, [await small.runMap(spec, t2.batches)]))).toEqual([]);
+      const again = await small.runMap(cached(spec), t.batches);
+      expect(gpuDetails(again)!.uploadBytes).toBeGreaterThanOrEqual(all);
+      expect(diffExact(await reduceAll(small, spec, [again]), want)).toEqual([]);
+      expect(small.cachedBytes).toBeLessThanOrEqual(256 << 10);
     } finally {
       await small.close();
     }
@@ -155,6 +170,8 @@ describe('DataFrame.cache()', () => {
     const s = await Session.create({ executor: 'gpu', workers: false });
     try {
       const df = s.fromArrow(t).cache();
+      // k and v: 12 bytes a row and a validity bit each.
+      expect(query(df).explain()).toContain('InMemoryTableScan (cached 100% of 59.8 KiB) arrow');
       const want = await rowsOf(s.fromArrow(t));
       expect(await rowsOf(df)).toEqual(want);
       expect(uploaded(s)).toBeGreaterThan(0);
@@ -165,6 +182,26 @@ describe('DataFrame.cache()', () => {
       expect(gpuOf(s).cachedBytes).toBe(0);
       expect(await rowsOf(plain)).toEqual(want);
       expect(gpuOf(s).cachedBytes).toBe(0);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it.skipIf(!probe.gpu)('an input bigger than gpuCacheBytes: cached as far as it fits, explained, the rest uploaded each job', async () => {
+    const s = await Session.create({ executor: 'gpu', workers: false, gpuCacheBytes: Math.round(5000 * 12.25 * 0.4) });
+    try {
+      const df = s.fromArrow(t).cache();
+      expect(query(df).explain()).toContain('InMemoryTableScan (cached 40% of 59.8 KiB) arrow');
+      const want = await rowsOf(s.fromArrow(t));
+      const all = uploaded(s);
+      expect(await rowsOf(df)).toEqual(want);
+      expect(uploaded(s)).toBeGreaterThanOrEqual(all);
+      for (let r = 0; r < 2; r++) {
+        expect(await rowsOf(df)).toEqual(want);
+        expect(uploaded(s)).toBeGreaterThan(0.4 * all);
+        expect(uploaded(s)).toBeLessThan(0.8 * all);
+      }
+      expect(gpuOf(s).cachedBytes).toBeLessThanOrEqual(Math.round(5000 * 12.25 * 0.4));
     } finally {
       await s.close();
     }

@@ -19,15 +19,17 @@ describe('map stage cost estimate', () => {
     });
     const s = await planner();
     const two = [t.batches.map((b) => b.slice(0, 500)), t.batches.map((b) => b.slice(500))];
-    const byInt = measureMapStage(specOf(s.fromArrow(t).groupBy('k').agg(sum('v')), 2), two, false);
+    const byInt = measureMapStage(specOf(s.fromArrow(t).groupBy('k').agg(sum('v')), 2), two, 0);
     // k (int32) and v (float64) only: the unused column is not read.
     expect(byInt).toEqual({ rows: n, tasks: 2, bytes: n * (4 + 8), cachedBytes: 0, groups: 51 });
-    expect(measureMapStage(specOf(s.fromArrow(t).groupBy('k').agg(sum('v')), 2), two, true).cachedBytes).toBe(n * 12);
+    expect(measureMapStage(specOf(s.fromArrow(t).groupBy('k').agg(sum('v')), 2), two, 1).cachedBytes).toBe(n * 12);
+    // A cache holding 40% of the input: 40% of the bytes count as on the device.
+    expect(measureMapStage(specOf(s.fromArrow(t).groupBy('k').agg(sum('v')), 2), two, 0.4).cachedBytes).toBeCloseTo(n * 12 * 0.4, 6);
     // Dictionary keys: its size (+ null); bool: 3; their product.
-    expect(measureMapStage(specOf(s.fromArrow(t).groupBy('s', 'b').agg(count()), 2), two, false).groups).toBe(8 * 3);
+    expect(measureMapStage(specOf(s.fromArrow(t).groupBy('s', 'b').agg(count()), 2), two, 0).groups).toBe(8 * 3);
     // A float key has no bound but the rows; no key: one group.
-    expect(measureMapStage(specOf(s.fromArrow(t).groupBy('v').agg(count()), 2), two, false).groups).toBe(n);
-    expect(measureMapStage(specOf(s.fromArrow(t).agg(count()), 1), two, false).groups).toBe(1);
+    expect(measureMapStage(specOf(s.fromArrow(t).groupBy('v').agg(count()), 2), two, 0).groups).toBe(n);
+    expect(measureMapStage(specOf(s.fromArrow(t).agg(count()), 1), two, 0).groups).toBe(1);
   });
 
   it('prefers a hardware GPU for big inputs, cached ones most, and the CPU for small ones or a software adapter', () => {

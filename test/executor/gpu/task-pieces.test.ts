@@ -1,11 +1,12 @@
 /**
  * A GPU map task's rows into dispatches: on random batch sizes and bounds, every row of every batch
  * lies in exactly one piece, in order, each piece within the bound; cached pieces cover their
- * cached chunk (same runs) from row `offset`.
+ * cached chunk (same runs) from row `offset`; spans the cache has no room for are packed.
  */
 import * as arrow from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
-import { taskPieces, type Piece } from '../../../src/executor/gpu/task-pieces.ts';
+import { taskPieces, type Piece, type Run } from '../../../src/executor/gpu/task-pieces.ts';
+import type { ResidentChunk } from '../../../src/executor/gpu/resident-cache.ts';
 import { Rng } from '../../support/random.ts';
 
 const batchesOf = (sizes: readonly number[]) =>
@@ -29,17 +30,35 @@ describe('taskPieces', () => {
       const all = sizes.flatMap((n, b) => Array.from({ length: n }, (_, i) => `${b}:${i}`));
       const chunkRows = rng.int(1, 30);
       const span = rng.bool() ? 0 : rng.int(1, 60);
-      const pieces = taskPieces(batchesOf(sizes), chunkRows, span);
+      // The cache keeps some spans (a chunk each) and has no room for others.
+      const kept = new Map<string, ResidentChunk>();
+      const keep = (runs: readonly Run[]) => {
+        if (rng.bool(0.3)) return null;
+        const chunk = { id: kept.size } as unknown as ResidentChunk;
+        kept.set(JSON.stringify(runs), chunk);
+        return { chunk, created: true };
+      };
+      const pieces = taskPieces(batchesOf(sizes), chunkRows, span, keep);
       const what = JSON.stringify({ sizes, chunkRows, span });
       expect(rowsRead(pieces), what).toEqual(all);
+      const firsts = new Set<ResidentChunk>();
       for (const p of pieces) {
         expect(p.rows, what).toBeGreaterThan(0);
         expect(p.rows, what).toBeLessThanOrEqual(chunkRows);
-        expect(p.cached, what).toBe(span > 0);
+        if (span === 0) expect(p.cached, what).toBeNull();
         const held = p.runs.reduce((a, r) => a + r.r1 - r.r0, 0);
-        expect(held, what).toBeLessThanOrEqual(span > 0 ? span : chunkRows);
-        if (!p.cached) expect(p.offset, what).toBe(0);
+        expect(held, what).toBeLessThanOrEqual(p.cached ? span : chunkRows);
+        if (!p.cached) {
+          expect(p.offset, what).toBe(0);
+          expect(held, what).toBe(p.rows);
+          continue;
+        }
+        // A cached piece reads the chunk made for exactly its runs; only the first piece of a chunk is told it is new.
+        expect(p.cached.chunk, what).toBe(kept.get(JSON.stringify(p.runs)));
+        expect(p.cached.created, what).toBe(!firsts.has(p.cached.chunk));
+        firsts.add(p.cached.chunk);
       }
+      expect(pieces.some((p) => p.cached) || span === 0 || kept.size === 0, what).toBe(true);
     }
   });
 
@@ -49,8 +68,11 @@ describe('taskPieces', () => {
       [{ batch: 1, r0: 2, r1: 4 }],
     ]);
     expect(taskPieces(batchesOf([]), 5, 0)).toEqual([]);
-    expect(taskPieces(batchesOf([0, 0]), 5, 8)).toEqual([]);
+    const chunk = {} as ResidentChunk;
+    expect(taskPieces(batchesOf([0, 0]), 5, 8, () => ({ chunk, created: true }))).toEqual([]);
     // A cached chunk of 7 rows, read in pieces of 5 and 2.
-    expect(taskPieces(batchesOf([3, 4]), 5, 8).map((p) => [p.offset, p.rows])).toEqual([[0, 5], [5, 2]]);
+    expect(taskPieces(batchesOf([3, 4]), 5, 8, () => ({ chunk, created: true })).map((p) => [p.offset, p.rows, p.cached?.created])).toEqual([[0, 5, true], [5, 2, false]]);
+    // No room in the cache: the same rows packed, in pieces of 5 and 2.
+    expect(taskPieces(batchesOf([3, 4]), 5, 8, () => null).map((p) => [p.offset, p.rows, p.cached])).toEqual([[0, 5, null], [0, 2, null]]);
   });
 });
