@@ -18,8 +18,7 @@ import { chooseGpuPlan, MAX_BUFFER_BYTES, SOFTWARE_LOOP_ITERATIONS, SOFTWARE_WOR
 import { gpuTaskShape, type GpuTaskShape } from './gpu-task-shape.ts';
 import { mapShaderSource, type MapKernel, type MapShaderKey } from './map-shader.ts';
 import { keyString } from './pipeline-cache.ts';
-import type { ResidentCache } from './resident-cache.ts';
-import { bindAll, residentColumns, residentRows, taskPieces, type Columns, type Piece, type Run } from './task-pieces.ts';
+import { bindAll, residentColumns, residentRows, taskPieces, type Piece, type Run } from './task-pieces.ts';
 import { USAGE } from './buffer-pool.ts';
 
 /** Invocations per workgroup of a hardware GPU's kernels. */
@@ -46,9 +45,6 @@ export interface GpuMapPlan {
   /** The rows of each dispatch, and (packed pieces) their layout in the task's input buffer. */
   readonly pieces: readonly Piece[];
   readonly packs: readonly (PackedChunk | null)[];
-  /** Where a cached input's chunks are kept on the device, and the columns they hold. */
-  readonly cache: ResidentCache | null;
-  readonly cachedColumns: Columns;
   /** Columns with nulls somewhere in the task. */
   readonly nullable: ReadonlySet<string>;
   /** Params every dispatch of the map kernels shares. */
@@ -144,7 +140,7 @@ export function planGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batches: 
   const nullableSet = new Set(nullable);
   return {
     spec, batches, shape, plan, kernel, lowWordKernel, workgroupSize, tile, partitioned: plan.mode !== 'global' && spec.partitions > 1,
-    regionStride: stride, regionWords, regions, pieces, packs, cache, cachedColumns, nullable: nullableSet, sharedParams,
+    regionStride: stride, regionWords, regions, pieces, packs, nullable: nullableSet, sharedParams,
     readPerRow: bytesPerRow(kernelColumns, nullableSet),
   };
 }
