@@ -57,13 +57,23 @@ export function taskPieces(batches: readonly arrow.RecordBatch[], chunkRows: num
   keep: (runs: readonly Run[]) => { chunk: ResidentChunk; created: boolean } | null = () => null): Piece[] {
   const all = batches.map((b, batch) => ({ batch, r0: 0, r1: b.numRows }));
   if (cachedSpan <= 0) return packed(all, chunkRows);
-  return spans(all, cachedSpan).flatMap(({ runs, n }) => {
+  const out: Piece[] = [];
+  // Consecutive spans the cache has no room for are packed together, in pieces as big as an uncached task's.
+  let refused: Run[] = [];
+  for (const { runs, n } of spans(all, cachedSpan)) {
     const got = keep(runs);
-    if (!got) return packed(runs, chunkRows);
-    return Array.from({ length: Math.ceil(n / chunkRows) }, (_, k) => ({
-      runs, offset: k * chunkRows, rows: Math.min(chunkRows, n - k * chunkRows), cached: { chunk: got.chunk, created: got.created && k === 0 },
-    }));
-  });
+    if (!got) {
+      refused.push(...runs);
+      continue;
+    }
+    out.push(...packed(refused, chunkRows));
+    refused = [];
+    for (let k = 0; k * chunkRows < n; k++) {
+      out.push({ runs, offset: k * chunkRows, rows: Math.min(chunkRows, n - k * chunkRows), cached: { chunk: got.chunk, created: got.created && k === 0 } });
+    }
+  }
+  out.push(...packed(refused, chunkRows));
+  return out;
 }
 
 /** The columns of the input a cached chunk holds: all that have a GPU form. */

@@ -74,5 +74,7 @@ describe('taskPieces', () => {
     expect(taskPieces(batchesOf([3, 4]), 5, 8, () => ({ chunk, created: true })).map((p) => [p.offset, p.rows, p.cached?.created])).toEqual([[0, 5, true], [5, 2, false]]);
     // No room in the cache: the same rows packed, in pieces of 5 and 2.
     expect(taskPieces(batchesOf([3, 4]), 5, 8, () => null).map((p) => [p.offset, p.rows, p.cached])).toEqual([[0, 5, null], [0, 2, null]]);
+    // Refused spans of 2 rows packed together, in pieces as big as the bound allows (5), not a piece per span.
+    expect(taskPieces(batchesOf([3, 4]), 5, 2, () => null).map((p) => p.rows)).toEqual([5, 2]);
   });
 });
