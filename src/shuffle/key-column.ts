@@ -6,10 +6,12 @@
 import * as arrow from 'apache-arrow';
 import type { NumericArray } from '../arrow/column-chunk.ts';
 import { toArrowType, valuesArrayFor, type DType } from '../types.ts';
+import { decodeUtf8, encodeUtf8, type Utf8Values } from './utf8-values.ts';
 
 export interface KeyColumn {
   readonly dtype: DType;
-  readonly values: NumericArray | string[];
+  /** Utf8Values: strings as they cross threads in a map task's output (decodeKeys turns them back). */
+  readonly values: NumericArray | string[] | Utf8Values;
   readonly valid: Uint8Array | null;
 }
 
@@ -35,11 +37,24 @@ export function takeKey(c: KeyColumn, index: Int32Array, n: number = index.lengt
   return { dtype: c.dtype, values, valid };
 }
 
-/** Rows [from, to) of a key column: views of its typed arrays (strings are copied). */
+/** Rows [from, to) of a key column: views of its typed arrays (JS strings are copied). */
 export function sliceKey(c: KeyColumn, from: number, to: number): KeyColumn {
-  const values = Array.isArray(c.values) ? c.values.slice(from, to) : c.values.subarray(from, to);
+  const v = c.values;
+  const values = Array.isArray(v) ? v.slice(from, to) : isUtf8(v) ? { offsets: v.offsets.subarray(from, to + 1), bytes: v.bytes } : v.subarray(from, to);
   return { dtype: c.dtype, values: values as KeyColumn['values'], valid: c.valid ? c.valid.subarray(from, to) : null };
 }
+
+export const isUtf8 = (v: KeyColumn['values']): v is Utf8Values => !Array.isArray(v) && !ArrayBuffer.isView(v);
+
+/** The values of a column whose strings are decoded (every step but the crossing between threads). */
+export function decodedValues(c: KeyColumn): NumericArray | string[] {
+  if (isUtf8(c.values)) throw new Error('internal: a key column still UTF-8 encoded (decodeKey it first)');
+  return c.values;
+}
+
+/** A key column with its strings as UTF-8 (to cross threads as typed arrays), and back. */
+export const encodeKey = (c: KeyColumn): KeyColumn => (Array.isArray(c.values) ? { ...c, values: encodeUtf8(c.values, null) } : c);
+export const decodeKey = (c: KeyColumn): KeyColumn => (isUtf8(c.values) ? { ...c, values: decodeUtf8(c.values) } : c);
 
 function gather32(src: Int32Array, dst: Int32Array, index: Int32Array, n: number): void {
   for (let j = 0; j < n; j++) dst[j] = src[index[j]];
@@ -51,7 +66,7 @@ function gather64(src: Float64Array, dst: Float64Array, index: Int32Array, n: nu
 
 /** Concatenation of key columns of one type. */
 export function concatKeys(parts: readonly KeyColumn[], dtype: DType): KeyColumn {
-  const n = parts.reduce((a, p) => a + p.values.length, 0);
+  const n = parts.reduce((a, p) => a + decodedValues(p).length, 0);
   const values = emptyValues(dtype, n);
   const anyNull = parts.some((p) => p.valid !== null);
   const valid = anyNull ? new Uint8Array(n).fill(1) : null;
@@ -64,7 +79,7 @@ export function concatKeys(parts: readonly KeyColumn[], dtype: DType): KeyColumn
       (values as Float64Array).set(p.values as Float64Array, at);
     }
     if (valid && p.valid) valid.set(p.valid, at);
-    at += p.values.length;
+    at += decodedValues(p).length;
   }
   return { dtype, values, valid };
 }
@@ -82,13 +97,15 @@ export function packValidity(valid: Uint8Array | null, n: number): { bitmap: Uin
 }
 
 /** An Arrow vector of the given type from values and byte validity. */
-export function toArrowVector(dtype: DType, values: NumericArray | string[], valid: Uint8Array | null): arrow.Vector {
-  const n = values.length;
+export function toArrowVector(dtype: DType, values: NumericArray | string[] | Utf8Values, valid: Uint8Array | null): arrow.Vector {
   const type = toArrowType(dtype);
   if (dtype.id === 'utf8') {
-    const strings = values as string[];
-    return arrow.vectorFromArray(valid ? strings.map((s, i) => (valid[i] ? s : null)) : strings, type as arrow.Utf8);
+    const utf8 = Array.isArray(values) ? encodeUtf8(values, valid) : values as Utf8Values;
+    const n = utf8.offsets.length - 1;
+    const { bitmap, nullCount } = packValidity(valid, n);
+    return arrow.makeVector(arrow.makeData({ type: type as arrow.Utf8, length: n, nullCount, nullBitmap: bitmap, valueOffsets: utf8.offsets, data: utf8.bytes }));
   }
+  const n = (values as NumericArray).length;
   const { bitmap, nullCount } = packValidity(valid, n);
   if (dtype.id === 'bool') {
     const bits = new Uint8Array(((n + 63) >> 6) << 3);

@@ -2,7 +2,7 @@
  * Key values as 32-bit words, for hashing (the shuffle partitioner) and for exact equality (hash
  * tables). The word layout is documented in hash.ts.
  */
-import type { KeyColumn } from './key-column.ts';
+import { decodedValues, type KeyColumn } from './key-column.ts';
 import { finish, hashString, mixWord, NULL_WORD, SHUFFLE_SEED } from './hash.ts';
 
 const f64 = new Float64Array(1);
@@ -20,8 +20,8 @@ export function groupWidth(c: KeyColumn): number {
  * `at`): nulls write zero value words and a 1 flag word; strings write their id in `strIds`.
  */
 export function writeGroupWords(c: KeyColumn, out: Int32Array, stride: number, at: number, strIds: Map<string, number>): void {
-  const n = c.values.length;
-  const v = c.values;
+  const v = decodedValues(c);
+  const n = v.length;
   const w = groupWidth(c) - (c.valid ? 1 : 0);
   if (Array.isArray(v)) {
     for (let i = 0; i < n; i++) {
@@ -60,7 +60,7 @@ export function hashKeyRows(keys: readonly KeyColumn[], n: number): Int32Array {
   const h = new Int32Array(n).fill(SHUFFLE_SEED);
   const words = new Int32Array(n);
   for (const c of keys) {
-    const v = c.values, valid = c.valid;
+    const v = decodedValues(c), valid = c.valid;
     if (Array.isArray(v)) {
       for (let i = 0; i < n; i++) { h[i] = mixWord(h[i], valid !== null && valid[i] === 0 ? NULL_WORD : hashString(v[i])); words[i]++; }
     } else if (v instanceof BigInt64Array || v instanceof BigUint64Array) {

@@ -9,7 +9,7 @@
  */
 import type { State } from '../aggregate/registry.ts';
 import { partitionOf } from './hash.ts';
-import { sliceKey, takeKey, type KeyColumn } from './key-column.ts';
+import { decodeKey, encodeKey, isUtf8, sliceKey, takeKey, type KeyColumn } from './key-column.ts';
 import { hashKeyRows } from './key-words.ts';
 
 export interface ShuffleBlock {
@@ -41,7 +41,9 @@ export function partitionRows(out: MapOutput, start: number, end: number): Shuff
 export function blockBytes(b: ShuffleBlock): number {
   let bytes = 0;
   for (const k of b.keys) {
-    bytes += Array.isArray(k.values) ? k.values.reduce((a, s) => a + 4 + 2 * s.length, 0) : k.values.byteLength;
+    const v = k.values;
+    bytes += Array.isArray(v) ? v.reduce((a, s) => a + 4 + 2 * s.length, 0)
+      : isUtf8(v) ? v.offsets.byteLength + v.offsets[v.offsets.length - 1] - v.offsets[0] : v.byteLength;
     if (k.valid) bytes += k.valid.byteLength;
   }
   for (const s of b.states) for (const f of s) bytes += f.byteLength;
@@ -77,3 +79,7 @@ export function partitionGroups(keys: readonly KeyColumn[], states: readonly Sta
   };
   return { block, offsets };
 }
+
+/** A block whose string keys are UTF-8 (to cross threads), and back (where a task reads it). */
+export const encodeBlock = (b: ShuffleBlock): ShuffleBlock => ({ ...b, keys: b.keys.map(encodeKey) });
+export const decodeBlock = (b: ShuffleBlock): ShuffleBlock => ({ ...b, keys: b.keys.map(decodeKey) });

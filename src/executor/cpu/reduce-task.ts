@@ -5,20 +5,31 @@
 import * as arrow from 'apache-arrow';
 import { finalizeAggregate } from '../../aggregate/finalize.ts';
 import { mergeRows, newState, type State } from '../../aggregate/registry.ts';
-import { concatKeys, keyToArrow, takeKey, type KeyColumn } from '../../shuffle/key-column.ts';
+import { concatKeys, takeKey, toArrowVector, type KeyColumn } from '../../shuffle/key-column.ts';
+import { encodeUtf8, type Utf8Values } from '../../shuffle/utf8-values.ts';
+import type { NumericArray } from '../../arrow/column-chunk.ts';
+import type { DType } from '../../types.ts';
 import { groupWidth, writeGroupWords } from '../../shuffle/key-words.ts';
-import type { ShuffleBlock } from '../../shuffle/shuffle-block.ts';
+import { decodeBlock, type ShuffleBlock } from '../../shuffle/shuffle-block.ts';
 import { groupDense, groupRows, type Grouping } from './hash-grouper.ts';
 import { outputSchema, type AggregationSpec } from '../../plan/aggregation-spec.ts';
 
 
-/** A reduce task's result: its groups' key and aggregate columns, as plain arrays. */
+/** A reduce task's result: its groups' key and aggregate columns, as plain arrays (strings as UTF-8: utf8-values.ts). */
 export interface ReduceOutput {
   readonly rows: number;
-  readonly columns: readonly KeyColumn[];
+  readonly columns: readonly OutputColumn[];
 }
 
-export function runReduceTask(spec: AggregationSpec, blocks: readonly ShuffleBlock[]): ReduceOutput {
+export interface OutputColumn {
+  readonly dtype: DType;
+  readonly values: NumericArray | Utf8Values;
+  readonly valid: Uint8Array | null;
+}
+
+export function runReduceTask(spec: AggregationSpec, encoded: readonly ShuffleBlock[]): ReduceOutput {
+  // String keys that crossed from another thread come as UTF-8.
+  const blocks = encoded.map(decodeBlock);
   const n = blocks.reduce((a, b) => a + b.rows, 0);
   const keys = spec.keys.map((k, j) => concatKeys(blocks.map((b) => b.keys[j]), k.dtype));
   let grouping: Grouping;
@@ -28,7 +39,7 @@ export function runReduceTask(spec: AggregationSpec, blocks: readonly ShuffleBlo
   } else {
     grouping = groupDense(keys, n) ?? groupByWords(keys, n);
   }
-  const columns: KeyColumn[] = keys.map((k) => takeKey(k, grouping.reps));
+  const columns: OutputColumn[] = keys.map((k) => toOutput(takeKey(k, grouping.reps)));
   spec.aggs.forEach((a, j) => {
     const dst: State = newState(a.state, grouping.groups);
     let base = 0;
@@ -36,16 +47,19 @@ export function runReduceTask(spec: AggregationSpec, blocks: readonly ShuffleBlo
       mergeRows(a.state, dst, grouping.ids, base, b.states[j], b.rows);
       base += b.rows;
     }
-    columns.push(finalizeAggregate(a, dst, grouping.groups));
+    columns.push(toOutput(finalizeAggregate(a, dst, grouping.groups)));
   });
   return { rows: grouping.groups, columns };
 }
+
+const toOutput = (c: KeyColumn): OutputColumn =>
+  Array.isArray(c.values) ? { ...c, values: encodeUtf8(c.values, c.valid) } : c as OutputColumn;
 
 /** The Arrow record batch of a reduce output. */
 export function toRecordBatch(spec: AggregationSpec, out: ReduceOutput): arrow.RecordBatch {
   const schema = outputSchema(spec);
   const columns: Record<string, arrow.Vector> = {};
-  schema.fields.forEach((f, j) => { columns[f.name] = keyToArrow(out.columns[j]); });
+  schema.fields.forEach((f, j) => { const c = out.columns[j]; columns[f.name] = toArrowVector(c.dtype, c.values, c.valid); });
   return batchOf(schema, columns, out.rows);
 }
 

@@ -5,13 +5,17 @@ import { bindBatches } from '../../arrow/wire-batch.ts';
 import { runMapTask } from '../cpu/map-task.ts';
 import { runReduceTask } from '../cpu/reduce-task.ts';
 import { runScanTask } from '../cpu/scan-task.ts';
+import { encodeBlock } from '../../shuffle/shuffle-block.ts';
 import type { ReplyMessage, TaskMessage, TaskOutput } from './protocol.ts';
 import { THREAD_OPS } from './thread-ops.ts';
 import { taskDone } from './release-shared.ts';
 
 function run(msg: TaskMessage): TaskOutput {
   switch (msg.kind) {
-    case 'map': return toShared(runMapTask(msg.spec, bindBatches(msg.batches)));
+    case 'map': {
+      const r = runMapTask(msg.spec, bindBatches(msg.batches));
+      return toShared({ ...r, shuffle: { ...r.shuffle, block: encodeBlock(r.shuffle.block) } });
+    }
     case 'reduce': return runReduceTask(msg.spec, msg.blocks);
     case 'scan': return runScanTask(msg.filter, bindBatches(msg.batches));
     case 'op': {

@@ -30,6 +30,25 @@ async function longestStall(work: () => Promise<unknown>): Promise<number> {
 }
 
 describe('the CPU executor under load', () => {
+  it("groups by a million distinct Utf8 keys without stalling the driver's event loop for 100 ms (strings cross threads as UTF-8)", async () => {
+    await withSession(async (s) => {
+      await s.fromArrow(table(1000, 0)).agg(count()).collect();
+      const n = 1_000_000;
+      const keys = Array.from({ length: n }, (_, i) => `kéy-${(i * 7919) % n}`);
+      const t = new arrow.Table({ k: arrow.vectorFromArray(keys, new arrow.Utf8()), v: arrow.makeVector(Float64Array.from({ length: n }, (_, i) => i % 13)) });
+      let result: arrow.Table | null = null;
+      const stall = await longestStall(async () => { result = await s.fromArrow(t).groupBy('k').agg(sum('v')).collect(); });
+      const r = result! as arrow.Table;
+      expect(r.numRows).toBe(n);
+      // Key i*7919 mod n is row i's: a spot check of keys and sums through both thread crossings.
+      const at = new Map<string, number>();
+      const k = r.getChild('k')!, v = r.getChild('sum(v)')!;
+      for (let i = 0; i < r.numRows; i++) at.set(k.get(i) as string, v.get(i) as number);
+      for (const i of [0, 1, 12345, n - 1]) expect(at.get(`kéy-${(i * 7919) % n}`)).toBe(i % 13);
+      expect(stall).toBeLessThan(100);
+    }, { cores: 2 });
+  }, 120_000);
+
   it('200 jobs over fresh 7.5 MB tables: the process RSS (threads included) grows by less than 300 MB', async () => {
     await withSession(async (s) => {
       const n = 500_000;
