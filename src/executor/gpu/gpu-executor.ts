@@ -14,7 +14,7 @@
 import type * as arrow from 'apache-arrow';
 import { availableParallelism } from 'node:os';
 import { transferables } from '../../arrow/share.ts';
-import { GpuDeviceError, GpuFallbackError } from '../../errors.ts';
+import { GpuDeviceError, GpuFallbackError, JobCancelledError } from '../../errors.ts';
 import type { Schema, TExpr } from '../../expr/resolve.ts';
 import type { ShuffleBlock } from '../../shuffle/shuffle-block.ts';
 import { hangUntilAborted, type Executor, type MapResult, type ReduceResult, type ScanResult, type StagePlacement, type StageWork, type TaskContext } from '../task.ts';
@@ -22,6 +22,7 @@ import type { AggregationSpec } from '../../plan/aggregation-spec.ts';
 import { BufferPool } from './buffer-pool.ts';
 import { openDevice, withErrorScopes, type GpuDevice } from './device.ts';
 import { runGpuMapTask, type GpuMapOptions, type GpuMapTimings } from './gpu-map-task.ts';
+import { prepareGpuTaskShape } from './gpu-task-shape.ts';
 import { ResidentCache } from './resident-cache.ts';
 import { decodeGpuWords, type GpuDecoded, type GpuWords } from './gpu-decode.ts';
 import { gpuTaskDetails } from './gpu-task-details.ts';
@@ -158,11 +159,15 @@ export class GpuExecutor implements Executor {
     if (ctx?.signal?.aborted) throw ctx.signal.reason;
     if (ctx?.fault === 'throw' || ctx?.fault === 'crash') throw new Error(`injected GPU task failure (${ctx.fault})`);
     if (ctx?.fault === 'hang') await hangUntilAborted(ctx.signal);
+    // The task's scans of its input (string encoding, value ranges) run in slices before it waits
+    // for the device, between turns of the event loop.
+    await prepareGpuTaskShape(spec, batches, ctx?.signal);
     // Tasks take the device one at a time; each gives it up once its words are on the host, and
     // is decoded while the next task's kernels run.
     const device = () => {
+      if (ctx?.signal?.aborted) throw new JobCancelledError('the job was cancelled');
       const gctx = { device: this.gpu.device, pool: this.pool, workgroupWords: Math.min(8192, this.gpu.device.limits.maxComputeWorkgroupStorageSize / 4), software: this.gpu.software, threads: softwareThreads(), timestamps: this.gpu.timestamps, chunkBytes: chunkBytes(this.gpu), resident: this.resident };
-      return withErrorScopes(this.gpu, () => runGpuMapTask(gctx, spec, batches, this.mapOptions));
+      return withErrorScopes(this.gpu, () => runGpuMapTask(gctx, spec, batches, this.mapOptions, ctx?.signal));
     };
     const next = this.queue.then(device, device);
     this.queue = next.catch(() => undefined);

@@ -12,6 +12,7 @@
  * some part of the spec has no GPU kernel (the caller runs the CPU task then).
  */
 import type * as arrow from 'apache-arrow';
+import { JobCancelledError } from '../../errors.ts';
 import type { AggregationSpec } from '../../plan/aggregation-spec.ts';
 import { BufferLease, USAGE } from './buffer-pool.ts';
 import type { GpuContext, GpuMapOptions } from './gpu-context.ts';
@@ -21,6 +22,7 @@ import { encodeProgram, workgroupGrid } from './gpu-program.ts';
 import { foldProgram, type FoldShaderKey } from './fold-program.ts';
 import { mapProgram } from './map-shader.ts';
 import { partitionProgram } from './partition-program.ts';
+import { nextSlice } from './host-slices.ts';
 import { PassTimer } from './pass-timer.ts';
 import { PieceUploader } from './piece-upload.ts';
 import { TaskSlots } from './task-slots.ts';
@@ -57,9 +59,21 @@ export interface GpuMapTimings {
  */
 export interface GpuReadback { readonly words: GpuWords; readonly timings: GpuMapTimings }
 
-export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batches: readonly arrow.RecordBatch[], opts: GpuMapOptions = {}): Promise<GpuReadback | { fallback: string }> {
+/**
+ * Rows per dispatch on a software adapter, which runs each dispatch on the driver's thread: a
+ * hash kernel takes ~20 ms for this many rows on llvmpipe. (GPUs take pieces of chunkBytes.)
+ */
+const SOFTWARE_PIECE_ROWS = 1 << 20;
+
+/**
+ * Runs the task on the device. Before each packed piece the driver's event loop gets a turn
+ * (packing and, on a software adapter, the dispatch itself run on the driver's thread), and an
+ * aborted `signal` stops the task there; a cached piece is taken and submitted in one turn (see
+ * GpuExecutor.releaseCached).
+ */
+export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batches: readonly arrow.RecordBatch[], opts: GpuMapOptions = {}, signal?: AbortSignal): Promise<GpuReadback | { fallback: string }> {
   const t0 = performance.now();
-  const task = planGpuMapTask(gpu, spec, batches, opts);
+  const task = planGpuMapTask(gpu, spec, batches, gpu.software && opts.maxChunkRows === undefined ? { ...opts, maxChunkRows: SOFTWARE_PIECE_ROWS } : opts);
   if ('fallback' in task) return task;
   const { device } = gpu;
   const { plan, pieces, kernel, lowWordKernel, workgroupSize, shape } = task;
@@ -83,6 +97,8 @@ export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batc
     const uploader = new PieceUploader(device.queue, task, lease);
     let kernelStart = 0;
     for (const [index, piece] of pieces.entries()) {
+      if (!piece.cached) await nextSlice();
+      if (signal?.aborted) throw new JobCancelledError('the job was cancelled');
       const uploadStart = performance.now();
       const { buffer, packed } = uploader.upload(index);
       const workgroups = region ? plan.regionWorkgroups : Math.ceil(piece.rows / task.tile);
@@ -104,7 +120,10 @@ export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batc
     }
     timings.uploadBytes = uploader.uploadBytes;
 
-    // Partition ids of the slots, then one copy of everything the host needs.
+    // Partition ids of the slots (their string keys' hashes made on the host), then one copy of
+    // everything the host needs: in a turn of its own.
+    await nextSlice();
+    if (signal?.aborted) throw new JobCancelledError('the job was cancelled');
     const encoder = device.createCommandEncoder();
     if (region) {
       const pass = timer.begin(encoder);

@@ -4,17 +4,24 @@
  * aggregates' argument forms and the slot words a row of the task can write, and each float sum's
  * fixed-point shift and facts (finite, non-negative, exact). A task that cannot run on the GPU
  * gets the reason instead.
+ *
+ * Its scans (float ranges, uint64 checks, string encoding, string ids) grow with the input, so
+ * they are steps of a generator: prepareGpuTaskShape runs them between turns of the driver's event
+ * loop and keeps the shape for gpuTaskShape, which otherwise runs them in one go.
  */
 import type * as arrow from 'apache-arrow';
 import { argForms, argNullable } from '../../aggregate/gpu-argument.ts';
-import { bindColumn, type ColumnChunk } from '../../arrow/column-chunk.ts';
+import { cacheValueRange, describeColumn, fromWire, type ColumnChunk } from '../../arrow/column-chunk.ts';
+import { JobCancelledError } from '../../errors.ts';
+import { columnsOfTyped } from '../../expr/columns.ts';
 import { fieldOf } from '../../expr/resolve.ts';
 import { columnForm, GpuUnsupported } from '../../expr/to-wgsl.ts';
-import { isFloat } from '../../types.ts';
+import { isFloat, type DType } from '../../types.ts';
 import { type AggregationSpec, columnsOfSpec } from '../../plan/aggregation-spec.ts';
 import { StringIds } from '../string-ids.ts';
 import { f64Stats, mergeStats, sumShift, type F64Stats } from './float-sum-scale.ts';
 import { gpuAccLayout, keptWords, type GpuAccLayout } from './gpu-acc-layout.ts';
+import { nextSlice } from './host-slices.ts';
 
 export interface GpuTaskShape {
   readonly rows: number;
@@ -38,37 +45,177 @@ export interface GpuTaskShape {
   readonly nonNegative: readonly boolean[];
 }
 
+/** Steps of host work: each yield is a point where the event loop may take a turn. */
+type Steps<T> = Generator<void, T, void>;
+
+/** Values a step scans (a few ms), and strings a step encodes or numbers (each a decode or a Map lookup). */
+const STEP_VALUES = 1 << 20;
+const STEP_STRINGS = 1 << 12;
+/** Host time between two turns of the event loop. */
+const SLICE_MS = 10;
+
+const runSteps = <T>(steps: Steps<T>): T => {
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+};
+
+/**
+ * Runs the steps in turns of the event loop of their own (a stage starts its tasks in one turn),
+ * ~SLICE_MS each; an abort stops them between turns.
+ */
+async function runSliced<T>(steps: Steps<T>, signal?: AbortSignal): Promise<T> {
+  for (;;) {
+    await nextSlice();
+    if (signal?.aborted) throw new JobCancelledError('the job was cancelled');
+    const since = performance.now();
+    for (;;) {
+      const r = steps.next();
+      if (r.done) return r.value;
+      if (performance.now() - since >= SLICE_MS) break;
+    }
+  }
+}
+
+const floatStats = new WeakMap<arrow.Data, F64Stats>();
+/** f64Stats of a float column, a slice of rows per step (once per Data). */
+function* floatStatsSteps(data: arrow.Data): Steps<F64Stats> {
+  let s = floatStats.get(data);
+  if (s) return s;
+  const parts: F64Stats[] = [];
+  for (let at = 0; at < data.length; at += STEP_VALUES) {
+    if (at > 0) yield;
+    parts.push(f64Stats(data.slice(at, Math.min(STEP_VALUES, data.length - at))));
+  }
+  s = mergeStats(parts);
+  floatStats.set(data, s);
+  return s;
+}
+
 const beyondInt64 = new WeakMap<arrow.Data, boolean>();
 /**
  * Whether a uint64 column holds a valid value of 2^63 or more: the kernels read uint64 as int64,
  * exact only below 2^63 (once per Data).
  */
-function uint64BeyondInt64(data: arrow.Data): boolean {
+function* uint64BeyondInt64(data: arrow.Data): Steps<boolean> {
   let beyond = beyondInt64.get(data);
   if (beyond !== undefined) return beyond;
   const v = data.values as BigUint64Array;
   const w = new Uint32Array(v.buffer, v.byteOffset, data.length * 2);
   beyond = false;
-  for (let i = 0; i < data.length && !beyond; i++) beyond = w[2 * i + 1] >= 0x80000000 && data.getValid(i);
+  for (let i = 0; i < data.length && !beyond; i++) {
+    if (i > 0 && i % STEP_VALUES === 0) yield;
+    beyond = w[2 * i + 1] >= 0x80000000 && data.getValid(i);
+  }
   beyondInt64.set(data, beyond);
   return beyond;
 }
 
-/** The shape of a task over `batches`. */
+const encoded = new WeakMap<object, { codes: Int32Array; dictionary: string[] }>();
+const decoder = new TextDecoder();
+/**
+ * A column bound for packing (bindColumn): a plain Utf8 column is dictionary-encoded a slice of
+ * rows per step (once per offsets array).
+ */
+function* bindSteps(data: arrow.Data, dtype: DType): Steps<ColumnChunk> {
+  const w = describeColumn(data, dtype);
+  if (!w.utf8) return fromWire(w);
+  const { offsets, bytes } = w.utf8;
+  let enc = encoded.get(offsets);
+  if (!enc) {
+    const codes = new Int32Array(w.length);
+    const dictionary: string[] = [];
+    const ids = new Map<string, number>();
+    for (let i = 0; i < w.length; i++) {
+      if (i > 0 && i % STEP_STRINGS === 0) yield;
+      const s = decoder.decode(bytes.subarray(Number(offsets[i]), Number(offsets[i + 1])));
+      let id = ids.get(s);
+      if (id === undefined) {
+        id = dictionary.length;
+        dictionary.push(s);
+        ids.set(s, id);
+      }
+      codes[i] = id;
+    }
+    encoded.set(offsets, (enc = { codes, dictionary }));
+  }
+  return fromWire({ ...w, utf8: null, values: enc.codes, dictionary: enc.dictionary });
+}
+
+/** Task-wide string ids whose code → id tables are built in steps (StringIds.remap makes one in one go). */
+class SteppedStringIds extends StringIds {
+  private readonly tables = new Map<readonly string[], Int32Array>();
+
+  /** Numbers a dictionary's strings, a slice per step, and keeps its code → id table. */
+  *number(dictionary: readonly string[]): Steps<void> {
+    if (this.tables.has(dictionary)) return;
+    const table = new Int32Array(dictionary.length);
+    for (let at = 0; at < dictionary.length; at += STEP_STRINGS) {
+      if (at > 0) yield;
+      for (let j = at; j < Math.min(dictionary.length, at + STEP_STRINGS); j++) table[j] = this.id(dictionary[j]);
+    }
+    this.tables.set(dictionary, table);
+  }
+
+  override remap(dictionary: readonly string[]): Int32Array {
+    return this.tables.get(dictionary) ?? super.remap(dictionary);
+  }
+}
+
+/** Shapes made ahead by prepareGpuTaskShape, by spec and the task's batches. */
+const prepared = new WeakMap<AggregationSpec, WeakMap<readonly arrow.RecordBatch[], GpuTaskShape | { fallback: string }>>();
+
+/**
+ * Makes the shape of a task over `batches` between turns of the event loop, and keeps it for the
+ * gpuTaskShape call that plans the task. Key ranges (the grouping plan's) are cached here too.
+ */
+export async function prepareGpuTaskShape(spec: AggregationSpec, batches: readonly arrow.RecordBatch[], signal?: AbortSignal): Promise<void> {
+  for (const k of spec.keys) {
+    for (const b of batches) {
+      await cacheValueRange(b.getChild(k.column)!.data[0], k.dtype);
+      if (signal?.aborted) throw new JobCancelledError('the job was cancelled');
+    }
+  }
+  const shape = await runSliced(shapeSteps(spec, batches), signal);
+  let ofSpec = prepared.get(spec);
+  if (!ofSpec) prepared.set(spec, (ofSpec = new WeakMap()));
+  ofSpec.set(batches, shape);
+}
+
+/** The shape of a task over `batches` (the one prepareGpuTaskShape made, if it did). */
 export function gpuTaskShape(spec: AggregationSpec, batches: readonly arrow.RecordBatch[]): GpuTaskShape | { fallback: string } {
+  const ahead = prepared.get(spec)?.get(batches);
+  prepared.get(spec)?.delete(batches);
+  return ahead ?? runSteps(shapeSteps(spec, batches));
+}
+
+function* shapeSteps(spec: AggregationSpec, batches: readonly arrow.RecordBatch[]): Steps<GpuTaskShape | { fallback: string }> {
   const names = columnsOfSpec(spec);
   const datas = batches.map((b) => new Map(names.map((n) => [n, b.getChild(n)!.data[0]])));
   const rows = batches.reduce((a, b) => a + b.numRows, 0);
   try {
     for (const n of names) columnForm(fieldOf(spec.input, n).dtype, n);
-    const beyond = names.find((n) => fieldOf(spec.input, n).dtype.id === 'uint64' && datas.some((m) => uint64BeyondInt64(m.get(n)!)));
-    if (beyond !== undefined) return { fallback: `uint64 column '${beyond}' holds values of 2^63 or more` };
+    for (const n of names) {
+      if (fieldOf(spec.input, n).dtype.id !== 'uint64') continue;
+      for (const m of datas) if (yield* uint64BeyondInt64(m.get(n)!)) return { fallback: `uint64 column '${n}' holds values of 2^63 or more` };
+    }
     if (rows >= 2 ** 32) return { fallback: 'a map task of 2^32 rows or more' };
     const layout = gpuAccLayout(spec.aggs, argForms(spec.aggs));
+    // The float columns float sums read: their ranges, scanned ahead in steps.
     const statsOf = new Map<string, F64Stats>();
+    for (const a of spec.aggs) {
+      if (a.state !== 'fsum' || !a.arg) continue;
+      for (const n of columnsOfTyped(a.arg)) {
+        if (statsOf.has(n) || !isFloat(fieldOf(spec.input, n).dtype)) continue;
+        const parts: F64Stats[] = [];
+        for (const m of datas) parts.push(yield* floatStatsSteps(m.get(n)!));
+        statsOf.set(n, mergeStats(parts));
+      }
+    }
     const stats = (name: string) => {
       let s = statsOf.get(name);
-      if (!s) statsOf.set(name, (s = mergeStats(datas.map((m) => f64Stats(m.get(name)!)))));
+      if (!s) statsOf.set(name, (s = mergeStats(datas.map((m) => runSteps(floatStatsSteps(m.get(name)!))))));
       return s;
     };
     const shifts = spec.aggs.map((a) => (a.state === 'fsum' ? sumShift(a.arg!, stats, rows) : 0));
@@ -77,10 +224,15 @@ export function gpuTaskShape(spec: AggregationSpec, batches: readonly arrow.Reco
     const summed = spec.aggs.map((a) => (a.state === 'fsum' && a.arg?.kind === 'col' && a.arg.dtype && isFloat(a.arg.dtype) ? stats(a.arg.name) : null));
     const finite = summed.map((st) => st !== null && !st.nonFinite);
     const nonNegative = summed.map((st) => st !== null && !(st.min < 0));
-    const strings = new StringIds();
-    const chunks = datas.map((m) => new Map([...m].map(([n, d]) => [n, bindColumn(d, fieldOf(spec.input, n).dtype)])));
+    const strings = new SteppedStringIds();
+    const chunks: Map<string, ColumnChunk>[] = [];
+    for (const m of datas) {
+      const bound = new Map<string, ColumnChunk>();
+      for (const [n, d] of m) bound.set(n, yield* bindSteps(d, fieldOf(spec.input, n).dtype));
+      chunks.push(bound);
+    }
     // Task-wide string ids, batch by batch (the plan counts them; kernels map codes through them).
-    for (const m of chunks) for (const c of m.values()) if (c.dictionary) strings.remap(c.dictionary);
+    for (const m of chunks) for (const c of m.values()) if (c.dictionary) yield* strings.number(c.dictionary);
     const nullable = names.filter((name) => chunks.some((c) => c.get(name)!.nullCount > 0));
     const argNulls = argNullable(spec.aggs, nullable);
     const facts = spec.aggs.map((_, j) => ({ nullable: argNulls[j]!, finite: finite[j]!, nonNegative: nonNegative[j]! }));
