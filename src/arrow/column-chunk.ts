@@ -63,14 +63,18 @@ function withNullEntries(data: arrow.Data, codes: NumericArray): { validity: Uin
   return out;
 }
 
-/** Dictionary-encodes a plain Utf8/LargeUtf8 column (cached per offsets array): one decode per row, then Map lookups. */
-function encodeStrings(offsets: Int32Array | BigInt64Array, bytes: Uint8Array, length: number): { codes: Int32Array; dictionary: string[] } {
+/**
+ * Dictionary-encodes a plain Utf8/LargeUtf8 column (cached per offsets array): one decode per row,
+ * then Map lookups. It yields every `step` rows, so that a caller can run it in slices.
+ */
+export function* encodeStringsSteps(offsets: Int32Array | BigInt64Array, bytes: Uint8Array, length: number, step: number): Generator<void, { codes: Int32Array; dictionary: string[] }, void> {
   let out = encodedStrings.get(offsets);
   if (out) return out;
   const codes = new Int32Array(length);
   const dictionary: string[] = [];
   const ids = new Map<string, number>();
   for (let i = 0; i < length; i++) {
+    if (i > 0 && i % step === 0) yield;
     const s = decoder.decode(bytes.subarray(Number(offsets[i]), Number(offsets[i + 1])));
     let id = ids.get(s);
     if (id === undefined) {
@@ -83,6 +87,14 @@ function encodeStrings(offsets: Int32Array | BigInt64Array, bytes: Uint8Array, l
   out = { codes, dictionary };
   encodedStrings.set(offsets, out);
   return out;
+}
+
+function encodeStrings(offsets: Int32Array | BigInt64Array, bytes: Uint8Array, length: number): { codes: Int32Array; dictionary: string[] } {
+  const steps = encodeStringsSteps(offsets, bytes, length, Infinity);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
 }
 
 /**

@@ -11,7 +11,7 @@
  */
 import type * as arrow from 'apache-arrow';
 import { argForms, argNullable } from '../../aggregate/gpu-argument.ts';
-import { cacheValueRange, describeColumn, fromWire, type ColumnChunk } from '../../arrow/column-chunk.ts';
+import { cacheValueRange, describeColumn, encodeStringsSteps, fromWire, type ColumnChunk } from '../../arrow/column-chunk.ts';
 import { JobCancelledError } from '../../errors.ts';
 import { columnsOfTyped } from '../../expr/columns.ts';
 import { fieldOf } from '../../expr/resolve.ts';
@@ -112,35 +112,15 @@ function* uint64BeyondInt64(data: arrow.Data): Steps<boolean> {
   return beyond;
 }
 
-const encoded = new WeakMap<object, { codes: Int32Array; dictionary: string[] }>();
-const decoder = new TextDecoder();
 /**
  * A column bound for packing (bindColumn): a plain Utf8 column is dictionary-encoded a slice of
  * rows per step (once per offsets array).
  */
 function* bindSteps(data: arrow.Data, dtype: DType): Steps<ColumnChunk> {
   const w = describeColumn(data, dtype);
-  if (!w.utf8) return fromWire(w);
-  const { offsets, bytes } = w.utf8;
-  let enc = encoded.get(offsets);
-  if (!enc) {
-    const codes = new Int32Array(w.length);
-    const dictionary: string[] = [];
-    const ids = new Map<string, number>();
-    for (let i = 0; i < w.length; i++) {
-      if (i > 0 && i % STEP_STRINGS === 0) yield;
-      const s = decoder.decode(bytes.subarray(Number(offsets[i]), Number(offsets[i + 1])));
-      let id = ids.get(s);
-      if (id === undefined) {
-        id = dictionary.length;
-        dictionary.push(s);
-        ids.set(s, id);
-      }
-      codes[i] = id;
-    }
-    encoded.set(offsets, (enc = { codes, dictionary }));
-  }
-  return fromWire({ ...w, utf8: null, values: enc.codes, dictionary: enc.dictionary });
+  // Encoded in slices here, the strings are then bound from column-chunk.ts's cache.
+  if (w.utf8) yield* encodeStringsSteps(w.utf8.offsets, w.utf8.bytes, w.length, STEP_STRINGS);
+  return fromWire(w);
 }
 
 /** Task-wide string ids whose code → id tables are built in steps (StringIds.remap makes one in one go). */

@@ -8,28 +8,13 @@ import * as arrow from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { count, JobCancelledError, sum, type ProgressEvent } from '../../../src/index.ts';
 import { withSession } from '../../support/tables.ts';
+import { longestStall } from '../../support/longest-stall.ts';
 
 /** k: `keys` values; v: small integers in a float64 column (exact sums). */
 const table = (n: number, keys: number, seed: number): arrow.Table => arrow.tableFromArrays({
   k: Int32Array.from({ length: n }, (_, i) => (i * 31 + seed) % keys),
   v: Float64Array.from({ length: n }, (_, i) => (i + seed) % 97),
 });
-
-/** The longest time between two ticks of a 10 ms interval while `work` runs. */
-async function longestStall(work: () => Promise<unknown>): Promise<number> {
-  let last = performance.now(), worst = 0;
-  const timer = setInterval(() => {
-    const now = performance.now();
-    worst = Math.max(worst, now - last);
-    last = now;
-  }, 10);
-  try {
-    await work();
-    return Math.max(worst, performance.now() - last);
-  } finally {
-    clearInterval(timer);
-  }
-}
 
 /** Expected sum(v) and count by k of table(n, keys, seed). */
 function expected(n: number, keys: number, seed: number): Map<number, [number, number]> {

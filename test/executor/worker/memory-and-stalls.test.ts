@@ -7,27 +7,12 @@ import * as arrow from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { col, count, JobCancelledError, sum } from '../../../src/index.ts';
 import { withSession } from '../../support/tables.ts';
+import { longestStall } from '../../support/longest-stall.ts';
 
 const table = (n: number, seed: number): arrow.Table => arrow.tableFromArrays({
   k: Int32Array.from({ length: n }, (_, i) => (i * 31 + seed) % 1000),
   v: Float64Array.from({ length: n }, (_, i) => (i + seed) % 97),
 });
-
-/** The longest time between two ticks of a 10 ms interval while `work` runs. */
-async function longestStall(work: () => Promise<unknown>): Promise<number> {
-  let last = performance.now(), worst = 0;
-  const timer = setInterval(() => {
-    const now = performance.now();
-    worst = Math.max(worst, now - last);
-    last = now;
-  }, 10);
-  try {
-    await work();
-    return Math.max(worst, performance.now() - last);
-  } finally {
-    clearInterval(timer);
-  }
-}
 
 describe('the CPU executor under load', () => {
   it("groups by a million distinct Utf8 keys without stalling the driver's event loop for 100 ms (strings cross threads as UTF-8)", async () => {
