@@ -1,3 +1,6 @@
+import * as arrow from 'apache-arrow';
+import { expect } from 'vitest';
+
 /** The longest time between two ticks of a 10 ms interval while `work` runs: how long the event loop was blocked. */
 export async function longestStall(work: () => Promise<unknown>): Promise<number> {
   let last = performance.now(), worst = 0;
@@ -12,4 +15,19 @@ export async function longestStall(work: () => Promise<unknown>): Promise<number
   } finally {
     clearInterval(timer);
   }
+}
+
+/** A million-row table of a million distinct Utf8 keys `kéy-…` (row i's key is `kéy-${i * 7919 mod n}`), v = i mod 13. */
+export function distinctKeysTable(n: number): arrow.Table {
+  const keys = Array.from({ length: n }, (_, i) => `kéy-${(i * 7919) % n}`);
+  return new arrow.Table({ k: arrow.vectorFromArray(keys, new arrow.Utf8()), v: arrow.makeVector(Float64Array.from({ length: n }, (_, i) => i % 13)) });
+}
+
+/** Checks a group-by k, sum(v) of distinctKeysTable(n): every key once, and spot-checked sums. */
+export function expectDistinctKeySums(r: arrow.Table, n: number): void {
+  expect(r.numRows).toBe(n);
+  const at = new Map<string, number>();
+  const k = r.getChild('k')!, v = r.getChild('sum(v)')!;
+  for (let i = 0; i < r.numRows; i++) at.set(k.get(i) as string, v.get(i) as number);
+  for (const i of [0, 1, 12345, n - 1]) expect(at.get(`kéy-${(i * 7919) % n}`)).toBe(i % 13);
 }
