@@ -61,6 +61,9 @@ export class DataFrame {
    * (least recently used first); unpersist() frees it.
    */
   cache(): DataFrame {
+    if (sourceOf(this.plan).files) {
+      throw new InvalidOptionError('cache() keeps in-memory input on the GPU; a file source is read anew by each job: load it with another library and use fromArrow to cache it');
+    }
     return new DataFrame(this.session, withSource(this.plan, (s) => ({ ...s, cached: s.cached ?? nextCacheId++ })));
   }
 

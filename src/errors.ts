@@ -88,7 +88,7 @@ export class JobCancelledError extends GpuFrameError {
 
 const REVIVABLE: Record<string, { prototype: GpuFrameError }> = {
   GpuFrameError, UnknownColumnError, TypeMismatchError, UnsupportedTypeError, DuplicateColumnError,
-  InvalidOptionError, ArithmeticOverflowError, GpuUnavailableError, GpuDeviceError,
+  InvalidOptionError, ArithmeticOverflowError, GpuUnavailableError, GpuDeviceError, InputFileError,
 };
 
 /** Rebuilds an error that crossed a thread boundary as plain data, keeping its class where it is ours. */

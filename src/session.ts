@@ -16,7 +16,9 @@ import type { ProgressListener } from './driver/progress.ts';
 import { WorkerPoolExecutor } from './executor/worker/worker-pool.ts';
 import type { PhysicalPlan } from './plan/physical-plan.ts';
 import type { StageNote } from './plan/explain.ts';
-import { inputSchema } from './arrow/input-schema.ts';
+import { fileSchema, inputSchema } from './arrow/input-schema.ts';
+import { expandPaths } from './io/expand-paths.ts';
+import type { FileFormat, FileUnit } from './io/file-source.ts';
 import type { Source } from './plan/logical-plan.ts';
 import { checkActionOptions, checkKeys, describeValue, intAtLeast, intInRange, optionalFunction } from './option-checks.ts';
 
@@ -56,10 +58,21 @@ export interface SessionOptions {
    * users who must not silently leave the GPU.
    */
   gpuFallback?: 'cpu' | 'error';
+  /**
+   * File scans (readParquet, readArrow): row groups or record batches each core may hold decoded at
+   * a time (default 1: with a task per core, each core's read of its next units overlaps another's aggregation; more holds more memory and was slower on 2 cores, see docs/performance.md).
+   */
+  readahead?: number;
+}
+
+/** Options of readParquet and readArrow. */
+export interface ReadOptions {
+  /** Files of a directory with one of these extensions are read (default: the format's usual ones). */
+  extensions?: readonly string[];
 }
 
 /** Every key of SessionOptions (a misspelt option is an error, not a silent default). */
-const SESSION_OPTIONS = ['executor', 'executors', 'cores', 'workers', 'shufflePartitions', 'maxTaskAttempts', 'retainedJobs', 'faultInjector', 'onProgress', 'gpuCacheBytes', 'gpuFallback'] as const;
+const SESSION_OPTIONS = ['executor', 'executors', 'cores', 'workers', 'shufflePartitions', 'maxTaskAttempts', 'retainedJobs', 'faultInjector', 'onProgress', 'gpuCacheBytes', 'gpuFallback', 'readahead'] as const;
 // Compile-time check that the list above names every option.
 const allSessionOptions: Record<Exclude<keyof SessionOptions, (typeof SESSION_OPTIONS)[number]>, never> = {};
 void allSessionOptions;
@@ -78,6 +91,7 @@ export interface ResolvedOptions {
   readonly shufflePartitions: number;
   readonly maxTaskAttempts: number;
   readonly retainedJobs: number;
+  readonly readahead: number;
   /**
    * Why 'auto' runs on the CPU (null when it runs on a GPU): the GpuUnavailableError's message, or
    * that the only adapter is a software one, which only executor: 'gpu' uses.
@@ -138,6 +152,7 @@ export class Session {
     const shufflePartitions = intInRange('shufflePartitions', options.shufflePartitions, 1, MAX_SHUFFLE_PARTITIONS, 2 * executors * cores, 'a shuffle block per map task and partition');
     const maxTaskAttempts = intInRange('maxTaskAttempts', options.maxTaskAttempts, 1, 100, 4, 'a task failing that often will not pass');
     const retainedJobs = intAtLeast('retainedJobs', options.retainedJobs, 0, 1000);
+    const readahead = intInRange('readahead', options.readahead, 1, 64, 1, 'decoded row groups held per core');
     const cacheBytes = options.gpuCacheBytes === undefined ? undefined : intAtLeast('gpuCacheBytes', options.gpuCacheBytes, 0, 0);
     const fallback = options.gpuFallback ?? 'cpu';
     if (fallback !== 'cpu' && fallback !== 'error') throw new InvalidOptionError(`gpuFallback must be 'cpu' or 'error', got ${describeValue(fallback)}`);
@@ -169,6 +184,7 @@ export class Session {
       shufflePartitions,
       maxTaskAttempts,
       retainedJobs,
+      readahead,
       gpuUnavailable,
     };
     return new Session(resolved, runner, faults, onProgress);
@@ -206,6 +222,49 @@ export class Session {
     const n = intAtLeast('partitions', options.partitions, 1,
       this.options.executor === 'gpu' ? Math.max(2, Math.ceil(rows / GPU_PARTITION_ROWS)) : this.options.executors * this.options.cores);
     const source: Source = { schema: inputSchema(arrowSchema, batches), arrowSchema, partitions: split(batches, rows, n), rows };
+    return new DataFrame(this, { kind: 'scan', source });
+  }
+
+  /**
+   * A lazy DataFrame over Parquet files: a path, a directory (its .parquet files) or a glob, or an
+   * array of them, all of one schema. Only footers are read here; each job reads only the columns
+   * it needs, skips row groups whose min/max statistics rule its filter out, and decodes one task
+   * per row group (small ones together) on the executor threads, `readahead` per core at a time.
+   */
+  async readParquet(paths: string | readonly string[], options: ReadOptions = {}): Promise<DataFrame> {
+    // Loaded on demand, as the decoders: a session over Arrow tables loads none of them.
+    const { parquetFooter } = await import('./io/parquet-footer.ts');
+    return this.readFiles('readParquet', 'parquet', paths, options, ['.parquet', '.parq'], parquetFooter);
+  }
+
+  /**
+   * A lazy DataFrame over Arrow IPC files (file format / Feather v2, or stream format; bodies
+   * uncompressed or LZ4 / ZSTD compressed), as readParquet: one task per record batch.
+   */
+  async readArrow(paths: string | readonly string[], options: ReadOptions = {}): Promise<DataFrame> {
+    const { arrowFooter } = await import('./io/arrow-footer.ts');
+    return this.readFiles('readArrow', 'arrow', paths, options, ['.arrow', '.arrows', '.feather', '.ipc'], arrowFooter);
+  }
+
+  private async readFiles(
+    what: string, format: FileFormat, paths: unknown, options: ReadOptions, extensions: readonly string[],
+    footer: (path: string) => Promise<{ schema: arrow.Schema; units: FileUnit[] }>,
+  ): Promise<DataFrame> {
+    this.checkOpen();
+    checkKeys(what, options, ['extensions']);
+    const ext = options.extensions ?? extensions;
+    if (!Array.isArray(ext) || !ext.every((e) => typeof e === 'string' && e.startsWith('.'))) {
+      throw new InvalidOptionError(`${what}: extensions must be an array of '.ext' strings, got ${describeValue(options.extensions)}`);
+    }
+    const files = expandPaths(what, paths, ext);
+    const footers = await Promise.all(files.map(footer));
+    const arrowSchema = footers[0]!.schema;
+    const schema = fileSchema(files, footers.map((f) => f.schema));
+    const units = footers.flatMap((f) => f.units);
+    const source: Source = {
+      schema, arrowSchema, partitions: [], rows: units.reduce((a, u) => a + u.rows, 0),
+      files: { format, paths: files, units, readahead: this.options.readahead },
+    };
     return new DataFrame(this, { kind: 'scan', source });
   }
 

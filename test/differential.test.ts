@@ -33,6 +33,10 @@
  * what the query generator avoids on purpose is documented in support/sql.ts.
  */
 import { randomInt } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { CODECS, writeParquet } from './support/parquet-files.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type * as A from 'apache-arrow';
 import {
@@ -132,9 +136,9 @@ function sortKey(k: OrderKey): string | ReturnType<typeof desc> {
 
 type Outcome = { kind: 'table'; table: A.Table } | { kind: 'count'; n: number } | { kind: 'error'; error: unknown };
 
-async function runEngine(session: Session, t: TableModel, q: Query, partitions: number): Promise<Outcome> {
+async function runEngine(session: Session, t: TableModel, q: Query, partitions: number, parquet?: string): Promise<Outcome> {
   try {
-    let df = session.fromArrow(t.input, { partitions });
+    let df = parquet ? await session.readParquet(parquet) : session.fromArrow(t.input, { partitions });
     if (q.filter) df = df.filter(predicate(q.filter));
     if (q.mode === 'count') return { kind: 'count', n: await df.count() };
     if (q.mode === 'agg') {
@@ -190,6 +194,8 @@ export interface CaseOptions {
   partitions: number;
   shufflePartitions: number;
   executor: Path;
+  /** Read the table from this Parquet file (readParquet) instead of from memory. */
+  parquet?: string;
 }
 
 /** runs one query on one table; the DuckDB table `t` must already hold `t`'s data */
@@ -198,7 +204,7 @@ async function runCase(db: DuckDb, t: TableModel, q: Query, id: string, opts: Ca
   const expected = await db.query(sql);
   const session = await sessionFor(opts.executor, opts.shufflePartitions);
   const before = session.lastJob;
-  const outcome = await runEngine(session, t, q, opts.partitions);
+  const outcome = await runEngine(session, t, q, opts.partitions, opts.parquet);
   const job = session.lastJob !== before ? session.lastJob : undefined;
   const gpuTasks = (job?.stages ?? []).flatMap((s) => s.tasks).filter((task) => gpuDetails(task)).length;
   const overflow = await overflowExpectation(db, q);
@@ -223,7 +229,7 @@ async function runCase(db: DuckDb, t: TableModel, q: Query, id: string, opts: Ca
   const base = { id, rows: expected.rows.length, overflow, path: opts.executor, gpuTasks };
   if (problems.length === 0) return { ...base, problems };
   const header = [
-    `case ${id} (executor=${opts.executor}, partitions=${opts.partitions}, shufflePartitions=${opts.shufflePartitions})`,
+    `case ${id} (executor=${opts.executor}, partitions=${opts.partitions}, shufflePartitions=${opts.shufflePartitions}${opts.parquet ? `, from ${opts.parquet}` : ''})`,
     describeTable(t).replace(/^/gm, '  '),
     `  code: ${toCode(q)}`,
     `  sql:  ${sql}`,
@@ -240,6 +246,8 @@ const GROUPS = 8;
 /** the seeds that run on the GPU executor: one in GPU_SHARE */
 const GPU_SHARE = 6;
 const ROTATING_TABLES = 12;
+const PARQUET_TABLE_SEED = 5000;
+const PARQUET_TABLES = Number(process.env.DIFF_PARQUET_TABLES ?? 48);
 const ONLY = process.env.DIFF_CASE; // "<tableSeed>" or "<tableSeed>/<query>" or "big<i>[/<query>]"
 const FUZZ = process.env.DIFF_FUZZ ? Number(process.env.DIFF_FUZZ) : 0;
 /** this run's rotating seeds start here (DIFF_SEED fixes it); far from the fixed seeds */
@@ -295,17 +303,30 @@ function caseOptions(tableSeed: number, qi: number): { rng: Rng } & CaseOptions 
   return { rng, partitions, shufflePartitions: executor === 'gpu' ? [1, 4, 11][shufflePartitions % 3]! : shufflePartitions, executor };
 }
 
-async function runTable(tableSeed: number, onlyQuery: number | null): Promise<CaseReport[]> {
+/**
+ * `parquet`: the engine reads the table from a Parquet file written by arrow-rs (several row
+ * groups, a codec per seed, statistics on or off), so pushdown and the decoder meet every type.
+ */
+async function runTable(tableSeed: number, onlyQuery: number | null, parquet = false): Promise<CaseReport[]> {
   const t = generateTable(tableSeed, { float32: true, extended: true });
   await db.load('t', t.columns, t.rows);
+  const file = parquet ? parquetOf(t, tableSeed) : undefined;
   const reports: CaseReport[] = [];
   for (let qi = 0; qi < QUERIES_PER_TABLE; qi++) {
     if (onlyQuery !== null && qi !== onlyQuery) continue;
     const { rng, ...opts } = caseOptions(tableSeed, qi);
     const q = genQuery(rng, t);
-    reports.push(await runCase(db, t, q, `${tableSeed}/${qi}`, opts));
+    reports.push(await runCase(db, t, q, `${tableSeed}/${qi}`, { ...opts, parquet: file }));
   }
   return reports;
+}
+
+const parquetDir = mkdtempSync(path.join(tmpdir(), 'gpuframe-diff-'));
+function parquetOf(t: TableModel, seed: number): string {
+  const rng = new Rng(deriveSeed(seed, 'parquet'));
+  const file = path.join(parquetDir, `t${seed}.parquet`);
+  writeParquet(t.table, file, { codec: CODECS[seed % CODECS.length], rowGroupRows: Math.max(1, Math.ceil(t.rows / rng.int(1, 8))), statistics: rng.bool(0.85) });
+  return file;
 }
 
 /** fails with every differing case spelled out (raw text: the code/SQL replays stay copy-pastable) */
@@ -315,10 +336,10 @@ function assertAllMatch(reports: CaseReport[]): void {
 }
 
 /** runs tables seed by seed (skipping GPU seeds where there is no GPU) and asserts they all match */
-async function runSeeds(seeds: number[], label: string): Promise<void> {
+async function runSeeds(seeds: number[], label: string, parquet = false): Promise<void> {
   const reports: CaseReport[] = [];
   const skipped = seeds.filter((s) => executorOf(s) === 'gpu' && !GPU.ok);
-  for (const s of seeds) if (!skipped.includes(s)) reports.push(...(await runTable(s, null)));
+  for (const s of seeds) if (!skipped.includes(s)) reports.push(...(await runTable(s, null, parquet)));
   if (skipped.length) console.warn(`${label}: ${skipped.length} GPU seeds skipped (${GPU.reason})`);
   if (process.env.DIFF_VERBOSE) {
     const n = (f: (r: CaseReport) => boolean) => reports.filter(f).length;
@@ -456,7 +477,7 @@ describe('differential vs DuckDB: random tables × random queries', () => {
     const big = ts!.startsWith('big') ? Number(ts!.slice(3)) : null;
     const gpuSkip = big === null && executorOf(Number(ts)) === 'gpu' && !GPU.ok;
     it.skipIf(gpuSkip)(`replay ${ONLY}${gpuSkip ? ` (GPU seed SKIPPED: ${GPU.reason})` : ''}`, async () => {
-      const reports = big !== null ? await runBig(big, onlyQuery) : await runTable(Number(ts), onlyQuery);
+      const reports = big !== null ? await runBig(big, onlyQuery) : await runTable(Number(ts), onlyQuery, !!process.env.DIFF_PARQUET);
       for (const r of reports) console.log(r.problems.length ? r.problems.join('\n') : `case ${r.id}: ok (${r.rows} rows, ${r.path})`);
       if (process.env.DIFF_SHRINK && big === null && onlyQuery !== null && reports.some((r) => r.problems.length)) {
         console.log(await shrinkCase(Number(ts), onlyQuery));
@@ -491,6 +512,10 @@ describe('differential vs DuckDB: random tables × random queries', () => {
   }
   it(`rotating seeds ${ROTATING_SEED}..${ROTATING_SEED + ROTATING_TABLES - 1} × ${QUERIES_PER_TABLE} queries (new each run; replay: DIFF_CASE=<seed>[/<query>])`, () =>
     runSeeds(seedRange(ROTATING_SEED, ROTATING_TABLES), `rotating seeds from ${ROTATING_SEED}`));
+  // From Parquet files (readParquet): one in GPU_SHARE of these runs on the GPU executor too.
+  const parquetSeeds = seedRange(PARQUET_TABLE_SEED, PARQUET_TABLES);
+  it(`from Parquet files: table seeds ${parquetSeeds[0]}..${parquetSeeds[parquetSeeds.length - 1]} × ${QUERIES_PER_TABLE} queries (replay: DIFF_PARQUET=1 DIFF_CASE=<seed>)`, () =>
+    runSeeds(parquetSeeds.filter((s) => GPU.ok || executorOf(s) === 'cpu'), 'parquet seeds', true));
 });
 
 describe.skipIf(!!ONLY || !!FUZZ)('differential vs DuckDB: big tables (1e5..1e6 rows, 100k+ groups)', () => {

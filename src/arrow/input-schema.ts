@@ -4,7 +4,7 @@
  * first batch's types, so a batch that differs would be read wrongly; it is an error instead.
  */
 import type * as arrow from 'apache-arrow';
-import { InvalidOptionError, UnsupportedTypeError } from '../errors.ts';
+import { InputFileError, InvalidOptionError, UnsupportedTypeError } from '../errors.ts';
 import type { Field, Schema } from '../expr/resolve.ts';
 import { fromArrowType, sameType, typeName } from '../types.ts';
 
@@ -46,4 +46,30 @@ export function inputSchema(arrowSchema: arrow.Schema, batches: readonly arrow.R
     });
   });
   return schema;
+}
+
+/**
+ * The schema of files read as one input: every file's must equal the first's, column for column;
+ * the first file that differs is named with how (a column missing, added, moved or of another type).
+ */
+export function fileSchema(paths: readonly string[], schemas: readonly arrow.Schema[]): Schema {
+  const first = schemaOf(schemas[0]!);
+  const seen = new Set<string>();
+  for (const f of first) {
+    if (seen.has(f.name)) throw new InputFileError(paths[0]!, `has two columns named '${f.name}'; column names must be unique`);
+    seen.add(f.name);
+  }
+  schemas.forEach((s, i) => {
+    if (i === 0) return;
+    const own = schemaOf(s);
+    const differs = (how: string) => new InputFileError(paths[i]!, `has a schema that differs from '${paths[0]}': ${how}`);
+    for (const f of first) if (!own.some((g) => g.name === f.name)) throw differs(`it has no column '${f.name}'`);
+    for (const g of own) if (!first.some((f) => f.name === g.name)) throw differs(`it has a column '${g.name}' the first file lacks`);
+    own.forEach((g, j) => {
+      const f = first[j]!;
+      if (g.name !== f.name) throw differs(`column ${j + 1} is '${g.name}', '${f.name}' in the first file`);
+      if (!sameType(g.dtype, f.dtype) || g.unsupported !== f.unsupported) throw differs(`column '${g.name}' is ${describe(g)}, ${describe(f)} in the first file`);
+    });
+  });
+  return first;
 }

@@ -18,6 +18,7 @@ import { runStage, zeroCounts, type FaultInjector, type StageOptions } from './r
 import { sortTable } from './sort.ts';
 import { coalescePartitions } from './coalesce-partitions.ts';
 import { CpuExecutor } from '../executor/cpu/cpu-executor.ts';
+import { readInput } from './read-input.ts';
 
 export interface JobOptions {
   readonly jobId: number;
@@ -58,41 +59,53 @@ export async function runJob(plan: PhysicalPlan, executor: Executor, opts: JobOp
 /** Each stage's work, as an executor that places stages sees it (one entry per stage of stagesOf). */
 export function stageWork(plan: PhysicalPlan): StageWork[] {
   const spec = plan.aggregation;
-  return spec ? [{ kind: 'map', spec, partitions: plan.source.partitions }, { kind: 'reduce', spec }] : [{ kind: 'scan' }];
+  const files = plan.scan ? { rows: plan.scan.rows, tasks: plan.scan.tasks.length } : undefined;
+  return spec ? [{ kind: 'map', spec, partitions: plan.source.partitions, ...(files ? { files } : {}) }, { kind: 'reduce', spec }] : [{ kind: 'scan' }];
+}
+
+/**
+ * Tasks of the first stage in flight at a time: for files, `readahead` per core, so that a core's
+ * next units are read and decoded while it aggregates the ones before; each holds its decoded
+ * units until its partial states are out.
+ */
+function firstStageOptions(plan: PhysicalPlan, opts: StageOptions): StageOptions {
+  return plan.source.files ? { ...opts, slots: opts.slots * plan.source.files.readahead } : opts;
 }
 
 /** `t0`: the job's start (performance.now()), which stage start times count from. */
 async function stages(plan: PhysicalPlan, executor: Executor, metrics: JobMetrics, opts: StageOptions, t0: number): Promise<arrow.Table> {
-  const partitions = plan.source.partitions;
+  const inputs = plan.inputs;
   let batches: arrow.RecordBatch[];
   const spec = plan.aggregation;
   if (!spec) {
     const placement = executor.placeStage?.(stageWork(plan)[0]);
-    const stage = newStage(1, 'ResultStage', partitions.length, performance.now() - t0, placement);
+    const stage = newStage(1, 'ResultStage', inputs.length, performance.now() - t0, placement);
     metrics.stages.push(stage);
-    const out = await runStage(stage, partitions.map((batchesOf, p) => ({
+    const out = await runStage(stage, inputs.map((input, p) => ({
       partition: p,
       run: async (ctx) => {
-        const r = await executor.runScan(plan.source.schema, plan.filter, batchesOf, { ...ctx, placement });
+        const read = await readInput(executor, input, ctx);
+        const r = await executor.runScan(plan.source.schema, plan.filter, read.batches, { ...ctx, placement });
         const rows = r.batches.reduce((a, b) => a + b.numRows, 0);
-        return { value: r.batches, counts: { ...zeroCounts(), inputRows: r.inputRows, outputRows: rows }, executorId: r.executorId, runMs: r.runMs };
+        return { value: r.batches, counts: { ...zeroCounts(), inputRows: r.inputRows, outputRows: rows }, executorId: r.executorId, runMs: r.runMs, extra: { ...read.scan } };
       },
-    })), opts);
+    })), firstStageOptions(plan, opts));
     batches = out.flat();
   } else {
     const [mapWork, reduceWork] = stageWork(plan);
     const mapPlacement = executor.placeStage?.(mapWork);
-    const mapStage = newStage(1, 'ShuffleMapStage', partitions.length, performance.now() - t0, mapPlacement);
+    const mapStage = newStage(1, 'ShuffleMapStage', inputs.length, performance.now() - t0, mapPlacement);
     metrics.stages.push(mapStage);
-    const mapOut = await runStage(mapStage, partitions.map((batchesOf, p) => ({
+    const mapOut = await runStage(mapStage, inputs.map((input, p) => ({
       partition: p,
       run: async (ctx) => {
-        const r = await executor.runMap(spec, batchesOf, { ...ctx, placement: mapPlacement });
+        const taskCtx = { ...ctx, placement: mapPlacement };
+        const r = input.kind === 'file' ? await executor.runMapScan(spec, input, taskCtx) : await executor.runMap(spec, input.batches, taskCtx);
         return {
           value: r.shuffle,
           executorId: r.executorId,
           runMs: r.runMs,
-          extra: { details: r.details, fallbackReason: r.fallbackReason },
+          extra: { details: r.details, fallbackReason: r.fallbackReason, ...r.scan },
           counts: {
             ...zeroCounts(), inputRows: r.inputRows, outputRows: r.outputRows,
             shuffleWriteRecords: r.shuffle.block.rows,
@@ -100,7 +113,7 @@ async function stages(plan: PhysicalPlan, executor: Executor, metrics: JobMetric
           },
         };
       },
-    })), opts);
+    })), firstStageOptions(plan, opts));
     const reducePlacement = executor.placeStage?.(reduceWork);
     // Partitions coalesced into runs once their sizes are known; each run is one reduce task.
     const records = new Float64Array(spec.partitions);

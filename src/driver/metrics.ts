@@ -12,6 +12,8 @@ export interface StageMetrics extends Counters {
   durationMs: number;
   /** Task attempts that failed and were retried. */
   failedAttempts: number;
+  /** Stored bytes its scan tasks read from files (absent for in-memory input). */
+  inputBytes?: number;
   /** Where the executor placed the stage and why, when it chooses (a GPU executor). */
   readonly placement?: StagePlacement;
   readonly tasks: TaskMetrics[];
@@ -42,6 +44,7 @@ export function addTask(stage: StageMetrics, t: TaskMetrics): void {
   stage.shuffleWriteBytes += t.shuffleWriteBytes;
   stage.shuffleReadRecords += t.shuffleReadRecords;
   stage.shuffleReadBytes += t.shuffleReadBytes;
+  if (t.inputBytes !== undefined) stage.inputBytes = (stage.inputBytes ?? 0) + t.inputBytes;
 }
 
 /** One line per stage: tasks, duration, rows, shuffle. */
@@ -54,6 +57,7 @@ export function formatJob(job: JobMetrics): string {
       `  Stage ${s.stageId} ${s.kind}: ${s.numTasks} tasks, ${s.durationMs.toFixed(1)} ms ` +
         `(task min/median/max ${(d[0] ?? 0).toFixed(1)}/${med.toFixed(1)}/${(d[d.length - 1] ?? 0).toFixed(1)} ms), ` +
         `rows in ${s.inputRows} out ${s.outputRows}, ` +
+        (s.inputBytes !== undefined ? `read ${s.inputBytes} B from files, ` : '') +
         `shuffle write ${s.shuffleWriteRecords} rec / ${s.shuffleWriteBytes} B, read ${s.shuffleReadRecords} rec / ${s.shuffleReadBytes} B` +
         (s.failedAttempts ? `, ${s.failedAttempts} failed attempts retried` : '') +
         executorsOf(s) +

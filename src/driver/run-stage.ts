@@ -14,7 +14,7 @@ export type TaskCounts = Counters;
 
 export interface TaskRun<T> {
   readonly partition: number;
-  run(ctx: TaskContext): Promise<{ value: T; counts: TaskCounts; executorId?: string; runMs?: number; extra?: Pick<TaskMetrics, 'details' | 'fallbackReason'> }>;
+  run(ctx: TaskContext): Promise<{ value: T; counts: TaskCounts; executorId?: string; runMs?: number; extra?: Pick<TaskMetrics, 'details' | 'fallbackReason' | 'inputBytes' | 'decodeMs'> }>;
 }
 
 /**

@@ -7,6 +7,7 @@ import { JobCancelledError } from '../errors.ts';
 import type { TExpr, Schema } from '../expr/resolve.ts';
 import type { MapOutput, ShuffleBlock } from '../shuffle/shuffle-block.ts';
 import type { AggregationSpec } from '../plan/aggregation-spec.ts';
+import type { FileInput } from './scan-input.ts';
 
 /** Rows and shuffle traffic, counted per task and summed per stage. */
 export interface Counters {
@@ -33,6 +34,9 @@ export interface TaskMetrics extends Counters {
   details?: TaskDetails;
   /** The executor ran this task elsewhere than its stage was placed (a GPU stage's task on the CPU): why. */
   fallbackReason?: string;
+  /** A scan task of a file: stored bytes of the column chunks it read, and the time it took to read and decode them. */
+  inputBytes?: number;
+  decodeMs?: number;
 }
 
 /**
@@ -69,6 +73,14 @@ export interface MapResult {
   readonly outputRows: number;
   /** Which executor (thread or device) ran the task. */
   readonly executorId?: string;
+  /** A file scan's read of its units (runMapScan). */
+  readonly scan?: ScanStats;
+}
+
+/** What a file scan task read: stored bytes of its column chunks, and the time reading and decoding them took. */
+export interface ScanStats {
+  readonly inputBytes: number;
+  readonly decodeMs: number;
 }
 
 export interface ReduceResult {
@@ -114,7 +126,14 @@ export interface TaskContext {
 
 /** A stage's work, as an executor that places stages sees it. */
 export type StageWork =
-  | { readonly kind: 'map'; readonly spec: AggregationSpec; readonly partitions: readonly (readonly arrow.RecordBatch[])[] }
+  | {
+    readonly kind: 'map';
+    readonly spec: AggregationSpec;
+    /** The in-memory input's partitions (none for files). */
+    readonly partitions: readonly (readonly arrow.RecordBatch[])[];
+    /** A file input: its rows and scan tasks, as the footers count them. */
+    readonly files?: { readonly rows: number; readonly tasks: number };
+  }
   | { readonly kind: 'reduce'; readonly spec: AggregationSpec }
   | { readonly kind: 'scan' };
 
@@ -141,6 +160,11 @@ export interface Executor {
   readonly slots?: number;
   /** Map side of an aggregation: filter, partial aggregate, hash-partition the groups. */
   runMap(spec: AggregationSpec, batches: readonly arrow.RecordBatch[], ctx?: TaskContext): Promise<MapResult>;
+  /**
+   * Map side over a file scan task's units: read, decode and aggregate them (an executor with
+   * threads does it all on one, so the decoded rows never cross threads).
+   */
+  runMapScan(spec: AggregationSpec, input: FileInput, ctx?: TaskContext): Promise<MapResult>;
   /** Reduce side: merge the blocks of one partition and finalize. */
   runReduce(spec: AggregationSpec, blocks: readonly ShuffleBlock[], ctx?: TaskContext): Promise<ReduceResult>;
   /** Filter only: the partition's rows that pass. */

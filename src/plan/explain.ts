@@ -2,13 +2,15 @@
 import type { AggSpec } from '../aggregate/registry.ts';
 import { exprToString } from '../expr/expr.ts';
 import type { PhysicalPlan } from './physical-plan.ts';
+import type { ScanPlan } from './scan-plan.ts';
+import { bytes } from '../units.ts';
 
 const fnName = (a: AggSpec): string => a.display;
 
 /** The stages a plan runs as: the exchange, when there is one, splits the job in two. */
 export function stagesOf(plan: PhysicalPlan): { kind: 'ShuffleMapStage' | 'ResultStage'; tasks: number; ops: string }[] {
   const scanOps = ['Scan', ...(plan.filter ? ['Filter'] : [])];
-  const mapTasks = plan.source.partitions.length;
+  const mapTasks = plan.inputs.length;
   if (!plan.aggregation) return [{ kind: 'ResultStage', tasks: mapTasks, ops: scanOps.join(' → ') }];
   const p = plan.aggregation.partitions;
   return [
@@ -21,6 +23,15 @@ export function stagesOf(plan: PhysicalPlan): { kind: 'ShuffleMapStage' | 'Resul
 export interface StageNote {
   readonly reason: string;
   readonly input?: string;
+}
+
+/** `Scan parquet [tasks, row groups 12 of 40, bytes, rows] [columns] PushedFilters: [...] files`. */
+function fileScan(s: ScanPlan): string {
+  const unit = s.format === 'parquet' ? 'row groups' : 'record batches';
+  const files = s.paths.length === 1 ? s.paths[0] : `${s.paths[0]} and ${s.paths.length - 1} more file${s.paths.length > 2 ? 's' : ''}`;
+  return `Scan ${s.format} [${s.tasks.length} task${s.tasks.length === 1 ? '' : 's'}, ${unit} ${s.unitsRead} of ${s.unitsTotal}, ` +
+    `${bytes(s.bytesRead)} of ${bytes(s.bytesTotal)} to read, ${s.rows} rows] [${s.columns.join(', ')}] ` +
+    `PushedFilters: [${s.pushed.join(', ')}] ${files}`;
 }
 
 /** `placements`: per stage, where it runs and why. */
@@ -41,7 +52,7 @@ export function explainPlan(plan: PhysicalPlan, executor: string, placements: re
     add(`HashAggregate(${keys}, functions=[${a.aggs.map((x) => `partial_${fnName(x)}`).join(', ')}])`);
   }
   if (plan.filterExprs.length) add(`Filter ${plan.filterExprs.map(exprToString).join(' AND ')}`);
-  add(`${plan.source.cached ? `InMemoryTableScan (${placements[0]?.input ?? 'cached'})` : 'Scan'} arrow [${plan.source.partitions.length} partitions, ${plan.source.rows} rows] [${plan.source.schema.map((f) => f.name).join(', ')}]`);
+  add(plan.scan ? fileScan(plan.scan) : `${plan.source.cached ? `InMemoryTableScan (${placements[0]?.input ?? 'cached'})` : 'Scan'} arrow [${plan.source.partitions.length} partitions, ${plan.source.rows} rows] [${plan.source.schema.map((f) => f.name).join(', ')}]`);
   const stages = stagesOf(plan).flatMap((s, i) => [
     `Stage ${i + 1} (${s.kind}): ${s.tasks} task${s.tasks === 1 ? '' : 's'}: ${s.ops}`,
     ...(placements[i] ? [`  runs on ${placements[i]!.reason}`] : []),

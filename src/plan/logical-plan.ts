@@ -3,13 +3,17 @@ import type * as arrow from 'apache-arrow';
 import type { Aggregate } from '../aggregate/aggregate.ts';
 import type { Expr, SortKey } from '../expr/expr.ts';
 import type { Schema } from '../expr/resolve.ts';
+import type { FileSource } from '../io/file-source.ts';
 
 export interface Source {
   readonly schema: Schema;
   readonly arrowSchema: arrow.Schema;
-  /** Input partitions, each a list of record batches (zero-copy slices of the input). */
+  /** Input partitions, each a list of record batches (zero-copy slices of the input); none for files. */
   readonly partitions: readonly (readonly arrow.RecordBatch[])[];
+  /** Rows of the input (of the files: as their footers count them). */
   readonly rows: number;
+  /** Files read lazily (readParquet, readArrow): their units, read by scan tasks. */
+  readonly files?: FileSource;
   /** DataFrame.cache(): the cached input's id; a GPU executor keeps the partitions' columns on the device once uploaded. */
   readonly cached?: number;
 }

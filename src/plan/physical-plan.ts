@@ -12,11 +12,22 @@ import { bindAggregate } from '../aggregate/registry.ts';
 import { DuplicateColumnError, InvalidOptionError, UnsupportedTypeError } from '../errors.ts';
 import { columnsOf, type Expr, type SortKey } from '../expr/expr.ts';
 import { fieldOf, predicate, resolve, type Schema, type TExpr } from '../expr/resolve.ts';
-import { type AggregationSpec, keyKind, outputSchema } from './aggregation-spec.ts';
+import { type AggregationSpec, columnsOfSpec, keyKind, outputSchema } from './aggregation-spec.ts';
 import type { LogicalPlan, Source } from './logical-plan.ts';
+import type { ScanTask } from '../io/file-source.ts';
+import { planScan, type ScanPlan } from './scan-plan.ts';
+
+/** One map (or scan) task's input: record batches in memory, or a scan task's units of a file and the columns to read. */
+export type TaskInput =
+  | { readonly kind: 'batches'; readonly batches: readonly arrow.RecordBatch[] }
+  | { readonly kind: 'file'; readonly task: ScanTask; readonly columns: readonly string[] };
 
 export interface PhysicalPlan {
   readonly source: Source;
+  /** The first stage's tasks' inputs, one per task. */
+  readonly inputs: readonly TaskInput[];
+  /** How the files are read, for a file source. */
+  readonly scan: ScanPlan | null;
   /** Conjunction of the filters below the aggregate. */
   readonly filter: TExpr | null;
   readonly filterExprs: readonly Expr[];
@@ -86,5 +97,11 @@ export function planQuery(plan: LogicalPlan, shufflePartitions: number): Physica
   }
   const havingExpr = agg ? conjunction(having, output) : null;
   for (const s of sort) fieldOf(output, s.column);
-  return { source, filter, filterExprs: filters, aggregation, having: havingExpr, havingExprs: having, sort, outputSchema: outSchema, output };
+  const scan = source.files ? planScan(source.files, input, filters, filter, aggregation ? columnsOfSpec(aggregation) : input.map((f) => f.name)) : null;
+  const inputs: TaskInput[] = scan
+    ? scan.tasks.map((task) => ({ kind: 'file', task, columns: scan.columns }))
+    : source.partitions.map((batches) => ({ kind: 'batches', batches }));
+  // Every unit skipped: one empty task still gives a global aggregate its row.
+  if (inputs.length === 0) inputs.push({ kind: 'batches', batches: [] });
+  return { source, inputs, scan, filter, filterExprs: filters, aggregation, having: havingExpr, havingExprs: having, sort, outputSchema: outSchema, output };
 }

@@ -10,6 +10,7 @@ import { type AggregationSpec, columnsOfSpec } from '../../plan/aggregation-spec
 import { runMapTask } from './map-task.ts';
 import { runReduceTask, toRecordBatch } from './reduce-task.ts';
 import { runScanTask } from './scan-task.ts';
+import { readFileInput, type FileInput } from '../scan-input.ts';
 
 export class CpuExecutor implements Executor {
   readonly kind = 'cpu';
@@ -17,6 +18,11 @@ export class CpuExecutor implements Executor {
   async runMap(spec: AggregationSpec, batches: readonly arrow.RecordBatch[], ctx?: TaskContext): Promise<MapResult> {
     if (ctx?.fault === 'hang') await hangUntilAborted(ctx.signal);
     return runMapTask(spec, bindBatches(describeBatches(spec.input, columnsOfSpec(spec), batches, spec.keys.map((k) => k.column))));
+  }
+
+  async runMapScan(spec: AggregationSpec, input: FileInput, ctx?: TaskContext): Promise<MapResult> {
+    const { batches, scan } = await readFileInput(this, input, ctx);
+    return { ...(await this.runMap(spec, batches, ctx)), scan };
   }
 
   async runReduce(spec: AggregationSpec, blocks: readonly ShuffleBlock[], ctx?: TaskContext): Promise<ReduceResult> {

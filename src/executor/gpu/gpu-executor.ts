@@ -28,7 +28,8 @@ import { decodeGpuWords, type GpuDecoded, type GpuWords } from './gpu-decode.ts'
 import { gpuTaskDetails } from './gpu-task-details.ts';
 import { bytes, ms } from '../../units.ts';
 import { gpuKernelGap } from './gpu-kernel-gap.ts';
-import { cpuMapMs, gpuMapMs, measureMapStage } from './stage-cost.ts';
+import { readFileInput, type FileInput } from '../scan-input.ts';
+import { cpuMapMs, gpuMapMs, measureFileStage, measureMapStage } from './stage-cost.ts';
 import { cachedShare } from './task-pieces.ts';
 
 /** Threads llvmpipe runs workgroups on: LP_NUM_THREADS when set, else one per core. */
@@ -75,9 +76,12 @@ export class GpuExecutor implements Executor {
   private readonly placement: GpuPlacementPolicy;
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
+  /** Plain-data work (file scans) runs on the CPU executor's threads, where it has them. */
+  readonly runOnThread?: Executor['runOnThread'];
 
   private constructor(private readonly gpu: GpuDevice, options: GpuExecutorOptions) {
     this.cpu = options.cpu;
+    this.runOnThread = this.cpu.runOnThread?.bind(this.cpu);
     this.fallback = options.fallback ?? 'cpu';
     this.placement = options.placement ?? 'gpu';
     this.pool = new BufferPool(gpu.device);
@@ -138,7 +142,7 @@ export class GpuExecutor implements Executor {
     }
     // A cache() input is uploaded once for every later job: the share of it that fits the cache counts as on the device.
     const cache = this.cacheOf(work.spec, work.partitions);
-    const input = measureMapStage(work.spec, work.partitions, cache?.share ?? 0);
+    const input = work.files ? measureFileStage(work.spec, work.files) : measureMapStage(work.spec, work.partitions, cache?.share ?? 0);
     const onGpu = gpuMapMs(input, { software: this.gpu.software, threads: softwareThreads() }, this.slots);
     const onCpu = cpuMapMs(input, this.slots);
     const est = `estimated ${ms(onGpu)} on the GPU vs ${ms(onCpu)} on the CPU for ${input.rows} rows, ` +
@@ -151,6 +155,13 @@ export class GpuExecutor implements Executor {
     if (spec.cacheInput === undefined) return null;
     const { bytes: total, share } = cachedShare(spec, partitions, this.resident.budgetBytes);
     return { share, input: `cached ${Math.floor(share * 100)}% of ${bytes(total)}` };
+  }
+
+  /** On the GPU, a scan task's units are decoded on a CPU thread and uploaded from here. */
+  async runMapScan(spec: AggregationSpec, input: FileInput, ctx?: TaskContext): Promise<MapResult> {
+    if (ctx?.placement?.on === 'cpu') return this.cpu.runMapScan(spec, input, ctx);
+    const { batches, scan } = await readFileInput(this.cpu, input, ctx);
+    return { ...(await this.runMap(spec, batches, ctx)), scan };
   }
 
   async runMap(spec: AggregationSpec, batches: readonly arrow.RecordBatch[], ctx?: TaskContext): Promise<MapResult> {

@@ -9,6 +9,7 @@
 import type * as arrow from 'apache-arrow';
 import { bindColumn, intValueRange } from '../../arrow/column-chunk.ts';
 import { fieldOf } from '../../expr/resolve.ts';
+import { isWide } from '../../types.ts';
 import { type AggregationSpec, columnsOfSpec } from '../../plan/aggregation-spec.ts';
 
 /** What a map stage reads, measured from its partitions without touching a value but the keys' ranges. */
@@ -100,4 +101,16 @@ export function measureMapStage(spec: AggregationSpec, partitions: readonly (rea
   let groups = 1;
   for (const k of spec.keys) groups = Math.min(rows, groups * keyRange(spec, k.column, all, rows));
   return { rows, tasks: partitions.length, bytes, cachedBytes, groups: Math.max(1, groups) };
+}
+
+/**
+ * A map stage over files, from their footers: rows, and bytes at each read column's decoded width;
+ * its groups are unknown before the data is read, so they count as many as the rows.
+ */
+export function measureFileStage(spec: AggregationSpec, files: { rows: number; tasks: number }): MapStageInput {
+  const width = columnsOfSpec(spec).reduce((a, name) => {
+    const t = spec.input.find((f) => f.name === name)!.dtype;
+    return a + (isWide(t) || t.id === 'float64' ? 8 : 4);
+  }, 0);
+  return { rows: files.rows, tasks: files.tasks, bytes: files.rows * width, cachedBytes: 0, groups: spec.keys.length ? Math.max(1, files.rows) : 1 };
 }

@@ -4,9 +4,12 @@ import type { TExpr } from '../../expr/resolve.ts';
 import type { ShuffleBlock } from '../../shuffle/shuffle-block.ts';
 import type { TaskFault } from '../task.ts';
 import type { AggregationSpec } from '../../plan/aggregation-spec.ts';
+import type { ScanTask } from '../../io/file-source.ts';
 
 export type TaskMessage = { readonly id: number; readonly fault?: TaskFault } & (
   | { readonly kind: 'map'; readonly spec: AggregationSpec; readonly batches: readonly WireBatch[] }
+  /** A map task over a file scan task's units, read and decoded on the thread. */
+  | { readonly kind: 'map-scan'; readonly spec: AggregationSpec; readonly task: ScanTask; readonly columns: readonly string[] }
   | { readonly kind: 'reduce'; readonly spec: AggregationSpec; readonly blocks: readonly ShuffleBlock[] }
   | { readonly kind: 'scan'; readonly filter: TExpr; readonly batches: readonly WireBatch[] }
   /** A named plain-data function of thread-ops.ts. */
@@ -18,4 +21,10 @@ export type TaskOutput = unknown;
 
 export type ReplyMessage =
   | { readonly id: number; readonly ok: true; readonly result: TaskOutput; readonly runMs: number }
-  | { readonly id: number; readonly ok: false; readonly error: { name: string; message: string; stack?: string } };
+  | {
+    readonly id: number;
+    readonly ok: false;
+    readonly error: { name: string; message: string; stack?: string };
+    /** The failure left the thread unusable (an uncaught error, e.g. a WebAssembly panic): it ends after this reply. */
+    readonly threadLost?: true;
+  };

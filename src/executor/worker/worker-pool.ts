@@ -20,6 +20,7 @@ import { filterBatch } from '../cpu/cpu-executor.ts';
 import { toRecordBatch, type ReduceOutput } from '../cpu/reduce-task.ts';
 import type { Executor, MapResult, ReduceResult, ScanResult, TaskContext, ThreadRun } from '../task.ts';
 import type { ReplyMessage, TaskMessage, TaskOutput } from './protocol.ts';
+import type { FileInput } from '../scan-input.ts';
 
 type Body = TaskMessage extends infer M ? (M extends TaskMessage ? Omit<M, 'id' | 'fault'> : never) : never;
 
@@ -82,7 +83,9 @@ export class WorkerPoolExecutor implements Executor {
     t.worker.on('message', (m: ReplyMessage) => {
       const r = t.running;
       if (!r || r.id !== m.id) return;
-      this.finish(t);
+      // A thread whose state a failure broke (a decoder's panic) says so, and is replaced.
+      if (!m.ok && m.threadLost) this.replace(t);
+      else this.finish(t);
       if (m.ok) r.resolve(m.result, m.runMs);
       else r.reject(Object.assign(reviveError(m.error), { executorId: t.id }));
     });
@@ -168,6 +171,11 @@ export class WorkerPoolExecutor implements Executor {
     for (const k of spec.keys) for (const b of batches) await cacheValueRange(b.getChild(k.column)!.data[0], k.dtype);
     const wire = await shareBatches(describeBatches(spec.input, columnsOfSpec(spec), batches, spec.keys.map((k) => k.column)), ctx?.signal);
     const { output, executorId, runMs } = await this.submit({ kind: 'map', spec, batches: wire }, ctx);
+    return { ...(output as MapResult), executorId, runMs };
+  }
+
+  async runMapScan(spec: AggregationSpec, input: FileInput, ctx?: TaskContext): Promise<MapResult> {
+    const { output, executorId, runMs } = await this.submit({ kind: 'map-scan', spec, task: input.task, columns: input.columns }, ctx);
     return { ...(output as MapResult), executorId, runMs };
   }
 
