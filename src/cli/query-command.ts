@@ -1,6 +1,6 @@
 /**
- * `gpuframe query FILE --where "v2 > 5" --group-by id4,id5 --agg "sum(v1),avg(v3),count()"`: one
- * query over an Arrow IPC file, written as the same DataFrame calls a program would make.
+ * `gpuframe query FILE... --where "v2 > 5" --group-by id4,id5 --agg "sum(v1),avg(v3),count()"`: one
+ * query over Parquet or Arrow IPC files, written as the same DataFrame calls a program would make.
  */
 import { writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
@@ -11,7 +11,7 @@ import { formatJobHtml } from '../report/job-html.ts';
 import { Session, type SessionOptions } from '../session.ts';
 import type { DataFrame } from '../dataframe.ts';
 import { ProgressBar, progressWanted } from './progress-bar.ts';
-import { readArrowFile } from './read-arrow-file.ts';
+import { openInput } from './open-input.ts';
 import { FORMATS, formatResult, type OutputFormat } from './write-result.ts';
 
 export interface QueryOptions {
@@ -22,7 +22,6 @@ export interface QueryOptions {
   readonly orderBy?: string;
   readonly executor: 'cpu' | 'gpu' | 'auto';
   readonly cores?: number;
-  readonly partitions?: number;
   readonly format: OutputFormat;
   readonly output?: string;
   readonly explain: boolean;
@@ -53,12 +52,11 @@ export function buildQuery(df: DataFrame, o: Pick<QueryOptions, 'where' | 'group
   return q;
 }
 
-/** Runs a query command: reads the file, plans, runs, writes the result (and the report). */
-export async function runQuery(file: string, o: QueryOptions): Promise<void> {
+/** Runs a query command: plans over the files, runs, writes the result (and the report). */
+export async function runQuery(files: readonly string[], o: QueryOptions): Promise<void> {
   if (o.format === 'arrow' && o.output === undefined && process.stdout.isTTY) {
     throw new InvalidOptionError('--format arrow writes binary Arrow IPC: give --output FILE or pipe stdout to a file');
   }
-  const table = readArrowFile(file);
   const progress = !o.quiet && progressWanted(undefined) ? new ProgressBar() : undefined;
   const options: SessionOptions = {
     executor: o.executor,
@@ -70,7 +68,7 @@ export async function runQuery(file: string, o: QueryOptions): Promise<void> {
   const onSigint = (): void => ctl.abort(new Error('interrupted (SIGINT)'));
   process.once('SIGINT', onSigint);
   try {
-    const q = buildQuery(session.fromArrow(table, o.partitions !== undefined ? { partitions: o.partitions } : {}), o);
+    const q = buildQuery(await openInput(session, files), o);
     const explain = q.explain();
     if (o.explain) {
       process.stdout.write(`${explain}\n`);
@@ -81,7 +79,7 @@ export async function runQuery(file: string, o: QueryOptions): Promise<void> {
     const out = formatResult(result, o.format);
     if (o.output !== undefined) writeFileSync(o.output, out);
     else process.stdout.write(out);
-    if (o.report !== undefined) writeFileSync(o.report, formatJobHtml(session.lastJob!, { title: `gpuframe query ${file}`, explain }));
+    if (o.report !== undefined) writeFileSync(o.report, formatJobHtml(session.lastJob!, { title: `gpuframe query ${files.join(' ')}`, explain }));
   } finally {
     process.off('SIGINT', onSigint);
     progress?.stop();
@@ -91,8 +89,8 @@ export async function runQuery(file: string, o: QueryOptions): Promise<void> {
 
 export function queryCommand(): Command {
   return new Command('query')
-    .description('Run one query over an Arrow IPC file (file or stream format) and print the result.')
-    .argument('<file>', 'an Arrow IPC file (.arrow / .feather v2) or stream')
+    .description('Run one query over Parquet or Arrow IPC files and print the result.')
+    .argument('<files...>', 'Parquet files (.parquet, or starting with PAR1), or Arrow IPC files (.arrow / .feather v2) or streams; a directory or a glob (quoted) reads all its files')
     .option('--where <predicate>', 'keep the rows where it is true, e.g. "v2 > 5 AND id1 IN (\'id001\', \'id002\')"')
     .option('--group-by <columns>', 'group keys, comma-separated, e.g. id4,id5')
     .option('--agg <aggregates>', 'aggregates, comma-separated: count(), count(x), sum, avg, min, max of a column or expression, each with an optional AS name')
@@ -100,11 +98,10 @@ export function queryCommand(): Command {
     .option('--order-by <keys>', 'sort keys, comma-separated output columns or aggregates, each ASC or DESC, e.g. "sum(v1) desc, id4"')
     .addOption(new Option('--executor <kind>', 'the executor of the map tasks').choices(['cpu', 'gpu', 'auto']).default('cpu'))
     .option('--cores <n>', 'executor threads (default: available parallelism)', positiveInt)
-    .option('--partitions <n>', 'input partitions, i.e. map tasks (default: the session\'s)', positiveInt)
     .addOption(new Option('--format <format>', 'output format').choices([...FORMATS]).default('table'))
     .option('--output <file>', 'write the result to a file instead of stdout')
     .option('--explain', 'print the physical plan and stages instead of running the query', false)
     .option('--report <file>', 'also write the job report as a self-contained HTML file (stage DAG, task timeline)')
     .option('--quiet', 'no progress bar (it is drawn on stderr only when stderr is a terminal)', false)
-    .action(async (file: string, o: QueryOptions) => runQuery(file, o));
+    .action(async (files: string[], o: QueryOptions) => runQuery(files, o));
 }

@@ -5,6 +5,7 @@
 import * as arrow from 'apache-arrow';
 import type { ScanOutput, ScanTask } from '../io/file-source.ts';
 import { readScanTask } from '../io/read-scan-task.ts';
+import { scanTaskError } from '../io/scan-task-error.ts';
 import type { Executor, ScanStats, TaskContext } from './task.ts';
 
 /** A file scan task's units and the columns to read of them. */
@@ -17,7 +18,13 @@ export async function readFileInput(executor: Executor, input: FileInput, ctx: T
   const out = executor.runOnThread
     ? (await executor.runOnThread('read-scan', input, [], ctx)).output as ScanOutput
     : await readScanTask(input.task, input.columns);
-  return { batches: ipcBatches(out.ipc), scan: { inputBytes: out.bytesRead, decodeMs: out.decodeMs } };
+  let batches: arrow.RecordBatch[];
+  try {
+    batches = ipcBatches(out.ipc);
+  } catch (e) {
+    throw scanTaskError(input.task, e);
+  }
+  return { batches, scan: { inputBytes: out.bytesRead, decodeMs: out.decodeMs } };
 }
 
 /** The non-empty record batches of an Arrow IPC stream. */

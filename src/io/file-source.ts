@@ -23,6 +23,8 @@ export interface FileUnit {
   readonly rows: number;
   /** Bytes of each column's data as stored (compressed) in the file. */
   readonly bytes: Readonly<Record<string, number>>;
+  /** Bytes a read of the unit takes whatever its columns, where it is read whole (an IPC record batch). */
+  readonly wholeBytes?: number;
   readonly stats: Readonly<Record<string, ColumnStats>>;
 }
 

@@ -40,7 +40,7 @@ export function planScan(files: FileSource, schema: Schema, filterExprs: readonl
   }
   const kept = filter ? files.units.filter((u) => mayMatch(filter, u)) : files.units;
   const pushed = filterExprs.filter((e) => pushable(predicate(resolve(e, schema), e))).map(exprToString);
-  const bytesOf = (u: FileUnit) => sum(columns.map((c) => u.bytes[c] ?? 0));
+  const bytesOf = (u: FileUnit) => u.wholeBytes ?? sum(columns.map((c) => u.bytes[c] ?? 0));
   const tasks: ScanTask[] = [];
   let run: FileUnit[] = [];
   let rows = 0;
@@ -59,7 +59,7 @@ export function planScan(files: FileSource, schema: Schema, filterExprs: readonl
   return {
     format: files.format, paths: files.paths, columns, pushed,
     unitsRead: kept.length, unitsTotal: files.units.length,
-    bytesRead: sum(kept.map(bytesOf)), bytesTotal: sum(files.units.map((u) => sum(Object.values(u.bytes)))),
+    bytesRead: sum(kept.map(bytesOf)), bytesTotal: sum(files.units.map((u) => u.wholeBytes ?? sum(Object.values(u.bytes)))),
     rows: sum(kept.map((u) => u.rows)), tasks,
   };
 }
