@@ -1,11 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as arrow from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildQuery } from '../../src/cli/query-command.ts';
+import { writeParquet } from '../support/parquet-files.ts';
 import { avg, col, count, desc, InvalidOptionError, Session, sum } from '../../src/index.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -61,7 +62,7 @@ describe('the gpuframe command', () => {
   it('--help on the program and on each command', () => {
     const top = gpuframe('--help');
     expect(top.status).toBe(0);
-    expect(top.stdout).toMatch(/query \[options\] <file>/);
+    expect(top.stdout).toMatch(/query \[options\] <files\.\.\.>/);
     expect(top.stdout).toMatch(/bench \[options\]/);
     const q = gpuframe('query', '--help');
     expect(q.stdout).toMatch(/--where <predicate>/);
@@ -78,6 +79,19 @@ describe('the gpuframe command', () => {
     let n = 0;
     for (let i = 0; i < 1000; i++) if (i % 15 > 5 && i % 7 === 0) n++;
     expect(rows[0]).toMatchObject({ id4: 0, 'count(1)': n });
+  });
+
+  it('reads Parquet files too: a file, a directory, a glob, with the scan and its pushdown in --explain', () => {
+    const pq = path.join(dir, 'pq');
+    mkdirSync(pq, { recursive: true });
+    writeParquet(data, path.join(pq, 'x.parquet'), { rowGroupRows: 100 });
+    for (const input of [path.join(pq, 'x.parquet'), pq, path.join(pq, '*.parquet')]) {
+      const r = gpuframe('query', input, '--where', 'v2 > 5', '--group-by', 'id4', '--agg', 'count()', '--order-by', 'id4', '--format', 'json');
+      expect(r.stderr).toBe('');
+      expect(JSON.parse(r.stdout)).toEqual(JSON.parse(gpuframe('query', FILE, '--where', 'v2 > 5', '--group-by', 'id4', '--agg', 'count()', '--order-by', 'id4', '--format', 'json').stdout));
+    }
+    const e = gpuframe('query', path.join(pq, 'x.parquet'), '--where', 'v1 < 0', '--agg', 'count()', '--explain');
+    expect(e.stdout).toMatch(/Scan parquet \[.*row groups 0 of 10.*PushedFilters: \[\(v1 < 0\)\]/);
   });
 
   it('--explain prints the plan without running; --output and --report write files', () => {
