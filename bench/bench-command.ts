@@ -10,6 +10,8 @@ export const ENGINE_NAMES = ['cpu', 'cpu1', 'gpu', 'gpu-cached', 'duckdb'] as co
 
 export interface BenchOptions {
   rows: number;
+  /** Where the engines read the tables: generated in memory, or Parquet files of them under bench/data/. */
+  source: 'memory' | 'parquet';
   /** Query ids; empty: all. */
   queries: string[];
   runs: number;
@@ -60,6 +62,7 @@ export function benchCommand(run: (opts: BenchOptions) => Promise<void>): Comman
         "check every engine's answer against DuckDB's, and write the results as JSON (and HTML with --html).",
     )
     .option('--rows <n>', 'rows per table', intAtLeast(1), 10_000_000)
+    .addOption(new Option('--source <source>', 'memory: the tables generated in memory (Arrow for gpuframe, loaded into DuckDB); parquet: written once to bench/data/*.parquet (snappy, 1M-row row groups) and read by every engine in every run (readParquet, DuckDB read_parquet)').choices(['memory', 'parquet']).default('memory'))
     .option('--query <ids>', 'queries to run, e.g. q1,q3 (default: all)', list, [])
     .option('--runs <n>', 'timed runs per query after one warm-up', intAtLeast(1), 5)
     .option(
@@ -86,6 +89,7 @@ export function benchCommand(run: (opts: BenchOptions) => Promise<void>): Comman
       const partitions = (o.partitions as number | undefined) ?? threads * 2;
       await run({
         rows: o.rows as number,
+        source: o.source as 'memory' | 'parquet',
         queries: o.query as string[],
         runs: o.runs as number,
         executors: (o.executors as string[] | undefined) ?? ENGINE_NAMES.filter((e) => threads > 1 || e !== 'cpu1'),

@@ -34,10 +34,14 @@ export interface Engine {
 /** The engine cannot run here (a peer not installed, no GPU): it is reported as skipped, with this message. */
 export class EngineUnavailable extends Error {}
 
-/** What every engine is built over: the generated data, as Arrow tables, and the options. */
+/**
+ * What every engine is built over: the generated data, as Arrow tables (--source memory), or the
+ * Parquet files of it (--source parquet), and the options.
+ */
 export interface EngineInputs {
-  readonly data: BenchData;
-  readonly arrow: Record<TableName, Table>;
+  readonly data?: BenchData;
+  readonly arrow?: Record<TableName, Table>;
+  readonly files?: Record<TableName, string>;
   readonly opts: BenchOptions;
   /** Fed every gpuframe job's progress events (undefined: no bar). */
   readonly progress?: ProgressBar;

@@ -31,15 +31,22 @@ export async function createGpuframe(name: GpuframeEngine, inp: EngineInputs): P
     throw new EngineUnavailable(`Session.create(${JSON.stringify(opts)}) failed: ${(e as Error).message.split('\n')[0]}`);
   }
   const parts = onGpu ? inp.opts.gpuPartitions : inp.opts.partitions;
-  const frame = (t: TableName) => {
-    const df = session.fromArrow(inp.arrow[t], parts === undefined ? {} : { partitions: parts });
+  const frame = async (t: TableName) => {
+    if (inp.files) {
+      if (name === 'gpu-cached') {
+        await session.close();
+        throw new EngineUnavailable('cache() keeps in-memory inputs on the device; --source parquet reads the files in every run');
+      }
+      return session.readParquet(inp.files[t]);
+    }
+    const df = session.fromArrow(inp.arrow![t], parts === undefined ? {} : { partitions: parts });
     if (name !== 'gpu-cached') return df;
     if (typeof (df as { cache?: unknown }).cache !== 'function') throw new EngineUnavailable('this build has no DataFrame.cache()');
     return df.cache();
   };
-  const frames: Record<TableName, DataFrame> = { x: frame('x'), lineitem: frame('lineitem') };
-  // The input partitions the session chose.
-  const scanned = frames.x.physicalPlan().source.partitions.length;
+  const frames: Record<TableName, DataFrame> = { x: await frame('x'), lineitem: await frame('lineitem') };
+  // The input partitions (map tasks) the session chose.
+  const scanned = frames.x.physicalPlan().inputs.length;
   // Read structurally: the options' shape may grow (other executors) without this file changing.
   const resolved = (session as { options?: { executors?: unknown; cores?: unknown } }).options;
   const nExecutors = typeof resolved?.executors === 'number' ? resolved.executors : 1;
@@ -48,7 +55,7 @@ export async function createGpuframe(name: GpuframeEngine, inp: EngineInputs): P
     name,
     description:
       `gpuframe executor=${executor}${name === 'gpu-cached' ? ' over cached inputs (DataFrame.cache(); uploaded in the warm-up run)' : ''}, cores=${nCores}${name === 'cpu1' ? ' (one worker thread)' : ''}` +
-      `${nExecutors !== 1 ? `, executors=${nExecutors}` : ''}, input partitions=${scanned}, shufflePartitions=${inp.opts.shufflePartitions}`,
+      `${nExecutors !== 1 ? `, executors=${nExecutors}` : ''}, ${inp.files ? `readParquet, scan tasks=${scanned}` : `input partitions=${scanned}`}, shufflePartitions=${inp.opts.shufflePartitions}`,
     slots: executor === 'cpu' ? nExecutors * nCores : undefined,
     async run(q) {
       const table = await q.frame(api, frames[q.table]).collect();

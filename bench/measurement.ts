@@ -41,6 +41,8 @@ export interface Measurement {
   readonly metrics?: JobMetricsLike;
   /** The driver's longest event-loop stall over the warm-up and timed runs (ms). */
   readonly maxStallMs?: number;
+  /** The process's peak RSS (bytes) while this engine ran the query (warm-up and timed runs). */
+  readonly peakRssBytes?: number;
 }
 
 const medianOf = (t: EngineTimings | undefined): number | undefined =>
@@ -92,6 +94,7 @@ export function toMeasurements(q: QueryDef, inputRows: number, timings: readonly
       mismatch,
       metrics: medMetrics,
       maxStallMs: error === undefined ? t.maxStallMs : undefined,
+      peakRssBytes: error === undefined ? t.peakRssBytes : undefined,
     };
   });
 }

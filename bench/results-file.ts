@@ -19,7 +19,8 @@ export interface BenchResults {
   readonly machine: Machine;
   /** Cores other processes used over 0.5 s before the run (undefined without /proc/stat). */
   readonly othersAtStart: number | undefined;
-  readonly data: BenchData;
+  /** The generated data (--source memory), or the Parquet files read (--source parquet). */
+  readonly data: BenchData | { readonly files: Record<string, string> };
   readonly readBw: ReadBandwidth | undefined;
   readonly engines: readonly Engine[];
   readonly skipped: readonly SkippedEngine[];
@@ -44,7 +45,7 @@ export function writeResults(r: BenchResults): void {
         : undefined,
     },
     options: opts,
-    data: { rows: r.data.rows, seed: r.data.seed, generateMs: r.data.generateMs },
+    data: 'files' in r.data ? { rows: opts.rows, seed: opts.seed, files: r.data.files } : { rows: r.data.rows, seed: r.data.seed, generateMs: r.data.generateMs },
     gpuReadBandwidth: r.readBw,
     engines: r.engines.map((e) => ({ name: e.name, description: e.description })),
     skipped: r.skipped,

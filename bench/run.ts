@@ -29,6 +29,8 @@ import { describeMachine, machineLine } from './machine.ts';
 import { otherProcessesNow, QUIET_CORES, quietVerdict } from './machine-load.ts';
 import { measurementLines, toMeasurements, type Measurement } from './measurement.ts';
 import { openEngines } from './open-engines.ts';
+import type { EngineInputs } from './engine.ts';
+import { benchParquetFiles, ROW_GROUP_ROWS } from './parquet-files.ts';
 import { selectQueries, type TableName } from './queries.ts';
 import { fmtMs, fmtNum } from './report.ts';
 import { writeResults } from './results-file.ts';
@@ -56,15 +58,23 @@ export async function runBench(opts: BenchOptions): Promise<void> {
       `timing ${opts.interleave ? 'interleaved across engines' : 'one engine after the other'}`,
   );
 
-  const data = generate(opts.rows, opts.seed);
-  const arrow: Record<TableName, Table> = {
-    x: toArrowTable(data.x, opts.batchRows),
-    lineitem: toArrowTable(data.lineitem, opts.batchRows),
-  };
-  console.log(`data:    x (${data.x.columns.map((c) => c.name).join(', ')}) and lineitem (${data.lineitem.columns.map((c) => c.name).join(', ')}), generated in ${fmtMs(data.generateMs)} ms, ${arrow.x.batches.length} batches each`);
+  let inputs: EngineInputs;
+  if (opts.source === 'parquet') {
+    const { files, writeMs } = await benchParquetFiles(opts.rows, opts.seed);
+    inputs = { files, opts };
+    console.log(`data:    Parquet files ${Object.values(files).map((f) => path.relative(process.cwd(), f)).join(', ')} (snappy, ${ROW_GROUP_ROWS}-row row groups; ${writeMs === undefined ? 'reused' : `generated and written by DuckDB in ${fmtMs(writeMs)} ms`}): every engine reads them in every run`);
+  } else {
+    const data = generate(opts.rows, opts.seed);
+    const arrow: Record<TableName, Table> = {
+      x: toArrowTable(data.x, opts.batchRows),
+      lineitem: toArrowTable(data.lineitem, opts.batchRows),
+    };
+    inputs = { data, arrow, opts };
+    console.log(`data:    x (${data.x.columns.map((c) => c.name).join(', ')}) and lineitem (${data.lineitem.columns.map((c) => c.name).join(', ')}), generated in ${fmtMs(data.generateMs)} ms, ${arrow.x.batches.length} batches each`);
+  }
   const progress = progressWanted(opts.progress) ? new ProgressBar() : undefined;
 
-  const { engines, skipped } = await openEngines(opts.executors, { data, arrow, opts, progress });
+  const { engines, skipped } = await openEngines(opts.executors, { ...inputs, progress });
   const readBw = engines.some((e) => e.name.startsWith('gpu')) ? await gpuReadBandwidth() : undefined;
   console.log('');
   // DuckDB first, so it is the reference for the others.
@@ -75,7 +85,7 @@ export async function runBench(opts: BenchOptions): Promise<void> {
   for (const q of queries) {
     console.log(`${q.id}: ${q.title}`);
     const timings = await timeQuery(q, ordered, opts, progress);
-    for (const m of toMeasurements(q, data[q.table].rows, timings)) {
+    for (const m of toMeasurements(q, opts.rows, timings)) {
       measurements.push(m);
       console.log(measurementLines(m).join('\n'));
     }
@@ -101,7 +111,7 @@ export async function runBench(opts: BenchOptions): Promise<void> {
     process.exitCode = 1;
   }
 
-  writeResults({ opts, machine, othersAtStart: before, data, readBw, engines, skipped, queries, measurements });
+  writeResults({ opts, machine, othersAtStart: before, data: inputs.data ?? { files: inputs.files! }, readBw, engines, skipped, queries, measurements });
   for (const e of engines) await e.close();
 }
 

@@ -38,6 +38,7 @@ export function summaryTable(measurements: readonly Measurement[], skipped: read
     { header: 'cores busy', align: 'right', cell: (m) => (m.medianCoresBusy !== undefined ? fmtNum(m.medianCoresBusy, 2) : '-') },
     { header: 'overhead', align: 'right', show: hasOverhead, cell: (m) => fmtPct(m.medianOverhead) },
     { header: 'max stall', align: 'right', cell: (m) => (m.maxStallMs !== undefined ? fmtMs(m.maxStallMs) : '-') },
+    { header: 'peak RSS', align: 'right', cell: (m) => (m.peakRssBytes !== undefined ? `${(m.peakRssBytes / 2 ** 20).toFixed(0)} MiB` : '-') },
     { header: 'others', align: 'right', cell: (m) => (m.otherProcessesCores !== undefined ? fmtNum(m.otherProcessesCores, 2) : '-') },
     { header: 'groups', align: 'right', cell: (m) => (m.resultRows !== undefined ? String(m.resultRows) : '-') },
     { header: 'check', align: 'left', cell: (m) => m.check, skipped: 'SKIPPED' },
@@ -64,6 +65,7 @@ export function summaryTable(measurements: readonly Measurement[], skipped: read
         ]
       : []),
     "max stall = the driver's longest event-loop stall (ms) over the warm-up and timed runs: how long a timer or an abort could wait (DuckDB's calls block the loop while they run).",
+    'peak RSS = the process\'s highest resident memory (sampled every 10 ms) while this engine ran the query; one process holds every engine (and the in-memory tables with --source memory), so it is the process\'s RSS while that engine ran.',
     'others = cores used meanwhile by other processes on the machine.',
   ];
   return `${table}\n${legend.map((l, i) => `${i === 0 ? '(' : ' '}${l}${i === legend.length - 1 ? ')' : ''}`).join('\n')}`;

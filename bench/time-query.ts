@@ -10,6 +10,7 @@ import type { Rows } from './compare-rows.ts';
 import type { Engine } from './engine.ts';
 import { startLoadSample } from './machine-load.ts';
 import { startStallSample } from './event-loop-stall.ts';
+import { startRssSample } from './peak-rss.ts';
 import type { QueryDef } from './queries.ts';
 import { errMessage, type JobMetricsLike } from './report.ts';
 
@@ -26,6 +27,8 @@ export interface EngineTimings {
   readonly metrics: readonly (JobMetricsLike | undefined)[];
   /** The driver's longest event-loop stall (ms) over the warm-up and the timed runs. */
   readonly maxStallMs: number;
+  /** The process's peak RSS (bytes) over the warm-up and the timed runs (peak-rss.ts). */
+  readonly peakRssBytes: number;
   /** The warm-up run's answer. */
   readonly answer?: Rows;
   readonly error?: string;
@@ -40,6 +43,7 @@ interface State {
   othersWallMs: number;
   metrics: (JobMetricsLike | undefined)[];
   maxStallMs: number;
+  peakRssBytes: number;
   answer?: Rows;
   error?: string;
 }
@@ -53,7 +57,7 @@ export async function timeQuery(
   opts: { readonly runs: number; readonly interleave: boolean },
   progress: ProgressBar | undefined,
 ): Promise<EngineTimings[]> {
-  const state: State[] = engines.map((engine) => ({ engine, times: [], busy: [], othersMs: 0, othersWallMs: 0, metrics: [], maxStallMs: 0 }));
+  const state: State[] = engines.map((engine) => ({ engine, times: [], busy: [], othersMs: 0, othersWallMs: 0, metrics: [], maxStallMs: 0, peakRssBytes: 0 }));
   const fail = (st: State, err: unknown): void => {
     st.error = errMessage(err);
     if (err instanceof Error && err.stack) console.error(`  ${st.engine.name}: ${err.stack}`);
@@ -66,8 +70,10 @@ export async function timeQuery(
     try {
       const t0 = performance.now();
       const stall = startStallSample();
+      const rss = startRssSample();
       const warm = await st.engine.run(q);
       st.maxStallMs = Math.max(st.maxStallMs, stall());
+      st.peakRssBytes = Math.max(st.peakRssBytes, rss());
       st.warmupMs = performance.now() - t0;
       st.answer = await warm.result();
     } catch (err) {
@@ -80,8 +86,10 @@ export async function timeQuery(
     try {
       const stop = startLoadSample();
       const stall = startStallSample();
+      const rss = startRssSample();
       const r = await st.engine.run(q);
       st.maxStallMs = Math.max(st.maxStallMs, stall());
+      st.peakRssBytes = Math.max(st.peakRssBytes, rss());
       const s = stop();
       st.times.push(s.wallMs);
       st.busy.push(s.ownMs / s.wallMs);

@@ -64,25 +64,58 @@ function withNullEntries(data: arrow.Data, codes: NumericArray): { validity: Uin
 }
 
 /**
- * Dictionary-encodes a plain Utf8/LargeUtf8 column (cached per offsets array): one decode per row,
- * then Map lookups. It yields every `step` rows, so that a caller can run it in slices.
+ * Dictionary-encodes a plain Utf8/LargeUtf8 column (cached per offsets array). Rows are matched
+ * by their bytes in an open-addressing table (FNV-1a hash, then a byte compare with the value's
+ * first row), so only distinct values are decoded into JS strings: decoding every row cost ~85
+ * ns a row, most of a map task over a string column read from Parquet (docs/performance.md).
+ * It yields every `step` rows, so that a caller can run it in slices.
  */
 export function* encodeStringsSteps(offsets: Int32Array | BigInt64Array, bytes: Uint8Array, length: number, step: number): Generator<void, { codes: Int32Array; dictionary: string[] }, void> {
   let out = encodedStrings.get(offsets);
   if (out) return out;
+  const off = offsets instanceof Int32Array ? offsets : Float64Array.from(offsets, Number);
   const codes = new Int32Array(length);
   const dictionary: string[] = [];
-  const ids = new Map<string, number>();
+  let mask = 1023;
+  let slots = new Int32Array(mask + 1).fill(-1);
+  let starts = new Float64Array(256), ends = new Float64Array(256), hashes = new Int32Array(256);
   for (let i = 0; i < length; i++) {
     if (i > 0 && i % step === 0) yield;
-    const s = decoder.decode(bytes.subarray(Number(offsets[i]), Number(offsets[i + 1])));
-    let id = ids.get(s);
-    if (id === undefined) {
-      id = dictionary.length;
-      dictionary.push(s);
-      ids.set(s, id);
+    const s = off[i]!, e = off[i + 1]!;
+    let h = 0x811c9dc5 | 0;
+    for (let k = s; k < e; k++) h = Math.imul(h ^ bytes[k]!, 0x01000193);
+    let at = h & mask;
+    for (;;) {
+      const id = slots[at]!;
+      if (id < 0) {
+        const n = dictionary.length;
+        if (n === starts.length) {
+          const grow = <T extends Float64Array | Int32Array>(a: T): T => { const b = new (a.constructor as new (n: number) => T)(n * 2); b.set(a); return b; };
+          starts = grow(starts); ends = grow(ends); hashes = grow(hashes);
+        }
+        starts[n] = s; ends[n] = e; hashes[n] = h;
+        dictionary.push(decoder.decode(bytes.subarray(s, e)));
+        slots[at] = n;
+        codes[i] = n;
+        if ((n + 1) * 2 > mask) {
+          mask = mask * 2 + 1;
+          slots = new Int32Array(mask + 1).fill(-1);
+          for (let j = 0; j <= n; j++) {
+            let a = hashes[j]! & mask;
+            while (slots[a]! >= 0) a = (a + 1) & mask;
+            slots[a] = j;
+          }
+        }
+        break;
+      }
+      if (hashes[id] === h && ends[id]! - starts[id]! === e - s) {
+        let k = 0;
+        const o = starts[id]! - s;
+        while (s + k < e && bytes[s + k] === bytes[s + k + o]) k++;
+        if (s + k === e) { codes[i] = id; break; }
+      }
+      at = (at + 1) & mask;
     }
-    codes[i] = id;
   }
   out = { codes, dictionary };
   encodedStrings.set(offsets, out);
