@@ -8,9 +8,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as arrow from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { col, count, InputFileError, max, min, Session, sum, TaskFailedError } from '../../src/index.ts';
+import { col, count, max, min, Session, sum, TaskFailedError } from '../../src/index.ts';
 import type { DataFrame } from '../../src/index.ts';
 import { arrowRows } from '../support/compare.ts';
+import { expectInputFileError } from '../support/expect-error.ts';
 import { writeIpc, type IpcCompression } from '../support/ipc-files.ts';
 
 const B = 65536;
@@ -75,11 +76,7 @@ describe('readArrow: answers equal the same query in memory', () => {
 });
 
 describe('readArrow: bad input gets a clear, typed error naming the file', () => {
-  const reject = async (p: Promise<unknown>, re: RegExp) => {
-    const e = await p.then(() => null, (x: unknown) => x);
-    expect(e).toBeInstanceOf(InputFileError);
-    expect((e as Error).message).toMatch(re);
-  };
+  const reject = expectInputFileError;
 
   it('missing, empty, Parquet, not IPC, truncated', async () => {
     await reject(cpu.readArrow(path.join(dir, 'nope.arrow')), /nope\.arrow' does not exist/);

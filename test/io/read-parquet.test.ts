@@ -10,7 +10,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDb } from '../support/duckdb.ts';
 import { arrowRows } from '../support/compare.ts';
-import { avg, col, count, InputFileError, max, min, Session, sum, TaskFailedError, UnsupportedTypeError } from '../../src/index.ts';
+import { expectInputFileError } from '../support/expect-error.ts';
+import { avg, col, count, max, min, Session, sum, TaskFailedError, UnsupportedTypeError } from '../../src/index.ts';
 import type { DataFrame } from '../../src/index.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'gpuframe-parquet-'));
@@ -148,11 +149,7 @@ describe('readParquet: scan tasks, projection and pushdown', () => {
 });
 
 describe('readParquet: bad input gets a clear, typed error naming the file', () => {
-  const reject = async (p: Promise<unknown>, re: RegExp) => {
-    const e = await p.then(() => null, (x: unknown) => x);
-    expect(e).toBeInstanceOf(InputFileError);
-    expect((e as Error).message).toMatch(re);
-  };
+  const reject = expectInputFileError;
 
   it('missing file, empty glob, directory without Parquet files, not Parquet, truncated', async () => {
     await reject(cpu.readParquet(path.join(dir, 'nope.parquet')), /nope\.parquet' does not exist/);
