@@ -152,13 +152,19 @@ describe('the npm package', () => {
     expect(help.status).toBe(0);
     expect(help.stdout).toMatch(/query/);
     expect(help.stdout).toMatch(/bench/);
+    // The same bags as Arrow IPC and as Parquet (parquet-wasm, installed with the package, writes it).
     writeFileSync(path.join(dir, 'gen.mjs'), `
-      import * as arrow from 'apache-arrow'; import { writeFileSync } from 'node:fs';
-      writeFileSync('bags.arrow', arrow.tableToIPC(arrow.tableFromArrays({ bag: ['A', 'A', 'B'], marbles: Int32Array.from([1, 2, 3]) }), 'file'));`);
+      import * as arrow from 'apache-arrow'; import { writeFileSync } from 'node:fs'; import { createRequire } from 'node:module';
+      const t = arrow.tableFromArrays({ bag: ['A', 'A', 'B'], marbles: Int32Array.from([1, 2, 3]) });
+      writeFileSync('bags.arrow', arrow.tableToIPC(t, 'file'));
+      const pw = createRequire(import.meta.url)('parquet-wasm/node');
+      writeFileSync('bags.parquet', pw.writeParquet(pw.Table.fromIPCStream(arrow.tableToIPC(t, 'stream'))));`);
     expect(run('node', ['gen.mjs'], dir).status).toBe(0);
-    const q = run(bin, ['query', 'bags.arrow', '--group-by', 'bag', '--agg', 'sum(marbles)', '--order-by', 'bag', '--format', 'csv'], dir);
-    expect(q.stderr).toBe('');
-    expect(q.stdout).toBe('bag,sum(marbles)\nA,3\nB,3\n');
+    for (const file of ['bags.arrow', 'bags.parquet']) {
+      const q = run(bin, ['query', file, '--group-by', 'bag', '--agg', 'sum(marbles)', '--order-by', 'bag', '--format', 'csv'], dir);
+      expect(q.stderr, file).toBe('');
+      expect(q.stdout, file).toBe('bag,sum(marbles)\nA,3\nB,3\n');
+    }
   });
 
   for (const [name, lib] of [['without the DOM lib', ['ES2022']], ['with the DOM lib', ['ES2022', 'DOM']]] as const) {
