@@ -59,8 +59,10 @@ export interface SessionOptions {
    */
   gpuFallback?: 'cpu' | 'error';
   /**
-   * File scans (readParquet, readArrow): row groups or record batches each core may hold decoded at
-   * a time (default 1: with a task per core, each core's read of its next units overlaps another's aggregation; more holds more memory and was slower on 2 cores, see docs/performance.md).
+   * File scans (readParquet, readArrow): scan tasks in flight per core (default 1). A CPU executor
+   * thread reads, decodes and aggregates one task at a time whatever this is; on the GPU executor
+   * each in-flight task holds its decoded units while it waits for the device. More holds more
+   * memory, and was slower on 2 cores (docs/performance.md).
    */
   readahead?: number;
 }

@@ -167,6 +167,16 @@ describe('readParquet: bad input gets a clear, typed error naming the file', () 
     await expect(cpu.readParquet([])).rejects.toThrow(/readParquet takes a path/);
   });
 
+  it('bad options name themselves', async () => {
+    await expect(Session.create({ readahead: 0 })).rejects.toThrow(/readahead must be/);
+    await expect(cpu.readParquet(dir, { extensions: 'parquet' } as never)).rejects.toThrow(/readParquet: extensions must be an array of '\.ext' strings/);
+    await expect(cpu.readParquet(dir, { partitions: 2 } as never)).rejects.toThrow(/partitions/);
+    await expect(cpu.readParquet(5 as never)).rejects.toThrow(/readParquet takes a path, a glob or a non-empty array of them, got 5/);
+    const file = await writeDuck('cache.parquet', 'snappy', 'SELECT 1 AS k');
+    const df = await cpu.readParquet(file);
+    expect(() => df.cache()).toThrow(/cache\(\) keeps in-memory input/);
+  });
+
   it('files whose schemas differ: the first that differs, and how', async () => {
     const a = await writeDuck('sa.parquet', 'snappy', 'SELECT 1::INTEGER AS k, 2.0::DOUBLE AS v');
     const b = await writeDuck('sb.parquet', 'snappy', 'SELECT 1::INTEGER AS k, 2::BIGINT AS v');
