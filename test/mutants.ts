@@ -64,6 +64,27 @@ export const MUTANTS: readonly Mutant[] = [
     find: "if (a.fn === 'count') return { name: a.name, display: a.defaultName, fn: 'count', arg, state: 'count',",
     replace: "if (a.fn === 'count') return { name: a.name, display: a.defaultName, fn: 'count', arg: null, state: 'countRows',",
   },
+  {
+    id: 'prune-lt-boundary',
+    what: 'pushdown skips a row group whose min equals a `<=` bound (it holds a passing row)',
+    file: 'src/plan/prune-units.ts',
+    find: "    case 'le': return lo >= 0;",
+    replace: "    case 'le': return lo > 0;",
+  },
+  {
+    id: 'scan-drops-last-unit',
+    what: "a file's last run of row groups gets no scan task",
+    file: 'src/plan/scan-plan.ts',
+    find: '  flush();\n  return {',
+    replace: '  return {',
+  },
+  {
+    id: 'string-encoder-hash-only',
+    what: 'the Utf8 dictionary encoder takes two strings with the same hash and length for one',
+    file: 'src/arrow/column-chunk.ts',
+    find: '        if (s + k === e) { codes[i] = id; break; }',
+    replace: '        codes[i] = id; break;',
+  },
 ];
 
 function firstFailure(output: string): string {
