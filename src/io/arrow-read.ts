@@ -1,23 +1,24 @@
 /**
  * An Arrow IPC scan task on its thread: its record batches, and the schema and dictionaries they
- * need, by positional reads. A stream's messages are handed on as read (one IPC stream); a file's
- * batches are read through apache-arrow's file reader. Compressed bodies (LZ4 / ZSTD) are decoded
- * here and handed on uncompressed and projected.
+ * need, by positional reads (a stream's: its messages, as read; a file's: through apache-arrow's
+ * file reader), decoded here (LZ4 / ZSTD bodies decompressed) and handed on as one uncompressed IPC
+ * stream of only `columns`.
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { RecordBatchReader, Table, tableFromIPC, tableToIPC, type RecordBatch } from 'apache-arrow';
+import { InputFileError } from '../errors.ts';
 import type { ScanOutput, ScanTask } from './file-source.ts';
 import { registerIpcCodecs } from './ipc-codecs.ts';
-import { ipcLayout, readMessages } from './ipc-messages.ts';
-import { scanTaskError } from './scan-task-error.ts';
+import { ipcLayout, readMessages, type IpcMessage } from './ipc-messages.ts';
+import { scanTaskError, unitsLabel } from './scan-task-error.ts';
 
 registerIpcCodecs();
 
 const END_OF_STREAM = Uint8Array.from([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
 
 /** The schema, the dictionaries before the task's last batch and its batches, as one IPC stream. */
-async function streamBytes(task: ScanTask, f: FileHandle, size: number): Promise<{ ipc: Uint8Array; compressed: boolean }> {
-  const messages = await readMessages(task.path, f, size);
+async function streamBytes(task: ScanTask, f: FileHandle, size: number): Promise<Uint8Array> {
+  const messages = await streamMessages(task.path, f, size);
   const batches = messages.filter((m) => m.kind === 'batch');
   const wanted = task.units.map((i) => batches[i] ?? missing(i, batches.length));
   const last = wanted[wanted.length - 1]!.offset;
@@ -31,7 +32,22 @@ async function streamBytes(task: ScanTask, f: FileHandle, size: number): Promise
     at += m.size;
   }
   ipc.set(END_OF_STREAM, at);
-  return { ipc, compressed: chosen.some((m) => m.message.compression !== null) };
+  return ipc;
+}
+
+/** A stream's message headers, walked once per file version on this thread (each task would walk them all again). */
+const walked = new Map<string, Promise<IpcMessage[]>>();
+
+async function streamMessages(path: string, f: FileHandle, size: number): Promise<IpcMessage[]> {
+  const key = `${path}\0${(await f.stat()).mtimeMs}\0${size}`;
+  let messages = walked.get(key);
+  if (!messages) {
+    messages = readMessages(path, f, size);
+    walked.set(key, messages);
+    messages.catch(() => walked.delete(key));
+    if (walked.size > 8) walked.delete(walked.keys().next().value!);
+  }
+  return messages;
 }
 
 function missing(i: number, n: number): never {
@@ -47,6 +63,11 @@ async function fileBatches(task: ScanTask, f: FileHandle): Promise<RecordBatch[]
   return out;
 }
 
+/** The file no longer matches its footer as planning read it: the error names the task's batches. */
+function changedFile(task: ScanTask, reason: string): InputFileError {
+  return new InputFileError(task.path, `${unitsLabel(task)}: ${reason} (the file changed after it was planned)`);
+}
+
 export async function readArrowTask(task: ScanTask, columns: readonly string[]): Promise<ScanOutput> {
   const start = performance.now();
   try {
@@ -55,14 +76,18 @@ export async function readArrowTask(task: ScanTask, columns: readonly string[]):
     let bytesRead: number;
     try {
       const size = (await f.stat()).size;
-      const layout = await ipcLayout(task.path, f, size);
+      const layout = await ipcLayout(task.path, f, size).catch((e: unknown) => {
+        throw changedFile(task, e instanceof InputFileError ? e.message.replace(`input file '${task.path}' `, '') : String((e as Error)?.message ?? e));
+      });
+      const n = layout.batches.length;
+      const rows = task.units.reduce((a, i) => a + (layout.batches[i]?.rows ?? 0), 0);
+      if (task.units.every((i) => i < n) && rows !== task.rows) throw changedFile(task, `has ${rows} rows where planning found ${task.rows}`);
       bytesRead = task.units.reduce((a, i) => a + (layout.batches[i]?.size ?? 0), 0);
       const project = (t: Table) => tableToIPC(t.select(columns.length ? [...columns] : t.schema.fields.slice(0, 1).map((x) => x.name)), 'stream');
       if (layout.format === 'file') {
         ipc = project(new Table(await fileBatches(task, f)));
       } else {
-        const s = await streamBytes(task, f, size);
-        ipc = s.compressed ? project(tableFromIPC(s.ipc)) : s.ipc;
+        ipc = project(tableFromIPC(await streamBytes(task, f, size)));
       }
     } finally {
       await f.close();
