@@ -81,21 +81,12 @@ function valuesRegion(c: ColumnChunk, wide: boolean, r0: number, r1: number): Re
   const v = c.values;
   const n = r1 - r0;
   if (wide) {
-    return { words: 2 * n, write: (buf, q, at) => writeWords(q, buf, at, c.words ?? new Uint32Array(v.buffer, v.byteOffset, c.length * 2), 2 * r0, 2 * n) };
+    return { words: 2 * n, write: (buf, q, at) => q.writeBuffer(buf, at * 4, c.words ?? new Uint32Array(v.buffer, v.byteOffset, c.length * 2), 2 * r0, 2 * n) };
   }
   if (v instanceof Int32Array || v instanceof Uint32Array || v instanceof Float32Array) {
-    return { words: n, write: (buf, q, at) => writeWords(q, buf, at, v, r0, n) };
+    return { words: n, write: (buf, q, at) => q.writeBuffer(buf, at * 4, v, r0, n) };
   }
   return { words: n, write: (buf, q, at) => q.writeBuffer(buf, at * 4, Int32Array.from(v.subarray(r0, r1) as Int8Array)) };
-}
-
-/**
- * Words [from, from + n) of a view into the buffer at word `at`. Dawn refuses views of shared
- * memory (columns a file scan decoded on an executor thread): those go through a plain copy.
- */
-function writeWords(q: GPUQueue, buf: GPUBuffer, at: number, v: Int32Array | Uint32Array | Float32Array, from: number, n: number): void {
-  if (v.buffer instanceof SharedArrayBuffer) q.writeBuffer(buf, at * 4, v.slice(from, from + n));
-  else q.writeBuffer(buf, at * 4, v, from, n);
 }
 
 /** Regions one after the other (each segment's values). */
