@@ -13,6 +13,8 @@
  *              v1   Int32 1..5
  *              v2   Int32 1..15
  *              v3   Float64 uniform [0,100) rounded to 6 decimals
+ *              id7  Int32 1..N/10                                (N/10 groups; drawn last, so the
+ *                                                                 other columns match earlier runs)
  *
  *  lineitem  — TPC-H lineitem, only the columns Q1 touches, N rows:
  *              l_returnflag  Dictionary<Utf8, Int32> 'A' | 'N' | 'R'
@@ -149,6 +151,8 @@ export function generateX(rows: number, seed: number, k = 100): GeneratedTable {
   // once, so each value is the double nearest to a 6-decimal number.
   const scaleV3 = 1e8 / TWO32;
   for (let i = 0; i < rows; i++) v3[i] = Math.floor(rng.nextU32() * scaleV3) / 1e6;
+  const id7 = new Int32Array(rows);
+  fillUniformInt(id7, rng, 1, Math.max(1, Math.floor(rows / 10)));
   const dict: string[] = [];
   for (let i = 1; i <= k; i++) dict.push(`id${String(i).padStart(3, '0')}`);
   return {
@@ -162,6 +166,7 @@ export function generateX(rows: number, seed: number, k = 100): GeneratedTable {
       { name: 'v1', kind: 'int32', values: v1 },
       { name: 'v2', kind: 'int32', values: v2 },
       { name: 'v3', kind: 'float64', values: v3 },
+      { name: 'id7', kind: 'int32', values: id7 },
     ],
   };
 }

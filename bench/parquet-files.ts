@@ -1,5 +1,6 @@
 /**
- * The benchmark tables as Parquet files (--source parquet): written once per rows and seed under
+ * The benchmark tables as Parquet files (--source parquet): written once per rows, seed and
+ * version of the generator (DATA_VERSION: a column added makes older files stale) under
  * bench/data/ by DuckDB (snappy, 1,048,576-row row groups, strings as VARCHAR, dates as DATE),
  * then reused; each is written under a temporary name and renamed, so a killed run leaves no
  * half file. The generated arrays are dropped once written: timing holds no table in memory.
@@ -12,11 +13,13 @@ import type { TableName } from './queries.ts';
 
 export const DATA_DIR = 'bench/data';
 export const ROW_GROUP_ROWS = 1_048_576;
+/** Bumped whenever datagen.ts changes what it writes. */
+const DATA_VERSION = 2;
 
 export async function benchParquetFiles(rows: number, seed: number): Promise<{ files: Record<TableName, string>; writeMs?: number }> {
   const files: Record<TableName, string> = {
-    x: path.resolve(DATA_DIR, `x-${rows}-${seed}.parquet`),
-    lineitem: path.resolve(DATA_DIR, `lineitem-${rows}-${seed}.parquet`),
+    x: path.resolve(DATA_DIR, `x-${rows}-${seed}-v${DATA_VERSION}.parquet`),
+    lineitem: path.resolve(DATA_DIR, `lineitem-${rows}-${seed}-v${DATA_VERSION}.parquet`),
   };
   if (existsSync(files.x) && existsSync(files.lineitem)) return { files };
   const t0 = performance.now();

@@ -8,6 +8,8 @@
  *  q3  group by id1 (dictionary string, 100 groups): sum            (db-benchmark q1)
  *  q4  group by id4, id5 (10k groups): sum v1, sum v3                 (db-benchmark q4-ish)
  *  q5  TPC-H Q1 shape on lineitem
+ *  q6  group by id7 (N/10 groups, 1M at 1e7): sum v1, sum v3
+ *  q7  group by id4, id6 (~0.63·N pairs, 6.3M at 1e7): count, sum v3
  *
  * No ORDER BY: both sides return groups in any order; the runner sorts by the
  * key columns before comparing.
@@ -124,6 +126,24 @@ export const QUERIES: readonly QueryDef[] = [
           count().as('count_order'),
         );
     },
+  },
+  {
+    id: 'q6',
+    title: 'group by id7 (N/10 groups): sum v1, sum v3',
+    table: 'x',
+    keys: ['id7'],
+    columns: ['id7', 'sum_v1', 'sum_v3'],
+    sql: `SELECT id7, sum(v1) AS sum_v1, sum(v3) AS sum_v3 FROM x GROUP BY id7`,
+    frame: ({ sum }, df) => df.groupBy('id7').agg(sum('v1').as('sum_v1'), sum('v3').as('sum_v3')),
+  },
+  {
+    id: 'q7',
+    title: 'group by id4, id6 (~0.63 N pairs): count, sum v3',
+    table: 'x',
+    keys: ['id4', 'id6'],
+    columns: ['id4', 'id6', 'cnt', 'sum_v3'],
+    sql: `SELECT id4, id6, count(*) AS cnt, sum(v3) AS sum_v3 FROM x GROUP BY id4, id6`,
+    frame: ({ count, sum }, df) => df.groupBy('id4', 'id6').agg(count().as('cnt'), sum('v3').as('sum_v3')),
   },
 ];
 
