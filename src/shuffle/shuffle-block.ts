@@ -9,7 +9,7 @@
  */
 import type { State } from '../aggregate/registry.ts';
 import { partitionOf } from './hash.ts';
-import { decodeKey, encodeKey, isUtf8, sliceKey, takeKey, type KeyColumn } from './key-column.ts';
+import { decodeKey, encodeKey, isUtf8, sliceKey, type KeyColumn } from './key-column.ts';
 import { hashKeyRows } from './key-words.ts';
 
 export interface ShuffleBlock {
@@ -58,26 +58,19 @@ export function partitionIds(keys: readonly KeyColumn[], n: number, partitions: 
   return h;
 }
 
-/** Orders n partial groups by reduce partition. */
-export function partitionGroups(keys: readonly KeyColumn[], states: readonly State[], n: number, partitions: number): MapOutput {
-  if (partitions === 1) return { block: { rows: n, keys, states: states.map((s) => s.map((f) => f.slice(0, n))) }, offsets: Int32Array.of(0, n) };
-  const pid = partitionIds(keys, n, partitions);
+/**
+ * Where each of n partial groups goes in a block ordered by reduce partition (a counting sort by
+ * the keys' partition), and where each partition starts. pos is null for one partition (no move).
+ */
+export function partitionPositions(keys: readonly KeyColumn[], n: number, partitions: number): { pos: Int32Array | null; offsets: Int32Array } {
+  if (partitions === 1) return { pos: null, offsets: Int32Array.of(0, n) };
+  const pos = partitionIds(keys, n, partitions);
   const offsets = new Int32Array(partitions + 1);
-  for (let i = 0; i < n; i++) offsets[pid[i] + 1]++;
+  for (let i = 0; i < n; i++) offsets[pos[i] + 1]++;
   for (let p = 0; p < partitions; p++) offsets[p + 1] += offsets[p];
-  const order = new Int32Array(n);
   const at = offsets.slice(0, partitions);
-  for (let i = 0; i < n; i++) order[at[pid[i]]++] = i;
-  const block: ShuffleBlock = {
-    rows: n,
-    keys: keys.map((k) => takeKey(k, order)),
-    states: states.map((s) => s.map((f) => {
-      const out = new Float64Array(n);
-      for (let j = 0; j < n; j++) out[j] = f[order[j]];
-      return out;
-    })),
-  };
-  return { block, offsets };
+  for (let i = 0; i < n; i++) pos[i] = at[pos[i]]++;
+  return { pos, offsets };
 }
 
 /** A block whose string keys are UTF-8 (to cross threads), and back (where a task reads it). */

@@ -63,7 +63,7 @@ describe('generated kernel source', () => {
         const F = S.f64Scratch, FW = S.f64ScratchWords;
         let table = S.table, mask = S.mask, keys = S.keys;
         const kmin0 = S.mins[0], kstride0 = S.strides[0], knull0 = S.nullCodes[0];
-        for (let c0 = 0; c0 < n; c0 += 2097152) {
+        for (let c0 = from; c0 < n; c0 += 2097152) {
           const c1 = Math.min(n, c0 + 2097152);
           for (let i = c0; i < c1; i++) {
         const t0 = v0[i];

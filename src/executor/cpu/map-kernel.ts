@@ -15,9 +15,15 @@ import { isWide } from '../../types.ts';
 import type { GroupMode, KeyInfo } from '../../plan/aggregation-spec.ts';
 import type { TaskState } from './task-state.ts';
 
+/**
+ * How a kernel finds a row's group: the task's grouping plan, or 'rows' (each row its own group,
+ * no table: a task whose partial aggregation does not reduce, see map-task.ts).
+ */
+export type KernelMode = GroupMode | 'rows';
+
 export interface KernelShape {
   readonly filter: TExpr | null;
-  readonly mode: GroupMode;
+  readonly mode: KernelMode;
   readonly keys: readonly KeyInfo[];
   /** Hash mode: which keys are nullable anywhere in the task (they get a null-flag word). */
   readonly keyNullable: readonly boolean[];
@@ -26,8 +32,8 @@ export interface KernelShape {
   readonly nullable: readonly string[];
 }
 
-/** A kernel over `rows` rows of batch `batch` reads its task's TaskState into locals and writes it back. */
-export type Kernel = (rows: number, columns: readonly BoundColumn[], state: TaskState, batch: number) => void;
+/** A kernel over rows [from, rows) of batch `batch` reads its task's TaskState into locals and writes it back. */
+export type Kernel = (rows: number, columns: readonly BoundColumn[], state: TaskState, batch: number, from: number) => void;
 
 /** What a kernel reads of one column in one batch. */
 export interface BoundColumn {
@@ -109,6 +115,7 @@ export function kernelSource(shape: KernelShape): { source: string; columns: str
     body.push(...ctx.stmts.splice(0), `if (${p.n === 'false' ? '' : `${p.n} || `}!(${p.v})) continue;`);
   }
   if (shape.mode === 'global') body.push('const g = 0;');
+  else if (shape.mode === 'rows') body.push('const g = ng; NEW');
   else body.push(...(shape.mode === 'dense' ? denseGroup(shape, ctx) : hashGroup(shape, ctx)));
 
   let chunk = Infinity;
@@ -144,12 +151,12 @@ export function kernelSource(shape: KernelShape): { source: string; columns: str
   const chunkRows = Number.isFinite(chunk) ? chunk : 0;
   const source = chunkRows
     ? [...head,
-      `for (let c0 = 0; c0 < n; c0 += ${chunkRows}) {`,
+      `for (let c0 = from; c0 < n; c0 += ${chunkRows}) {`,
       `  const c1 = Math.min(n, c0 + ${chunkRows});`,
       '  for (let i = c0; i < c1; i++) {', loop, '  }',
       '  S.groups = ng; S.normalize();',
       '}', 'S.groups = ng;'].join('\n')
-    : [...head, 'for (let i = 0; i < n; i++) {', loop, '}', 'S.groups = ng;'].join('\n');
+    : [...head, 'for (let i = from; i < n; i++) {', loop, '}', 'S.groups = ng;'].join('\n');
   return { source, columns: ctx.columns.map((c) => c.name), literals: ctx.literals };
 }
 
@@ -196,7 +203,7 @@ export function compileKernel(shape: KernelShape): Compiled {
   let hit = cache.get(key);
   if (!hit) {
     const { source, columns, literals } = kernelSource(shape);
-    hit = { kernel: new Function('n', 'C', 'S', 'b', source) as Kernel, columns, literals };
+    hit = { kernel: new Function('n', 'C', 'S', 'b', 'from', source) as Kernel, columns, literals };
     cache.set(key, hit);
   }
   return hit;

@@ -9,13 +9,18 @@ import { denseKeys } from '../dense-slots.ts';
 import { chooseGrouping, hashKeyWords } from '../grouping-plan.ts';
 import type { BoundBatch } from '../../arrow/wire-batch.ts';
 import { STATES, type State } from '../../aggregate/registry.ts';
-import { emptyValues, type KeyColumn } from '../../shuffle/key-column.ts';
-import { partitionGroups } from '../../shuffle/shuffle-block.ts';
+import { emptyValues, scatterKey, type KeyColumn } from '../../shuffle/key-column.ts';
+import { partitionPositions } from '../../shuffle/shuffle-block.ts';
 import { type AggregationSpec, columnsOfSpec } from '../../plan/aggregation-spec.ts';
 import { TaskState } from './task-state.ts';
-import { accumulatorLayout, compileKernel, type BoundColumn } from './map-kernel.ts';
+import { accumulatorLayout, compileKernel, type BoundColumn, type KernelMode } from './map-kernel.ts';
 import { StringIds } from '../string-ids.ts';
 import type { MapResult } from '../task.ts';
+
+/** Rows a hash task aggregates before it judges whether pre-aggregation reduces (DataFusion: 100,000). */
+export const PROBE_ROWS = 1 << 17;
+/** Groups per row of the probe from which a task stops pre-aggregating (DataFusion's default). */
+const SKIP_RATIO = 0.8;
 
 export function runMapTask(spec: AggregationSpec, batches: readonly BoundBatch[]): MapResult {
   const names = columnsOfSpec(spec);
@@ -31,47 +36,76 @@ export function runMapTask(spec: AggregationSpec, batches: readonly BoundBatch[]
   const layout = accumulatorLayout(spec.aggs);
   const state = new TaskState(spec.aggs, layout, { ...plan, width: hashKeyWords(spec.keys, plan.keyNullable) });
 
-  batches.forEach((batch, b) => {
+  // Adaptive partial aggregation (as Spark's and DataFusion's): when the first PROBE_ROWS rows of a
+  // hash task make nearly as many groups, pre-aggregating would not reduce what is shuffled, only
+  // cost a table probe (a cache miss) a row: the rest of the task's rows go out as groups of one.
+  let mode: KernelMode = plan.mode, seen = 0;
+  const run = (b: number, from: number, to: number) => {
     const columns = chunks[b];
     const nullable = names.filter((n) => columns.get(n)!.nullCount > 0);
-    const kernel = compileKernel({ filter: spec.filter, mode: plan.mode, keys: spec.keys, keyNullable: plan.keyNullable, aggs: spec.aggs, nullable });
+    const kernel = compileKernel({ filter: spec.filter, mode, keys: spec.keys, keyNullable: plan.keyNullable, aggs: spec.aggs, nullable });
     state.lits = kernel.literals.map((s) => strings.id(s));
     const bound: BoundColumn[] = kernel.columns.map((name) => {
       const c = columns.get(name)!;
       return { values: c.values as ArrayLike<number>, validity: c.validity, offset: c.offset, words: c.words, remap: remaps[b].get(name) ?? null };
     });
-    kernel.kernel(batch.rows, bound, state, b);
+    kernel.kernel(to, bound, state, b, from);
+    seen += to - from;
+  };
+  batches.forEach((batch, b) => {
+    let from = 0;
+    if (mode === 'hash' && seen < PROBE_ROWS && rows >= 2 * PROBE_ROWS) {
+      from = Math.min(batch.rows, PROBE_ROWS - seen);
+      run(b, 0, from);
+      if (seen === PROBE_ROWS && state.groups >= SKIP_RATIO * seen) {
+        mode = 'rows';
+        state.groupEachRow(rows - seen);
+      }
+    }
+    if (from < batch.rows) run(b, from, batch.rows);
   });
   state.normalize();
 
   // Group rows: every slot with rows in dense mode; the one row of a global aggregate; hash groups in order.
-  let rowsOf: Int32Array;
+  let rowsOf: Int32Array | null = null;
   if (plan.mode === 'dense') {
     const used: number[] = [];
     for (let g = 0; g < state.groups; g++) if (state.acc[g * layout.hot + layout.rows] > 0) used.push(g);
     rowsOf = Int32Array.from(used);
-  } else {
-    rowsOf = new Int32Array(state.groups).map((_, g) => g);
   }
-  const groups = rowsOf.length;
-  const keys = plan.mode === 'dense' ? denseKeys(spec.keys, plan, rowsOf, [...strings.ids.keys()]) : hashKeys(spec, chunks, state);
+  const groups = rowsOf ? rowsOf.length : state.groups;
+  const keys = rowsOf ? denseKeys(spec.keys, plan, rowsOf, [...strings.ids.keys()]) : hashKeys(spec, chunks, state);
+  // Each state field is written straight to its row in the partition-ordered block.
+  const { pos, offsets } = partitionPositions(keys, groups, spec.partitions);
   const states: State[] = spec.aggs.map((a, j) => {
     const def = STATES[a.state];
     return def.init.map((_, f) => {
       const p = layout.place[j][f];
-      const src = p.cold ? state.cold : state.acc, stride = p.cold ? layout.cold : layout.hot, at = p.at;
+      const src = p.cold ? state.cold : state.acc, stride = p.cold ? layout.cold : layout.hot;
       const out = new Float64Array(groups);
       if (f === def.nonNull) {
         // The kernel counted nulls in the non-null field: non-null = rows - nulls.
-        const acc = state.acc, hot = layout.hot, r = layout.rows;
-        for (let i = 0; i < groups; i++) out[i] = acc[rowsOf[i] * hot + r] - src[rowsOf[i] * stride + at];
+        extractNonNull(out, state.acc, layout.hot, layout.rows, src, stride, p.at, rowsOf, pos, groups);
       } else {
-        for (let i = 0; i < groups; i++) out[i] = src[rowsOf[i] * stride + at];
+        extractField(out, src, stride, p.at, rowsOf, pos, groups);
       }
       return out;
     });
   });
-  return { shuffle: partitionGroups(keys, states, groups, spec.partitions), inputRows: rows, outputRows: groups };
+  const block = { rows: groups, keys: pos ? keys.map((k) => scatterKey(k, pos, groups)) : keys, states };
+  return { shuffle: { block, offsets }, inputRows: rows, outputRows: groups };
+}
+
+/** out[pos[i]] (out[i] without pos) = field `at` of group rowsOf[i] (group i without rowsOf). */
+function extractField(out: Float64Array, src: Float64Array, stride: number, at: number, rowsOf: Int32Array | null, pos: Int32Array | null, n: number): void {
+  for (let i = 0; i < n; i++) out[pos ? pos[i] : i] = src[(rowsOf ? rowsOf[i] : i) * stride + at];
+}
+
+function extractNonNull(out: Float64Array, acc: Float64Array, hot: number, rowsAt: number, src: Float64Array, stride: number, at: number, rowsOf: Int32Array | null, pos: Int32Array | null, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const g = rowsOf ? rowsOf[i] : i;
+    out[pos ? pos[i] : i] = acc[g * hot + rowsAt] - src[g * stride + at];
+  }
 }
 
 /** Keys of hash groups, read from each group's first row. */

@@ -11,7 +11,7 @@ import type { NumericArray } from '../../arrow/column-chunk.ts';
 import type { DType } from '../../types.ts';
 import { groupWidth, writeGroupWords } from '../../shuffle/key-words.ts';
 import { decodeBlock, type ShuffleBlock } from '../../shuffle/shuffle-block.ts';
-import { groupDense, groupRows, type Grouping } from './hash-grouper.ts';
+import { groupDense, groupRows, type Grouping, type PartitionedGrouping } from './hash-grouper.ts';
 import { outputSchema, type AggregationSpec } from '../../plan/aggregation-spec.ts';
 
 
@@ -32,20 +32,27 @@ export function runReduceTask(spec: AggregationSpec, encoded: readonly ShuffleBl
   const blocks = encoded.map(decodeBlock);
   const n = blocks.reduce((a, b) => a + b.rows, 0);
   const keys = spec.keys.map((k, j) => concatKeys(blocks.map((b) => b.keys[j]), k.dtype));
-  let grouping: Grouping;
+  let grouping: Grouping | PartitionedGrouping;
   if (spec.keys.length === 0) {
     // A global aggregate has exactly one group, even over no input.
     grouping = { ids: new Int32Array(n), reps: new Int32Array(1), groups: 1 };
   } else {
     grouping = groupDense(keys, n) ?? groupByWords(keys, n);
   }
-  const columns: OutputColumn[] = keys.map((k) => toOutput(takeKey(k, grouping.reps)));
+  // Radix-partitioned grouping numbers the rows in partition order: states are moved there too.
+  const { pos = null, order = null } = grouping as Partial<PartitionedGrouping>;
+  const reps = order ? grouping.reps.map((q) => order[q]) : grouping.reps;
+  const columns: OutputColumn[] = keys.map((k) => toOutput(takeKey(k, reps)));
   spec.aggs.forEach((a, j) => {
     const dst: State = newState(a.state, grouping.groups);
-    let base = 0;
-    for (const b of blocks) {
-      mergeRows(a.state, dst, grouping.ids, base, b.states[j], b.rows);
-      base += b.rows;
+    if (pos) {
+      mergeRows(a.state, dst, grouping.ids, 0, permuteStates(blocks.map((b) => b.states[j]), pos, n), n);
+    } else {
+      let base = 0;
+      for (const b of blocks) {
+        mergeRows(a.state, dst, grouping.ids, base, b.states[j], b.rows);
+        base += b.rows;
+      }
     }
     columns.push(toOutput(finalizeAggregate(a, dst, grouping.groups)));
   });
@@ -63,7 +70,7 @@ export function toRecordBatch(spec: AggregationSpec, out: ReduceOutput): arrow.R
   return batchOf(schema, columns, out.rows);
 }
 
-function groupByWords(keys: readonly KeyColumn[], n: number): Grouping {
+function groupByWords(keys: readonly KeyColumn[], n: number): PartitionedGrouping {
   const width = keys.reduce((a, k) => a + groupWidth(k), 0);
   const words = new Int32Array(n * width);
   const strIds = new Map<string, number>();
@@ -73,6 +80,20 @@ function groupByWords(keys: readonly KeyColumn[], n: number): Grouping {
     at += groupWidth(k);
   }
   return groupRows(words, width, n);
+}
+
+/** One aggregate's states of consecutive blocks, row i moved to row pos[i]. */
+function permuteStates(parts: readonly State[], pos: Int32Array, n: number): State {
+  return parts[0].map((_, f) => {
+    const out = new Float64Array(n);
+    let base = 0;
+    for (const s of parts) {
+      const src = s[f], rows = src.length;
+      for (let r = 0; r < rows; r++) out[pos[base + r]] = src[r];
+      base += rows;
+    }
+    return out;
+  });
 }
 
 /** A record batch of the schema's columns, in schema order. */

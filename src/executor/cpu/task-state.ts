@@ -77,15 +77,32 @@ export class TaskState {
 
   /** Doubles the group capacity (hash mode) and rehashes. */
   grow(): void {
-    const cap = this.capacity * 2;
+    this.resize(this.capacity * 2);
+  }
+
+  /**
+   * From now on each row is a group of its own (kernel mode 'rows'): the table is no longer read
+   * or kept, and room is made for `rows` more groups at once.
+   */
+  groupEachRow(rows: number): void {
+    this.eachRow = true;
+    if (this.groups + rows > this.capacity) this.resize(this.groups + rows);
+  }
+
+  private eachRow = false;
+
+  private resize(cap: number): void {
     this.acc = newRows(this.initHot, cap, this.acc);
     this.cold = newRows(this.initCold, cap, this.cold);
     this.firstBatch = grow32(this.firstBatch, cap);
     this.firstRow = grow32(this.firstRow, cap);
-    if (this.plan.mode === 'hash') {
+    if (this.plan.mode === 'hash' && !this.eachRow) {
       this.keys = grow32(this.keys, cap * this.plan.width);
-      this.table = buildTable(this.keys, this.plan.width, this.groups, cap * 2);
-      this.mask = cap * 2 - 1;
+      // Load at most 1/2: a power of two at least twice the capacity.
+      let size = 2;
+      while (size < 2 * cap) size <<= 1;
+      this.table = buildTable(this.keys, this.plan.width, this.groups, size);
+      this.mask = size - 1;
     }
     this.capacity = cap;
   }
