@@ -80,6 +80,8 @@ export function planGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batches: 
   const software = opts.adapterClass ? opts.adapterClass === 'software' : gpu.software;
   const plan = chooseGpuPlan(spec, chunks, strings.ids.size, rows, sharedWords.length, ownWords.length, {
     workgroupWords: gpu.workgroupWords, software, threads: gpu.threads, privateWords: opts.privateWords,
+    // A 64 MiB buffer once crashed llvmpipe; a hardware GPU's tables grow to its binding limit.
+    maxBufferBytes: software ? MAX_BUFFER_BYTES : Math.min(gpu.device.limits.maxStorageBufferBindingSize, gpu.device.limits.maxBufferSize),
   });
   const { workgroupSize, rowsPerInvocation } = kernelGeometry(plan, software, opts);
   const region = plan.privatized === 'region';

@@ -32,6 +32,11 @@ export interface PlanAdapter {
   readonly threads: number;
   /** Largest private slot array, in words (default PRIVATE_WORDS). */
   readonly privateWords?: number;
+  /**
+   * Largest slot array or hash table, in bytes (default MAX_BUFFER_BYTES, the software adapter's
+   * bound): a hardware GPU's binding limit, so that its hash tables grow with the task's rows.
+   */
+  readonly maxBufferBytes?: number;
 }
 
 /** Bound on a task's slot array, hash table and per-invocation regions (a 64 MiB storage buffer once crashed llvmpipe). */
@@ -83,12 +88,13 @@ export function chooseGpuPlan(
     if ((slots + 1) * width > adapter.workgroupWords) return { privatized: 'none', regionWorkgroups: 0 };
     return { privatized: 'workgroup', regionWorkgroups: 0 };
   };
-  const fits = (slots: number) => slots * width * 4 <= MAX_BUFFER_BYTES;
+  const maxBytes = adapter.maxBufferBytes ?? MAX_BUFFER_BYTES;
+  const fits = (slots: number) => slots * width * 4 <= maxBytes;
   const grouping = chooseGrouping(spec, chunks, stringCount, rows, fits);
   if (grouping.mode === 'hash') {
     const tableWidth = 1 + hashKeyWords(spec.keys, grouping.keyNullable);
     let capacity = 1024;
-    while (capacity < 2 * rows && fits(capacity * 2) && capacity * 2 * tableWidth * 4 <= MAX_BUFFER_BYTES) capacity *= 2;
+    while (capacity < 2 * rows && fits(capacity * 2) && capacity * 2 * tableWidth * 4 <= maxBytes) capacity *= 2;
     return { ...grouping, slots: capacity, privatized: 'none', regionWorkgroups: 0, tableWidth };
   }
   // No strings at all: one (empty) slot keeps every array non-empty.
