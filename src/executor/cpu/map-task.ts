@@ -69,9 +69,7 @@ export function runMapTask(spec: AggregationSpec, batches: readonly BoundBatch[]
   // Group rows: every slot with rows in dense mode; the one row of a global aggregate; hash groups in order.
   let rowsOf: Int32Array | null = null;
   if (plan.mode === 'dense') {
-    const used: number[] = [];
-    for (let g = 0; g < state.groups; g++) if (state.acc[g * layout.hot + layout.rows] > 0) used.push(g);
-    rowsOf = Int32Array.from(used);
+    rowsOf = usedSlots(state.acc, layout.hot, layout.rows, state.groups);
   }
   const groups = rowsOf ? rowsOf.length : state.groups;
   const keys = rowsOf ? denseKeys(spec.keys, plan, rowsOf, [...strings.ids.keys()]) : hashKeys(spec, chunks, state);
@@ -94,6 +92,15 @@ export function runMapTask(spec: AggregationSpec, batches: readonly BoundBatch[]
   });
   const block = { rows: groups, keys: pos ? keys.map((k) => scatterKey(k, pos, groups)) : keys, states };
   return { shuffle: { block, offsets }, inputRows: rows, outputRows: groups };
+}
+
+/** The dense slots that counted rows, in slot order. */
+function usedSlots(acc: Float64Array, hot: number, rowsAt: number, slots: number): Int32Array {
+  let n = 0;
+  for (let g = 0; g < slots; g++) if (acc[g * hot + rowsAt] > 0) n++;
+  const out = new Int32Array(n);
+  for (let g = 0, i = 0; g < slots; g++) if (acc[g * hot + rowsAt] > 0) out[i++] = g;
+  return out;
 }
 
 /** out[pos[i]] (out[i] without pos) = field `at` of group rowsOf[i] (group i without rowsOf). */
