@@ -126,8 +126,8 @@ function tableCap(rows: number): number {
   return cap;
 }
 
-/** Slots of groupDense's map (an Int32Array of 1 MiB). */
-const DENSE_MAP_SLOTS = 1 << 18;
+/** Slots of groupDense's map (an Int32Array of 16 MiB, within the last-level cache). */
+const DENSE_MAP_SLOTS = 1 << 22;
 
 type SmallInts = Int8Array | Int16Array | Int32Array | Uint8Array | Uint16Array | Uint32Array;
 const isSmallInts = (v: unknown): v is SmallInts =>

@@ -22,7 +22,11 @@ export const PROBE_ROWS = 1 << 17;
 /** Groups per row of the probe from which a task stops pre-aggregating (DataFusion's default). */
 const SKIP_RATIO = 0.8;
 
-export function runMapTask(spec: AggregationSpec, batches: readonly BoundBatch[]): MapResult {
+/**
+ * `shared`: the task runs on an executor thread, whose output goes to the driver in shared memory;
+ * its state columns (most of a high-cardinality output) are made there, not copied there after.
+ */
+export function runMapTask(spec: AggregationSpec, batches: readonly BoundBatch[], shared = false): MapResult {
   const names = columnsOfSpec(spec);
   const strings = new StringIds();
   const chunks = batches.map((b) => b.columns);
@@ -80,7 +84,7 @@ export function runMapTask(spec: AggregationSpec, batches: readonly BoundBatch[]
     return def.init.map((_, f) => {
       const p = layout.place[j][f];
       const src = p.cold ? state.cold : state.acc, stride = p.cold ? layout.cold : layout.hot;
-      const out = new Float64Array(groups);
+      const out = new Float64Array(shared ? new SharedArrayBuffer(groups * 8) : new ArrayBuffer(groups * 8));
       if (f === def.nonNull) {
         // The kernel counted nulls in the non-null field: non-null = rows - nulls.
         extractNonNull(out, state.acc, layout.hot, layout.rows, src, stride, p.at, rowsOf, pos, groups);

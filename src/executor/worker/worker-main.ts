@@ -18,7 +18,7 @@ import { taskDone } from './release-shared.ts';
 function run(msg: TaskMessage): TaskOutput | Promise<TaskOutput> {
   switch (msg.kind) {
     case 'map': {
-      const r = runMapTask(msg.spec, bindBatches(msg.batches));
+      const r = runMapTask(msg.spec, bindBatches(msg.batches), true);
       return toShared({ ...r, shuffle: { ...r.shuffle, block: encodeBlock(r.shuffle.block) } });
     }
     case 'map-scan': return mapScan(msg.spec, msg.task, msg.columns);
@@ -51,7 +51,7 @@ process.on('uncaughtException', (e) => {
 async function mapScan(spec: AggregationSpec, task: ScanTask, columns: readonly string[]): Promise<TaskOutput> {
   const out = await readScanTask(task, columns);
   const batches = ipcBatches(out.ipc);
-  const r = runMapTask(spec, bindBatches(describeBatches(spec.input, columnsOfSpec(spec), batches, spec.keys.map((k) => k.column))));
+  const r = runMapTask(spec, bindBatches(describeBatches(spec.input, columnsOfSpec(spec), batches, spec.keys.map((k) => k.column))), true);
   return toShared({ ...r, shuffle: { ...r.shuffle, block: encodeBlock(r.shuffle.block) }, scan: { inputBytes: out.bytesRead, decodeMs: out.decodeMs } });
 }
 
