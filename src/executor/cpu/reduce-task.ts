@@ -46,7 +46,7 @@ export function runReduceTask(spec: AggregationSpec, encoded: readonly ShuffleBl
   spec.aggs.forEach((a, j) => {
     const dst: State = newState(a.state, grouping.groups);
     if (pos) {
-      mergeRows(a.state, dst, grouping.ids, 0, permuteStates(blocks.map((b) => b.states[j]), pos, n), n);
+      mergeRows(a.state, dst, grouping.ids, 0, permuteStates(blocks, j, pos, n), n);
     } else {
       let base = 0;
       for (const b of blocks) {
@@ -82,13 +82,13 @@ function groupByWords(keys: readonly KeyColumn[], n: number): PartitionedGroupin
   return groupRows(words, width, n);
 }
 
-/** One aggregate's states of consecutive blocks, row i moved to row pos[i]. */
-function permuteStates(parts: readonly State[], pos: Int32Array, n: number): State {
-  return parts[0].map((_, f) => {
+/** Aggregate j's states of the blocks, concatenated, row i moved to row pos[i]. */
+function permuteStates(blocks: readonly ShuffleBlock[], j: number, pos: Int32Array, n: number): State {
+  return blocks[0].states[j].map((_, f) => {
     const out = new Float64Array(n);
     let base = 0;
-    for (const s of parts) {
-      const src = s[f], rows = src.length;
+    for (const b of blocks) {
+      const src = b.states[j][f], rows = b.rows;
       for (let r = 0; r < rows; r++) out[pos[base + r]] = src[r];
       base += rows;
     }
