@@ -65,6 +65,27 @@ export const MUTANTS: readonly Mutant[] = [
     replace: "if (a.fn === 'count') return { name: a.name, display: a.defaultName, fn: 'count', arg: null, state: 'countRows',",
   },
   {
+    id: 'radix-merge-unpermuted',
+    what: 'a radix-partitioned reduce merges states in input order, not in its partitions\' order',
+    file: 'src/executor/cpu/reduce-task.ts',
+    find: 'for (let r = 0; r < rows; r++) out[pos[base + r]] = src[r];',
+    replace: 'for (let r = 0; r < rows; r++) out[base + r] = src[r];',
+  },
+  {
+    id: 'radix-partition-drops-last',
+    what: "a radix-partitioned grouping leaves its last partition's rows ungrouped",
+    file: 'src/executor/cpu/hash-grouper.ts',
+    find: '  for (let p = 0; p < parts; p++) {\n    const from = offsets[p], to = offsets[p + 1];',
+    replace: '  for (let p = 0; p < parts - 1; p++) {\n    const from = offsets[p], to = offsets[p + 1];',
+  },
+  {
+    id: 'never-skip-partial',
+    what: 'hash map tasks keep pre-aggregating however many groups their probe makes',
+    file: 'src/executor/cpu/map-task.ts',
+    find: 'state.groups >= SKIP_RATIO * seen',
+    replace: 'state.groups > seen',
+  },
+  {
     id: 'prune-lt-boundary',
     what: 'pushdown skips a row group whose min equals a `<=` bound (it holds a passing row)',
     file: 'src/plan/prune-units.ts',
