@@ -9,7 +9,7 @@ import { RecordBatchReader, Table, tableFromIPC, tableToIPC, type RecordBatch } 
 import { InputFileError } from '../errors.ts';
 import type { ScanOutput, ScanTask } from './file-source.ts';
 import { registerIpcCodecs } from './ipc-codecs.ts';
-import { ipcLayout, readMessages, type IpcMessage } from './ipc-messages.ts';
+import { ipcLayout, type IpcLayout, type IpcMessage } from './ipc-messages.ts';
 import { scanTaskError, unitsLabel } from './scan-task-error.ts';
 
 registerIpcCodecs();
@@ -17,8 +17,7 @@ registerIpcCodecs();
 const END_OF_STREAM = Uint8Array.from([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
 
 /** The schema, the dictionaries before the task's last batch and its batches, as one IPC stream. */
-async function streamBytes(task: ScanTask, f: FileHandle, size: number): Promise<Uint8Array> {
-  const messages = await streamMessages(task.path, f, size);
+async function streamBytes(task: ScanTask, f: FileHandle, messages: readonly IpcMessage[]): Promise<Uint8Array> {
   const batches = messages.filter((m) => m.kind === 'batch');
   const wanted = task.units.map((i) => batches[i] ?? missing(i, batches.length));
   const last = wanted[wanted.length - 1]!.offset;
@@ -35,19 +34,22 @@ async function streamBytes(task: ScanTask, f: FileHandle, size: number): Promise
   return ipc;
 }
 
-/** A stream's message headers, walked once per file version on this thread (each task would walk them all again). */
-const walked = new Map<string, Promise<IpcMessage[]>>();
+/**
+ * A file's layout, read once per file version on this thread: each task would read it all again
+ * (a stream's every message header, a file's footer and every batch's header).
+ */
+const layouts = new Map<string, Promise<IpcLayout>>();
 
-async function streamMessages(path: string, f: FileHandle, size: number): Promise<IpcMessage[]> {
+async function layoutOf(path: string, f: FileHandle, size: number): Promise<IpcLayout> {
   const key = `${path}\0${(await f.stat()).mtimeMs}\0${size}`;
-  let messages = walked.get(key);
-  if (!messages) {
-    messages = readMessages(path, f, size);
-    walked.set(key, messages);
-    messages.catch(() => walked.delete(key));
-    if (walked.size > 8) walked.delete(walked.keys().next().value!);
+  let layout = layouts.get(key);
+  if (!layout) {
+    layout = ipcLayout(path, f, size);
+    layouts.set(key, layout);
+    layout.catch(() => layouts.delete(key));
+    if (layouts.size > 8) layouts.delete(layouts.keys().next().value!);
   }
-  return messages;
+  return layout;
 }
 
 function missing(i: number, n: number): never {
@@ -76,7 +78,7 @@ export async function readArrowTask(task: ScanTask, columns: readonly string[]):
     let bytesRead: number;
     try {
       const size = (await f.stat()).size;
-      const layout = await ipcLayout(task.path, f, size).catch((e: unknown) => {
+      const layout = await layoutOf(task.path, f, size).catch((e: unknown) => {
         throw changedFile(task, e instanceof InputFileError ? e.message.replace(`input file '${task.path}' `, '') : String((e as Error)?.message ?? e));
       });
       const n = layout.batches.length;
@@ -87,7 +89,7 @@ export async function readArrowTask(task: ScanTask, columns: readonly string[]):
       if (layout.format === 'file') {
         ipc = project(new Table(await fileBatches(task, f)));
       } else {
-        ipc = project(tableFromIPC(await streamBytes(task, f, size)));
+        ipc = project(tableFromIPC(await streamBytes(task, f, layout.messages!)));
       }
     } finally {
       await f.close();

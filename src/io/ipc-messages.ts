@@ -27,6 +27,8 @@ export interface IpcLayout {
   readonly schema: Schema;
   /** Record batches in order: their header's rows and the bytes they take. */
   readonly batches: readonly { readonly offset: number; readonly size: number; readonly rows: number }[];
+  /** A stream's messages, schema first (a file's are found through its footer). */
+  readonly messages?: readonly IpcMessage[];
 }
 
 /** The schema and record batches of an IPC file (from its footer) or stream (from its message headers). */
@@ -35,7 +37,7 @@ export async function ipcLayout(path: string, f: FileHandle, size: number): Prom
   await f.read(head, 0, Math.min(8, size), 0);
   if (head.toString('latin1', 0, 6) !== FILE_MAGIC) {
     const messages = await readMessages(path, f, size);
-    return { format: 'stream', schema: messages[0]!.message.header() as Schema, batches: messages.filter((m) => m.kind === 'batch') };
+    return { format: 'stream', schema: messages[0]!.message.header() as Schema, batches: messages.filter((m) => m.kind === 'batch'), messages };
   }
   const tail = Buffer.alloc(10);
   if (size < 18) throw new InputFileError(path, `is truncated: ${size} bytes, too short for an Arrow IPC file`);
