@@ -59,18 +59,27 @@ export function partitionIds(keys: readonly KeyColumn[], n: number, partitions: 
 }
 
 /**
- * Where each of n partial groups goes in a block ordered by reduce partition (a counting sort by
- * the keys' partition), and where each partition starts. pos is null for one partition (no move).
+ * A stable counting sort of n rows by their partition `ids[i]` in [0, parts): ids is overwritten
+ * with each row's position in partition order; returns where each partition starts (parts + 1
+ * entries). Writing rows to their positions reads them in order, one output stream per partition.
+ */
+export function countingSortPositions(ids: Int32Array, n: number, parts: number): Int32Array {
+  const offsets = new Int32Array(parts + 1);
+  for (let i = 0; i < n; i++) offsets[ids[i] + 1]++;
+  for (let p = 0; p < parts; p++) offsets[p + 1] += offsets[p];
+  const at = offsets.slice(0, parts);
+  for (let i = 0; i < n; i++) ids[i] = at[ids[i]]++;
+  return offsets;
+}
+
+/**
+ * Where each of n partial groups goes in a block ordered by reduce partition, and where each
+ * partition starts. pos is null for one partition (no move).
  */
 export function partitionPositions(keys: readonly KeyColumn[], n: number, partitions: number): { pos: Int32Array | null; offsets: Int32Array } {
   if (partitions === 1) return { pos: null, offsets: Int32Array.of(0, n) };
   const pos = partitionIds(keys, n, partitions);
-  const offsets = new Int32Array(partitions + 1);
-  for (let i = 0; i < n; i++) offsets[pos[i] + 1]++;
-  for (let p = 0; p < partitions; p++) offsets[p + 1] += offsets[p];
-  const at = offsets.slice(0, partitions);
-  for (let i = 0; i < n; i++) pos[i] = at[pos[i]]++;
-  return { pos, offsets };
+  return { pos, offsets: countingSortPositions(pos, n, partitions) };
 }
 
 /** A block whose string keys are UTF-8 (to cross threads), and back (where a task reads it). */

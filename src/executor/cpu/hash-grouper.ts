@@ -3,6 +3,7 @@
  * load ≤ 1/2). Used by the final aggregation and to rehash the map kernel's inline table.
  */
 import { hashSource, hashWords, TABLE_SEED } from '../../shuffle/hash.ts';
+import { countingSortPositions } from '../../shuffle/shuffle-block.ts';
 
 /** Builds a table of `size` slots (a power of two) over the first `groups` keys. */
 export function buildTable(keys: Int32Array, width: number, groups: number, size: number): Int32Array {
@@ -92,18 +93,16 @@ export function groupRows(words: Int32Array, width: number, n: number): Partitio
   let bits = 1;
   while ((n >> bits) > CHUNK_ROWS && bits < 16) bits++;
   const parts = 1 << bits, shift = 32 - bits;
-  const offsets = new Int32Array(parts + 1);
-  for (let r = 0; r < n; r++) offsets[(hashes[r] >>> shift) + 1]++;
+  const pos = new Int32Array(n);
+  for (let r = 0; r < n; r++) pos[r] = hashes[r] >>> shift;
+  const offsets = countingSortPositions(pos, n, parts);
   let largest = 0;
-  for (let p = 0; p < parts; p++) { largest = Math.max(largest, offsets[p + 1]); offsets[p + 1] += offsets[p]; }
-  const at = offsets.slice(0, parts);
-  const pos = new Int32Array(n), order = new Int32Array(n);
-  const pw = new Int32Array(n * width), ph = new Int32Array(n);
+  for (let p = 0; p < parts; p++) largest = Math.max(largest, offsets[p + 1] - offsets[p]);
+  const order = new Int32Array(n), pw = new Int32Array(n * width), ph = new Int32Array(n);
   for (let r = 0; r < n; r++) {
-    const h = hashes[r], q = at[h >>> shift]++;
-    pos[r] = q;
+    const q = pos[r];
     order[q] = r;
-    ph[q] = h;
+    ph[q] = hashes[r];
     for (let j = 0; j < width; j++) pw[q * width + j] = words[r * width + j];
   }
   const cap = tableCap(largest);

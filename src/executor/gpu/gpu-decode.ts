@@ -12,6 +12,7 @@ import type { GpuAccLayout } from './gpu-acc-layout.ts';
 import type { GpuPlan } from './gpu-plan.ts';
 import { decodeStates, inexactFloatSum, usedSlots } from './gpu-states.ts';
 import { hashKeys } from './hash-table-slot.ts';
+import { countingSortPositions } from '../../shuffle/shuffle-block.ts';
 
 export interface GpuWords {
   readonly spec: AggregationSpec;
@@ -51,16 +52,14 @@ export function decodeGpuWords(w: GpuWords): GpuDecoded {
   // Each used slot's row in the output: ordered by reduce partition (the device's partition ids).
   // Without them (one partition, or a global aggregate's one group) every row is partition 0's.
   const parts = w.pids ? spec.partitions : 1;
-  const bounds = new Int32Array(spec.partitions + 1);
+  let bounds: Int32Array;
   const dest = new Int32Array(n);
   if (parts > 1) {
     const all = new Int32Array(words.buffer, words.byteOffset + (accWords + tabWords) * 4, plan.slots);
-    for (let i = 0; i < n; i++) bounds[all[slots[i]] + 1]++;
-    for (let p = 0; p < parts; p++) bounds[p + 1] += bounds[p];
-    const at = bounds.slice(0, parts);
-    for (let i = 0; i < n; i++) dest[i] = at[all[slots[i]]]++;
+    for (let i = 0; i < n; i++) dest[i] = all[slots[i]];
+    bounds = countingSortPositions(dest, n, parts);
   } else {
-    bounds.fill(n, 1);
+    bounds = new Int32Array(spec.partitions + 1).fill(n, 1);
     for (let i = 0; i < n; i++) dest[i] = i;
   }
   const ordered = new Int32Array(n);
