@@ -59,6 +59,13 @@ export interface SessionOptions {
    */
   gpuFallback?: 'cpu' | 'error';
   /**
+   * Where a grouped aggregation's partial states from GPU map tasks are merged: 'device' (default)
+   * into one table on the GPU, whose final groups alone come back to the host; 'host' reads each
+   * task's partial groups back and merges them in the CPU's reduce tasks (the path before device
+   * merging, kept to compare against).
+   */
+  gpuMerge?: 'device' | 'host';
+  /**
    * File scans (readParquet, readArrow): scan tasks in flight per core (default 1). A CPU executor
    * thread reads, decodes and aggregates one task at a time whatever this is; on the GPU executor
    * each in-flight task holds its decoded units while it waits for the device. More holds more
@@ -74,7 +81,7 @@ export interface ReadOptions {
 }
 
 /** Every key of SessionOptions (a misspelt option is an error, not a silent default). */
-const SESSION_OPTIONS = ['executor', 'executors', 'cores', 'workers', 'shufflePartitions', 'maxTaskAttempts', 'retainedJobs', 'faultInjector', 'onProgress', 'gpuCacheBytes', 'gpuFallback', 'readahead'] as const;
+const SESSION_OPTIONS = ['executor', 'executors', 'cores', 'workers', 'shufflePartitions', 'maxTaskAttempts', 'retainedJobs', 'faultInjector', 'onProgress', 'gpuCacheBytes', 'gpuFallback', 'gpuMerge', 'readahead'] as const;
 // Compile-time check that the list above names every option.
 const allSessionOptions: Record<Exclude<keyof SessionOptions, (typeof SESSION_OPTIONS)[number]>, never> = {};
 void allSessionOptions;
@@ -158,6 +165,8 @@ export class Session {
     const cacheBytes = options.gpuCacheBytes === undefined ? undefined : intAtLeast('gpuCacheBytes', options.gpuCacheBytes, 0, 0);
     const fallback = options.gpuFallback ?? 'cpu';
     if (fallback !== 'cpu' && fallback !== 'error') throw new InvalidOptionError(`gpuFallback must be 'cpu' or 'error', got ${describeValue(fallback)}`);
+    const merge = options.gpuMerge ?? 'device';
+    if (merge !== 'device' && merge !== 'host') throw new InvalidOptionError(`gpuMerge must be 'device' or 'host', got ${describeValue(merge)}`);
     const faults = optionalFunction('faultInjector', options.faultInjector);
     const onProgress = optionalFunction('onProgress', options.onProgress);
     const cpu = workers ? WorkerPoolExecutor.acquire(executors, cores) : new CpuExecutor();
@@ -169,7 +178,7 @@ export class Session {
         const { GpuExecutor } = await import('./executor/gpu/gpu-executor.ts');
         // The software adapter was measured slower than the CPU executor on every benchmark query
         // (docs/performance.md): only 'gpu' opens it.
-        runner = await GpuExecutor.create({ cpu, cacheBytes, fallback, placement: executor === 'auto' ? 'cost' : 'gpu', softwareAdapter: executor === 'gpu' });
+        runner = await GpuExecutor.create({ cpu, cacheBytes, fallback, merge, placement: executor === 'auto' ? 'cost' : 'gpu', softwareAdapter: executor === 'gpu' });
       } catch (e) {
         if (executor === 'gpu' || !(e instanceof GpuUnavailableError)) {
           await cpu.close();

@@ -106,6 +106,41 @@ export const MUTANTS: readonly Mutant[] = [
     find: '        if (s + k === e) { codes[i] = id; break; }',
     replace: '        codes[i] = id; break;',
   },
+  {
+    id: 'merge-task-string-ids',
+    what: "the device merge takes a task's string ids for the stage's (strings of different tasks mixed up)",
+    file: 'src/executor/gpu/merge-program.ts',
+    find: 'const str = (w: string) => (key.mapStrings ? `strmap[${w}]` : w);',
+    replace: 'const str = (w: string) => w;',
+  },
+  {
+    id: 'merge-null-key-as-zero',
+    what: 'the device merge drops a key\'s null flag (a null key merges with the key 0)',
+    file: 'src/executor/gpu/merge-program.ts',
+    find: "body.push(`let ${flag} = select(0u, 1u, null${j});`);",
+    replace: "body.push(`let ${flag} = 0u;`);",
+  },
+  {
+    id: 'grow-forgets-groups',
+    what: 'a stage table that grows does not carry over the groups it held',
+    file: 'src/executor/gpu/stage-table.ts',
+    find: '      if (!old) return;',
+    replace: '      return;',
+  },
+  {
+    id: 'stage-scale-unchecked',
+    what: "a task whose float values exceed the stage's fixed-point scale is merged anyway",
+    file: 'src/executor/gpu/stage-table.ts',
+    find: "a.state === 'fsum' && shifts[j] > own[j]",
+    replace: 'false',
+  },
+  {
+    id: 'distinct-block-with-others',
+    what: 'a reduce task skips grouping when any of its blocks has distinct keys, though others hold the same keys',
+    file: 'src/executor/cpu/reduce-task.ts',
+    find: '.every((b, _, all) => all.length === 1 && b.distinct)',
+    replace: '.some((b) => b.distinct === true)',
+  },
 ];
 
 function firstFailure(output: string): string {

@@ -8,11 +8,12 @@
  *   driver:          gather batches → having filter → sort → Table
  */
 import * as arrow from 'apache-arrow';
-import type { Executor, StageWork } from '../executor/task.ts';
-import { blockBytes, partitionRows, type ShuffleBlock } from '../shuffle/shuffle-block.ts';
+import type { Executor, StageMerge, StagePlacement, StageWork } from '../executor/task.ts';
+import { blockBytes, partitionRows, type MapOutput, type ShuffleBlock } from '../shuffle/shuffle-block.ts';
+import type { AggregationSpec } from '../plan/aggregation-spec.ts';
 import type { PhysicalPlan } from '../plan/physical-plan.ts';
 import { stagesOf } from '../plan/explain.ts';
-import { newStage, type JobMetrics } from './metrics.ts';
+import { newStage, type JobMetrics, type StageMetrics } from './metrics.ts';
 import type { ProgressListener } from './progress.ts';
 import { runStage, zeroCounts, type FaultInjector, type StageOptions } from './run-stage.ts';
 import { sortTable } from './sort.ts';
@@ -60,7 +61,9 @@ export async function runJob(plan: PhysicalPlan, executor: Executor, opts: JobOp
 export function stageWork(plan: PhysicalPlan): StageWork[] {
   const spec = plan.aggregation;
   const files = plan.scan ? { rows: plan.scan.rows, tasks: plan.scan.tasks.length } : undefined;
-  return spec ? [{ kind: 'map', spec, partitions: plan.source.partitions, ...(files ? { files } : {}) }, { kind: 'reduce', spec }] : [{ kind: 'scan' }];
+  if (!spec) return [{ kind: 'scan' }];
+  const map: StageWork & { kind: 'map' } = { kind: 'map', spec, partitions: plan.source.partitions, ...(files ? { files } : {}) };
+  return [map, { kind: 'reduce', spec, map }];
 }
 
 /**
@@ -70,6 +73,31 @@ export function stageWork(plan: PhysicalPlan): StageWork[] {
  */
 function firstStageOptions(plan: PhysicalPlan, opts: StageOptions): StageOptions {
   return plan.source.files ? { ...opts, slots: opts.slots * plan.source.files.readahead } : opts;
+}
+
+/** The map stage's tasks, each placed where `placement` says and merging into `merge` where there is one. */
+async function runMapStage(
+  plan: PhysicalPlan, executor: Executor, stage: StageMetrics, opts: StageOptions & { placement?: StagePlacement; merge: StageMerge | null }, spec: AggregationSpec,
+): Promise<MapOutput[]> {
+  const { placement, merge } = opts;
+  return runStage(stage, plan.inputs.map((input, p) => ({
+    partition: p,
+    run: async (ctx) => {
+      const taskCtx = { ...ctx, placement, ...(merge ? { merge } : {}) };
+      const r = input.kind === 'file' ? await executor.runMapScan(spec, input, taskCtx) : await executor.runMap(spec, input.batches, taskCtx);
+      return {
+        value: r.shuffle,
+        executorId: r.executorId,
+        runMs: r.runMs,
+        extra: { details: r.details, fallbackReason: r.fallbackReason, ...r.scan },
+        counts: {
+          ...zeroCounts(), inputRows: r.inputRows, outputRows: r.outputRows,
+          shuffleWriteRecords: r.shuffle.block.rows,
+          shuffleWriteBytes: blockBytes(r.shuffle.block),
+        },
+      };
+    },
+  })), firstStageOptions(plan, opts));
 }
 
 /** `t0`: the job's start (performance.now()), which stage start times count from. */
@@ -92,29 +120,40 @@ async function stages(plan: PhysicalPlan, executor: Executor, metrics: JobMetric
     })), firstStageOptions(plan, opts));
     batches = out.flat();
   } else {
-    const [mapWork, reduceWork] = stageWork(plan);
+    const [mapWork, reduceWork] = stageWork(plan) as [StageWork & { kind: 'map' }, StageWork];
     const mapPlacement = executor.placeStage?.(mapWork);
+    const reducePlacement = executor.placeStage?.(reduceWork);
+    // A reduce placed off the CPU merges the map tasks' partial states where they are made.
+    const merge = reducePlacement && reducePlacement.on !== 'cpu' ? executor.openStageMerge?.(mapWork) ?? null : null;
     const mapStage = newStage(1, 'ShuffleMapStage', inputs.length, performance.now() - t0, mapPlacement);
     metrics.stages.push(mapStage);
-    const mapOut = await runStage(mapStage, inputs.map((input, p) => ({
-      partition: p,
-      run: async (ctx) => {
-        const taskCtx = { ...ctx, placement: mapPlacement };
-        const r = input.kind === 'file' ? await executor.runMapScan(spec, input, taskCtx) : await executor.runMap(spec, input.batches, taskCtx);
-        return {
-          value: r.shuffle,
-          executorId: r.executorId,
-          runMs: r.runMs,
-          extra: { details: r.details, fallbackReason: r.fallbackReason, ...r.scan },
-          counts: {
-            ...zeroCounts(), inputRows: r.inputRows, outputRows: r.outputRows,
-            shuffleWriteRecords: r.shuffle.block.rows,
-            shuffleWriteBytes: blockBytes(r.shuffle.block),
-          },
-        };
-      },
-    })), firstStageOptions(plan, opts));
-    const reducePlacement = executor.placeStage?.(reduceWork);
+    let mapOut: MapOutput[];
+    try {
+      mapOut = await runMapStage(plan, executor, mapStage, { ...opts, placement: mapPlacement, merge }, spec);
+      if (merge) {
+        const start = performance.now();
+        const merged = await merge.finish({ signal: opts.signal });
+        if ('fallback' in merged) {
+          // The merged states cannot be used (a float sum beyond its bound): the stage again, on the CPU.
+          const placement = { on: 'cpu', reason: `the CPU, after the device merge failed: ${merged.fallback}` };
+          const rerun = newStage(1, 'ShuffleMapStage', inputs.length, performance.now() - t0, placement);
+          metrics.stages.push(rerun);
+          mapOut = await runMapStage(plan, executor, rerun, { ...opts, placement, merge: null }, spec);
+        } else {
+          for (const r of merged.outputs) {
+            mapOut.push(r.shuffle);
+            mapStage.shuffleWriteRecords += r.shuffle.block.rows;
+            mapStage.shuffleWriteBytes += blockBytes(r.shuffle.block);
+          }
+          mapStage.merge = {
+            where: merge.description, ms: performance.now() - start, groups: merged.outputs.reduce((a, r) => a + r.outputRows, 0), outputs: merged.outputs.length,
+            decodedOn: merged.outputs.map((r) => r.executorId ?? 'driver'),
+          };
+        }
+      }
+    } finally {
+      merge?.discard();
+    }
     // Partitions coalesced into runs once their sizes are known; each run is one reduce task.
     const records = new Float64Array(spec.partitions);
     for (const { offsets } of mapOut) for (let p = 0; p < spec.partitions; p++) records[p] += offsets[p + 1] - offsets[p];

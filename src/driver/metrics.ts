@@ -16,6 +16,12 @@ export interface StageMetrics extends Counters {
   inputBytes?: number;
   /** Where the executor placed the stage and why, when it chooses (a GPU executor). */
   readonly placement?: StagePlacement;
+  /**
+   * A map stage whose tasks merged their partial states where they ran (a GPU executor's device):
+   * where, the time from the last task to the merged groups' map outputs, the groups and outputs
+   * (more than one where the table filled and was read out early), and the threads that decoded them.
+   */
+  merge?: { readonly where: string; readonly ms: number; readonly groups: number; readonly outputs: number; readonly decodedOn: readonly string[] };
   readonly tasks: TaskMetrics[];
 }
 
@@ -61,6 +67,7 @@ export function formatJob(job: JobMetrics): string {
         `shuffle write ${s.shuffleWriteRecords} rec / ${s.shuffleWriteBytes} B, read ${s.shuffleReadRecords} rec / ${s.shuffleReadBytes} B` +
         (s.failedAttempts ? `, ${s.failedAttempts} failed attempts retried` : '') +
         executorsOf(s) +
+        (s.merge ? `; partial states ${s.merge.where}: ${s.merge.groups} groups out in ${s.merge.ms.toFixed(1)} ms` : '') +
         (s.placement ? `; placed on ${s.placement.reason}` : ''),
     );
   }

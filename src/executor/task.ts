@@ -122,6 +122,24 @@ export interface TaskContext {
   readonly fault?: TaskFault;
   /** Where the executor placed the task's stage (Executor.placeStage), when it places stages. */
   readonly placement?: StagePlacement;
+  /** A map task's stage merges its partial states where they are made (Executor.openStageMerge). */
+  readonly merge?: StageMerge;
+}
+
+/**
+ * A map stage whose tasks merge their partial states where they run (a GPU executor: into one
+ * table on its device) instead of returning them: the merged groups come out once, at the end.
+ */
+export interface StageMerge {
+  /** Where, as explain() and the job's metrics say it. */
+  readonly description: string;
+  /**
+   * After every task of the stage: the merged groups as map outputs (each key in one of them, once),
+   * or why they cannot be used (the stage then reruns on the CPU).
+   */
+  finish(ctx?: TaskContext): Promise<{ readonly outputs: readonly MapResult[] } | { readonly fallback: string }>;
+  /** Frees what it holds (after finish, or when the job fails). */
+  discard(): void;
 }
 
 /** A stage's work, as an executor that places stages sees it. */
@@ -134,7 +152,12 @@ export type StageWork =
     /** A file input: its rows and scan tasks, as the footers count them. */
     readonly files?: { readonly rows: number; readonly tasks: number };
   }
-  | { readonly kind: 'reduce'; readonly spec: AggregationSpec }
+  | {
+    readonly kind: 'reduce';
+    readonly spec: AggregationSpec;
+    /** The map stage whose partial states it merges. */
+    readonly map?: Extract<StageWork, { kind: 'map' }>;
+  }
   | { readonly kind: 'scan' };
 
 /** Where an executor runs a stage's tasks, and why. */
@@ -175,6 +198,11 @@ export interface Executor {
   releaseCached?(batches: readonly arrow.RecordBatch[]): void;
   /** Where it will run a stage's tasks and why, for executors that choose (absent: all on itself). */
   placeStage?(work: StageWork): StagePlacement;
+  /**
+   * Starts merging a map stage's partial states where its tasks run, for a stage whose reduce it
+   * placed there (placeStage of the reduce work: not 'cpu'); null where it does not.
+   */
+  openStageMerge?(work: Extract<StageWork, { kind: 'map' }>): StageMerge | null;
   /**
    * Runs a named plain-data function of worker/thread-ops.ts on one of its threads (`transfer`:
    * buffers that move there), for executors built over this one.

@@ -17,6 +17,11 @@ export interface ShuffleBlock {
   readonly keys: readonly KeyColumn[];
   /** One State per aggregate. */
   readonly states: readonly State[];
+  /**
+   * Every key of the block is its group's only row in the whole shuffle (a stage merged on the
+   * device): a reduce task that reads no other rows finalizes it without grouping.
+   */
+  readonly distinct?: boolean;
 }
 
 /** A map task's output: its partial groups in one block, ordered by reduce partition. */
@@ -29,7 +34,10 @@ export interface MapOutput {
 /** Rows [from, to) of a block: views of its typed arrays (strings are copied). */
 export function sliceBlock(b: ShuffleBlock, from: number, to: number): ShuffleBlock {
   if (from === 0 && to === b.rows) return b;
-  return { rows: to - from, keys: b.keys.map((k) => sliceKey(k, from, to)), states: b.states.map((s) => s.map((f) => f.subarray(from, to))) };
+  return {
+    rows: to - from, keys: b.keys.map((k) => sliceKey(k, from, to)), states: b.states.map((s) => s.map((f) => f.subarray(from, to))),
+    ...(b.distinct ? { distinct: true } : {}),
+  };
 }
 
 /** The rows of partitions [start, end) of a map output. */

@@ -34,8 +34,6 @@ const FOLD_PARAMS = ['regions', 'nx'];
 export function foldShaderSource(key: FoldShaderKey): { source: string } {
   const { layout, workgroupSize } = key;
   const width = layout.width;
-  const fields = layout.aggs.flatMap((f) => (f.alias || GPU_ACCUMULATORS[f.kind].init.length === 0 ? []
-    : [`a[${f.at}] = a[${f.at}] + x${f.at};`, ...GPU_ACCUMULATORS[f.kind].fold(f.at)]));
   // Words a region does not keep add nothing (0; no slot word it drops is a min/max key), except
   // those its accumulator row implies (the top word of a region's 64-bit integer sum).
   const kept = new Map(key.ownWords.map((w, i) => [w, i]));
@@ -66,14 +64,22 @@ export function foldShaderSource(key: FoldShaderKey): { source: string } {
       `    let pb = r * ${key.regionWords}u + s * ${key.stride}u;`,
       '    if (part[pb] == 0u) { continue; }',
       ...Array.from({ length: width }, (_, w) => `    let x${w} = ${read(w)};`),
-      '    a[0] = a[0] + x0;',
-      ...fields.map((l) => `    ${l}`),
+      ...foldSlotWgsl(layout).map((l) => `    ${l}`),
       '  }',
       ...key.sharedWords.map((w, i) => `  acc[gb + ${i}u] = a[${w}];`),
       '}',
       '',
     ].join('\n'),
   };
+}
+
+/**
+ * WGSL adding one slot's words `x0` … (the full layout's) into the slot `a`: rows and null counts
+ * added, each aggregate's value words as its accumulator row folds them (exact integer arithmetic).
+ */
+export function foldSlotWgsl(layout: GpuAccLayout): string[] {
+  return ['a[0] = a[0] + x0;', ...layout.aggs.flatMap((f) => (f.alias || GPU_ACCUMULATORS[f.kind].init.length === 0 ? []
+    : [`a[${f.at}] = a[${f.at}] + x${f.at};`, ...GPU_ACCUMULATORS[f.kind].fold(f.at)]))];
 }
 
 /** The fold of `regions` regions of `part` into the task's slot array `acc`. */

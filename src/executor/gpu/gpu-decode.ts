@@ -32,6 +32,8 @@ export interface GpuWords {
   /** Task-wide string ids → strings. */
   readonly names: readonly string[];
   readonly inputRows: number;
+  /** The slots' keys are distinct across the whole stage (a device-merged stage table's): see ShuffleBlock.distinct. */
+  readonly distinct?: boolean;
 }
 
 export type GpuDecoded = { readonly result: MapResult } | { readonly fallback: string };
@@ -73,5 +75,5 @@ export function decodeGpuWords(w: GpuWords): GpuDecoded {
   let used = 0;
   const alloc = (len: number) => { const f = new Float64Array(sab, used, len); used += 8 * len; return f; };
   const states = decodeStates(spec.aggs, layout, w.kept, acc, slots, w.shifts, dest, alloc);
-  return { result: { shuffle: { block: { rows: n, keys, states }, offsets: bounds }, inputRows: w.inputRows, outputRows: n } };
+  return { result: { shuffle: { block: { rows: n, keys, states, ...(w.distinct ? { distinct: true } : {}) }, offsets: bounds }, inputRows: w.inputRows, outputRows: n } };
 }

@@ -17,7 +17,7 @@ import { transferables } from '../../arrow/share.ts';
 import { GpuDeviceError, GpuFallbackError, JobCancelledError } from '../../errors.ts';
 import type { Schema, TExpr } from '../../expr/resolve.ts';
 import type { ShuffleBlock } from '../../shuffle/shuffle-block.ts';
-import { hangUntilAborted, type Executor, type MapResult, type ReduceResult, type ScanResult, type StagePlacement, type StageWork, type TaskContext } from '../task.ts';
+import { hangUntilAborted, type Executor, type MapResult, type ReduceResult, type ScanResult, type StageMerge, type StagePlacement, type StageWork, type TaskContext } from '../task.ts';
 import type { AggregationSpec } from '../../plan/aggregation-spec.ts';
 import { BufferPool } from './buffer-pool.ts';
 import { openDevice, withErrorScopes, type GpuDevice } from './device.ts';
@@ -31,9 +31,24 @@ import { gpuKernelGap } from './gpu-kernel-gap.ts';
 import { readFileInput, type FileInput } from '../scan-input.ts';
 import { cpuMapMs, gpuMapMs, measureFileStage, measureMapStage } from './stage-cost.ts';
 import { cachedShare } from './task-pieces.ts';
+import { StageTable, type StageHost } from './stage-table.ts';
+import { MAX_BUFFER_BYTES } from './gpu-plan.ts';
+import type { MapOutput } from '../../shuffle/shuffle-block.ts';
+import { emptyValues } from '../../shuffle/key-column.ts';
+import { newState } from '../../aggregate/registry.ts';
 
 /** Threads llvmpipe runs workgroups on: LP_NUM_THREADS when set, else one per core. */
 const softwareThreads = (): number => Number(process.env.LP_NUM_THREADS) || availableParallelism();
+
+/** A map output with no rows (a map task whose groups went into its stage's table). */
+const emptyMapOutput = (spec: AggregationSpec): MapOutput => ({
+  block: { rows: 0, keys: spec.keys.map((k) => ({ dtype: k.dtype, values: emptyValues(k.dtype, 0), valid: null })), states: spec.aggs.map((a) => newState(a.state, 0)) },
+  offsets: new Int32Array(spec.partitions + 1),
+});
+
+/** Rows a map stage reads (its files' rows, as their footers count them). */
+const stageRows = (work: Extract<StageWork, { kind: 'map' }>): number =>
+  work.files ? work.files.rows : work.partitions.reduce((a, p) => a + p.reduce((b, batch) => b + batch.numRows, 0), 0);
 
 /**
  * Input bytes per chunk: big, so that a dispatch amortizes its launch (see docs/performance.md),
@@ -59,6 +74,8 @@ export interface GpuExecutorOptions {
   readonly placement?: GpuPlacementPolicy;
   /** Open the software adapter where no hardware one exists (default true); false: GpuUnavailableError instead. */
   readonly softwareAdapter?: boolean;
+  /** Where a grouped stage's partial states merge (SessionOptions.gpuMerge; default 'device'). */
+  readonly merge?: 'device' | 'host';
 }
 
 export class GpuExecutor implements Executor {
@@ -74,6 +91,7 @@ export class GpuExecutor implements Executor {
   private readonly cpu: Executor;
   private readonly fallback: 'cpu' | 'error';
   private readonly placement: GpuPlacementPolicy;
+  private readonly merge: 'device' | 'host';
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
   /** Plain-data work (file scans) runs on the CPU executor's threads, where it has them. */
@@ -84,6 +102,7 @@ export class GpuExecutor implements Executor {
     this.runOnThread = this.cpu.runOnThread?.bind(this.cpu);
     this.fallback = options.fallback ?? 'cpu';
     this.placement = options.placement ?? 'gpu';
+    this.merge = options.merge ?? 'device';
     this.pool = new BufferPool(gpu.device);
     this.resident = new ResidentCache(gpu.device, options.cacheBytes ?? (gpu.software ? 1 : 4) * 2 ** 30);
   }
@@ -130,7 +149,11 @@ export class GpuExecutor implements Executor {
 
   placeStage(work: StageWork): StagePlacement {
     const cpu = this.cpu.describe();
-    if (work.kind === 'reduce') return { on: 'cpu', reason: `${cpu}: the final aggregation has no GPU kernel` };
+    if (work.kind === 'reduce') {
+      const why = this.hostMerge(work);
+      if (why) return { on: 'cpu', reason: `${cpu}: ${why}` };
+      return { on: 'gpu', reason: `gpu (${this.adapterName}): partial states merged on the device into one table, whose final groups alone come back; finalized on ${cpu}` };
+    }
     if (work.kind === 'scan') return { on: 'cpu', reason: `${cpu}: a filter-only stage returns its rows, which the CPU selects in place` };
     const gap = gpuKernelGap(work.spec);
     // gpuFallback: 'error' keeps the stage on the GPU, whose tasks then fail with the reason.
@@ -148,6 +171,37 @@ export class GpuExecutor implements Executor {
     const est = `estimated ${ms(onGpu)} on the GPU vs ${ms(onCpu)} on the CPU for ${input.rows} rows, ` +
       `${bytes(input.bytes - input.cachedBytes)} to upload (${bytes(input.cachedBytes)} cached), ≤ ${input.groups} groups`;
     return onGpu < onCpu ? { on: 'gpu', reason: `gpu (${this.adapterName}): ${est}`, ...(cache ? { input: cache.input } : {}) } : { on: 'cpu', reason: `${cpu}: ${est}` };
+  }
+
+  /** Why a reduce's partial states merge on the host, or null where they merge on the device. */
+  private hostMerge(work: Extract<StageWork, { kind: 'reduce' }>): string | null {
+    if (this.merge === 'host') return 'partial states merged on the host (gpuMerge: \'host\')';
+    if (!work.map || this.placeStage(work.map).on !== 'gpu' || gpuKernelGap(work.spec)) return 'the map stage runs on the CPU';
+    const unsupported = StageTable.unsupported(work.spec, stageRows(work.map));
+    return unsupported ? `partial states merged on the host: ${unsupported}` : null;
+  }
+
+  openStageMerge(work: Extract<StageWork, { kind: 'map' }>): StageMerge | null {
+    if (this.merge === 'host' || gpuKernelGap(work.spec) || StageTable.unsupported(work.spec, stageRows(work))) return null;
+    const host: StageHost = {
+      device: this.gpu.device, pool: this.pool, maxBufferBytes: this.maxBufferBytes, adapterName: this.adapterName, software: this.gpu.software,
+      onDevice: (w) => this.onDevice(() => withErrorScopes(this.gpu, w)),
+      decode: (words, ctx) => this.decode(words, ctx),
+    };
+    return new StageTable(host, work.spec, stageRows(work));
+  }
+
+  /** Largest slot array, hash table or stage table, in bytes (gpu-plan.ts PlanAdapter.maxBufferBytes). */
+  private get maxBufferBytes(): number {
+    const { limits } = this.gpu.device;
+    return this.gpu.software ? MAX_BUFFER_BYTES : Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
+  }
+
+  /** Runs device work once the tasks before it are done with the device (one at a time). */
+  private onDevice<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(work, work);
+    this.queue = next.catch(() => undefined);
+    return next;
   }
 
   /** How much of a cached map stage's input the device cache holds (null: not cached). */
@@ -173,23 +227,36 @@ export class GpuExecutor implements Executor {
     // The task's scans of its input (string encoding, value ranges) run in slices before it waits
     // for the device, between turns of the event loop.
     await prepareGpuTaskShape(spec, batches, ctx?.signal);
-    // Tasks take the device one at a time; each gives it up once its words are on the host, and
-    // is decoded while the next task's kernels run.
+    // Tasks take the device one at a time; each gives it up once its words are on the host (or
+    // merged into its stage's table), and is decoded while the next task's kernels run.
+    const stage = ctx?.merge instanceof StageTable ? ctx.merge : undefined;
     const device = () => {
       if (ctx?.signal?.aborted) throw new JobCancelledError('the job was cancelled');
       const gctx = { device: this.gpu.device, pool: this.pool, workgroupWords: Math.min(8192, this.gpu.device.limits.maxComputeWorkgroupStorageSize / 4), software: this.gpu.software, threads: softwareThreads(), timestamps: this.gpu.timestamps, chunkBytes: chunkBytes(this.gpu), resident: this.resident };
-      return withErrorScopes(this.gpu, () => runGpuMapTask(gctx, spec, batches, this.mapOptions, ctx?.signal));
+      return withErrorScopes(this.gpu, () => runGpuMapTask(gctx, spec, batches, this.mapOptions, ctx?.signal, stage)).catch((e: unknown) => {
+        // A device error after the task's merge was submitted: the stage's table cannot be trusted.
+        if (e instanceof GpuDeviceError) stage?.poison(`a map task failed on the device: ${e.message}`);
+        throw e;
+      });
     };
-    const next = this.queue.then(device, device);
-    this.queue = next.catch(() => undefined);
-    const read = await next;
+    const read = await this.onDevice(device);
     if ('fallback' in read) return this.onCpu(spec, batches, read.fallback, ctx);
+    const executorId = `gpu ${this.adapterName}`;
+    if ('merged' in read) {
+      const t = read.timings;
+      this.lastFallbackReason = null;
+      this.lastTimings = t;
+      const details = gpuTaskDetails({
+        adapter: this.adapterName, uploadMs: t.upload, kernelMs: t.kernels, readbackMs: 0, mergeMs: 0,
+        deviceKernelMs: t.deviceKernels ?? undefined, inputBytes: t.inputBytes, uploadBytes: t.uploadBytes, mergedOn: 'device', mode: t.mode,
+      }, executorId);
+      return { shuffle: emptyMapOutput(spec), inputRows: read.merged.inputRows, outputRows: read.merged.groups, details, executorId, runMs: t.total };
+    }
     const out = await this.decode(read.words, ctx);
     if ('fallback' in out.decoded) return this.onCpu(spec, batches, out.decoded.fallback, ctx);
     const t = { ...read.timings, merge: out.runMs, total: read.timings.total + out.runMs };
     this.lastFallbackReason = null;
     this.lastTimings = t;
-    const executorId = `gpu ${this.adapterName}`;
     const details = gpuTaskDetails({
       adapter: this.adapterName, uploadMs: t.upload, kernelMs: t.kernels, readbackMs: t.readback, mergeMs: t.merge,
       deviceKernelMs: t.deviceKernels ?? undefined, inputBytes: t.inputBytes, uploadBytes: t.uploadBytes, mergedOn: out.executorId, mode: t.mode,

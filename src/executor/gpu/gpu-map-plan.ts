@@ -51,6 +51,15 @@ export interface GpuMapPlan {
   readonly sharedParams: ReadonlyMap<string, number>;
   /** Bytes per row the map kernels read. */
   readonly readPerRow: number;
+  /** The task merges into its stage's table on the device (false: its slots come back to the host, with `hostPath` saying why where a stage merges). */
+  readonly merges: boolean;
+  readonly hostPath: string | null;
+}
+
+/** A stage that merges its tasks' slots on the device, as a task's plan sees it (stage-table.ts). */
+export interface MergingStage {
+  /** The task's shape on the stage's scale, or why the task keeps the host path. */
+  adopt(shape: GpuTaskShape): GpuTaskShape | { readonly hostPath: string };
 }
 
 /**
@@ -73,9 +82,12 @@ function kernelGeometry(plan: GpuPlan, software: boolean, opts: GpuMapOptions): 
 export const segmentsOf = (runs: readonly Run[], columns: (batch: number) => ReadonlyMap<string, ColumnChunk>): Segment[] =>
   runs.map((r) => ({ columns: columns(r.batch), r0: r.r0, r1: r.r1 }));
 
-export function planGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batches: readonly arrow.RecordBatch[], opts: GpuMapOptions): GpuMapPlan | { fallback: string } {
-  const shape = gpuTaskShape(spec, batches);
+export function planGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batches: readonly arrow.RecordBatch[], opts: GpuMapOptions, stage?: MergingStage): GpuMapPlan | { fallback: string } {
+  let shape = gpuTaskShape(spec, batches);
   if ('fallback' in shape) return shape;
+  const adopted = stage?.adopt(shape);
+  if (adopted && !('hostPath' in adopted)) shape = adopted;
+  const hostPath = adopted && 'hostPath' in adopted ? adopted.hostPath : null;
   const { layout, shifts, finite, nonNegative, strings, chunks, nullable, sharedWords, ownWords, rows } = shape;
   const software = opts.adapterClass ? opts.adapterClass === 'software' : gpu.software;
   const plan = chooseGpuPlan(spec, chunks, strings.ids.size, rows, sharedWords.length, ownWords.length, {
@@ -144,6 +156,7 @@ export function planGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batches: 
     spec, batches, shape, plan, kernel, lowWordKernel, workgroupSize, tile, partitioned: plan.mode !== 'global' && spec.partitions > 1,
     regionStride: stride, regionWords, regions, pieces, packs, nullable: nullableSet, sharedParams,
     readPerRow: bytesPerRow(kernelColumns, nullableSet),
+    merges: stage !== undefined && hostPath === null, hostPath,
   };
 }
 

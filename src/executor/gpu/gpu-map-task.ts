@@ -23,9 +23,11 @@ import { foldProgram, type FoldShaderKey } from './fold-program.ts';
 import { mapProgram } from './map-shader.ts';
 import { partitionProgram } from './partition-program.ts';
 import { nextSlice } from './host-slices.ts';
+import { hashString } from '../../shuffle/hash.ts';
 import { PassTimer } from './pass-timer.ts';
 import { PieceUploader } from './piece-upload.ts';
 import { TaskSlots } from './task-slots.ts';
+import type { StageTable } from './stage-table.ts';
 
 export type { GpuContext, GpuMapOptions } from './gpu-context.ts';
 
@@ -59,6 +61,9 @@ export interface GpuMapTimings {
  */
 export interface GpuReadback { readonly words: GpuWords; readonly timings: GpuMapTimings }
 
+/** A map task merged into its stage's table on the device: nothing of it comes back but its group count. */
+export interface GpuMerged { readonly merged: { readonly groups: number; readonly inputRows: number }; readonly timings: GpuMapTimings }
+
 /**
  * Rows per dispatch on a software adapter, which runs each dispatch on the driver's thread: a
  * hash kernel takes ~20 ms for this many rows on llvmpipe. (GPUs take pieces of chunkBytes.)
@@ -71,9 +76,11 @@ const SOFTWARE_PIECE_ROWS = 1 << 20;
  * aborted `signal` stops the task there; a cached piece is taken and submitted in one turn (see
  * GpuExecutor.releaseCached).
  */
-export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batches: readonly arrow.RecordBatch[], opts: GpuMapOptions = {}, signal?: AbortSignal): Promise<GpuReadback | { fallback: string }> {
+export async function runGpuMapTask(
+  gpu: GpuContext, spec: AggregationSpec, batches: readonly arrow.RecordBatch[], opts: GpuMapOptions = {}, signal?: AbortSignal, stage?: StageTable,
+): Promise<GpuReadback | GpuMerged | { fallback: string }> {
   const t0 = performance.now();
-  const task = planGpuMapTask(gpu, spec, batches, gpu.software && opts.maxChunkRows === undefined ? { ...opts, maxChunkRows: SOFTWARE_PIECE_ROWS } : opts);
+  const task = planGpuMapTask(gpu, spec, batches, gpu.software && opts.maxChunkRows === undefined ? { ...opts, maxChunkRows: SOFTWARE_PIECE_ROWS } : opts, stage);
   if ('fallback' in task) return task;
   const { device } = gpu;
   const { plan, pieces, kernel, lowWordKernel, workgroupSize, shape } = task;
@@ -121,18 +128,31 @@ export async function runGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batc
     timings.uploadBytes = uploader.uploadBytes;
 
     // Partition ids of the slots (their string keys' hashes made on the host), then one copy of
-    // everything the host needs: in a turn of its own.
+    // everything the host needs: in a turn of its own. A merging task instead folds its slots into
+    // its stage's table, on the device.
     await nextSlice();
     if (signal?.aborted) throw new JobCancelledError('the job was cancelled');
-    const encoder = device.createCommandEncoder();
     if (region) {
+      const encoder = device.createCommandEncoder();
       const pass = timer.begin(encoder);
       foldInto(pass, task.regions);
       pass.end();
+      device.queue.submit([encoder.finish()]);
     }
+    if (stage && task.merges) {
+      const done = await stage.merge({ plan, acc: slots.acc, accWords: slots.accWords, table: slots.table, kept: shape.sharedWords, names: [...shape.strings.ids.keys()], take: lease.take }, shape.exactSums);
+      if ('groups' in done) {
+        timings.kernels = performance.now() - (kernelStart || t0);
+        timings.total = performance.now() - t0;
+        return { merged: { groups: done.groups, inputRows: shape.rows }, timings };
+      }
+      timings.mode += ` (not merged on the device: ${done.hostPath})`;
+    } else if (task.hostPath) timings.mode += ` (not merged on the device: ${task.hostPath})`;
+    const encoder = device.createCommandEncoder();
     if (slots.partitionIds) {
       const pass = timer.begin(encoder);
-      encodeProgram(device, pass, partitionProgram(device, lease.take, spec, plan, shape.sharedWords.length, shape.strings,
+      const hashes = spec.keys.some((k) => k.kind === 'str') ? Int32Array.from(shape.strings.ids.keys(), hashString) : new Int32Array(0);
+      encodeProgram(device, pass, partitionProgram(device, lease.take, spec, plan, shape.sharedWords.length, hashes,
         { acc: slots.acc, table: slots.table, partitionIds: slots.partitionIds }));
       pass.end();
     }

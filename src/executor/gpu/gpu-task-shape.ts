@@ -39,6 +39,11 @@ export interface GpuTaskShape {
   readonly shifts: readonly number[];
   /** Per aggregate: a float sum whose task's values all lie on its fixed-point grid (exact). */
   readonly exactSums: readonly boolean[];
+  /**
+   * Per aggregate: the exponent of the lowest mantissa bit of a float sum's values (exact on a
+   * grid 2^-S when it is ≥ -S; -Infinity where no grid holds them, +Infinity for no nonzero value).
+   */
+  readonly sumGrid: readonly number[];
   /** Per aggregate: a float sum over a float column with no NaN or ±Inf. */
   readonly finite: readonly boolean[];
   /** Per aggregate: a float sum over a float column with no negative value. */
@@ -216,12 +221,13 @@ function* shapeSteps(spec: AggregationSpec, batches: readonly arrow.RecordBatch[
     const nullable = names.filter((name) => chunks.some((c) => c.get(name)!.nullCount > 0));
     const argNulls = argNullable(spec.aggs, nullable);
     const facts = spec.aggs.map((_, j) => ({ nullable: argNulls[j]!, finite: finite[j]!, nonNegative: nonNegative[j]! }));
+    const sumGrid = spec.aggs.map((a, j) => (summed[j] !== null ? summed[j]!.minE - (a.arg!.dtype!.id === 'float32' ? 23 : 52) : -Infinity));
     return {
-      rows, chunks, strings, nullable, layout, shifts, finite, nonNegative,
+      rows, chunks, strings, nullable, layout, shifts, finite, nonNegative, sumGrid,
       sharedWords: keptWords(layout, facts, false),
       ownWords: keptWords(layout, facts, true),
       // Exact: every value's lowest mantissa bit lies on the sum's grid 2^-S (nothing truncated).
-      exactSums: spec.aggs.map((a, j) => summed[j] !== null && summed[j]!.minE - (a.arg!.dtype!.id === 'float32' ? 23 : 52) >= -shifts[j]),
+      exactSums: sumGrid.map((g, j) => g >= -shifts[j]),
     };
   } catch (e) {
     if (e instanceof GpuUnsupported) return { fallback: e.message };

@@ -67,11 +67,21 @@ export function hashSlotWgsl(keys: readonly KeyInfo[], keyNullable: readonly boo
       words.push(name);
     }
   });
+  out.push(...hashProbeWgsl(words, { miss: 'atomicOr(&acc[status], 1u); continue;' }));
+  return out;
+}
+
+/**
+ * WGSL binding `g` to the slot of the open-addressing hash table `tab` (params `mask`, `lim`) whose
+ * key words are `words` (claimed on first sight, stored as hash-table-slot.ts says); `claim` runs
+ * in the lane that claims a new slot, `miss` where no slot was found (the probe or spin bound hit).
+ */
+export function hashProbeWgsl(words: readonly string[], on: { readonly miss: string; readonly claim?: string }): string[] {
   if (words.length > MAX_TABLE_KEY_WORDS) throw new GpuUnsupported(`a hash key of ${words.length} words (at most ${MAX_TABLE_KEY_WORDS})`);
   const tableWidth = words.length + 1;
   const stored = [...words.map(storedWordWgsl), lowWordWgsl(words)];
   const rest = stored.map((_, i) => i).slice(1);
-  out.push(
+  return [
     `var hh = ${u32Lit(TABLE_SEED)};`,
     ...words.map((w) => `hh = mm_mix(hh, ${w});`),
     `hh = mm_finish(hh, ${words.length}u);`,
@@ -79,7 +89,7 @@ export function hashSlotWgsl(keys: readonly KeyInfo[], keyNullable: readonly boo
     'var s = hh & mask;',
     'var g = 0xffffffffu;',
     // Probe steps are bounded by lim; looks at a slot whose words are not visible yet by
-    // SPIN_LIMIT. Either bound hit sets the status word and the task reruns on the CPU.
+    // SPIN_LIMIT. Either bound hit is a miss.
     // No branch leaves the loop from inside: the lane that claims a slot stores its words in the
     // same iteration as a lane of its SIMD group that waits for them (a store on a loop-exit path
     // may be deferred until every lane has left the loop, and the waiting lane never would).
@@ -92,6 +102,7 @@ export function hashSlotWgsl(keys: readonly KeyInfo[], keyNullable: readonly boo
     '  var next = r.old_value != e0;',
     '  if (r.exchanged) {',
     ...rest.map((i) => `    atomicStore(&tab[tb + ${i}u], e${i});`),
+    ...(on.claim ? [`    ${on.claim}`] : []),
     '    g = s;',
     '    next = false;',
     '  } else if (r.old_value == 0u) {',
@@ -108,8 +119,6 @@ export function hashSlotWgsl(keys: readonly KeyInfo[], keyNullable: readonly boo
     '    steps = steps + 1u;',
     '  }',
     '}',
-    'if (g == 0xffffffffu) { atomicOr(&acc[status], 1u); continue; }',
-  );
-  return out;
+    `if (g == 0xffffffffu) { ${on.miss} }`,
+  ];
 }
-

@@ -7,11 +7,10 @@
  *   words of a key: int → its bits; 64-bit int / float → (lo, hi); bool → 0/1; string → the
  *   MurmurHash3 of its UTF-16 units (precomputed per task-wide id); null → NULL_WORD alone
  */
-import { hashString, NULL_WORD, SHUFFLE_SEED } from '../../shuffle/hash.ts';
+import { NULL_WORD, SHUFFLE_SEED } from '../../shuffle/hash.ts';
 import type { AggregationSpec, KeyInfo } from '../../plan/aggregation-spec.ts';
 import { u32Lit } from '../../expr/to-wgsl.ts';
 import { hashKeyWords } from '../grouping-plan.ts';
-import type { StringIds } from '../string-ids.ts';
 import { USAGE } from './buffer-pool.ts';
 import type { GpuPlan } from './gpu-plan.ts';
 import { workgroupGrid, type GpuProgram } from './gpu-program.ts';
@@ -28,7 +27,7 @@ export interface PartitionShaderKey {
   readonly workgroupSize: number;
 }
 
-const PARTITION_PARAMS_FIXED = ['slots', 'parts', 'nx'];
+const PARTITION_PARAMS_FIXED = ['first', 'end', 'parts', 'nx'];
 
 export function partitionShaderSource(key: PartitionShaderKey): { source: string; params: string[] } {
   const params = [...PARTITION_PARAMS_FIXED, ...key.keys.flatMap((_, j) => [`kmin${j}`, `kstride${j}`, `ksize${j}`, `knull${j}`])];
@@ -62,9 +61,9 @@ export function partitionShaderSource(key: PartitionShaderKey): { source: string
     `@compute @workgroup_size(${key.workgroupSize})`,
     'fn main(@builtin(global_invocation_id) gid: vec3<u32>) {',
     ...params.map((p, i) => `  let ${p} = ${param(i)};`),
-    `  let s = gid.x + gid.y * nx * ${key.workgroupSize}u;`,
+    `  let s = first + gid.x + gid.y * nx * ${key.workgroupSize}u;`,
     '  _ = arrayLength(&strh);',
-    '  if (s >= slots) { return; }',
+    '  if (s >= end) { return; }',
     `  if (acc[s * ${key.width}u] == 0u) { pid[s] = 0u; return; }`,
     ...(key.mode === 'hash' ? [`  let tb = s * ${keyWords + 1}u;`] : []),
     `  var h = ${u32Lit(SHUFFLE_SEED)};`,
@@ -86,20 +85,21 @@ export interface PartitionBuffers {
 }
 
 /**
- * The partition kernel of a task's slots; `take` lends its own buffers (string hashes, uniforms)
- * until the task's work is done.
+ * The partition kernel of a task's slots (or of its slots [first, end)); `take` lends its own
+ * buffers (string hashes, uniforms) until the task's work is done.
  */
 export function partitionProgram(
   device: GPUDevice, take: (bytes: number, usage: number) => GPUBuffer,
-  spec: AggregationSpec, plan: GpuPlan, width: number, strings: StringIds, buffers: PartitionBuffers,
+  spec: AggregationSpec, plan: GpuPlan, width: number, stringHashes: Int32Array, buffers: PartitionBuffers,
+  range: { readonly first: number; readonly end: number } = { first: 0, end: plan.slots },
 ): GpuProgram {
   const key: PartitionShaderKey = { mode: plan.mode as 'dense' | 'hash', keys: spec.keys, keyNullable: plan.keyNullable, width, workgroupSize: 64 };
   const { source, params } = partitionShaderSource(key);
-  // A string key hashes by its task-wide id: the MurmurHash3 of each id's string.
-  const stringHashes = take(Math.max(16, strings.ids.size * 4), USAGE.STORAGE | USAGE.COPY_DST);
-  if (strings.ids.size) device.queue.writeBuffer(stringHashes, 0, Int32Array.from(strings.ids.keys(), hashString));
-  const grid = workgroupGrid(Math.ceil(plan.slots / key.workgroupSize));
-  const values = new Map<string, number>([['slots', plan.slots], ['parts', spec.partitions], ['nx', grid[0]]]);
+  // A string key hashes by its id (task- or stage-wide): the MurmurHash3 of each id's string.
+  const hashes = take(Math.max(16, stringHashes.byteLength), USAGE.STORAGE | USAGE.COPY_DST);
+  if (stringHashes.length) device.queue.writeBuffer(hashes, 0, stringHashes);
+  const grid = workgroupGrid(Math.ceil((range.end - range.first) / key.workgroupSize));
+  const values = new Map<string, number>([['first', range.first], ['end', range.end], ['parts', spec.partitions], ['nx', grid[0]]]);
   plan.mins.forEach((v, j) => {
     values.set(`kmin${j}`, v);
     values.set(`kstride${j}`, plan.strides[j]);
@@ -111,7 +111,7 @@ export function partitionProgram(
     source: () => source,
     uniforms: { buffer: take(1024, USAGE.UNIFORM | USAGE.COPY_DST), words: paramsArray(params, values) },
     bindings: [
-      { binding: 1, buffer: stringHashes },
+      { binding: 1, buffer: hashes },
       { binding: 2, buffer: buffers.acc },
       ...(buffers.table ? [{ binding: 3, buffer: buffers.table }] : []),
       { binding: buffers.table ? 4 : 3, buffer: buffers.partitionIds },

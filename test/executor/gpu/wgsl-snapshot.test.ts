@@ -7,7 +7,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { avg, col, count, lit, max, min, sum, type DataFrame } from '../../../src/index.ts';
 import { mapShaderSource, type MapShaderKey } from '../../../src/executor/gpu/map-shader.ts';
 import { foldShaderSource } from '../../../src/executor/gpu/fold-program.ts';
-import { keptWords } from '../../../src/executor/gpu/gpu-acc-layout.ts';
+import { gpuAccLayout, keptWords } from '../../../src/executor/gpu/gpu-acc-layout.ts';
+import { argForms } from '../../../src/aggregate/gpu-argument.ts';
+import { countProgram, fillProgram, mergeShaderSource } from '../../../src/executor/gpu/merge-program.ts';
 import { partitionShaderSource } from '../../../src/executor/gpu/partition-program.ts';
 import { GpuUnsupported } from '../../../src/expr/to-wgsl.ts';
 import { planner, specOf } from './gpu-harness.ts';
@@ -120,5 +122,23 @@ describe('partition kernel WGSL per shader key', () => {
     expect(partitionShaderSource({ mode: 'dense', keys: k.keys, keyNullable: [false, true, false], width: 1, workgroupSize: 64 }).source).toMatchSnapshot('dense');
     const h = await key((df) => df.groupBy('big', 'v3', 'id1').agg(count()), {});
     expect(partitionShaderSource({ mode: 'hash', keys: h.keys, keyNullable: [true, false, true], width: 1, workgroupSize: 64 }).source).toMatchSnapshot('hash');
+  });
+});
+
+describe('stage table kernels WGSL per shader key', () => {
+  const none = {} as GPUBuffer;
+  it('merge of dense and hash task slots (string ids mapped stage-wide) and of an older stage table; count; fill', async () => {
+    const d = await key((df) => df.groupBy('id4', 'id1', 'f').agg(count(), sum('v1'), min('big'), max('v3')), {});
+    const layout = gpuAccLayout(d.aggs, argForms(d.aggs));
+    const kept = keptWords(layout, d.aggs.map(() => ({ nullable: true, finite: false, nonNegative: false })), false);
+    expect(mergeShaderSource({ source: 'dense', keys: d.keys, sourceNullable: [false, true, false], mapStrings: true, layout, kept }).source).toMatchSnapshot('merge dense');
+    const h = await key((df) => df.groupBy('big', 'v3', 'id1').agg(count(), sum('v3'), avg('v1')), {});
+    const hLayout = gpuAccLayout(h.aggs, argForms(h.aggs));
+    const hKept = keptWords(hLayout, h.aggs.map(() => ({ nullable: false, finite: true, nonNegative: true })), false);
+    expect(mergeShaderSource({ source: 'hash', keys: h.keys, sourceNullable: [true, false, true], mapStrings: true, layout: hLayout, kept: hKept }).source).toMatchSnapshot('merge hash');
+    const all = Array.from({ length: hLayout.width }, (_, w) => w);
+    expect(mergeShaderSource({ source: 'hash', keys: h.keys, sourceNullable: [true, true, true], mapStrings: false, layout: hLayout, kept: all }).source).toMatchSnapshot('merge stage table');
+    expect(countProgram(5, 100, { src: none, ctl: none, uniforms: none }).source()).toMatchSnapshot('count');
+    expect(fillProgram({ first: 0, end: 100 }, 5, { pattern: none, dst: none, uniforms: none }).source()).toMatchSnapshot('fill');
   });
 });
