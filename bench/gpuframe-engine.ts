@@ -1,7 +1,8 @@
 /**
  * A gpuframe session as an engine of the benchmark: `cpu` = the CPU executor on --threads cores,
  * `cpu1` = the CPU executor on one core (one worker thread) over the same input and shuffle
- * partitions, `gpu` = the GPU executor, `gpu-cached` = the GPU executor over cached inputs.
+ * partitions, `gpu` = the GPU executor, `gpu-cached` = the GPU executor over cached inputs,
+ * `gpu-device` / `gpu-host` = the GPU executor with gpuMerge: 'device' / 'host' (`gpu` has 'auto').
  */
 import type { ENGINE_NAMES } from './bench-command.ts';
 import { arrowRows } from './compare-rows.ts';
@@ -18,12 +19,13 @@ export async function createGpuframe(name: GpuframeEngine, inp: EngineInputs): P
   } catch (e) {
     throw new EngineUnavailable(`cannot load src/index.ts: ${(e as Error).message.split('\n')[0]}`);
   }
-  const onGpu = name === 'gpu' || name === 'gpu-cached';
+  const onGpu = name.startsWith('gpu');
   const executor = onGpu ? 'gpu' : 'cpu';
   const cores = name === 'cpu1' ? 1 : inp.opts.threads;
   // 'gpu' is passed through as is: an engine build without it refuses it in Session.create (reported as skipped).
   const cacheBytes = name === 'gpu-cached' && inp.opts.gpuCacheBytes !== undefined ? { gpuCacheBytes: inp.opts.gpuCacheBytes } : {};
-  const opts = { executor, cores, shufflePartitions: inp.opts.shufflePartitions, ...cacheBytes } as Parameters<Api['Session']['create']>[0];
+  const merge = name === 'gpu-host' ? { gpuMerge: 'host' } : name === 'gpu-device' ? { gpuMerge: 'device' } : {};
+  const opts = { executor, cores, shufflePartitions: inp.opts.shufflePartitions, ...cacheBytes, ...merge } as Parameters<Api['Session']['create']>[0];
   let session: Awaited<ReturnType<Api['Session']['create']>>;
   try {
     session = await api.Session.create({ ...opts, ...(inp.progress ? { onProgress: inp.progress.listener } : {}) });
@@ -54,7 +56,8 @@ export async function createGpuframe(name: GpuframeEngine, inp: EngineInputs): P
   return {
     name,
     description:
-      `gpuframe executor=${executor}${name === 'gpu-cached' ? ' over cached inputs (DataFrame.cache(); uploaded in the warm-up run)' : ''}, cores=${nCores}${name === 'cpu1' ? ' (one worker thread)' : ''}` +
+      `gpuframe executor=${executor}${name === 'gpu-cached' ? ' over cached inputs (DataFrame.cache(); uploaded in the warm-up run)' : ''}` +
+      `${'gpuMerge' in merge ? ` merging partial states on the ${merge.gpuMerge} (gpuMerge: '${merge.gpuMerge}')` : ''}, cores=${nCores}${name === 'cpu1' ? ' (one worker thread)' : ''}` +
       `${nExecutors !== 1 ? `, executors=${nExecutors}` : ''}, ${inp.files ? `readParquet, scan tasks=${scanned}` : `input partitions=${scanned}`}, shufflePartitions=${inp.opts.shufflePartitions}`,
     slots: executor === 'cpu' ? nExecutors * nCores : undefined,
     async run(q) {

@@ -59,12 +59,13 @@ export interface SessionOptions {
    */
   gpuFallback?: 'cpu' | 'error';
   /**
-   * Where a grouped aggregation's partial states from GPU map tasks are merged: 'device' (default)
-   * into one table on the GPU, whose final groups alone come back to the host; 'host' reads each
-   * task's partial groups back and merges them in the CPU's reduce tasks (the path before device
-   * merging, kept to compare against).
+   * Where a grouped aggregation's partial states from GPU map tasks are merged: 'device' into one
+   * table on the GPU, whose final groups alone come back to the host; 'host' reads each task's
+   * partial groups back and merges them in the CPU's reduce tasks; 'auto' (default) the device on a
+   * hardware GPU and the host on a software adapter, whose "device" is this machine's CPU running
+   * the merge kernels slower than the host merges (docs/performance.md).
    */
-  gpuMerge?: 'device' | 'host';
+  gpuMerge?: 'auto' | 'device' | 'host';
   /**
    * File scans (readParquet, readArrow): scan tasks in flight per core (default 1). A CPU executor
    * thread reads, decodes and aggregates one task at a time whatever this is; on the GPU executor
@@ -165,8 +166,8 @@ export class Session {
     const cacheBytes = options.gpuCacheBytes === undefined ? undefined : intAtLeast('gpuCacheBytes', options.gpuCacheBytes, 0, 0);
     const fallback = options.gpuFallback ?? 'cpu';
     if (fallback !== 'cpu' && fallback !== 'error') throw new InvalidOptionError(`gpuFallback must be 'cpu' or 'error', got ${describeValue(fallback)}`);
-    const merge = options.gpuMerge ?? 'device';
-    if (merge !== 'device' && merge !== 'host') throw new InvalidOptionError(`gpuMerge must be 'device' or 'host', got ${describeValue(merge)}`);
+    const merge = options.gpuMerge ?? 'auto';
+    if (merge !== 'auto' && merge !== 'device' && merge !== 'host') throw new InvalidOptionError(`gpuMerge must be 'auto', 'device' or 'host', got ${describeValue(merge)}`);
     const faults = optionalFunction('faultInjector', options.faultInjector);
     const onProgress = optionalFunction('onProgress', options.onProgress);
     const cpu = workers ? WorkerPoolExecutor.acquire(executors, cores) : new CpuExecutor();

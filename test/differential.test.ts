@@ -13,7 +13,8 @@
  * What runs:
  * - fixed seeds 1000..1299 (DIFF_TABLES=<n> changes how many), 4 queries each;
  *   one seed in 6 (seed % 6 == 0) runs on `executor: 'gpu'`, compared with the
- *   GPU's documented float-sum error (SUM_ERROR.gpu). Where no WebGPU adapter
+ *   GPU's documented float-sum error (SUM_ERROR.gpu); half of those merge partial
+ *   states on the device (gpuMerge: 'device'), half on the host. Where no WebGPU adapter
  *   exists (Session.create throws GpuUnavailableError) those seeds are reported
  *   as skipped with the reason; under GPUFRAME_REQUIRE_GPU=1 (.ci/run) that fails.
  * - a rotating block of seeds that changes every run (printed in the test
@@ -196,13 +197,15 @@ export interface CaseOptions {
   executor: Path;
   /** Read the table from this Parquet file (readParquet) instead of from memory. */
   parquet?: string;
+  /** GPU cases: where partial states merge (half the tables each way; the software adapter's default is the host). */
+  gpuMerge?: 'device' | 'host';
 }
 
 /** runs one query on one table; the DuckDB table `t` must already hold `t`'s data */
 async function runCase(db: DuckDb, t: TableModel, q: Query, id: string, opts: CaseOptions): Promise<CaseReport> {
   const sql = toSql(q);
   const expected = await db.query(sql);
-  const session = await sessionFor(opts.executor, opts.shufflePartitions);
+  const session = await sessionFor(opts.executor, opts.shufflePartitions, opts.gpuMerge);
   const before = session.lastJob;
   const outcome = await runEngine(session, t, q, opts.partitions, opts.parquet);
   const job = session.lastJob !== before ? session.lastJob : undefined;
@@ -229,7 +232,7 @@ async function runCase(db: DuckDb, t: TableModel, q: Query, id: string, opts: Ca
   const base = { id, rows: expected.rows.length, overflow, path: opts.executor, gpuTasks };
   if (problems.length === 0) return { ...base, problems };
   const header = [
-    `case ${id} (executor=${opts.executor}, partitions=${opts.partitions}, shufflePartitions=${opts.shufflePartitions}${opts.parquet ? `, from ${opts.parquet}` : ''})`,
+    `case ${id} (executor=${opts.executor}${opts.gpuMerge ? `, gpuMerge=${opts.gpuMerge}` : ''}, partitions=${opts.partitions}, shufflePartitions=${opts.shufflePartitions}${opts.parquet ? `, from ${opts.parquet}` : ''})`,
     describeTable(t).replace(/^/gm, '  '),
     `  code: ${toCode(q)}`,
     `  sql:  ${sql}`,
@@ -259,11 +262,11 @@ const executorOf = (tableSeed: number): Path => (tableSeed % GPU_SHARE === 0 ? '
 
 let db: DuckDb;
 const sessions = new Map<string, Session>();
-async function sessionFor(executor: Path, shufflePartitions: number): Promise<Session> {
-  const key = `${executor}/${shufflePartitions}`;
+async function sessionFor(executor: Path, shufflePartitions: number, gpuMerge: 'device' | 'host' = 'host'): Promise<Session> {
+  const key = `${executor}/${shufflePartitions}/${executor === 'gpu' ? gpuMerge : ''}`;
   let s = sessions.get(key);
   if (!s) {
-    s = await Session.create({ executor, cores: 2, shufflePartitions });
+    s = await Session.create({ executor, cores: 2, shufflePartitions, ...(executor === 'gpu' ? { gpuMerge } : {}) });
     sessions.set(key, s);
   }
   return s;
@@ -300,7 +303,8 @@ function caseOptions(tableSeed: number, qi: number): { rng: Rng } & CaseOptions 
   const shufflePartitions = rng.weighted<number>([[8, rng.int(1, 9)], [2, rng.int(10, 16)]]);
   const executor = executorOf(tableSeed);
   // GPU sessions each hold devices: a few shuffle widths only
-  return { rng, partitions, shufflePartitions: executor === 'gpu' ? [1, 4, 11][shufflePartitions % 3]! : shufflePartitions, executor };
+  if (executor !== 'gpu') return { rng, partitions, shufflePartitions, executor };
+  return { rng, partitions, shufflePartitions: [1, 4, 11][shufflePartitions % 3]!, executor, gpuMerge: (tableSeed / GPU_SHARE) % 2 === 0 ? 'device' : 'host' };
 }
 
 /**

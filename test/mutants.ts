@@ -138,8 +138,8 @@ export const MUTANTS: readonly Mutant[] = [
     id: 'distinct-block-with-others',
     what: 'a reduce task skips grouping when any of its blocks has distinct keys, though others hold the same keys',
     file: 'src/executor/cpu/reduce-task.ts',
-    find: '.every((b, _, all) => all.length === 1 && b.distinct)',
-    replace: '.some((b) => b.distinct === true)',
+    find: 'blocks.every((b) => b.rows === 0 || b.distinct)',
+    replace: 'blocks.some((b) => b.distinct === true)',
   },
 ];
 

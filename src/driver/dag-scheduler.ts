@@ -147,7 +147,7 @@ async function stages(plan: PhysicalPlan, executor: Executor, metrics: JobMetric
           }
           mapStage.merge = {
             where: merge.description, ms: performance.now() - start, groups: merged.outputs.reduce((a, r) => a + r.outputRows, 0), outputs: merged.outputs.length,
-            decodedOn: merged.outputs.map((r) => r.executorId ?? 'driver'),
+            decodedOn: merged.outputs.map((r) => r.executorId ?? 'driver'), phases: merged.phases, notes: merged.notes,
           };
         }
       }

@@ -1,5 +1,5 @@
 /** Metrics of a finished job, its stages and their tasks, as Spark's UI reports them. */
-import type { Counters, StagePlacement, TaskMetrics } from '../executor/task.ts';
+import type { Counters, StagePlacement, TaskMetrics, TaskPhase } from '../executor/task.ts';
 
 export type { TaskMetrics };
 
@@ -21,7 +21,11 @@ export interface StageMetrics extends Counters {
    * where, the time from the last task to the merged groups' map outputs, the groups and outputs
    * (more than one where the table filled and was read out early), and the threads that decoded them.
    */
-  merge?: { readonly where: string; readonly ms: number; readonly groups: number; readonly outputs: number; readonly decodedOn: readonly string[] };
+  merge?: {
+    readonly where: string; readonly ms: number; readonly groups: number; readonly outputs: number; readonly decodedOn: readonly string[];
+    /** The merge's own account: its phases (the tasks' merges summed, then the final readback and decode) and notes. */
+    readonly phases: readonly TaskPhase[]; readonly notes: readonly string[];
+  };
   readonly tasks: TaskMetrics[];
 }
 
@@ -67,7 +71,8 @@ export function formatJob(job: JobMetrics): string {
         `shuffle write ${s.shuffleWriteRecords} rec / ${s.shuffleWriteBytes} B, read ${s.shuffleReadRecords} rec / ${s.shuffleReadBytes} B` +
         (s.failedAttempts ? `, ${s.failedAttempts} failed attempts retried` : '') +
         executorsOf(s) +
-        (s.merge ? `; partial states ${s.merge.where}: ${s.merge.groups} groups out in ${s.merge.ms.toFixed(1)} ms` : '') +
+        (s.merge ? `; partial states ${s.merge.where}: ${s.merge.groups} groups out in ${s.merge.ms.toFixed(1)} ms ` +
+          `(${s.merge.phases.map((p) => `${p.name} ${p.ms.toFixed(1)}${p.on ? ` on ${p.on}` : ''}`).join(', ')})` : '') +
         (s.placement ? `; placed on ${s.placement.reason}` : ''),
     );
   }

@@ -126,6 +126,14 @@ export interface TaskContext {
   readonly merge?: StageMerge;
 }
 
+/** A stage merge's final groups, and its own account of where its time went (as TaskDetails'). */
+export interface StageMergeResult {
+  readonly outputs: readonly MapResult[];
+  /** Summed over the stage's tasks where they merged, then the final steps, in order. */
+  readonly phases: readonly TaskPhase[];
+  readonly notes: readonly string[];
+}
+
 /**
  * A map stage whose tasks merge their partial states where they run (a GPU executor: into one
  * table on its device) instead of returning them: the merged groups come out once, at the end.
@@ -137,7 +145,7 @@ export interface StageMerge {
    * After every task of the stage: the merged groups as map outputs (each key in one of them, once),
    * or why they cannot be used (the stage then reruns on the CPU).
    */
-  finish(ctx?: TaskContext): Promise<{ readonly outputs: readonly MapResult[] } | { readonly fallback: string }>;
+  finish(ctx?: TaskContext): Promise<StageMergeResult | { readonly fallback: string }>;
   /** Frees what it holds (after finish, or when the job fails). */
   discard(): void;
 }

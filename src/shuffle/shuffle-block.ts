@@ -18,8 +18,9 @@ export interface ShuffleBlock {
   /** One State per aggregate. */
   readonly states: readonly State[];
   /**
-   * Every key of the block is its group's only row in the whole shuffle (a stage merged on the
-   * device): a reduce task that reads no other rows finalizes it without grouping.
+   * Every key of the block is its group's only row among the shuffle's distinct blocks (one stage
+   * table merged on the device, read out in ranges): a reduce task that reads no other rows
+   * finalizes them without grouping.
    */
   readonly distinct?: boolean;
 }

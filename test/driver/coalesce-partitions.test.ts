@@ -49,9 +49,7 @@ describe('a million shuffle partitions', () => {
       const many = arrow.tableFromArrays({ k: Int32Array.from({ length: n }, (_, i) => (i * 7919) % 20_011), v: Float64Array.from({ length: n }, (_, i) => i % 13) });
       const m = (x: Session) => x.fromArrow(many, { partitions: 3 }).groupBy('k').agg(sum('v'), count());
       expect(rowsOf(await m(s).collect())).toEqual(rowsOf(await m(one).collect()));
-      // Each CPU map task writes its own partial groups; the GPU's merge on the device writes each group once.
-      if (executor === 'cpu') expect(s.lastJob!.stages[0]!.shuffleWriteRecords).toBeGreaterThan(20_011);
-      else expect(s.lastJob!.stages[0]!.shuffleWriteRecords).toBe(20_011);
+      expect(s.lastJob!.stages[0]!.shuffleWriteRecords).toBeGreaterThan(20_011);
     } finally {
       await s.close();
       await one.close();

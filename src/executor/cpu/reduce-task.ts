@@ -36,8 +36,8 @@ export function runReduceTask(spec: AggregationSpec, encoded: readonly ShuffleBl
   if (spec.keys.length === 0) {
     // A global aggregate has exactly one group, even over no input.
     grouping = { ids: new Int32Array(n), reps: new Int32Array(1), groups: 1 };
-  } else if (blocks.filter((b) => b.rows > 0).every((b, _, all) => all.length === 1 && b.distinct)) {
-    // One block whose keys are distinct (a stage merged on the device): each row is its group.
+  } else if (blocks.every((b) => b.rows === 0 || b.distinct)) {
+    // Only blocks of distinct keys (a stage merged on the device): each row is its group.
     const ids = new Int32Array(n);
     for (let i = 0; i < n; i++) ids[i] = i;
     grouping = { ids, reps: ids, groups: n };

@@ -32,7 +32,7 @@ export interface GpuWords {
   /** Task-wide string ids → strings. */
   readonly names: readonly string[];
   readonly inputRows: number;
-  /** The slots' keys are distinct across the whole stage (a device-merged stage table's): see ShuffleBlock.distinct. */
+  /** The slots' keys are distinct across the stage's distinct blocks (a device-merged stage table's): see ShuffleBlock.distinct. */
   readonly distinct?: boolean;
 }
 

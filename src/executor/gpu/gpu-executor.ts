@@ -74,8 +74,8 @@ export interface GpuExecutorOptions {
   readonly placement?: GpuPlacementPolicy;
   /** Open the software adapter where no hardware one exists (default true); false: GpuUnavailableError instead. */
   readonly softwareAdapter?: boolean;
-  /** Where a grouped stage's partial states merge (SessionOptions.gpuMerge; default 'device'). */
-  readonly merge?: 'device' | 'host';
+  /** Where a grouped stage's partial states merge (SessionOptions.gpuMerge; default 'auto'). */
+  readonly merge?: 'auto' | 'device' | 'host';
 }
 
 export class GpuExecutor implements Executor {
@@ -91,7 +91,7 @@ export class GpuExecutor implements Executor {
   private readonly cpu: Executor;
   private readonly fallback: 'cpu' | 'error';
   private readonly placement: GpuPlacementPolicy;
-  private readonly merge: 'device' | 'host';
+  private readonly merge: 'auto' | 'device' | 'host';
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
   /** Plain-data work (file scans) runs on the CPU executor's threads, where it has them. */
@@ -102,7 +102,7 @@ export class GpuExecutor implements Executor {
     this.runOnThread = this.cpu.runOnThread?.bind(this.cpu);
     this.fallback = options.fallback ?? 'cpu';
     this.placement = options.placement ?? 'gpu';
-    this.merge = options.merge ?? 'device';
+    this.merge = options.merge ?? 'auto';
     this.pool = new BufferPool(gpu.device);
     this.resident = new ResidentCache(gpu.device, options.cacheBytes ?? (gpu.software ? 1 : 4) * 2 ** 30);
   }
@@ -175,16 +175,17 @@ export class GpuExecutor implements Executor {
 
   /** Why a reduce's partial states merge on the host, or null where they merge on the device. */
   private hostMerge(work: Extract<StageWork, { kind: 'reduce' }>): string | null {
-    if (this.merge === 'host') return 'partial states merged on the host (gpuMerge: \'host\')';
     if (!work.map || this.placeStage(work.map).on !== 'gpu' || gpuKernelGap(work.spec)) return 'the map stage runs on the CPU';
+    if (this.merge === 'host') return 'partial states merged on the host (gpuMerge: \'host\')';
+    if (this.merge === 'auto' && this.gpu.software) return 'partial states merged on the host: on a software adapter the merge kernels run on this CPU, slower than the host merges (gpuMerge: \'device\' asks for them)';
     const unsupported = StageTable.unsupported(work.spec, stageRows(work.map));
     return unsupported ? `partial states merged on the host: ${unsupported}` : null;
   }
 
   openStageMerge(work: Extract<StageWork, { kind: 'map' }>): StageMerge | null {
-    if (this.merge === 'host' || gpuKernelGap(work.spec) || StageTable.unsupported(work.spec, stageRows(work))) return null;
+    if (this.hostMerge({ kind: 'reduce', spec: work.spec, map: work })) return null;
     const host: StageHost = {
-      device: this.gpu.device, pool: this.pool, maxBufferBytes: this.maxBufferBytes, adapterName: this.adapterName, software: this.gpu.software,
+      device: this.gpu.device, pool: this.pool, maxBufferBytes: this.maxBufferBytes, adapterName: this.adapterName, software: this.gpu.software, threads: this.slots,
       onDevice: (w) => this.onDevice(() => withErrorScopes(this.gpu, w)),
       decode: (words, ctx) => this.decode(words, ctx),
     };

@@ -17,7 +17,7 @@
  */
 import type { AggregationSpec } from '../../plan/aggregation-spec.ts';
 import { argForms } from '../../aggregate/gpu-argument.ts';
-import type { MapResult, StageMerge, TaskContext } from '../task.ts';
+import type { MapResult, StageMerge, StageMergeResult, TaskContext } from '../task.ts';
 import { StringIds } from '../string-ids.ts';
 import { BufferLease, USAGE, type BufferPool } from './buffer-pool.ts';
 import { gpuAccLayout, keptInit, type GpuAccLayout } from './gpu-acc-layout.ts';
@@ -43,6 +43,8 @@ export interface StageHost {
   /** Largest buffer the table (or its readback) may take, in bytes. */
   readonly maxBufferBytes: number;
   readonly adapterName: string;
+  /** Threads that decode words read back (the final table is read out in as many ranges). */
+  readonly threads: number;
   /** A software adapter, which runs each dispatch on the driver's thread. */
   readonly software: boolean;
   /** Runs device work when the device is free (tasks take it one at a time). */
@@ -108,7 +110,7 @@ export class StageTable implements StageMerge {
     return 4 * (this.width + this.tableWidth + 1);
   }
 
-  /** Most slots the table may have: its readback is one buffer. */
+  /** Most slots the table may have: its readback is one buffer (at most half of them hold groups, except where the tasks' groups overlap). */
   get maxCapacity(): number {
     return 2 ** Math.floor(Math.log2(Math.max(1, (this.host.maxBufferBytes - 64) / this.slotBytes)));
   }
@@ -139,7 +141,6 @@ export class StageTable implements StageMerge {
    * submitted, else why the task keeps the host path (its slots are untouched).
    */
   async merge(task: TaskSource, exactSums: readonly boolean[]): Promise<{ groups: number } | { hostPath: string }> {
-    const start = performance.now();
     const { device } = this.host;
     const { plan } = task;
     const encoder = device.createCommandEncoder();
@@ -154,6 +155,8 @@ export class StageTable implements StageMerge {
     await read.mapAsync(1, 0, CONTROL_WORDS * 4 + 4);
     const words = new Uint32Array(read.getMappedRange(0, CONTROL_WORDS * 4 + 4).slice(0));
     read.unmap();
+    // The merge's own time starts here: the wait above was for the task's kernels.
+    const start = performance.now();
     if (words[CONTROL_WORDS] !== 0) return { hostPath: `the GPU hash table (${plan.slots} slots) overflowed` };
     if (words[CONTROL.missed] !== 0) this.poisoned = 'an insert into the stage table missed its slot';
     if (this.poisoned) return { hostPath: this.poisoned };
@@ -161,10 +164,12 @@ export class StageTable implements StageMerge {
     const used = words[CONTROL.counted];
     // No group (every row filtered out): nothing to merge.
     if (used === 0) return { groups: 0 };
-    if (used / LOAD > this.maxCapacity) return { hostPath: `its ${used} groups exceed the stage table's ${this.maxCapacity} slots` };
-    if ((this.groups + used) / LOAD > this.capacity) {
-      if ((this.groups + used) / LOAD > this.maxCapacity) return { hostPath: `the stage's table is full (${this.groups} groups, room for ${this.maxCapacity * LOAD})` };
-      await this.grow(Math.min(this.maxCapacity, Math.max(2 * this.capacity, pow2AtLeast(Math.max(MIN_CAPACITY, (this.groups + used) / LOAD)))));
+    // Every one of the task's groups may be new: the table must have a slot for each (so every
+    // insert finds one), and grows to keep them at half load where it can.
+    const need = this.groups + used;
+    if (need > this.maxCapacity) return { hostPath: `the stage's table is full (${this.groups} groups and the task's ${used} may not fit its ${this.maxCapacity} slots)` };
+    if (need / LOAD > this.capacity && this.capacity < this.maxCapacity) {
+      await this.grow(Math.min(this.maxCapacity, Math.max(2 * this.capacity, pow2AtLeast(Math.max(MIN_CAPACITY, need / LOAD)))));
     }
     const key: MergeShaderKey = {
       source: plan.mode === 'dense' ? 'dense' : 'hash', keys: this.spec.keys, sourceNullable: plan.keyNullable,
@@ -266,7 +271,7 @@ export class StageTable implements StageMerge {
     if (this.host.software) await nextSlice();
   }
 
-  /** The table as a GPU plan: a hash table whose every key has its null flag. */
+  /** The table (or `capacity` of its slots) as a GPU plan: a hash table whose every key has its null flag. */
   private stagePlan(capacity = this.capacity): GpuPlan {
     return {
       mode: 'hash', slots: capacity, keyNullable: this.spec.keys.map(() => true), tableWidth: this.tableWidth,
@@ -274,19 +279,23 @@ export class StageTable implements StageMerge {
     };
   }
 
-  /** The table's groups read back and decoded into a map output (keys distinct). */
-  private async readOut(ctx?: TaskContext): Promise<MapResult | { fallback: string }> {
+  /**
+   * The table's groups read back and decoded into map outputs: its slots in `host.threads` ranges,
+   * each decoded on a thread of its own at the same time (a million groups take one thread a while).
+   */
+  private async readOut(ctx?: TaskContext): Promise<MapResult[] | { fallback: string }> {
     const { device } = this.host;
-    const cap = this.capacity;
+    const cap = this.capacity, W = this.width, TW = this.tableWidth;
     const lease = new BufferLease(this.host.pool);
     const t0 = performance.now();
-    const accBytes = cap * this.width * 4, tabBytes = cap * this.tableWidth * 4;
     const parted = this.spec.partitions > 1;
-    const bytes = accBytes + 4 + tabBytes + (parted ? cap * 4 : 0);
-    const read = device.createBuffer({ size: bytes, usage: USAGE.MAP_READ | USAGE.COPY_DST });
+    const ranges = sliceRanges(cap, this.host.threads);
+    // Per range: its slot words, the status word, its table words, its partition ids.
+    const sizes = ranges.map(([a, b]) => 4 * ((b - a) * (W + TW + (parted ? 1 : 0)) + 1));
+    const reads = sizes.map((size) => device.createBuffer({ size, usage: USAGE.MAP_READ | USAGE.COPY_DST }));
     // On a software adapter the partition kernel and the copies go a slice at a time.
     const soft = this.host.software;
-    let words: Uint32Array;
+    const words: Uint32Array[] = [];
     try {
       let pids: GPUBuffer | null = null;
       if (parted) {
@@ -296,42 +305,56 @@ export class StageTable implements StageMerge {
         for (let first = 0; first < cap; first += step) {
           await this.submit((encoder) => {
             const pass = encoder.beginComputePass();
-            encodeProgram(device, pass, partitionProgram(device, lease.take, this.spec, this.stagePlan(), this.width, hashes,
+            encodeProgram(device, pass, partitionProgram(device, lease.take, this.spec, this.stagePlan(), W, hashes,
               { acc: this.dst!, table: this.tab, partitionIds: pids! }, { first, end: Math.min(cap, first + step) }));
             pass.end();
           });
         }
       }
-      const parts: [GPUBuffer, number, number, number][] = [[this.dst!, 0, 0, accBytes], [this.ctl, CONTROL.missed * 4, accBytes, 4], [this.tab!, 0, accBytes + 4, tabBytes]];
-      if (pids) parts.push([pids, 0, accBytes + 4 + tabBytes, cap * 4]);
-      const step = soft ? SOFTWARE_COPY_BYTES : bytes;
-      for (const [src, from, to, size] of parts) {
-        for (let at = 0; at < size; at += step) await this.submit((encoder) => encoder.copyBufferToBuffer(src, from + at, read, to + at, Math.min(step, size - at)));
+      const step = soft ? SOFTWARE_COPY_BYTES : Infinity;
+      for (const [i, [a, b]] of ranges.entries()) {
+        const n = b - a;
+        const parts: [GPUBuffer, number, number][] = [[this.dst!, a * W * 4, n * W * 4], [this.ctl, CONTROL.missed * 4, 4], [this.tab!, a * TW * 4, n * TW * 4]];
+        if (pids) parts.push([pids, a * 4, n * 4]);
+        let to = 0;
+        for (const [src, from, size] of parts) {
+          for (let at = 0; at < size; at += step) {
+            const dst = to + at;
+            await this.submit((encoder) => encoder.copyBufferToBuffer(src, from + at, reads[i]!, dst, Math.min(step, size - at)));
+          }
+          to += size;
+        }
       }
-      await read.mapAsync(1, 0, bytes);
-      words = new Uint32Array(bytes / 4);
-      for (let at = 0; at < bytes; at += step) {
-        if (at > 0) await nextSlice();
-        const n = Math.min(step, bytes - at);
-        words.set(new Uint32Array(read.getMappedRange(at, n)), at / 4);
+      for (const [i, read] of reads.entries()) {
+        await read.mapAsync(1, 0, sizes[i]);
+        const out = new Uint32Array(sizes[i]! / 4);
+        for (let at = 0; at < sizes[i]!; at += Math.min(step, sizes[i]!)) {
+          if (at > 0) await nextSlice();
+          out.set(new Uint32Array(read.getMappedRange(at, Math.min(step, sizes[i]! - at))), at / 4);
+        }
+        read.unmap();
+        words.push(out);
       }
-      read.unmap();
     } finally {
       lease.release();
-      read.destroy();
+      for (const read of reads) read.destroy();
     }
     this.stats.readbackMs += performance.now() - t0;
     this.stats.capacity = cap;
-    const out: GpuWords = {
-      spec: this.spec, plan: this.stagePlan(), layout: this.layout, kept: Array.from({ length: this.width }, (_, w) => w),
-      shifts: this.shifts ?? this.spec.aggs.map(() => 0), exactSums: this.exact, words, accWords: cap * this.width + 1, tabWords: cap * this.tableWidth,
-      pids: parted, names: [...this.names.ids.keys()], inputRows: 0, distinct: true,
-    };
-    const d = await this.host.decode(out, ctx);
-    this.stats.decodeMs += d.runMs;
-    if ('fallback' in d.decoded) return d.decoded;
-    this.stats.groups += d.decoded.result.outputRows;
-    return { ...d.decoded.result, executorId: d.executorId, runMs: d.runMs };
+    const names = [...this.names.ids.keys()];
+    const decoded = await Promise.all(ranges.map(([a, b], i) => this.host.decode({
+      spec: this.spec, plan: this.stagePlan(b - a), layout: this.layout, kept: Array.from({ length: W }, (_, w) => w),
+      shifts: this.shifts ?? this.spec.aggs.map(() => 0), exactSums: this.exact, words: words[i]!, accWords: (b - a) * W + 1, tabWords: (b - a) * TW,
+      pids: parted, names, inputRows: 0, distinct: true,
+    }, ctx)));
+    this.stats.decodeMs += decoded.reduce((m, d) => Math.max(m, d.runMs), 0);
+    const outputs: MapResult[] = [];
+    for (const d of decoded) {
+      if ('fallback' in d.decoded) return d.decoded;
+      this.stats.groups += d.decoded.result.outputRows;
+      outputs.push({ ...d.decoded.result, executorId: d.executorId, runMs: d.runMs });
+    }
+    return outputs;
   }
 
   /** A device error in a task that may have merged: the table cannot be trusted. */
@@ -339,12 +362,19 @@ export class StageTable implements StageMerge {
     this.poisoned ??= why;
   }
 
-  finish(ctx?: TaskContext): Promise<{ outputs: MapResult[] } | { fallback: string }> {
+  finish(ctx?: TaskContext): Promise<StageMergeResult | { fallback: string }> {
     return this.host.onDevice(async () => {
       if (this.poisoned) return { fallback: this.poisoned };
-      if (!this.tab) return { outputs: [] };
-      const out = await this.readOut(ctx);
-      return 'fallback' in out ? out : { outputs: [out] };
+      const outputs = this.tab ? await this.readOut(ctx) : [];
+      if ('fallback' in outputs) return outputs;
+      const st = this.stats;
+      const on = [...new Set(outputs.map((o) => o.executorId ?? 'driver'))].join(' ');
+      return {
+        outputs,
+        // The merges' own time (count syncs, string ids, submits) and the final readback on the driver's thread; the decode (the longest of its ranges') on `on`.
+        phases: [{ name: 'merge', ms: st.mergeMs }, { name: 'readback', ms: st.readbackMs }, { name: 'decode', ms: st.decodeMs, ...(on ? { on } : {}) }],
+        notes: [`${st.groups} groups from ${st.mergedTasks} map tasks in a table of ${st.capacity} slots on the device (${this.host.adapterName})`],
+      };
     });
   }
 
@@ -367,6 +397,12 @@ const SOFTWARE_MERGE_SLOTS = 1 << 15;
 const SOFTWARE_COPY_BYTES = 4 << 20;
 /** Strings numbered per turn of the event loop. */
 const SLICE_STRINGS = 1 << 16;
+
+/** [a, b) ranges splitting [0, n) into `k` near-equal parts (fewer where n is small). */
+function sliceRanges(n: number, k: number): [number, number][] {
+  const parts = Math.max(1, Math.min(k, Math.ceil(n / MIN_CAPACITY)));
+  return Array.from({ length: parts }, (_, i) => [Math.floor((i * n) / parts), Math.floor(((i + 1) * n) / parts)]);
+}
 
 const pow2AtLeast = (n: number): number => 2 ** Math.ceil(Math.log2(n));
 /** L of float-sum-scale.ts: the bit length of a row count, at least 8. */

@@ -12,55 +12,57 @@ const probe = await openGpu();
 await probe.gpu?.close();
 
 describe.skipIf(!probe.gpu)(`sessions on the GPU executor${probe.gpu ? '' : ` (${probe.reason})`}`, () => {
-  it('runs the marble example with map tasks on the GPU, partial states merged there, and reduce tasks on CPU threads', async () => {
+  it('runs the marble example with map tasks on the GPU and reduce tasks on CPU threads (on a software adapter: partial states merged on the host)', async () => {
     await withSession(async (s) => {
       const df = s.fromArrow(marbles(), { partitions: 2 }).filter(col('marbles').gt(0)).groupBy('bag').agg(sum('marbles').as('s'), count().as('n')).orderBy('bag');
       expect(df.explain()).toMatch(/Executor: gpu \(.+\) for map tasks; cpu \(1 × 2 CPU threads\) for reduce tasks/);
+      expect(df.explain()).toMatch(/\n {2}runs on cpu \(1 × 2 CPU threads\): partial states merged on the host: on a software adapter the merge kernels run on this CPU, slower than the host merges \(gpuMerge: 'device' asks for them\)\n/);
       expect(await collectRows(df)).toEqual([
         { bag: 'Bag_A', s: 30, n: 2 },
         { bag: 'Bag_B', s: 10, n: 2 },
         { bag: 'Bag_C', s: 50, n: 2 },
       ]);
       const [map, result] = s.lastJob!.stages;
+      expect(map.merge).toBeUndefined();
       for (const t of map.tasks) {
         expect(t.executorId).toMatch(/^gpu /);
         expect(gpuDetails(t)!.kernelMs).toBeGreaterThan(0);
         expect(t.fallbackReason).toBeUndefined();
-        // Its partial groups went into the stage's table on the device.
-        expect(gpuDetails(t)!.mergedOn).toBe('device');
-        expect(t.shuffleWriteRecords).toBe(0);
+        // The words read back are decoded on an executor thread, not the driver's.
+        expect(gpuDetails(t)!.mergedOn).toMatch(/^executor-1\.[12]$/);
       }
-      // The three final groups came back once, decoded on an executor thread, not the driver's.
-      expect(map.merge).toMatchObject({ groups: 3, outputs: 1 });
-      expect(map.merge!.decodedOn).toEqual([expect.stringMatching(/^executor-1\.[12]$/)]);
-      expect(map.shuffleWriteRecords).toBe(3);
       for (const t of result.tasks) expect(t.executorId).toMatch(/^executor-1\.[12]$/);
     }, { executor: 'gpu' });
   });
 
-  it("gpuMerge: 'host' reads each map task's partial groups back and decodes them on executor threads, with the same answer", async () => {
+  it("gpuMerge: 'device' merges the map tasks' partial states on the device; only the final groups come back, decoded on executor threads", async () => {
     await withSession(async (s) => {
       const df = s.fromArrow(marbles(), { partitions: 2 }).filter(col('marbles').gt(0)).groupBy('bag').agg(sum('marbles').as('s'), count().as('n')).orderBy('bag');
-      expect(df.explain()).toMatch(/\n  runs on cpu \(1 × 2 CPU threads\): partial states merged on the host \(gpuMerge: 'host'\)\n/);
+      expect(df.explain()).toMatch(/\n {2}runs on gpu \(.+\): partial states merged on the device into one table, whose final groups alone come back; finalized on cpu \(1 × 2 CPU threads\)\n/);
       expect(await collectRows(df)).toEqual([{ bag: 'Bag_A', s: 30, n: 2 }, { bag: 'Bag_B', s: 10, n: 2 }, { bag: 'Bag_C', s: 50, n: 2 }]);
-      const [map] = s.lastJob!.stages;
-      expect(map.merge).toBeUndefined();
-      for (const t of map.tasks) expect(gpuDetails(t)!.mergedOn).toMatch(/^executor-1\.[12]$/);
-    }, { executor: 'gpu', gpuMerge: 'host' });
+      const [map, result] = s.lastJob!.stages;
+      for (const t of map.tasks) {
+        // Its partial groups went into the stage's table on the device.
+        expect(gpuDetails(t)!.mergedOn).toBe('device');
+        expect(t.shuffleWriteRecords).toBe(0);
+      }
+      expect(map.merge).toMatchObject({ groups: 3, outputs: 1, decodedOn: [expect.stringMatching(/^executor-1\.[12]$/)] });
+      expect(map.merge!.phases.map((p) => p.name)).toEqual(['merge', 'readback', 'decode']);
+      expect(map.merge!.notes).toEqual([expect.stringMatching(/^3 groups from 2 map tasks in a table of 4096 slots on the device \(.+\)$/)]);
+      expect(map.shuffleWriteRecords).toBe(3);
+      for (const t of result.tasks) expect(t.executorId).toMatch(/^executor-1\.[12]$/);
+    }, { executor: 'gpu', gpuMerge: 'device' });
   });
 
   it('without executor threads (workers: false) the driver thread decodes, with the same answer', async () => {
-    await withSession(async (s) => {
-      const df = s.fromArrow(marbles(), { partitions: 2 }).groupBy('bag').agg(sum('marbles').as('s')).orderBy('bag');
-      expect(await collectRows(df)).toEqual([{ bag: 'Bag_A', s: 30 }, { bag: 'Bag_B', s: 10 }, { bag: 'Bag_C', s: 50 }]);
-      expect(s.lastJob!.stages[0].merge!.decodedOn).toEqual(['driver']);
-      expect(await collectRows(df)).toEqual([{ bag: 'Bag_A', s: 30 }, { bag: 'Bag_B', s: 10 }, { bag: 'Bag_C', s: 50 }]);
-    }, { executor: 'gpu', workers: false });
-    await withSession(async (s) => {
-      const df = s.fromArrow(marbles(), { partitions: 2 }).groupBy('bag').agg(sum('marbles').as('s')).orderBy('bag');
-      expect(await collectRows(df)).toEqual([{ bag: 'Bag_A', s: 30 }, { bag: 'Bag_B', s: 10 }, { bag: 'Bag_C', s: 50 }]);
-      for (const t of s.lastJob!.stages[0].tasks) expect(gpuDetails(t)!.mergedOn).toBe('driver');
-    }, { executor: 'gpu', workers: false, gpuMerge: 'host' });
+    for (const gpuMerge of ['host', 'device'] as const) {
+      await withSession(async (s) => {
+        const df = s.fromArrow(marbles(), { partitions: 2 }).groupBy('bag').agg(sum('marbles').as('s')).orderBy('bag');
+        expect(await collectRows(df)).toEqual([{ bag: 'Bag_A', s: 30 }, { bag: 'Bag_B', s: 10 }, { bag: 'Bag_C', s: 50 }]);
+        if (gpuMerge === 'device') expect(s.lastJob!.stages[0].merge!.decodedOn).toEqual(['driver']);
+        else for (const t of s.lastJob!.stages[0].tasks) expect(gpuDetails(t)!.mergedOn).toBe('driver');
+      }, { executor: 'gpu', workers: false, gpuMerge });
+    }
   });
 
   it('splits its input into few, big map tasks by default: one per 2^26 rows, at least two', async () => {
