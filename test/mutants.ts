@@ -135,6 +135,13 @@ export const MUTANTS: readonly Mutant[] = [
     replace: 'false',
   },
   {
+    id: 'round-not-cleared',
+    what: "a map task merging in rounds keeps the last round's slots (they are merged again)",
+    file: 'src/executor/gpu/gpu-map-task.ts',
+    find: '      slots.clear(task);',
+    replace: '',
+  },
+  {
     id: 'distinct-block-with-others',
     what: 'a reduce task skips grouping when any of its blocks has distinct keys, though others hold the same keys',
     file: 'src/executor/cpu/reduce-task.ts',

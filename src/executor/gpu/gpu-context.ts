@@ -29,4 +29,6 @@ export interface GpuMapOptions {
   rowsPerInvocation?: number;
   /** Rows per chunk of a cached batch on the device (tests use small ones). */
   cacheChunkRows?: number;
+  /** Largest slot array or hash table of a task, in bytes (tests make small tables overflow; default: the device's). */
+  maxBufferBytes?: number;
 }

@@ -54,12 +54,20 @@ export interface GpuMapPlan {
   /** The task merges into its stage's table on the device (false: its slots come back to the host, with `hostPath` saying why where a stage merges). */
   readonly merges: boolean;
   readonly hostPath: string | null;
+  /**
+   * A merging hash task whose rows could overflow its table (beyond half its slots): it merges
+   * after each round of pieces of at most this many rows, and clears its table, instead of
+   * overflowing. Null: one round.
+   */
+  readonly roundRows: number | null;
 }
 
 /** A stage that merges its tasks' slots on the device, as a task's plan sees it (stage-table.ts). */
 export interface MergingStage {
   /** The task's shape on the stage's scale, or why the task keeps the host path. */
   adopt(shape: GpuTaskShape): GpuTaskShape | { readonly hostPath: string };
+  /** The table has a slot for `groups` more groups (it can grow to that). */
+  canTake(groups: number): boolean;
 }
 
 /**
@@ -93,8 +101,11 @@ export function planGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batches: 
   const plan = chooseGpuPlan(spec, chunks, strings.ids.size, rows, sharedWords.length, ownWords.length, {
     workgroupWords: gpu.workgroupWords, software, threads: gpu.threads, privateWords: opts.privateWords,
     // A 64 MiB buffer once crashed llvmpipe; a hardware GPU's tables grow to its binding limit.
-    maxBufferBytes: software ? MAX_BUFFER_BYTES : Math.min(gpu.device.limits.maxStorageBufferBindingSize, gpu.device.limits.maxBufferSize),
+    maxBufferBytes: opts.maxBufferBytes ?? (software ? MAX_BUFFER_BYTES : Math.min(gpu.device.limits.maxStorageBufferBindingSize, gpu.device.limits.maxBufferSize)),
   });
+  // A merging hash task whose distinct keys could overflow its table merges in rounds of half its slots.
+  const roundRows = stage && hostPath === null && plan.mode === 'hash' && 2 * rows > plan.slots && stage.canTake(rows) ? plan.slots / 2 : null;
+  if (roundRows !== null) opts = { ...opts, maxChunkRows: Math.min(opts.maxChunkRows ?? Infinity, roundRows) };
   const { workgroupSize, rowsPerInvocation } = kernelGeometry(plan, software, opts);
   const region = plan.privatized === 'region';
   const invocation = plan.privatized === 'invocation';
@@ -156,7 +167,7 @@ export function planGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batches: 
     spec, batches, shape, plan, kernel, lowWordKernel, workgroupSize, tile, partitioned: plan.mode !== 'global' && spec.partitions > 1,
     regionStride: stride, regionWords, regions, pieces, packs, nullable: nullableSet, sharedParams,
     readPerRow: bytesPerRow(kernelColumns, nullableSet),
-    merges: stage !== undefined && hostPath === null, hostPath,
+    merges: stage !== undefined && hostPath === null, hostPath, roundRows,
   };
 }
 

@@ -102,8 +102,29 @@ export async function runGpuMapTask(
       if (slots.part) encodeProgram(device, pass, foldProgram(foldKey, regions, { uniforms: uniforms[1], part: slots.part, acc: slots.acc }));
     };
     const uploader = new PieceUploader(device.queue, task, lease);
+    const source = { plan, acc: slots.acc, accWords: slots.accWords, table: slots.table, kept: shape.sharedWords, names: [...shape.strings.ids.keys()], take: lease.take };
+    // A task merging in rounds: the groups merged so far, and the rows of the round under way.
+    let mergedGroups = 0, rounds = 0, roundRows = 0;
+    /** Merges the round's slots into the stage's table and clears them; false where it could not (the stage then reruns on the CPU). */
+    const mergeRound = async (): Promise<string | null> => {
+      const done = await stage!.merge(source, shape.exactSums);
+      if (!('groups' in done)) {
+        stage!.poison(`a map task merging in rounds could not merge one: ${done.hostPath}`);
+        return done.hostPath;
+      }
+      mergedGroups += done.groups;
+      rounds++;
+      roundRows = 0;
+      slots.clear(task);
+      return null;
+    };
     let kernelStart = 0;
     for (const [index, piece] of pieces.entries()) {
+      if (task.roundRows !== null && roundRows > 0 && roundRows + piece.rows > task.roundRows) {
+        const failed = await mergeRound();
+        if (failed) return { fallback: failed };
+      }
+      roundRows += piece.rows;
       if (!piece.cached) await nextSlice();
       if (signal?.aborted) throw new JobCancelledError('the job was cancelled');
       const uploadStart = performance.now();
@@ -140,11 +161,16 @@ export async function runGpuMapTask(
       device.queue.submit([encoder.finish()]);
     }
     if (stage && task.merges) {
-      const done = await stage.merge({ plan, acc: slots.acc, accWords: slots.accWords, table: slots.table, kept: shape.sharedWords, names: [...shape.strings.ids.keys()], take: lease.take }, shape.exactSums);
+      const done = await stage.merge(source, shape.exactSums);
       if ('groups' in done) {
         timings.kernels = performance.now() - (kernelStart || t0);
         timings.total = performance.now() - t0;
-        return { merged: { groups: done.groups, inputRows: shape.rows }, timings };
+        if (rounds > 0) timings.mode += ` (merged in ${rounds + 1} rounds of at most ${task.roundRows} rows)`;
+        return { merged: { groups: mergedGroups + done.groups, inputRows: shape.rows }, timings };
+      }
+      if (rounds > 0) {
+        stage.poison(`a map task merging in rounds could not merge its last: ${done.hostPath}`);
+        return { fallback: done.hostPath };
       }
       timings.mode += ` (not merged on the device: ${done.hostPath})`;
     } else if (task.hostPath) timings.mode += ` (not merged on the device: ${task.hostPath})`;

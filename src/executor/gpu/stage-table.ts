@@ -136,6 +136,10 @@ export class StageTable implements StageMerge {
     return { ...shape, shifts, exactSums: shape.sumGrid.map((g, j) => g >= -shifts[j]) };
   }
 
+  canTake(groups: number): boolean {
+    return this.poisoned === null && this.groups + groups <= this.maxCapacity;
+  }
+
   /**
    * Merges a task's slots (their kernels submitted) into the table: its groups once the merge is
    * submitted, else why the task keeps the host path (its slots are untouched).

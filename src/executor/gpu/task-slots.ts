@@ -25,7 +25,7 @@ export class TaskSlots {
   private readonly slotCount: number;
 
   constructor(private readonly device: GPUDevice, private readonly lease: BufferLease, task: GpuMapPlan) {
-    const { plan, shape: { layout, sharedWords, ownWords } } = task;
+    const { plan, shape: { sharedWords } } = task;
     const slotCount = (this.slotCount = plan.slots);
     const take = lease.take;
     this.accWords = (slotCount + 1) * sharedWords.length + 1;
@@ -35,8 +35,17 @@ export class TaskSlots {
     this.partitionIds = task.partitioned ? take(slotCount * 4, USAGE.STORAGE | USAGE.COPY_SRC) : null;
     this.part = task.regions ? take(task.regions * task.regionWords * 4, USAGE.STORAGE | USAGE.COPY_DST) : null;
 
-    // Initial slot words (min keys start at all-ones), an empty table; so too a region kernel's
-    // regions (per-invocation kernels write their whole regions).
+    this.clear(task);
+  }
+
+  /**
+   * Initial slot words (min keys start at all-ones), an empty table; so too a region kernel's
+   * regions (per-invocation kernels write their whole regions). A task that merges its slots into
+   * its stage's table in rounds clears them after each.
+   */
+  clear(task: GpuMapPlan): void {
+    const { device } = this;
+    const { plan, shape: { layout, sharedWords, ownWords } } = task;
     const encoder = device.createCommandEncoder();
     const initSlots = (buffer: GPUBuffer, words: number, slot: readonly number[]) => {
       if (slot.every((x) => x === 0)) { encoder.clearBuffer(buffer, 0, words * 4); return; }

@@ -9,6 +9,7 @@ import * as arrow from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { avg, col, count, InvalidOptionError, max, min, Session, sum, type DataFrame } from '../../../src/index.ts';
 import { gpuDetails } from '../../../src/executor/gpu/gpu-task-details.ts';
+import type { GpuExecutor } from '../../../src/executor/gpu/gpu-executor.ts';
 import { Rng } from '../../support/random.ts';
 import { withSession } from '../../support/tables.ts';
 import { openGpu } from './gpu-harness.ts';
@@ -165,6 +166,35 @@ describe.skipIf(!probe.gpu)(`partial states merged on the device${probe.gpu ? ''
     expect(cells(r.device!.table)).toEqual(cells(r.host!.table));
     expect(cells(r.device!.table)).toEqual(cells(r.cpu!.table));
   }, 180_000);
+
+  it('a task whose distinct keys could overflow its hash table merges in rounds instead of leaving the GPU', async () => {
+    // 60k distinct keys in one task of 200k rows; tasks' tables bounded to 64 KiB (a few thousand slots).
+    const n = 200_000;
+    const t = new arrow.Table({
+      k: arrow.makeVector(Int32Array.from({ length: n }, (_, i) => ((i * 7919) % 60_000) * 13 - 400_000)),
+      v: arrow.makeVector(Int32Array.from({ length: n }, (_, i) => (i % 1001) - 500)),
+    });
+    const q = (df: DataFrame) => df.groupBy('k').agg(count(), sum('v')).orderBy('k');
+    let cpu: arrow.Table | null = null;
+    await withSession(async (s) => { cpu = await q(s.fromArrow(t, { partitions: 1 })).collect(); }, { executor: 'cpu' });
+    const small = (s: Session) => { (s as unknown as { executor: GpuExecutor }).executor.mapOptions = { maxBufferBytes: 64 << 10 }; };
+    await withSession(async (s) => {
+      small(s);
+      const r = await q(s.fromArrow(t, { partitions: 1 })).collect();
+      const [task] = s.lastJob!.stages[0]!.tasks;
+      expect(task!.fallbackReason).toBeUndefined();
+      expect(gpuDetails(task!)!.mode).toMatch(/^hash \(merged in \d+ rounds of at most \d+ rows\)$/);
+      expect(s.lastJob!.stages[0]!.merge!.groups).toBe(60_000);
+      expect(cells(r)).toEqual(cells(cpu!));
+    }, { executor: 'gpu', gpuMerge: 'device' });
+    // The host path's task overflows its table and runs on the CPU, as before.
+    await withSession(async (s) => {
+      small(s);
+      const r = await q(s.fromArrow(t, { partitions: 1 })).collect();
+      expect(s.lastJob!.stages[0]!.tasks[0]!.fallbackReason).toMatch(/^the GPU hash table \(\d+ slots\) overflowed$/);
+      expect(cells(r)).toEqual(cells(cpu!));
+    }, { executor: 'gpu', gpuMerge: 'host' });
+  }, 120_000);
 
   it('a task whose float values exceed the stage\'s fixed-point scale keeps the host path, and says why', async () => {
     const rng = new Rng(17);
