@@ -32,7 +32,7 @@ import { readFileInput, type FileInput } from '../scan-input.ts';
 import { cpuMapMs, gpuMapMs, measureFileStage, measureMapStage } from './stage-cost.ts';
 import { cachedShare } from './task-pieces.ts';
 import { StageTable, type StageHost } from './stage-table.ts';
-import { MAX_BUFFER_BYTES } from './gpu-plan.ts';
+import { deviceBufferBytes } from './gpu-plan.ts';
 import type { MapOutput } from '../../shuffle/shuffle-block.ts';
 import { emptyValues } from '../../shuffle/key-column.ts';
 import { newState } from '../../aggregate/registry.ts';
@@ -185,17 +185,11 @@ export class GpuExecutor implements Executor {
   openStageMerge(work: Extract<StageWork, { kind: 'map' }>): StageMerge | null {
     if (this.hostMerge({ kind: 'reduce', spec: work.spec, map: work })) return null;
     const host: StageHost = {
-      device: this.gpu.device, pool: this.pool, maxBufferBytes: this.maxBufferBytes, adapterName: this.adapterName, software: this.gpu.software, threads: this.slots,
+      device: this.gpu.device, pool: this.pool, maxBufferBytes: deviceBufferBytes(this.gpu.device, this.gpu.software), adapterName: this.adapterName, software: this.gpu.software, threads: this.slots,
       onDevice: (w) => this.onDevice(() => withErrorScopes(this.gpu, w)),
       decode: (words, ctx) => this.decode(words, ctx),
     };
     return new StageTable(host, work.spec, stageRows(work));
-  }
-
-  /** Largest slot array, hash table or stage table, in bytes (gpu-plan.ts PlanAdapter.maxBufferBytes). */
-  private get maxBufferBytes(): number {
-    const { limits } = this.gpu.device;
-    return this.gpu.software ? MAX_BUFFER_BYTES : Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
   }
 
   /** Runs device work once the tasks before it are done with the device (one at a time). */

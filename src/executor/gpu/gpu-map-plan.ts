@@ -14,7 +14,7 @@ import type { AggregationSpec } from '../../plan/aggregation-spec.ts';
 import { bytesPerRow, columnParams, layoutChunk, type PackedChunk, type Segment } from './chunk-upload.ts';
 import type { GpuContext, GpuMapOptions } from './gpu-context.ts';
 import { regionStride } from './gpu-acc-layout.ts';
-import { chooseGpuPlan, MAX_BUFFER_BYTES, SOFTWARE_LOOP_ITERATIONS, SOFTWARE_WORKGROUP, type GpuPlan } from './gpu-plan.ts';
+import { chooseGpuPlan, deviceBufferBytes, MAX_BUFFER_BYTES, SOFTWARE_LOOP_ITERATIONS, SOFTWARE_WORKGROUP, type GpuPlan } from './gpu-plan.ts';
 import { gpuTaskShape, type GpuTaskShape } from './gpu-task-shape.ts';
 import { mapShaderSource, type MapKernel, type MapShaderKey } from './map-shader.ts';
 import { keyString } from './pipeline-cache.ts';
@@ -101,7 +101,7 @@ export function planGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batches: 
   const plan = chooseGpuPlan(spec, chunks, strings.ids.size, rows, sharedWords.length, ownWords.length, {
     workgroupWords: gpu.workgroupWords, software, threads: gpu.threads, privateWords: opts.privateWords,
     // A 64 MiB buffer once crashed llvmpipe; a hardware GPU's tables grow to its binding limit.
-    maxBufferBytes: opts.maxBufferBytes ?? (software ? MAX_BUFFER_BYTES : Math.min(gpu.device.limits.maxStorageBufferBindingSize, gpu.device.limits.maxBufferSize)),
+    maxBufferBytes: opts.maxBufferBytes ?? deviceBufferBytes(gpu.device, software),
   });
   // A merging hash task whose distinct keys could overflow its table merges in rounds of half its slots.
   const roundRows = stage && hostPath === null && plan.mode === 'hash' && 2 * rows > plan.slots && stage.canTake(rows) ? plan.slots / 2 : null;

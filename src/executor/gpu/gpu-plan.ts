@@ -42,6 +42,10 @@ export interface PlanAdapter {
 /** Bound on a task's slot array, hash table and per-invocation regions (a 64 MiB storage buffer once crashed llvmpipe). */
 export const MAX_BUFFER_BYTES = 32 << 20;
 
+/** Largest slot array, hash table or stage table on a device: its binding limit; a software adapter's MAX_BUFFER_BYTES. */
+export const deviceBufferBytes = (device: GPUDevice, software: boolean): number =>
+  (software ? MAX_BUFFER_BYTES : Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize));
+
 /**
  * Private accumulator words per invocation on CPU-like (software) adapters (llvmpipe: a private
  * array costs plain loads and stores, where every atomic, even a load, is a per-lane locked loop).

@@ -21,6 +21,7 @@ import { workgroupGrid, type GpuProgram } from './gpu-program.ts';
 import { hashProbeWgsl } from './group-slot-wgsl.ts';
 import { keyWordWgsl } from './hash-table-slot.ts';
 import { keyString, paramsArray } from './pipeline-cache.ts';
+import { setDenseKeyParams } from './partition-program.ts';
 import { MURMUR3_WGSL } from './wgsl-library.ts';
 
 const WORKGROUP = 64;
@@ -130,14 +131,7 @@ export function mergeProgram(
   const { source, params } = mergeShaderSource(key);
   const grid = workgroupGrid(Math.ceil((slots.end - slots.first) / WORKGROUP));
   const values = new Map<string, number>([['first', slots.first], ['end', slots.end], ['nx', grid[0]], ['mask', capacity - 1], ['lim', 2 * capacity + 64]]);
-  if (key.source === 'dense') {
-    plan.mins.forEach((v, j) => {
-      values.set(`kmin${j}`, v >>> 0);
-      values.set(`kstride${j}`, plan.strides[j]);
-      values.set(`ksize${j}`, plan.nullCodes[j] + (plan.keyNullable[j] ? 1 : 0));
-      values.set(`knull${j}`, plan.nullCodes[j]);
-    });
-  }
+  if (key.source === 'dense') setDenseKeyParams(values, plan);
   return {
     shaderKey: `merge ${keyString(key)}`,
     source: () => source,

@@ -76,6 +76,19 @@ export function partitionShaderSource(key: PartitionShaderKey): { source: string
   return { source, params };
 }
 
+/**
+ * The params that decode a dense slot number into its keys' codes (a kernel reading dense slots):
+ * per key j its smallest value kmin, stride, codes (with null's) ksize and null code knull.
+ */
+export function setDenseKeyParams(values: Map<string, number>, plan: Pick<GpuPlan, 'mins' | 'strides' | 'nullCodes' | 'keyNullable'>): void {
+  plan.mins.forEach((v, j) => {
+    values.set(`kmin${j}`, v);
+    values.set(`kstride${j}`, plan.strides[j]);
+    values.set(`ksize${j}`, plan.nullCodes[j] + (plan.keyNullable[j] ? 1 : 0));
+    values.set(`knull${j}`, plan.nullCodes[j]);
+  });
+}
+
 /** The task's buffers the partition kernel reads and writes. */
 export interface PartitionBuffers {
   /** The slot array (`width` words a slot), the hash table (hash mode), the output: a word per slot. */
@@ -100,12 +113,7 @@ export function partitionProgram(
   if (stringHashes.length) device.queue.writeBuffer(hashes, 0, stringHashes);
   const grid = workgroupGrid(Math.ceil((range.end - range.first) / key.workgroupSize));
   const values = new Map<string, number>([['first', range.first], ['end', range.end], ['parts', spec.partitions], ['nx', grid[0]]]);
-  plan.mins.forEach((v, j) => {
-    values.set(`kmin${j}`, v);
-    values.set(`kstride${j}`, plan.strides[j]);
-    values.set(`ksize${j}`, plan.nullCodes[j] + (plan.keyNullable[j] ? 1 : 0));
-    values.set(`knull${j}`, plan.nullCodes[j]);
-  });
+  setDenseKeyParams(values, plan);
   return {
     shaderKey: keyString(key),
     source: () => source,
