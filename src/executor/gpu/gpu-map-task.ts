@@ -105,7 +105,7 @@ export async function runGpuMapTask(
     const source = { plan, acc: slots.acc, accWords: slots.accWords, table: slots.table, kept: shape.sharedWords, names: [...shape.strings.ids.keys()], take: lease.take };
     // A task merging in rounds: the groups merged so far, and the rows of the round under way.
     let mergedGroups = 0, rounds = 0, roundRows = 0;
-    /** Merges the round's slots into the stage's table and clears them; false where it could not (the stage then reruns on the CPU). */
+    /** Merges the round's slots into the stage's table and clears them: null, or why it could not (the stage then reruns on the CPU). */
     const mergeRound = async (): Promise<string | null> => {
       const done = await stage!.merge(source, shape.exactSums);
       if (!('groups' in done)) {
