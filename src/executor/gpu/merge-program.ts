@@ -19,16 +19,18 @@ import type { GpuAccLayout } from './gpu-acc-layout.ts';
 import type { GpuPlan } from './gpu-plan.ts';
 import { workgroupGrid, type GpuProgram } from './gpu-program.ts';
 import { hashProbeWgsl } from './group-slot-wgsl.ts';
-import { keyWordWgsl } from './hash-table-slot.ts';
+import { keyWordWgsl, lowWordWgsl, storedWordWgsl } from './hash-table-slot.ts';
+import { u32Lit } from '../../expr/to-wgsl.ts';
+import { TABLE_SEED } from '../../shuffle/hash.ts';
 import { keyString, paramsArray } from './pipeline-cache.ts';
 import { setDenseKeyParams } from './partition-program.ts';
 import { MURMUR3_WGSL } from './wgsl-library.ts';
 
 const WORKGROUP = 64;
 
-/** Words of the stage control buffer: groups claimed, a missed insert, the last count. */
+/** Words of the stage control buffer: groups claimed, a missed insert, the last count, the last lookup's keys not found. */
 export const CONTROL_WORDS = 4;
-export const CONTROL = { claims: 0, missed: 1, counted: 2 } as const;
+export const CONTROL = { claims: 0, missed: 1, counted: 2, fresh: 3 } as const;
 
 export interface MergeShaderKey {
   /** How the source finds a slot's key: from its number (dense) or its hash table. */
@@ -41,6 +43,11 @@ export interface MergeShaderKey {
   readonly layout: GpuAccLayout;
   /** The layout words a source slot keeps, in order (its stride is their count). */
   readonly kept: readonly number[];
+  /**
+   * Look up instead of merge: count the source's keys the table does not hold yet into
+   * ctl[fresh], changing nothing else (the table's room for a task whose keys may repeat).
+   */
+  readonly lookup?: boolean;
 }
 
 const MERGE_PARAMS_FIXED = ['first', 'end', 'nx', 'mask', 'lim'];
@@ -95,21 +102,49 @@ export function mergeShaderSource(key: MergeShaderKey): { source: string; params
     `  let q = first + gid.x + gid.y * nx * ${WORKGROUP}u;`,
     '  _ = arrayLength(&srctab);',
     '  _ = arrayLength(&strmap);',
+    ...(key.lookup ? ['  _ = arrayLength(&dst);'] : []),
     '  if (q >= end) { return; }',
     `  let sb = q * ${stride}u;`,
     '  if (src[sb] == 0u) { return; }',
     ...(key.source === 'hash' ? [`  let qb = q * ${sourceKeyWords + 1}u;`] : []),
     ...body.map((l) => `  ${l}`),
-    ...hashProbeWgsl(words, { miss: `atomicOr(&ctl[${CONTROL.missed}], 1u); return;`, claim: `atomicAdd(&ctl[${CONTROL.claims}], 1u);` }).map((l) => `  ${l}`),
-    `  let gb = g * ${layout.width}u;`,
-    `  var a = array<u32, ${layout.width}>(${Array.from({ length: layout.width }, (_, w) => `dst[gb + ${w}u]`).join(', ')});`,
-    ...Array.from({ length: layout.width }, (_, w) => `  let x${w} = ${position.has(w) ? `src[sb + ${position.get(w)}u]` : '0u'};`),
-    ...foldSlotWgsl(layout).map((l) => `  ${l}`),
-    ...Array.from({ length: layout.width }, (_, w) => `  dst[gb + ${w}u] = a[${w}];`),
+    ...(key.lookup ? lookupWgsl(words) : [
+      ...hashProbeWgsl(words, { miss: `atomicOr(&ctl[${CONTROL.missed}], 1u); return;`, claim: `atomicAdd(&ctl[${CONTROL.claims}], 1u);` }),
+      `let gb = g * ${layout.width}u;`,
+      `var a = array<u32, ${layout.width}>(${Array.from({ length: layout.width }, (_, w) => `dst[gb + ${w}u]`).join(', ')});`,
+      ...Array.from({ length: layout.width }, (_, w) => `let x${w} = ${position.has(w) ? `src[sb + ${position.get(w)}u]` : '0u'};`),
+      ...foldSlotWgsl(layout),
+      ...Array.from({ length: layout.width }, (_, w) => `dst[gb + ${w}u] = a[${w}];`),
+    ]).map((l) => `  ${l}`),
     '}',
     '',
   ].join('\n');
   return { source, params };
+}
+
+/**
+ * WGSL looking the key words up in the table, which no invocation writes meanwhile: probes from
+ * the key's hash until its slot or an empty one (not there: counted into ctl[fresh]).
+ */
+function lookupWgsl(words: readonly string[]): string[] {
+  const stored = [...words.map(storedWordWgsl), lowWordWgsl(words)];
+  return [
+    `var hh = ${u32Lit(TABLE_SEED)};`,
+    ...words.map((w) => `hh = mm_mix(hh, ${w});`),
+    `hh = mm_finish(hh, ${words.length}u);`,
+    'var s = hh & mask;',
+    'var steps = 0u;',
+    'var found = false;',
+    'loop {',
+    '  if (found || steps >= lim) { break; }',
+    `  let tb = s * ${stored.length}u;`,
+    '  if (atomicLoad(&tab[tb]) == 0u) { break; }',
+    `  found = ${stored.map((e, i) => `atomicLoad(&tab[tb + ${i}u]) == (${e})`).join(' && ')};`,
+    '  s = (s + 1u) & mask;',
+    '  steps = steps + 1u;',
+    '}',
+    `if (!found) { atomicAdd(&ctl[${CONTROL.fresh}], 1u); }`,
+  ];
 }
 
 /** Buffers of one merge: the source's slot words, its hash table and string map (where it has them), the stage's table, slots and control words. */

@@ -168,13 +168,6 @@ export class StageTable implements StageMerge {
     const used = words[CONTROL.counted];
     // No group (every row filtered out): nothing to merge.
     if (used === 0) return { groups: 0 };
-    // Every one of the task's groups may be new: the table must have a slot for each (so every
-    // insert finds one), and grows to keep them at half load where it can.
-    const need = this.groups + used;
-    if (need > this.maxCapacity) return { hostPath: `the stage's table is full (${this.groups} groups and the task's ${used} may not fit its ${this.maxCapacity} slots)` };
-    if (need / LOAD > this.capacity && this.capacity < this.maxCapacity) {
-      await this.grow(Math.min(this.maxCapacity, Math.max(2 * this.capacity, pow2AtLeast(Math.max(MIN_CAPACITY, need / LOAD)))));
-    }
     const key: MergeShaderKey = {
       source: plan.mode === 'dense' ? 'dense' : 'hash', keys: this.spec.keys, sourceNullable: plan.keyNullable,
       mapStrings: true, layout: this.layout, kept: task.kept,
@@ -182,13 +175,35 @@ export class StageTable implements StageMerge {
     // Task string ids → stage ids (only string keys read the map), between turns of the event loop.
     const strmap = task.take(Math.max(16, task.names.length * 4), USAGE.STORAGE | USAGE.COPY_DST);
     if (this.spec.keys.some((k) => k.kind === 'str') && task.names.length) device.queue.writeBuffer(strmap, 0, await this.stageIds(task.names));
-    await this.encodeMerge(key, plan, plan.slots, {
-      src: task.acc, srctab: task.table ?? strmap, strmap, uniforms: task.take(1024, USAGE.UNIFORM | USAGE.COPY_DST),
-    });
+    const buffers = { src: task.acc, srctab: task.table ?? strmap, strmap, uniforms: task.take(1024, USAGE.UNIFORM | USAGE.COPY_DST) };
+    // The table must have a slot for each group the task adds (so that every insert finds one), and
+    // grows to keep them at half load where it can. Where counting them all as new would not fit,
+    // a lookup counts those the table does not hold yet.
+    let need = this.groups + used;
+    if (need > this.maxCapacity && this.tab) {
+      await this.submit((e) => e.clearBuffer(this.ctl, CONTROL.fresh * 4, 4));
+      await this.encodeMerge({ ...key, lookup: true }, plan, plan.slots, buffers);
+      need = this.groups + (await this.readControl(task.take))[CONTROL.fresh];
+    }
+    if (need > this.maxCapacity) return { hostPath: `the stage's table is full (${this.groups} groups, and the task's ${need - this.groups} new ones do not fit its ${this.maxCapacity} slots)` };
+    if (need / LOAD > this.capacity && this.capacity < this.maxCapacity) {
+      await this.grow(Math.min(this.maxCapacity, Math.max(2 * this.capacity, pow2AtLeast(Math.max(MIN_CAPACITY, need / LOAD)))));
+    }
+    await this.encodeMerge(key, plan, plan.slots, buffers);
     exactSums.forEach((e, j) => { this.exact[j] &&= e; });
     this.stats.mergedTasks++;
     this.stats.mergeMs += performance.now() - start;
     return { groups: used };
+  }
+
+  /** The control words, once the device's work before is done. */
+  private async readControl(take: TaskSource['take']): Promise<Uint32Array> {
+    const read = take(CONTROL_WORDS * 4, USAGE.MAP_READ | USAGE.COPY_DST);
+    await this.submit((e) => e.copyBufferToBuffer(this.ctl, 0, read, 0, CONTROL_WORDS * 4));
+    await read.mapAsync(1, 0, CONTROL_WORDS * 4);
+    const words = new Uint32Array(read.getMappedRange(0, CONTROL_WORDS * 4).slice(0));
+    read.unmap();
+    return words;
   }
 
   /** Stage-wide ids of a task's strings, numbering new ones (a slice of them per turn of the event loop). */

@@ -127,7 +127,7 @@ describe('partition kernel WGSL per shader key', () => {
 
 describe('stage table kernels WGSL per shader key', () => {
   const none = {} as GPUBuffer;
-  it('merge of dense and hash task slots (string ids mapped stage-wide) and of an older stage table; count; fill', async () => {
+  it('merge of dense and hash task slots (string ids mapped stage-wide) and of an older stage table; the lookup of new keys; count; fill', async () => {
     const d = await key((df) => df.groupBy('id4', 'id1', 'f').agg(count(), sum('v1'), min('big'), max('v3')), {});
     const layout = gpuAccLayout(d.aggs, argForms(d.aggs));
     const kept = keptWords(layout, d.aggs.map(() => ({ nullable: true, finite: false, nonNegative: false })), false);
@@ -138,6 +138,7 @@ describe('stage table kernels WGSL per shader key', () => {
     expect(mergeShaderSource({ source: 'hash', keys: h.keys, sourceNullable: [true, false, true], mapStrings: true, layout: hLayout, kept: hKept }).source).toMatchSnapshot('merge hash');
     const all = Array.from({ length: hLayout.width }, (_, w) => w);
     expect(mergeShaderSource({ source: 'hash', keys: h.keys, sourceNullable: [true, true, true], mapStrings: false, layout: hLayout, kept: all }).source).toMatchSnapshot('merge stage table');
+    expect(mergeShaderSource({ source: 'dense', keys: d.keys, sourceNullable: [false, true, false], mapStrings: true, layout, kept, lookup: true }).source).toMatchSnapshot('merge lookup');
     expect(countProgram(5, 100, { src: none, ctl: none, uniforms: none }).source()).toMatchSnapshot('count');
     expect(fillProgram({ first: 0, end: 100 }, 5, { pattern: none, dst: none, uniforms: none }).source()).toMatchSnapshot('fill');
   });
