@@ -135,6 +135,13 @@ export const MUTANTS: readonly Mutant[] = [
     replace: 'false',
   },
   {
+    id: 'lookup-finds-nothing',
+    what: "the stage table's lookup takes every key of a task for new (tasks that repeat keys keep the host path)",
+    file: 'src/executor/gpu/merge-program.ts',
+    find: "    'var found = false;',",
+    replace: "    'var found = false; steps = lim;',",
+  },
+  {
     id: 'round-not-cleared',
     what: "a map task merging in rounds keeps the last round's slots (they are merged again)",
     file: 'src/executor/gpu/gpu-map-task.ts',
