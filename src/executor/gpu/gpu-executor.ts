@@ -176,14 +176,20 @@ export class GpuExecutor implements Executor {
   /** Why a reduce's partial states merge on the host, or null where they merge on the device. */
   private hostMerge(work: Extract<StageWork, { kind: 'reduce' }>): string | null {
     if (!work.map || this.placeStage(work.map).on !== 'gpu' || gpuKernelGap(work.spec)) return 'the map stage runs on the CPU';
+    return this.mergeRefusal(work.map);
+  }
+
+  /** Why a map stage on the device does not merge its partial states there, or null. */
+  private mergeRefusal(map: Extract<StageWork, { kind: 'map' }>): string | null {
     if (this.merge === 'host') return 'partial states merged on the host (gpuMerge: \'host\')';
     if (this.merge === 'auto' && this.gpu.software) return 'partial states merged on the host: on a software adapter the merge kernels run on this CPU, slower than the host merges (gpuMerge: \'device\' asks for them)';
-    const unsupported = StageTable.unsupported(work.spec, stageRows(work.map));
+    const unsupported = StageTable.unsupported(map.spec, stageRows(map));
     return unsupported ? `partial states merged on the host: ${unsupported}` : null;
   }
 
+  /** The stage's reduce is placed on the device (placeStage placed its map stage there already). */
   openStageMerge(work: Extract<StageWork, { kind: 'map' }>): StageMerge | null {
-    if (this.hostMerge({ kind: 'reduce', spec: work.spec, map: work })) return null;
+    if (this.mergeRefusal(work)) return null;
     const host: StageHost = {
       device: this.gpu.device, pool: this.pool, maxBufferBytes: deviceBufferBytes(this.gpu.device, this.gpu.software), adapterName: this.adapterName, software: this.gpu.software, threads: this.slots,
       onDevice: (w) => this.onDevice(() => withErrorScopes(this.gpu, w)),

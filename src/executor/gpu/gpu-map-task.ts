@@ -102,7 +102,9 @@ export async function runGpuMapTask(
       if (slots.part) encodeProgram(device, pass, foldProgram(foldKey, regions, { uniforms: uniforms[1], part: slots.part, acc: slots.acc }));
     };
     const uploader = new PieceUploader(device.queue, task, lease);
-    const source = { plan, acc: slots.acc, accWords: slots.accWords, table: slots.table, kept: shape.sharedWords, names: [...shape.strings.ids.keys()], take: lease.take };
+    // Task-wide string ids → strings: for the stage's merge, or the host's decode.
+    const names = [...shape.strings.ids.keys()];
+    const source = { plan, acc: slots.acc, accWords: slots.accWords, table: slots.table, kept: shape.sharedWords, names, take: lease.take };
     // A task merging in rounds: the groups merged so far, and the rows of the round under way.
     let mergedGroups = 0, rounds = 0, roundRows = 0;
     /** Merges the round's slots into the stage's table and clears them: null, or why it could not (the stage then reruns on the CPU). */
@@ -177,7 +179,7 @@ export async function runGpuMapTask(
     const encoder = device.createCommandEncoder();
     if (slots.partitionIds) {
       const pass = timer.begin(encoder);
-      const hashes = spec.keys.some((k) => k.kind === 'str') ? Int32Array.from(shape.strings.ids.keys(), hashString) : new Int32Array(0);
+      const hashes = spec.keys.some((k) => k.kind === 'str') ? Int32Array.from(names, hashString) : new Int32Array(0);
       encodeProgram(device, pass, partitionProgram(device, lease.take, spec, plan, shape.sharedWords.length, hashes,
         { acc: slots.acc, table: slots.table, partitionIds: slots.partitionIds }));
       pass.end();
@@ -190,7 +192,7 @@ export async function runGpuMapTask(
     const words: GpuWords = {
       spec, plan, layout: shape.layout, kept: shape.sharedWords, shifts: shape.shifts, exactSums: shape.exactSums,
       words: read.words, accWords: slots.accWords, tabWords: slots.tableWords, pids: slots.partitionIds !== null,
-      names: [...shape.strings.ids.keys()], inputRows: shape.rows,
+      names, inputRows: shape.rows,
     };
     timings.total = performance.now() - t0;
     return { words, timings };

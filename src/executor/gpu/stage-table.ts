@@ -147,18 +147,13 @@ export class StageTable implements StageMerge {
   async merge(task: TaskSource, exactSums: readonly boolean[]): Promise<{ groups: number } | { hostPath: string }> {
     const { device } = this.host;
     const { plan } = task;
-    const encoder = device.createCommandEncoder();
-    encoder.clearBuffer(this.ctl, CONTROL.counted * 4, 4);
-    const pass = encoder.beginComputePass();
-    encodeProgram(device, pass, countProgram(task.kept.length, plan.slots, { src: task.acc, ctl: this.ctl, uniforms: task.take(256, USAGE.UNIFORM | USAGE.COPY_DST) }));
-    pass.end();
-    const read = task.take(64, USAGE.MAP_READ | USAGE.COPY_DST);
-    encoder.copyBufferToBuffer(this.ctl, 0, read, 0, CONTROL_WORDS * 4);
-    encoder.copyBufferToBuffer(task.acc, (task.accWords - 1) * 4, read, CONTROL_WORDS * 4, 4);
-    device.queue.submit([encoder.finish()]);
-    await read.mapAsync(1, 0, CONTROL_WORDS * 4 + 4);
-    const words = new Uint32Array(read.getMappedRange(0, CONTROL_WORDS * 4 + 4).slice(0));
-    read.unmap();
+    // Its groups counted, and its status word (its own table's overflow) read beside the control words.
+    const words = await this.readControl(task.take, (encoder) => {
+      encoder.clearBuffer(this.ctl, CONTROL.counted * 4, 4);
+      const pass = encoder.beginComputePass();
+      encodeProgram(device, pass, countProgram(task.kept.length, plan.slots, { src: task.acc, ctl: this.ctl, uniforms: task.take(256, USAGE.UNIFORM | USAGE.COPY_DST) }));
+      pass.end();
+    }, { buffer: task.acc, offset: (task.accWords - 1) * 4 });
     // The merge's own time starts here: the wait above was for the task's kernels.
     const start = performance.now();
     if (words[CONTROL_WORDS] !== 0) return { hostPath: `the GPU hash table (${plan.slots} slots) overflowed` };
@@ -196,12 +191,20 @@ export class StageTable implements StageMerge {
     return { groups: used };
   }
 
-  /** The control words, once the device's work before is done. */
-  private async readControl(take: TaskSource['take']): Promise<Uint32Array> {
-    const read = take(CONTROL_WORDS * 4, USAGE.MAP_READ | USAGE.COPY_DST);
-    await this.submit((e) => e.copyBufferToBuffer(this.ctl, 0, read, 0, CONTROL_WORDS * 4));
-    await read.mapAsync(1, 0, CONTROL_WORDS * 4);
-    const words = new Uint32Array(read.getMappedRange(0, CONTROL_WORDS * 4).slice(0));
+  /**
+   * The control words (after `encode`'s work, in the same submit), then the word at `extra`, once
+   * the device's work before is done.
+   */
+  private async readControl(take: TaskSource['take'], encode?: (encoder: GPUCommandEncoder) => void, extra?: { buffer: GPUBuffer; offset: number }): Promise<Uint32Array> {
+    const bytes = (CONTROL_WORDS + (extra ? 1 : 0)) * 4;
+    const read = take(bytes, USAGE.MAP_READ | USAGE.COPY_DST);
+    await this.submit((e) => {
+      encode?.(e);
+      e.copyBufferToBuffer(this.ctl, 0, read, 0, CONTROL_WORDS * 4);
+      if (extra) e.copyBufferToBuffer(extra.buffer, extra.offset, read, CONTROL_WORDS * 4, 4);
+    });
+    await read.mapAsync(1, 0, bytes);
+    const words = new Uint32Array(read.getMappedRange(0, bytes).slice(0));
     read.unmap();
     return words;
   }
