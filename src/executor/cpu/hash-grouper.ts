@@ -118,8 +118,8 @@ export function groupRows(words: Int32Array, width: number, n: number): Partitio
   return { ids, reps: reps.subarray(0, groups), groups, pos, order };
 }
 
-/** A power of two at least twice the rows (load at most 1/2). */
-function tableCap(rows: number): number {
+/** Slots of a table over `rows` keys: a power of two at least twice the rows (load at most 1/2), 16 at least. */
+export function tableCap(rows: number): number {
   let cap = 16;
   while (cap < 2 * rows) cap <<= 1;
   return cap;

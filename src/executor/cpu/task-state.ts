@@ -5,7 +5,7 @@
  * task made V8 deoptimize the hot loop on "wrong call target").
  */
 import { normalizeIntSum, STATES, type AggSpec } from '../../aggregate/registry.ts';
-import { buildTable } from './hash-grouper.ts';
+import { buildTable, tableCap } from './hash-grouper.ts';
 import type { AccLayout } from './map-kernel.ts';
 import type { GroupingPlan } from '../grouping-plan.ts';
 
@@ -98,9 +98,7 @@ export class TaskState {
     this.firstRow = grow32(this.firstRow, cap);
     if (this.plan.mode === 'hash' && !this.eachRow) {
       this.keys = grow32(this.keys, cap * this.plan.width);
-      // Load at most 1/2: a power of two at least twice the capacity.
-      let size = 2;
-      while (size < 2 * cap) size <<= 1;
+      const size = tableCap(cap);
       this.table = buildTable(this.keys, this.plan.width, this.groups, size);
       this.mask = size - 1;
     }
