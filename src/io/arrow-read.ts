@@ -11,6 +11,7 @@ import type { ScanOutput, ScanTask } from './file-source.ts';
 import { registerIpcCodecs } from './ipc-codecs.ts';
 import { ipcLayout, type IpcLayout, type IpcMessage } from './ipc-messages.ts';
 import { scanTaskError, unitsLabel } from './scan-task-error.ts';
+import { FileVersionCache } from './file-version-cache.ts';
 
 registerIpcCodecs();
 
@@ -38,19 +39,10 @@ async function streamBytes(task: ScanTask, f: FileHandle, messages: readonly Ipc
  * A file's layout, read once per file version on this thread: each task would read it all again
  * (a stream's every message header, a file's footer and every batch's header).
  */
-const layouts = new Map<string, Promise<IpcLayout>>();
+const layouts = new FileVersionCache<IpcLayout>(8);
 
-async function layoutOf(path: string, f: FileHandle, size: number): Promise<IpcLayout> {
-  const key = `${path}\0${(await f.stat()).mtimeMs}\0${size}`;
-  let layout = layouts.get(key);
-  if (!layout) {
-    layout = ipcLayout(path, f, size);
-    layouts.set(key, layout);
-    layout.catch(() => layouts.delete(key));
-    if (layouts.size > 8) layouts.delete(layouts.keys().next().value!);
-  }
-  return layout;
-}
+const layoutOf = async (path: string, f: FileHandle, size: number): Promise<IpcLayout> =>
+  layouts.get(path, { mtimeMs: (await f.stat()).mtimeMs, size }, () => ipcLayout(path, f, size));
 
 function missing(i: number, n: number): never {
   throw new Error(`record batch ${i} is gone: the file has ${n} now`);

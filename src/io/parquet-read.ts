@@ -7,30 +7,15 @@ import { openAsBlob, statSync } from 'node:fs';
 import type { ScanOutput, ScanTask } from './file-source.ts';
 import { parquetWasm } from './parquet-wasm.ts';
 import { scanTaskError } from './scan-task-error.ts';
+import { FileVersionCache } from './file-version-cache.ts';
 
 type ParquetFile = Awaited<ReturnType<ReturnType<typeof parquetWasm>['ParquetFile']['fromFile']>>;
 
-/** Open files of this thread (footer parsed once), by path and modification time; a few at most. */
-const open = new Map<string, ParquetFile>();
-const OPEN_FILES = 8;
+/** Open files of this thread (footer parsed once), by file version; a few at most, freed when dropped. */
+const open = new FileVersionCache<ParquetFile>(8, (f) => f.free());
 
-async function fileOf(path: string): Promise<ParquetFile> {
-  const key = `${path}\0${statSync(path).mtimeMs}`;
-  const hit = open.get(key);
-  if (hit) {
-    open.delete(key);
-    open.set(key, hit);
-    return hit;
-  }
-  const file = await parquetWasm().ParquetFile.fromFile(await openAsBlob(path));
-  open.set(key, file);
-  if (open.size > OPEN_FILES) {
-    const [oldest, f] = open.entries().next().value!;
-    open.delete(oldest);
-    f.free();
-  }
-  return file;
-}
+const fileOf = async (path: string): Promise<ParquetFile> =>
+  open.get(path, statSync(path), async () => parquetWasm().ParquetFile.fromFile(await openAsBlob(path)));
 
 /** Rows per decoded batch: a task's row groups come back as few, big batches (small ones cost 2.5–5× in decoding). */
 const BATCH_ROWS = 1 << 20;
