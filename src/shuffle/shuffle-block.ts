@@ -32,6 +32,28 @@ export interface MapOutput {
   readonly offsets: Int32Array;
 }
 
+/**
+ * A map output that stays where its executor stored it (a cluster's object store): the driver holds
+ * its name and index, and reduce tasks read their rows of it there.
+ */
+export interface StoredMapOutput {
+  readonly block: StoredBlock;
+  readonly offsets: Int32Array;
+}
+
+/** Rows [from, from + rows) of a stored block; `bytes`: its stored size, pro rata. */
+export interface StoredBlock {
+  readonly stored: string;
+  readonly from: number;
+  readonly rows: number;
+  readonly bytes: number;
+}
+
+/** What a reduce task reads of one map output: its rows, or where they are stored. */
+export type ReduceBlock = ShuffleBlock | StoredBlock;
+
+export const isStored = (b: ReduceBlock): b is StoredBlock => 'stored' in b;
+
 /** Rows [from, to) of a block: views of its typed arrays (strings are copied). */
 export function sliceBlock(b: ShuffleBlock, from: number, to: number): ShuffleBlock {
   if (from === 0 && to === b.rows) return b;
@@ -42,12 +64,18 @@ export function sliceBlock(b: ShuffleBlock, from: number, to: number): ShuffleBl
 }
 
 /** The rows of partitions [start, end) of a map output. */
-export function partitionRows(out: MapOutput, start: number, end: number): ShuffleBlock {
-  return sliceBlock(out.block, out.offsets[start], out.offsets[end]);
+export function partitionRows(out: MapOutput, start: number, end: number): ShuffleBlock;
+export function partitionRows(out: MapOutput | StoredMapOutput, start: number, end: number): ReduceBlock;
+export function partitionRows(out: MapOutput | StoredMapOutput, start: number, end: number): ReduceBlock {
+  const from = out.offsets[start], to = out.offsets[end];
+  const b = out.block;
+  if (!isStored(b)) return sliceBlock(b, from, to);
+  return { stored: b.stored, from: b.from + from, rows: to - from, bytes: b.rows ? Math.round((b.bytes * (to - from)) / b.rows) : 0 };
 }
 
-/** Approximate bytes of a block as it would be sent: typed array bytes, 2 bytes per string char. */
-export function blockBytes(b: ShuffleBlock): number {
+/** Approximate bytes of a block as it would be sent: typed array bytes, 2 bytes per string char (a stored block's: as stored). */
+export function blockBytes(b: ReduceBlock): number {
+  if (isStored(b)) return b.bytes;
   let bytes = 0;
   for (const k of b.keys) {
     const v = k.values;
