@@ -86,9 +86,20 @@ export class JobCancelledError extends GpuFrameError {
   override name = 'JobCancelledError';
 }
 
+/** The cluster's NATS server cannot be reached, or was lost for longer than the session waits for it. */
+export class ClusterUnavailableError extends GpuFrameError {
+  override name = 'ClusterUnavailableError';
+}
+
+/** A cluster job had tasks to run and no executor process was there to take them for as long as the session waits. */
+export class NoExecutorError extends GpuFrameError {
+  override name = 'NoExecutorError';
+}
+
 const REVIVABLE: Record<string, { prototype: GpuFrameError }> = {
   GpuFrameError, UnknownColumnError, TypeMismatchError, UnsupportedTypeError, DuplicateColumnError,
   InvalidOptionError, ArithmeticOverflowError, GpuUnavailableError, GpuDeviceError, InputFileError,
+  ExecutorLostError,
 };
 
 /** Rebuilds an error that crossed a thread boundary as plain data, keeping its class where it is ours. */

@@ -26,7 +26,11 @@ export {
   JobCancelledError,
   ExprSyntaxError,
   GpuFallbackError,
+  ClusterUnavailableError,
+  NoExecutorError,
 } from './errors.ts';
+export type { ClusterOptions } from './cluster/cluster-executor.ts';
+export { ExecutorProcess, type ExecutorProcessOptions } from './cluster/executor-process.ts';
 export type { ProgressEvent, ProgressListener } from './driver/progress.ts';
 export type { FaultInjector } from './driver/run-stage.ts';
 export type { ActionOptions } from './session.ts';

@@ -6,14 +6,14 @@ import * as arrow from 'apache-arrow';
 import { setMaxListeners } from 'node:events';
 import { availableParallelism, totalmem } from 'node:os';
 import { DataFrame } from './dataframe.ts';
-import { GpuUnavailableError, InvalidOptionError, JobCancelledError } from './errors.ts';
-import { CpuExecutor } from './executor/cpu/cpu-executor.ts';
+import { InvalidOptionError, JobCancelledError } from './errors.ts';
 import type { Executor } from './executor/task.ts';
 import { runJob, stageWork } from './driver/dag-scheduler.ts';
 import type { JobMetrics } from './driver/metrics.ts';
 import type { FaultInjector } from './driver/run-stage.ts';
 import type { ProgressListener } from './driver/progress.ts';
-import { WorkerPoolExecutor } from './executor/worker/worker-pool.ts';
+import { openLocalExecutor } from './executor/open-executor.ts';
+import type { ClusterOptions } from './cluster/cluster-executor.ts';
 import type { PhysicalPlan } from './plan/physical-plan.ts';
 import type { StageNote } from './plan/explain.ts';
 import { fileSchema, inputSchema } from './arrow/input-schema.ts';
@@ -73,6 +73,13 @@ export interface SessionOptions {
    * memory, and was slower on 2 cores (docs/performance.md).
    */
   readahead?: number;
+  /**
+   * Runs every job's tasks on executor processes of a cluster, through NATS JetStream, instead of
+   * this process's threads: `{ nats: 'nats://host:4222' }` and the waits of ClusterOptions. Each
+   * process (`gpuframe executor --nats URL`) chooses its own executor and cores, so `executor`,
+   * `executors`, `cores`, `workers` and the GPU options are not taken with it. docs/scaling.md.
+   */
+  cluster?: ClusterOptions;
 }
 
 /** Options of readParquet and readArrow. */
@@ -82,7 +89,7 @@ export interface ReadOptions {
 }
 
 /** Every key of SessionOptions (a misspelt option is an error, not a silent default). */
-const SESSION_OPTIONS = ['executor', 'executors', 'cores', 'workers', 'shufflePartitions', 'maxTaskAttempts', 'retainedJobs', 'faultInjector', 'onProgress', 'gpuCacheBytes', 'gpuFallback', 'gpuMerge', 'readahead'] as const;
+const SESSION_OPTIONS = ['executor', 'executors', 'cores', 'workers', 'shufflePartitions', 'maxTaskAttempts', 'retainedJobs', 'faultInjector', 'onProgress', 'gpuCacheBytes', 'gpuFallback', 'gpuMerge', 'readahead', 'cluster'] as const;
 // Compile-time check that the list above names every option.
 const allSessionOptions: Record<Exclude<keyof SessionOptions, (typeof SESSION_OPTIONS)[number]>, never> = {};
 void allSessionOptions;
@@ -107,6 +114,8 @@ export interface ResolvedOptions {
    * that the only adapter is a software one, which only executor: 'gpu' uses.
    */
   readonly gpuUnavailable: string | null;
+  /** The cluster's NATS server where tasks run on executor processes (null: on this process). */
+  readonly cluster: string | null;
 }
 
 /**
@@ -150,6 +159,7 @@ export class Session {
   static async create(options: SessionOptions = {}): Promise<Session> {
     // Every option is checked before any thread or device is started.
     checkKeys('Session.create', options, SESSION_OPTIONS);
+    if (options.cluster !== undefined) return Session.createOnCluster(options);
     const executor = options.executor ?? 'cpu';
     if (!['cpu', 'gpu', 'auto'].includes(executor)) throw new InvalidOptionError(`executor must be 'cpu', 'gpu' or 'auto', got ${describeValue(executor)}`);
     const maxThreads = maxExecutorThreads();
@@ -170,24 +180,7 @@ export class Session {
     if (merge !== 'auto' && merge !== 'device' && merge !== 'host') throw new InvalidOptionError(`gpuMerge must be 'auto', 'device' or 'host', got ${describeValue(merge)}`);
     const faults = optionalFunction('faultInjector', options.faultInjector);
     const onProgress = optionalFunction('onProgress', options.onProgress);
-    const cpu = workers ? WorkerPoolExecutor.acquire(executors, cores) : new CpuExecutor();
-    let runner: Executor = cpu;
-    let gpuUnavailable: string | null = null;
-    if (executor !== 'cpu') {
-      try {
-        // Loaded on demand: a CPU session never loads Dawn.
-        const { GpuExecutor } = await import('./executor/gpu/gpu-executor.ts');
-        // The software adapter was measured slower than the CPU executor on every benchmark query
-        // (docs/performance.md): only 'gpu' opens it.
-        runner = await GpuExecutor.create({ cpu, cacheBytes, fallback, merge, placement: executor === 'auto' ? 'cost' : 'gpu', softwareAdapter: executor === 'gpu' });
-      } catch (e) {
-        if (executor === 'gpu' || !(e instanceof GpuUnavailableError)) {
-          await cpu.close();
-          throw e;
-        }
-        gpuUnavailable = e.message;
-      }
-    }
+    const { executor: runner, gpuUnavailable } = await openLocalExecutor({ executor, executors, cores, workers, cacheBytes, fallback, merge });
     const resolved: ResolvedOptions = {
       executor: runner.kind === 'gpu' ? 'gpu' : 'cpu',
       executors,
@@ -198,8 +191,46 @@ export class Session {
       retainedJobs,
       readahead,
       gpuUnavailable,
+      cluster: null,
     };
     return new Session(resolved, runner, faults, onProgress);
+  }
+
+  /** A session whose tasks run on a cluster's executor processes (SessionOptions.cluster). */
+  private static async createOnCluster(options: SessionOptions): Promise<Session> {
+    const cluster = options.cluster as unknown;
+    const local = (['executor', 'executors', 'cores', 'workers', 'gpuCacheBytes', 'gpuFallback', 'gpuMerge'] as const).filter((k) => options[k] !== undefined);
+    if (local.length) throw new InvalidOptionError(`${local.join(', ')} cannot be given with cluster: each executor process chooses its own (gpuframe executor --executor … --cores …)`);
+    if (typeof cluster !== 'object' || cluster === null) throw new InvalidOptionError(`cluster must be an object such as { nats: 'nats://host:4222' }, got ${describeValue(cluster)}`);
+    checkKeys('cluster', cluster, ['nats', 'executorWaitMs', 'serverWaitMs', 'ackWaitMs', 'maxDeliveries', 'connectTimeoutMs']);
+    const c = cluster as ClusterOptions;
+    if (typeof c.nats !== 'string' || !c.nats.split(',').every((u) => /^(nats|tls):\/\/[^\s/]+$/.test(u.trim()))) {
+      throw new InvalidOptionError(`cluster.nats must be a NATS server URL such as 'nats://host:4222' (several separated by commas), got ${describeValue(c.nats)}`);
+    }
+    const waits = {
+      executorWaitMs: intInRange('cluster.executorWaitMs', c.executorWaitMs, 0, 2 ** 31 - 1, 30_000, 'a timer'),
+      serverWaitMs: intInRange('cluster.serverWaitMs', c.serverWaitMs, 0, 2 ** 31 - 1, 30_000, 'a timer'),
+      ackWaitMs: intInRange('cluster.ackWaitMs', c.ackWaitMs, 100, 2 ** 31 - 1, 30_000, 'a timer'),
+      maxDeliveries: intInRange('cluster.maxDeliveries', c.maxDeliveries, 1, 100, 3, 'deliveries of a task to processes that die'),
+      connectTimeoutMs: intInRange('cluster.connectTimeoutMs', c.connectTimeoutMs, 1, 2 ** 31 - 1, 5000, 'a timer'),
+    };
+    const maxTaskAttempts = intInRange('maxTaskAttempts', options.maxTaskAttempts, 1, 100, 4, 'a task failing that often will not pass');
+    const retainedJobs = intAtLeast('retainedJobs', options.retainedJobs, 0, 1000);
+    const readahead = intInRange('readahead', options.readahead, 1, 64, 1, 'decoded row groups held per core');
+    const faults = optionalFunction('faultInjector', options.faultInjector);
+    const onProgress = optionalFunction('onProgress', options.onProgress);
+    // Loaded on demand: a session on this process never loads the NATS client.
+    const { ClusterExecutor } = await import('./cluster/cluster-executor.ts');
+    const exec = await ClusterExecutor.open({ nats: c.nats, ...waits });
+    const members = await exec.executors();
+    const cores = Math.max(1, members.reduce((a, m) => a + m.cores, 0));
+    const shufflePartitions = intInRange('shufflePartitions', options.shufflePartitions, 1, MAX_SHUFFLE_PARTITIONS, 2 * cores, 'a shuffle block per map task and partition');
+    const resolved: ResolvedOptions = {
+      executor: members.length > 0 && members.every((m) => m.kind === 'gpu') ? 'gpu' : 'cpu',
+      executors: Math.max(1, members.length), cores: Math.ceil(cores / Math.max(1, members.length)), workers: true,
+      shufflePartitions, maxTaskAttempts, retainedJobs, readahead, gpuUnavailable: null, cluster: c.nats,
+    };
+    return new Session(resolved, exec, faults, onProgress);
   }
 
   /** The executor as explain() names it, and why 'auto' runs on the CPU where it does. */

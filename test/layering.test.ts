@@ -57,11 +57,14 @@ describe('layering of src/', () => {
   });
 
   it('the layers below the executors never import the ones above', () => {
-    const above = ['index.ts', 'session.ts', 'dataframe.ts', 'driver/', 'plan/', 'executor/', 'cli/', 'report/'];
+    const above = ['index.ts', 'session.ts', 'dataframe.ts', 'driver/', 'plan/', 'executor/', 'cli/', 'report/', 'cluster/'];
     for (const low of ['expr/', 'shuffle/', 'types.ts', 'errors.ts', 'aggregate/', 'arrow/', 'io/']) {
       for (const high of above) expect(imports(low, high), `${low} -> ${high}`).toEqual([]);
     }
     for (const high of ['index.ts', 'session.ts', 'dataframe.ts', 'cli/']) expect(imports('driver/', high)).toEqual([]);
+    // The cluster is an executor built over the others: nothing below the session knows it.
+    for (const low of ['driver/', 'plan/', 'executor/', 'report/']) expect(imports(low, 'cluster/'), `${low} -> cluster/`).toEqual([]);
+    for (const high of ['index.ts', 'session.ts', 'dataframe.ts', 'driver/', 'cli/']) expect(imports('cluster/', high), `cluster/ -> ${high}`).toEqual([]);
     expect(imports('report/', 'executor/')).toEqual([]);
   });
 

@@ -1,10 +1,11 @@
 #!/usr/bin/env node
-/** The `gpuframe` command: `gpuframe query FILE ...`, `gpuframe bench ...`; `--help` on each. */
+/** The `gpuframe` command: `gpuframe query FILE ...`, `gpuframe executor --nats URL`, `gpuframe bench ...`; `--help` on each. */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { benchCommand } from '../../bench/bench-command.ts';
 import { GpuFrameError } from '../errors.ts';
 import { queryCommand } from './query-command.ts';
+import { executorCommand } from './executor-command.ts';
 
 const pkg = JSON.parse(readFileSync(new URL(import.meta.url.endsWith('.ts') ? '../../package.json' : '../../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -13,6 +14,7 @@ const program = new Command('gpuframe')
   .version(pkg.version)
   .exitOverride()
   .addCommand(queryCommand())
+  .addCommand(executorCommand())
   .addCommand(benchCommand(async (opts) => (await import('../../bench/run.ts')).runBench(opts)));
 for (const c of program.commands) c.exitOverride();
 

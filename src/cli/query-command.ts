@@ -22,6 +22,7 @@ export interface QueryOptions {
   readonly orderBy?: string;
   readonly executor: 'cpu' | 'gpu' | 'auto';
   readonly cores?: number;
+  readonly nats?: string;
   readonly format: OutputFormat;
   readonly output?: string;
   readonly explain: boolean;
@@ -59,7 +60,9 @@ export async function runQuery(files: readonly string[], o: QueryOptions): Promi
   }
   const progress = !o.quiet && progressWanted(undefined) ? new ProgressBar() : undefined;
   const options: SessionOptions = {
-    executor: o.executor,
+    // On a cluster each executor process has its own executor and cores: those given here are refused by Session.create.
+    ...(o.nats !== undefined ? { cluster: { nats: o.nats } } : {}),
+    ...(o.nats === undefined || o.executor !== 'cpu' ? { executor: o.executor } : {}),
     ...(o.cores !== undefined ? { cores: o.cores } : {}),
     ...(progress ? { onProgress: progress.listener } : {}),
   };
@@ -98,6 +101,7 @@ export function queryCommand(): Command {
     .option('--order-by <keys>', 'sort keys, comma-separated output columns or aggregates, each ASC or DESC, e.g. "sum(v1) desc, id4"')
     .addOption(new Option('--executor <kind>', 'the executor of the map tasks').choices(['cpu', 'gpu', 'auto']).default('cpu'))
     .option('--cores <n>', 'executor threads (default: available parallelism)', positiveInt)
+    .option('--nats <url>', 'run the tasks on the executor processes of a cluster (gpuframe executor --nats URL) instead of here')
     .addOption(new Option('--format <format>', 'output format').choices([...FORMATS]).default('table'))
     .option('--output <file>', 'write the result to a file instead of stdout')
     .option('--explain', 'print the physical plan and stages instead of running the query', false)

@@ -8,8 +8,8 @@
  *   driver:          gather batches → having filter → sort → Table
  */
 import * as arrow from 'apache-arrow';
-import type { Executor, StageMerge, StagePlacement, StageWork } from '../executor/task.ts';
-import { blockBytes, partitionRows, type MapOutput, type ShuffleBlock } from '../shuffle/shuffle-block.ts';
+import type { Executor, ScanResult, ScanStats, StageMerge, StagePlacement, StageWork } from '../executor/task.ts';
+import { blockBytes, partitionRows, type MapOutput, type ReduceBlock, type StoredMapOutput } from '../shuffle/shuffle-block.ts';
 import type { AggregationSpec } from '../plan/aggregation-spec.ts';
 import type { PhysicalPlan } from '../plan/physical-plan.ts';
 import { stagesOf } from '../plan/explain.ts';
@@ -54,6 +54,8 @@ export async function runJob(plan: PhysicalPlan, executor: Executor, opts: JobOp
     metrics.durationMs = performance.now() - t0;
     opts.onProgress?.({ type: 'jobEnd', jobId: opts.jobId, job: metrics, error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) });
     throw e;
+  } finally {
+    await executor.endJob?.(opts.jobId);
   }
 }
 
@@ -78,7 +80,7 @@ function firstStageOptions(plan: PhysicalPlan, opts: StageOptions): StageOptions
 /** The map stage's tasks, each placed where `placement` says and merging into `merge` where there is one. */
 async function runMapStage(
   plan: PhysicalPlan, executor: Executor, stage: StageMetrics, opts: StageOptions & { placement?: StagePlacement; merge: StageMerge | null }, spec: AggregationSpec,
-): Promise<MapOutput[]> {
+): Promise<(MapOutput | StoredMapOutput)[]> {
   const { placement, merge } = opts;
   return runStage(stage, plan.inputs.map((input, p) => ({
     partition: p,
@@ -112,10 +114,18 @@ async function stages(plan: PhysicalPlan, executor: Executor, metrics: JobMetric
     const out = await runStage(stage, inputs.map((input, p) => ({
       partition: p,
       run: async (ctx) => {
-        const read = await readInput(executor, input, ctx);
-        const r = await executor.runScan(plan.source.schema, plan.filter, read.batches, { ...ctx, placement });
+        const taskCtx = { ...ctx, placement };
+        let r: ScanResult, scan: ScanStats | undefined;
+        if (input.kind === 'file' && executor.runScanFile) {
+          r = await executor.runScanFile(plan.source.schema, plan.filter, input, taskCtx);
+          scan = r.scan;
+        } else {
+          const read = await readInput(executor, input, ctx);
+          r = await executor.runScan(plan.source.schema, plan.filter, read.batches, taskCtx);
+          scan = read.scan;
+        }
         const rows = r.batches.reduce((a, b) => a + b.numRows, 0);
-        return { value: r.batches, counts: { ...zeroCounts(), inputRows: r.inputRows, outputRows: rows }, executorId: r.executorId, runMs: r.runMs, extra: { ...read.scan } };
+        return { value: r.batches, counts: { ...zeroCounts(), inputRows: r.inputRows, outputRows: rows }, executorId: r.executorId, runMs: r.runMs, extra: { ...scan } };
       },
     })), firstStageOptions(plan, opts));
     batches = out.flat();
@@ -127,7 +137,7 @@ async function stages(plan: PhysicalPlan, executor: Executor, metrics: JobMetric
     const merge = reducePlacement && reducePlacement.on !== 'cpu' ? executor.openStageMerge?.(mapWork) ?? null : null;
     const mapStage = newStage(1, 'ShuffleMapStage', inputs.length, performance.now() - t0, mapPlacement);
     metrics.stages.push(mapStage);
-    let mapOut: MapOutput[];
+    let mapOut: (MapOutput | StoredMapOutput)[];
     try {
       mapOut = await runMapStage(plan, executor, mapStage, { ...opts, placement: mapPlacement, merge }, spec);
       if (merge) {
@@ -163,7 +173,7 @@ async function stages(plan: PhysicalPlan, executor: Executor, metrics: JobMetric
     batches = await runStage(resultStage, runs.map((run, task) => ({
       partition: task,
       run: async (ctx) => {
-        const blocks: ShuffleBlock[] = [];
+        const blocks: ReduceBlock[] = [];
         for (const out of mapOut) {
           const rows = partitionRows(out, run.start, run.end);
           if (rows.rows > 0 || run.records === 0) blocks.push(rows);

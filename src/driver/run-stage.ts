@@ -33,7 +33,7 @@ export interface StageOptions {
   readonly onProgress?: ProgressListener;
 }
 
-const FATAL = new Set(['ArithmeticOverflowError', 'TypeMismatchError', 'UnknownColumnError', 'UnsupportedTypeError', 'JobCancelledError', 'GpuFallbackError']);
+const FATAL = new Set(['ArithmeticOverflowError', 'TypeMismatchError', 'UnknownColumnError', 'UnsupportedTypeError', 'JobCancelledError', 'GpuFallbackError', 'NoExecutorError', 'ClusterUnavailableError']);
 const isFatal = (e: unknown): boolean => e instanceof Error && FATAL.has(e.name);
 
 export async function runStage<T>(stage: StageMetrics, tasks: readonly TaskRun<T>[], opts: StageOptions): Promise<T[]> {
@@ -58,7 +58,7 @@ export async function runStage<T>(stage: StageMetrics, tasks: readonly TaskRun<T
         let executorId: string | undefined;
         try {
           const fault = opts.faults?.(stage.stageId, task.partition, attempt) ?? undefined;
-          const r = await task.run({ signal: opts.signal, avoidExecutor: avoid, fault });
+          const r = await task.run({ signal: opts.signal, avoidExecutor: avoid, fault, task: { jobId: opts.jobId, stageId: stage.stageId, partition: task.partition, attempt } });
           executorId = r.executorId;
           results[index] = r.value;
           const m: TaskMetrics = { ...r.counts, ...r.extra, stageId: stage.stageId, partition: task.partition, attempt, startMs: start - t0, durationMs: performance.now() - start, executorId, executorRunMs: r.runMs };

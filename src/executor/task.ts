@@ -5,7 +5,7 @@
 import type * as arrow from 'apache-arrow';
 import { JobCancelledError } from '../errors.ts';
 import type { TExpr, Schema } from '../expr/resolve.ts';
-import type { MapOutput, ShuffleBlock } from '../shuffle/shuffle-block.ts';
+import type { MapOutput, ReduceBlock, StoredMapOutput } from '../shuffle/shuffle-block.ts';
 import type { AggregationSpec } from '../plan/aggregation-spec.ts';
 import type { FileInput } from './scan-input.ts';
 
@@ -77,6 +77,9 @@ export interface MapResult {
   readonly scan?: ScanStats;
 }
 
+/** A map task's result whose output stays where its executor stored it (a cluster's object store). */
+export type StoredMapResult = Omit<MapResult, 'shuffle'> & { readonly shuffle: StoredMapOutput };
+
 /** What a file scan task read: stored bytes of its column chunks, and the time reading and decoding them took. */
 export interface ScanStats {
   readonly inputBytes: number;
@@ -96,9 +99,15 @@ export interface ScanResult {
   readonly batches: arrow.RecordBatch[];
   readonly inputRows: number;
   readonly executorId?: string;
+  /** A file scan's read of its units (runScanFile). */
+  readonly scan?: ScanStats;
 }
 
-export type TaskFault = 'throw' | 'crash' | 'hang';
+/**
+ * 'slow': the task starts a second late (a cluster executor's: a task still running when a test
+ * kills its process or starts another).
+ */
+export type TaskFault = 'throw' | 'crash' | 'hang' | 'slow';
 
 /** A task attempt that blocks until its job is cancelled, then fails as cancelled ('hang' faults). */
 export function hangUntilAborted(signal: AbortSignal | undefined): Promise<never> {
@@ -124,6 +133,15 @@ export interface TaskContext {
   readonly placement?: StagePlacement;
   /** A map task's stage merges its partial states where they are made (Executor.openStageMerge). */
   readonly merge?: StageMerge;
+  /** Which task and attempt this is (an executor that names its outputs by them: a cluster's). */
+  readonly task?: TaskId;
+}
+
+export interface TaskId {
+  readonly jobId: number;
+  readonly stageId: number;
+  readonly partition: number;
+  readonly attempt: number;
 }
 
 /** A stage merge's final groups, and its own account of where its time went (as TaskDetails'). */
@@ -185,23 +203,36 @@ export interface ThreadRun {
   readonly runMs: number;
 }
 
+/** An executor whose map outputs come back in memory (every executor but a cluster's). */
+export interface LocalExecutor extends Executor {
+  runMap(spec: AggregationSpec, batches: readonly arrow.RecordBatch[], ctx?: TaskContext): Promise<MapResult>;
+  runMapScan(spec: AggregationSpec, input: FileInput, ctx?: TaskContext): Promise<MapResult>;
+}
+
 export interface Executor {
   readonly kind: string;
   /** Tasks it can run at the same time. */
   readonly slots?: number;
   /** Map side of an aggregation: filter, partial aggregate, hash-partition the groups. */
-  runMap(spec: AggregationSpec, batches: readonly arrow.RecordBatch[], ctx?: TaskContext): Promise<MapResult>;
+  runMap(spec: AggregationSpec, batches: readonly arrow.RecordBatch[], ctx?: TaskContext): Promise<MapResult | StoredMapResult>;
   /**
    * Map side over a file scan task's units: read, decode and aggregate them (an executor with
    * threads does it all on one, so the decoded rows never cross threads).
    */
-  runMapScan(spec: AggregationSpec, input: FileInput, ctx?: TaskContext): Promise<MapResult>;
-  /** Reduce side: merge the blocks of one partition and finalize. */
-  runReduce(spec: AggregationSpec, blocks: readonly ShuffleBlock[], ctx?: TaskContext): Promise<ReduceResult>;
+  runMapScan(spec: AggregationSpec, input: FileInput, ctx?: TaskContext): Promise<MapResult | StoredMapResult>;
+  /**
+   * Reduce side: merge the blocks of one partition and finalize. Stored blocks come only from the
+   * executor that stored them (its own map results).
+   */
+  runReduce(spec: AggregationSpec, blocks: readonly ReduceBlock[], ctx?: TaskContext): Promise<ReduceResult>;
   /** Filter only: the partition's rows that pass. */
   runScan(input: Schema, filter: TExpr | null, batches: readonly arrow.RecordBatch[], ctx?: TaskContext): Promise<ScanResult>;
+  /** Filter only, over a file scan task's units, read where the task runs (absent: the driver reads them, then runScan). */
+  runScanFile?(input: Schema, filter: TExpr | null, file: FileInput, ctx?: TaskContext): Promise<ScanResult>;
   /** Where its tasks run, as explain() prints it: `cpu (1 × 2 CPU threads)`. */
   describe(): string;
+  /** After each job, done or failed: frees what the executor keeps for it (a cluster's stored shuffle blocks). */
+  endJob?(jobId: number): Promise<void>;
   /** Frees what it keeps for these cached input batches (a GPU executor keeps them on its device). */
   releaseCached?(batches: readonly arrow.RecordBatch[]): void;
   /** Where it will run a stage's tasks and why, for executors that choose (absent: all on itself). */

@@ -5,14 +5,14 @@ import { bindBatches, describeBatches } from '../../arrow/wire-batch.ts';
 import { columnsOfTyped } from '../../expr/columns.ts';
 import type { Schema, TExpr } from '../../expr/resolve.ts';
 import type { ShuffleBlock } from '../../shuffle/shuffle-block.ts';
-import { hangUntilAborted, type Executor, type MapResult, type ReduceResult, type ScanResult, type TaskContext } from '../task.ts';
+import { hangUntilAborted, type LocalExecutor, type MapResult, type ReduceResult, type ScanResult, type TaskContext } from '../task.ts';
 import { type AggregationSpec, columnsOfSpec } from '../../plan/aggregation-spec.ts';
 import { runMapTask } from './map-task.ts';
 import { runReduceTask, toRecordBatch } from './reduce-task.ts';
 import { runScanTask } from './scan-task.ts';
 import { readFileInput, type FileInput } from '../scan-input.ts';
 
-export class CpuExecutor implements Executor {
+export class CpuExecutor implements LocalExecutor {
   readonly kind = 'cpu';
 
   async runMap(spec: AggregationSpec, batches: readonly arrow.RecordBatch[], ctx?: TaskContext): Promise<MapResult> {

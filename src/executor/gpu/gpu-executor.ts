@@ -17,7 +17,7 @@ import { transferables } from '../../arrow/share.ts';
 import { GpuDeviceError, GpuFallbackError, JobCancelledError } from '../../errors.ts';
 import type { Schema, TExpr } from '../../expr/resolve.ts';
 import type { ShuffleBlock } from '../../shuffle/shuffle-block.ts';
-import { hangUntilAborted, type Executor, type MapResult, type ReduceResult, type ScanResult, type StageMerge, type StagePlacement, type StageWork, type TaskContext } from '../task.ts';
+import { hangUntilAborted, type Executor, type LocalExecutor, type MapResult, type ReduceResult, type ScanResult, type StageMerge, type StagePlacement, type StageWork, type TaskContext } from '../task.ts';
 import type { AggregationSpec } from '../../plan/aggregation-spec.ts';
 import { BufferPool } from './buffer-pool.ts';
 import { openDevice, withErrorScopes, type GpuDevice } from './device.ts';
@@ -66,7 +66,7 @@ export type GpuPlacementPolicy = 'cost' | 'gpu';
 
 export interface GpuExecutorOptions {
   /** Runs what has no GPU kernel (fallback map tasks, reduce and scan tasks) and decodes the words read back, on its threads. */
-  readonly cpu: Executor;
+  readonly cpu: LocalExecutor;
   /** Device memory for cached inputs (see SessionOptions.gpuCacheBytes). */
   readonly cacheBytes?: number;
   /** 'error': a map task placed on the GPU with no kernel for its data fails with GpuFallbackError instead of running on the CPU. */
@@ -78,7 +78,7 @@ export interface GpuExecutorOptions {
   readonly merge?: 'auto' | 'device' | 'host';
 }
 
-export class GpuExecutor implements Executor {
+export class GpuExecutor implements LocalExecutor {
   readonly kind = 'gpu';
   /** Timings of the last map task that ran on the GPU. */
   lastTimings: GpuMapTimings | null = null;
@@ -88,7 +88,7 @@ export class GpuExecutor implements Executor {
   mapOptions: GpuMapOptions = {};
   private readonly pool: BufferPool;
   private readonly resident: ResidentCache;
-  private readonly cpu: Executor;
+  private readonly cpu: LocalExecutor;
   private readonly fallback: 'cpu' | 'error';
   private readonly placement: GpuPlacementPolicy;
   private readonly merge: 'auto' | 'device' | 'host';

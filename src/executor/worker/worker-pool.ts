@@ -18,7 +18,7 @@ import type { ShuffleBlock } from '../../shuffle/shuffle-block.ts';
 import { type AggregationSpec, columnsOfSpec } from '../../plan/aggregation-spec.ts';
 import { filterBatch } from '../cpu/cpu-executor.ts';
 import { toRecordBatch, type ReduceOutput } from '../cpu/reduce-task.ts';
-import type { Executor, MapResult, ReduceResult, ScanResult, TaskContext, ThreadRun } from '../task.ts';
+import type { LocalExecutor, MapResult, ReduceResult, ScanResult, TaskContext, ThreadRun } from '../task.ts';
 import type { ReplyMessage, TaskMessage, TaskOutput } from './protocol.ts';
 import type { FileInput } from '../scan-input.ts';
 
@@ -48,7 +48,7 @@ const BOOT = import.meta.url.endsWith('.ts') ? new URL('./worker-boot.mjs', impo
 /** Pools of closed sessions, kept (idle threads do not keep the process alive) for the next session of that size. */
 const idle = new Map<string, WorkerPoolExecutor[]>();
 
-export class WorkerPoolExecutor implements Executor {
+export class WorkerPoolExecutor implements LocalExecutor {
   readonly kind = 'cpu';
   readonly slots: number;
   private readonly threads: Thread[] = [];

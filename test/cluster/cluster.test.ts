@@ -1,0 +1,255 @@
+/**
+ * Jobs on a real cluster: a `nats-server -js` with a file store and executor processes started as
+ * `gpuframe executor --nats URL`, answers compared with the in-process executor's (itself checked
+ * against DuckDB) and with exact sums, and the faults a cluster meets: a process killed mid-stage,
+ * one joining mid-job, none at all, the server restarted, a task failing everywhere, a cancelled job.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as arrow from 'apache-arrow';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ClusterUnavailableError, InvalidOptionError, JobCancelledError, NoExecutorError, Session, TaskFailedError,
+  avg, col, count, max, min, sum, type DataFrame, type FaultInjector, type SessionOptions,
+} from '../../src/index.ts';
+import { freePort, TestCluster } from '../support/nats-cluster.ts';
+import { writeParquet } from '../support/parquet-files.ts';
+import { Rng } from '../support/random.ts';
+
+/** 40k rows: int and string keys with nulls, int64 values beyond 2^53 in sum, floats. */
+function table(seed: number, rows = 40_000): arrow.Table {
+  const rng = new Rng(seed);
+  const k = Array.from({ length: rows }, () => (rng.bool(0.02) ? null : rng.int(0, 500)));
+  const s = Array.from({ length: rows }, () => (rng.bool(0.03) ? null : `key-${rng.int(0, 50)}-é`));
+  const big = Array.from({ length: rows }, () => BigInt(rng.int(-1000, 1000)) * 2n ** 44n + BigInt(rng.int(0, 1000)));
+  const f = Array.from({ length: rows }, () => (rng.bool(0.05) ? null : rng.int(-1e6, 1e6) / 8));
+  return new arrow.Table({
+    k: arrow.vectorFromArray(k, new arrow.Int32()),
+    s: arrow.vectorFromArray(s, new arrow.Utf8()),
+    big: arrow.vectorFromArray(big, new arrow.Int64()),
+    f: arrow.vectorFromArray(f, new arrow.Float64()),
+  });
+}
+
+const query = (df: DataFrame) =>
+  df.filter(col('k').gt(3)).groupBy('k', 's').agg(count().as('n'), sum('big').as('sb'), sum('f').as('sf'), min('f').as('lo'), max('big').as('hi'), avg('big').as('ab')).orderBy('k', 's');
+
+const rowsOf = (t: arrow.Table) => t.toArray().map((r) => JSON.stringify(r.toJSON(), (_, v) => (typeof v === 'bigint' ? v.toString() : v)));
+
+/** The same query on this process's CPU executor. */
+async function local(t: arrow.Table, q: (df: DataFrame) => DataFrame = query): Promise<string[]> {
+  const s = await Session.create({ workers: false, cores: 1 });
+  try {
+    return rowsOf(await q(s.fromArrow(t, { partitions: 3 })).collect());
+  } finally {
+    await s.close();
+  }
+}
+
+async function withSession<T>(c: TestCluster, fn: (s: Session) => Promise<T>, opts: SessionOptions = {}, cluster: object = {}): Promise<T> {
+  const s = await Session.create({ cluster: { nats: c.url, ackWaitMs: 1000, ...cluster }, ...opts });
+  try {
+    return await fn(s);
+  } finally {
+    await s.close();
+  }
+}
+
+const slowFirst = (stage = 1): FaultInjector => (st, _p, attempt) => (st === stage && attempt === 1 ? 'slow' : undefined);
+
+describe('a cluster of executor processes through NATS JetStream', () => {
+  let c: TestCluster;
+  beforeAll(async () => {
+    c = await TestCluster.start(2, 1);
+  }, 120_000);
+  afterAll(async () => {
+    await c?.stop();
+  });
+
+  it('runs a job on both processes, as exact as the in-process executor, and says where each task ran', async () => {
+    const t = table(1);
+    const want = await local(t);
+    await withSession(c, async (s) => {
+      expect(s.options.cluster).toBe(c.url);
+      expect(s.options.executors).toBe(2);
+      const df = query(s.fromArrow(t, { partitions: 6 }));
+      expect(df.explain()).toMatch(/runs on cluster \(nats:\/\/127\.0\.0\.1:\d+: 2 executor processes, 2 cores: e1@\S+ cpu/);
+      for (let run = 0; run < 2; run++) expect(rowsOf(await df.collect())).toEqual(want);
+      const job = s.lastJob!;
+      const [map, reduce] = job.stages;
+      const ran = new Set(map.tasks.map((x) => x.executorId!.split('@')[0]));
+      expect(ran).toEqual(new Set(['e1', 'e2']));
+      for (const task of [...map.tasks, ...reduce.tasks]) expect(task.executorId).toMatch(/^e[12]@[^/]+\/executor-1\.1$/);
+      expect(map.tasks[0].details?.notes.join('\n')).toMatch(/ran on e[12] \(pid \d+\) on /);
+      expect(map.shuffleWriteBytes).toBeGreaterThan(0);
+      expect(reduce.shuffleReadBytes).toBe(map.shuffleWriteBytes);
+      expect(map.shuffleWriteRecords).toBe(reduce.shuffleReadRecords);
+    });
+  });
+
+  it('reads Parquet files where the executors run, and runs filter-only jobs there too', async () => {
+    const t = table(2, 20_000);
+    const dir = mkdtempSync(join(tmpdir(), 'gpuframe-cluster-'));
+    const file = join(dir, 't.parquet');
+    writeParquet(t, file, { rowGroupRows: 3000 });
+    const want = await local(t);
+    const wantRows = t.toArray().filter((r) => r.k !== null && r.k > 400).length;
+    await withSession(c, async (s) => {
+      const df = await s.readParquet(file);
+      expect(rowsOf(await query(df).collect())).toEqual(want);
+      expect(s.lastJob!.stages[0].tasks.every((x) => (x.inputBytes ?? 0) > 0)).toBe(true);
+      expect(await df.filter(col('k').gt(400)).count()).toBe(wantRows);
+      const fromFile = await df.filter(col('k').gt(400)).collect();
+      expect(fromFile.numRows).toBe(wantRows);
+      const inMemory = await s.fromArrow(t, { partitions: 4 }).filter(col('k').gt(400)).collect();
+      expect(inMemory.numRows).toBe(wantRows);
+      expect(s.lastJob!.stages[0].tasks.every((x) => /^e[12]@/.test(x.executorId!))).toBe(true);
+    });
+  });
+
+  it("deletes a job's shuffle blocks and outcomes when it ends, and the session's inputs when it closes", async () => {
+    const { connect } = await import('@nats-io/transport-node');
+    const { Objm } = await import('@nats-io/obj');
+    const { Kvm } = await import('@nats-io/kv');
+    const nc = await connect({ servers: c.url });
+    try {
+      const blocks = await new Objm(nc).open('gpuframe-blocks');
+      const results = await new Kvm(nc).open('gpuframe-results');
+      const names = async () => (await blocks.list()).map((o) => o.name);
+      const keys = async () => { const out: string[] = []; for await (const k of await results.keys()) out.push(k); return out; };
+      await withSession(c, async (s) => {
+        await query(s.fromArrow(table(3), { partitions: 4 })).collect();
+        const left = await names();
+        expect(left.length).toBe(4);
+        expect(left.every((n) => n.startsWith(`${(s as unknown as { executor: { session: string } }).executor.session}/input/`))).toBe(true);
+        expect(await keys()).toEqual([]);
+      });
+      expect(await names()).toEqual([]);
+    } finally {
+      await nc.close();
+    }
+  });
+
+  it('a task whose process is killed (kill -9) mid-stage is delivered again, and counted once', async () => {
+    const t = table(4);
+    const want = await local(t);
+    await withSession(c, async (s) => {
+      const job = query(s.fromArrow(t, { partitions: 4 })).collect();
+      await c.waitForLog('e1', /started task \S+\.1\.\d+ attempt 1 delivery 1/);
+      await c.kill('e1');
+      expect(rowsOf(await job)).toEqual(want);
+      const map = s.lastJob!.stages[0];
+      expect(map.tasks.every((x) => x.executorId!.startsWith('e2@'))).toBe(true);
+      expect(map.tasks.some((x) => /delivery 2/.test(x.details!.notes.join(' ')))).toBe(true);
+      expect(map.tasks.map((x) => x.partition).sort()).toEqual([0, 1, 2, 3]);
+    }, { faultInjector: slowFirst() });
+    expect(c.exitOf('e1').signal).toBe('SIGKILL');
+    await c.addExecutor('e1');
+  }, 60_000);
+
+  it('an executor process that joins mid-job takes tasks of it', async () => {
+    const t = table(5);
+    const want = await local(t);
+    await c.kill('e2');
+    await withSession(c, async (s) => {
+      // e2's heartbeat has not expired yet: the job starts with e1 alone working.
+      const job = query(s.fromArrow(t, { partitions: 6 })).collect();
+      await c.waitForLog('e1', /started task \S+\.1\.\d+ attempt 1/);
+      await c.addExecutor('e3');
+      expect(rowsOf(await job)).toEqual(want);
+      const ran = new Set(s.lastJob!.stages[0].tasks.map((x) => x.executorId!.split('@')[0]));
+      expect(ran).toEqual(new Set(['e1', 'e3']));
+    }, { faultInjector: slowFirst() });
+  }, 90_000);
+
+  it('a task that fails on every executor fails the job with TaskFailedError after maxTaskAttempts', async () => {
+    await withSession(c, async (s) => {
+      const err = await query(s.fromArrow(table(6), { partitions: 3 })).collect().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(TaskFailedError);
+      expect((err as TaskFailedError).attempts).toBe(3);
+      expect((err as Error).message).toMatch(/partition 1 of stage 1 failed after 3 attempt\(s\): Error: injected task failure/);
+      expect(s.lastJob).toBeUndefined();
+      // The session is still usable.
+      expect(await s.fromArrow(table(6), { partitions: 1 }).count()).toBe(40_000);
+    }, { maxTaskAttempts: 3, faultInjector: (st, p) => (st === 1 && p === 1 ? 'throw' : undefined) });
+  });
+
+  it('a cancelled job stops its tasks on the executors, which then run the next job', async () => {
+    await withSession(c, async (s) => {
+      const ctl = new AbortController();
+      const job = query(s.fromArrow(table(7), { partitions: 2 })).collect({ signal: ctl.signal });
+      await c.waitForLog('e1', /started task \S+\.1\.\d+ attempt 1/);
+      const dropped = c.waitForLog('e1', /dropped task \S+\.1\.\d+ attempt 1 delivery 1: its job ended/);
+      ctl.abort();
+      await expect(job).rejects.toBeInstanceOf(JobCancelledError);
+      await dropped;
+    }, { faultInjector: (st) => (st === 1 ? 'hang' : undefined) });
+    await withSession(c, async (s) => {
+      expect(rowsOf(await query(s.fromArrow(table(7), { partitions: 2 })).collect())).toEqual(await local(table(7)));
+    });
+  }, 60_000);
+
+  it('refuses options a cluster does not take, and a bad URL, with typed errors', async () => {
+    await expect(Session.create({ cluster: { nats: c.url }, cores: 2 })).rejects.toThrow(/cores cannot be given with cluster/);
+    await expect(Session.create({ cluster: { nats: 'http://x' } })).rejects.toBeInstanceOf(InvalidOptionError);
+    await expect(Session.create({ cluster: { nats: c.url, ackWaitMs: 5 } })).rejects.toThrow(/ackWaitMs/);
+    await expect(Session.create({ cluster: { nats: c.url, bogus: 1 } as never })).rejects.toThrow(/bogus/);
+    const port = await freePort();
+    await expect(Session.create({ cluster: { nats: `nats://127.0.0.1:${port}`, connectTimeoutMs: 1000 } })).rejects.toBeInstanceOf(ClusterUnavailableError);
+  });
+});
+
+describe('a cluster without executors, and one whose server restarts', () => {
+  it('no executor at all: NoExecutorError after executorWaitMs', async () => {
+    const c = await TestCluster.start(0);
+    try {
+      const start = performance.now();
+      const err = await withSession(c, (s) => s.fromArrow(table(8), { partitions: 2 }).count().catch((e: unknown) => e), {}, { executorWaitMs: 1500 });
+      expect(err).toBeInstanceOf(NoExecutorError);
+      expect((err as Error).message).toMatch(/no executor process is connected to nats:\/\/127\.0\.0\.1:\d+: waited 1500 ms .*gpuframe executor --nats/);
+      expect(performance.now() - start).toBeGreaterThan(1500);
+      expect(performance.now() - start).toBeLessThan(10_000);
+    } finally {
+      await c.stop();
+    }
+  }, 60_000);
+
+  it('the NATS server restarted mid-job (file store): the job completes, exactly', async () => {
+    const c = await TestCluster.start(2, 1);
+    try {
+      const t = table(9);
+      const want = await local(t);
+      await withSession(c, async (s) => {
+        const job = query(s.fromArrow(t, { partitions: 4 })).collect().then(rowsOf, (e: unknown) => e);
+        await c.waitForLog('e1', /started task \S+\.1\.\d+ attempt 1/);
+        await c.stopServer();
+        await c.startServer();
+        // Tasks, outcomes and blocks are on file: the job carries on where it was.
+        expect(await job).toEqual(want);
+        // Whatever that job did, the cluster serves the next one.
+        expect(rowsOf(await query(s.fromArrow(t, { partitions: 4 })).collect())).toEqual(want);
+      }, { faultInjector: slowFirst() }, { serverWaitMs: 20_000 });
+    } finally {
+      await c.stop();
+    }
+  }, 90_000);
+
+  it('the NATS server gone for longer than serverWaitMs: ClusterUnavailableError, not a hang', async () => {
+    const c = await TestCluster.start(1, 1);
+    try {
+      await withSession(c, async (s) => {
+        const job = s.fromArrow(table(10), { partitions: 2 }).count().catch((e: unknown) => e);
+        await c.waitForLog('e1', /started task \S+\.1\.\d+ attempt 1/);
+        const start = performance.now();
+        await c.stopServer();
+        const err = await job;
+        expect(err).toBeInstanceOf(ClusterUnavailableError);
+        expect((err as Error).message).toMatch(/lost the NATS server at nats:\/\/127\.0\.0\.1:\d+ for more than 1500 ms \(serverWaitMs\)/);
+        expect(performance.now() - start).toBeLessThan(10_000);
+      }, { faultInjector: slowFirst() }, { serverWaitMs: 1500 });
+    } finally {
+      await c.stop();
+    }
+  }, 60_000);
+});
