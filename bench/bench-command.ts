@@ -5,8 +5,8 @@
 import os from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
 
-/** The engines: gpuframe's CPU executor on --threads cores and on one core, its GPU executor (uploading, and over cached inputs), DuckDB. */
-export const ENGINE_NAMES = ['cpu', 'cpu1', 'gpu', 'gpu-cached', 'gpu-device', 'gpu-host', 'duckdb'] as const;
+/** The engines: gpuframe's CPU executor on --threads cores and on one core, its GPU executor (uploading, and over cached inputs), a local cluster, DuckDB. */
+export const ENGINE_NAMES = ['cpu', 'cpu1', 'gpu', 'gpu-cached', 'gpu-device', 'gpu-host', 'cluster', 'duckdb'] as const;
 
 export interface BenchOptions {
   rows: number;
@@ -69,7 +69,8 @@ export function benchCommand(run: (opts: BenchOptions) => Promise<void>): Comman
       '--executors <engines>',
       'engines: cpu (CPU executor on --threads cores), cpu1 (the same on one core), gpu (GPU executor, uploading its input in every run), ' +
         "gpu-cached (over cache()d inputs), gpu-device and gpu-host (the GPU executor with gpuMerge: 'device' or 'host', where 'gpu' has 'auto'), " +
-        'duckdb (the reference) (default: all but gpu-device and gpu-host; without cpu1 when --threads is 1)',
+        'cluster (a nats-server and --threads executor processes of one core each on this machine, through NATS JetStream), ' +
+        'duckdb (the reference) (default: all but gpu-device, gpu-host and cluster; without cpu1 when --threads is 1)',
       engineList,
     )
     .option('--threads <n>', 'cores for DuckDB and the gpuframe sessions (default: available parallelism)', intAtLeast(1))
@@ -93,7 +94,7 @@ export function benchCommand(run: (opts: BenchOptions) => Promise<void>): Comman
         source: o.source as 'memory' | 'parquet',
         queries: o.query as string[],
         runs: o.runs as number,
-        executors: (o.executors as string[] | undefined) ?? ENGINE_NAMES.filter((e) => e !== 'gpu-device' && e !== 'gpu-host' && (threads > 1 || e !== 'cpu1')),
+        executors: (o.executors as string[] | undefined) ?? ENGINE_NAMES.filter((e) => e !== 'gpu-device' && e !== 'gpu-host' && e !== 'cluster' && (threads > 1 || e !== 'cpu1')),
         threads,
         partitions,
         gpuPartitions: o.gpuPartitions as number | undefined,

@@ -2,11 +2,13 @@
  * A gpuframe session as an engine of the benchmark: `cpu` = the CPU executor on --threads cores,
  * `cpu1` = the CPU executor on one core (one worker thread) over the same input and shuffle
  * partitions, `gpu` = the GPU executor, `gpu-cached` = the GPU executor over cached inputs,
- * `gpu-device` / `gpu-host` = the GPU executor with gpuMerge: 'device' / 'host' (`gpu` has 'auto').
+ * `gpu-device` / `gpu-host` = the GPU executor with gpuMerge: 'device' / 'host' (`gpu` has 'auto'),
+ * `cluster` = a local cluster (local-cluster.ts): --threads executor processes of one core each.
  */
 import type { ENGINE_NAMES } from './bench-command.ts';
 import { arrowRows } from './compare-rows.ts';
 import { EngineUnavailable, type Engine, type EngineInputs } from './engine.ts';
+import { LocalCluster } from './local-cluster.ts';
 import type { Api, DataFrame, TableName } from './queries.ts';
 import type { JobMetricsLike } from './report.ts';
 
@@ -19,6 +21,7 @@ export async function createGpuframe(name: GpuframeEngine, inp: EngineInputs): P
   } catch (e) {
     throw new EngineUnavailable(`cannot load src/index.ts: ${(e as Error).message.split('\n')[0]}`);
   }
+  if (name === 'cluster') return createClusterEngine(api, inp);
   const onGpu = name.startsWith('gpu');
   const executor = onGpu ? 'gpu' : 'cpu';
   const cores = name === 'cpu1' ? 1 : inp.opts.threads;
@@ -72,6 +75,38 @@ export async function createGpuframe(name: GpuframeEngine, inp: EngineInputs): P
     },
     async close() {
       await session.close();
+    },
+  };
+}
+
+/**
+ * gpuframe on a cluster of this machine: a nats-server and --threads executor processes of one core
+ * each. In-memory inputs are stored in the object store by the warm-up run, as the processes
+ * keep them; every timed run queues its tasks and moves its shuffle through NATS.
+ */
+async function createClusterEngine(api: Api, inp: EngineInputs): Promise<Engine> {
+  let cluster: LocalCluster;
+  try {
+    cluster = await LocalCluster.start(inp.opts.threads, 1);
+  } catch (e) {
+    throw new EngineUnavailable(`cannot start a local cluster: ${(e as Error).message.split('\n')[0]}`);
+  }
+  const opts = { cluster: { nats: cluster.url }, shufflePartitions: inp.opts.shufflePartitions, ...(inp.progress ? { onProgress: inp.progress.listener } : {}) };
+  const session = await api.Session.create(opts as Parameters<Api['Session']['create']>[0]);
+  const frame = async (t: TableName) => (inp.files ? session.readParquet(inp.files[t]) : session.fromArrow(inp.arrow![t], { partitions: inp.opts.partitions }));
+  const frames: Record<TableName, DataFrame> = { x: await frame('x'), lineitem: await frame('lineitem') };
+  return {
+    name: 'cluster',
+    description: `gpuframe on a local cluster: nats-server ${cluster.url} and ${inp.opts.threads} executor process(es) × 1 core (gpuframe executor --nats), ` +
+      `${inp.files ? 'readParquet' : `input partitions=${inp.opts.partitions} (stored once, in the warm-up run)`}, shufflePartitions=${inp.opts.shufflePartitions}`,
+    slots: inp.opts.threads,
+    async run(q) {
+      const table = await q.frame(api, frames[q.table]).collect();
+      return { metrics: session.lastJob as JobMetricsLike | undefined, result: async () => arrowRows(table) };
+    },
+    async close() {
+      await session.close();
+      await cluster.stop();
     },
   };
 }

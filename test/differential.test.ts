@@ -68,6 +68,7 @@ import {
   sum,
 } from '../src/index.ts';
 import { DuckDb, type SqlResult } from './support/duckdb.ts';
+import { LocalCluster } from '../bench/local-cluster.ts';
 import { deriveSeed, describeTable, generateTable, generatorFlags, rebuildArrow, Rng, type ColKind, type TableModel } from './support/random.ts';
 import {
   genQuery,
@@ -199,13 +200,15 @@ export interface CaseOptions {
   parquet?: string;
   /** GPU cases: where partial states merge (half the tables each way; the software adapter's default is the host). */
   gpuMerge?: 'device' | 'host';
+  /** Run on the test cluster's executor processes (a real nats-server and 2 processes of 1 core) instead of this process. */
+  cluster?: boolean;
 }
 
 /** runs one query on one table; the DuckDB table `t` must already hold `t`'s data */
 async function runCase(db: DuckDb, t: TableModel, q: Query, id: string, opts: CaseOptions): Promise<CaseReport> {
   const sql = toSql(q);
   const expected = await db.query(sql);
-  const session = await sessionFor(opts.executor, opts.shufflePartitions, opts.gpuMerge);
+  const session = await sessionFor(opts.executor, opts.shufflePartitions, opts.gpuMerge, opts.cluster);
   const before = session.lastJob;
   const outcome = await runEngine(session, t, q, opts.partitions, opts.parquet);
   const job = session.lastJob !== before ? session.lastJob : undefined;
@@ -232,7 +235,7 @@ async function runCase(db: DuckDb, t: TableModel, q: Query, id: string, opts: Ca
   const base = { id, rows: expected.rows.length, overflow, path: opts.executor, gpuTasks };
   if (problems.length === 0) return { ...base, problems };
   const header = [
-    `case ${id} (executor=${opts.executor}${opts.gpuMerge ? `, gpuMerge=${opts.gpuMerge}` : ''}, partitions=${opts.partitions}, shufflePartitions=${opts.shufflePartitions}${opts.parquet ? `, from ${opts.parquet}` : ''})`,
+    `case ${id} (executor=${opts.executor}${opts.gpuMerge ? `, gpuMerge=${opts.gpuMerge}` : ''}${opts.cluster ? ', on the test cluster' : ''}, partitions=${opts.partitions}, shufflePartitions=${opts.shufflePartitions}${opts.parquet ? `, from ${opts.parquet}` : ''})`,
     describeTable(t).replace(/^/gm, '  '),
     `  code: ${toCode(q)}`,
     `  sql:  ${sql}`,
@@ -251,6 +254,8 @@ const GPU_SHARE = 6;
 const ROTATING_TABLES = 12;
 const PARQUET_TABLE_SEED = 5000;
 const PARQUET_TABLES = Number(process.env.DIFF_PARQUET_TABLES ?? 48);
+const CLUSTER_TABLE_SEED = 7000;
+const CLUSTER_TABLES = 40;
 const ONLY = process.env.DIFF_CASE; // "<tableSeed>" or "<tableSeed>/<query>" or "big<i>[/<query>]"
 const FUZZ = process.env.DIFF_FUZZ ? Number(process.env.DIFF_FUZZ) : 0;
 /** this run's rotating seeds start here (DIFF_SEED fixes it); far from the fixed seeds */
@@ -262,11 +267,18 @@ const executorOf = (tableSeed: number): Path => (tableSeed % GPU_SHARE === 0 ? '
 
 let db: DuckDb;
 const sessions = new Map<string, Session>();
-async function sessionFor(executor: Path, shufflePartitions: number, gpuMerge: 'device' | 'host' = 'host'): Promise<Session> {
-  const key = `${executor}/${shufflePartitions}/${executor === 'gpu' ? gpuMerge : ''}`;
+/** The cluster the cluster seeds run on: started by the first of them. */
+let testCluster: Promise<LocalCluster> | null = null;
+async function sessionFor(executor: Path, shufflePartitions: number, gpuMerge: 'device' | 'host' = 'host', cluster = false): Promise<Session> {
+  const key = `${executor}/${shufflePartitions}/${executor === 'gpu' ? gpuMerge : ''}/${cluster ? 'cluster' : ''}`;
   let s = sessions.get(key);
   if (!s) {
-    s = await Session.create({ executor, cores: 2, shufflePartitions, ...(executor === 'gpu' ? { gpuMerge } : {}) });
+    if (cluster) {
+      const c = await (testCluster ??= LocalCluster.start(2, 1));
+      s = await Session.create({ cluster: { nats: c.url }, shufflePartitions });
+    } else {
+      s = await Session.create({ executor, cores: 2, shufflePartitions, ...(executor === 'gpu' ? { gpuMerge } : {}) });
+    }
     sessions.set(key, s);
   }
   return s;
@@ -294,6 +306,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const s of sessions.values()) await s.close();
+  await (await testCluster)?.stop();
   db?.close();
 });
 
@@ -311,7 +324,7 @@ function caseOptions(tableSeed: number, qi: number): { rng: Rng } & CaseOptions 
  * `parquet`: the engine reads the table from a Parquet file written by arrow-rs (several row
  * groups, a codec per seed, statistics on or off), so pushdown and the decoder meet every type.
  */
-async function runTable(tableSeed: number, onlyQuery: number | null, parquet = false): Promise<CaseReport[]> {
+async function runTable(tableSeed: number, onlyQuery: number | null, parquet = false, cluster = false): Promise<CaseReport[]> {
   const t = generateTable(tableSeed, { float32: true, extended: true });
   await db.load('t', t.columns, t.rows);
   const file = parquet ? parquetOf(t, tableSeed) : undefined;
@@ -320,7 +333,9 @@ async function runTable(tableSeed: number, onlyQuery: number | null, parquet = f
     if (onlyQuery !== null && qi !== onlyQuery) continue;
     const { rng, ...opts } = caseOptions(tableSeed, qi);
     const q = genQuery(rng, t);
-    reports.push(await runCase(db, t, q, `${tableSeed}/${qi}`, { ...opts, parquet: file }));
+    // The cluster's processes run the CPU executor: its seeds are all CPU cases.
+    const where = cluster ? { executor: 'cpu' as const, gpuMerge: undefined, cluster } : {};
+    reports.push(await runCase(db, t, q, `${tableSeed}/${qi}`, { ...opts, parquet: file, ...where }));
   }
   return reports;
 }
@@ -340,10 +355,10 @@ function assertAllMatch(reports: CaseReport[]): void {
 }
 
 /** runs tables seed by seed (skipping GPU seeds where there is no GPU) and asserts they all match */
-async function runSeeds(seeds: number[], label: string, parquet = false): Promise<void> {
+async function runSeeds(seeds: number[], label: string, parquet = false, cluster = false): Promise<void> {
   const reports: CaseReport[] = [];
-  const skipped = seeds.filter((s) => executorOf(s) === 'gpu' && !GPU.ok);
-  for (const s of seeds) if (!skipped.includes(s)) reports.push(...(await runTable(s, null, parquet)));
+  const skipped = cluster ? [] : seeds.filter((s) => executorOf(s) === 'gpu' && !GPU.ok);
+  for (const s of seeds) if (!skipped.includes(s)) reports.push(...(await runTable(s, null, parquet, cluster)));
   if (skipped.length) console.warn(`${label}: ${skipped.length} GPU seeds skipped (${GPU.reason})`);
   if (process.env.DIFF_VERBOSE) {
     const n = (f: (r: CaseReport) => boolean) => reports.filter(f).length;
@@ -481,7 +496,7 @@ describe('differential vs DuckDB: random tables × random queries', () => {
     const big = ts!.startsWith('big') ? Number(ts!.slice(3)) : null;
     const gpuSkip = big === null && executorOf(Number(ts)) === 'gpu' && !GPU.ok;
     it.skipIf(gpuSkip)(`replay ${ONLY}${gpuSkip ? ` (GPU seed SKIPPED: ${GPU.reason})` : ''}`, async () => {
-      const reports = big !== null ? await runBig(big, onlyQuery) : await runTable(Number(ts), onlyQuery, !!process.env.DIFF_PARQUET);
+      const reports = big !== null ? await runBig(big, onlyQuery) : await runTable(Number(ts), onlyQuery, !!process.env.DIFF_PARQUET, !!process.env.DIFF_CLUSTER);
       for (const r of reports) console.log(r.problems.length ? r.problems.join('\n') : `case ${r.id}: ok (${r.rows} rows, ${r.path})`);
       if (process.env.DIFF_SHRINK && big === null && onlyQuery !== null && reports.some((r) => r.problems.length)) {
         console.log(await shrinkCase(Number(ts), onlyQuery));
@@ -520,6 +535,13 @@ describe('differential vs DuckDB: random tables × random queries', () => {
   const parquetSeeds = seedRange(PARQUET_TABLE_SEED, PARQUET_TABLES);
   it(`from Parquet files: table seeds ${parquetSeeds[0]}..${parquetSeeds[parquetSeeds.length - 1]} × ${QUERIES_PER_TABLE} queries (replay: DIFF_PARQUET=1 DIFF_CASE=<seed>)`, () =>
     runSeeds(parquetSeeds.filter((s) => GPU.ok || executorOf(s) === 'cpu'), 'parquet seeds', true));
+  // Through a cluster (a real nats-server, 2 executor processes): from memory, and from Parquet files the processes read.
+  const clusterSeeds = seedRange(CLUSTER_TABLE_SEED, CLUSTER_TABLES);
+  const half = CLUSTER_TABLES / 2;
+  it(`through a cluster of 2 executor processes: table seeds ${clusterSeeds[0]}..${clusterSeeds[half - 1]} × ${QUERIES_PER_TABLE} queries (replay: DIFF_CLUSTER=1 DIFF_CASE=<seed>)`, () =>
+    runSeeds(clusterSeeds.slice(0, half), 'cluster seeds', false, true), 120_000);
+  it(`through a cluster, from Parquet files: table seeds ${clusterSeeds[half]}..${clusterSeeds[CLUSTER_TABLES - 1]} × ${QUERIES_PER_TABLE} queries (replay: DIFF_CLUSTER=1 DIFF_PARQUET=1 DIFF_CASE=<seed>)`, () =>
+    runSeeds(clusterSeeds.slice(half), 'cluster parquet seeds', true, true), 120_000);
 });
 
 describe.skipIf(!!ONLY || !!FUZZ)('differential vs DuckDB: big tables (1e5..1e6 rows, 100k+ groups)', () => {

@@ -25,6 +25,7 @@ import {
   type ExecutorInfo, type TaskEnvelope, type TaskInputRef, type TaskOutcome, type TaskWin, type TaskWork,
 } from './cluster-protocol.ts';
 import { openNatsCluster, type NatsCluster } from './nats-cluster.ts';
+import type { StoredObject } from './block-store.ts';
 
 export interface ClusterOptions {
   /** The NATS server (with JetStream), or several of one NATS cluster separated by commas: `nats://host:4222`. */
@@ -58,7 +59,8 @@ export class ClusterExecutor implements Executor {
   private readonly pending = new Map<string, Pending>();
   /** Outcomes of tasks whose attempt the driver no longer waits for (a late first winner). */
   private readonly wins = new Map<string, TaskWin>();
-  private readonly inputs = new WeakMap<readonly arrow.RecordBatch[], Promise<string | null>>();
+  private readonly jobs = new Map<number, { objects: Set<string>; sweep: boolean }>();
+  private readonly inputs = new WeakMap<readonly arrow.RecordBatch[], Promise<StoredObject | null>>();
   private inputCount = 0;
   private closed = false;
   private noExecutorSince: number | null = null;
@@ -91,10 +93,13 @@ export class ClusterExecutor implements Executor {
     return this.members;
   }
 
-  /** Task slots: twice the live processes' cores, so that a process that finishes (or joins) finds the next task queued. */
+  /** Task slots: the live processes' cores. */
   get slots(): number {
-    return 2 * Math.max(1, this.members.reduce((a, m) => a + m.cores, 0));
+    return Math.max(1, this.members.reduce((a, m) => a + m.cores, 0));
   }
+
+  /** A second task queued per slot: a process that finishes one (or joins) finds the next there. */
+  readonly queueDepth = 2;
 
   describe(): string {
     const m = this.members;
@@ -121,7 +126,7 @@ export class ClusterExecutor implements Executor {
     });
     const w = await this.run({ kind: 'reduce', spec, blocks: stored }, ctx);
     const batches = await this.resultBatches(w);
-    return { batch: batches[0] ?? emptyBatch(spec), executorId: w.executorId, runMs: w.runMs };
+    return { batch: batches[0] ?? emptyBatch(spec), executorId: w.executorId, runMs: w.runMs, ...(w.details ? { details: w.details } : {}) };
   }
 
   async runScan(schema: Schema, filter: TExpr | null, batches: readonly arrow.RecordBatch[], ctx?: TaskContext): Promise<ScanResult> {
@@ -137,8 +142,8 @@ export class ClusterExecutor implements Executor {
   }
 
   private async mapResult(w: TaskWin): Promise<StoredMapResult> {
-    const offsets = w.offsets !== undefined ? int32s(Buffer.from(w.offsets, 'base64')) : int32s(await this.object(w.offsetsObject!));
-    const block: StoredBlock = { stored: w.object!, from: 0, rows: w.rows ?? 0, bytes: w.bytes };
+    const offsets = int32s(w.offsets !== undefined ? Buffer.from(w.offsets, 'base64') : await this.c.blocks.get(w.offsetsObject!));
+    const block: StoredBlock = { stored: w.object!.name, chunks: w.object!.seqs, from: 0, rows: w.rows ?? 0, bytes: w.bytes };
     return {
       shuffle: { block, offsets }, inputRows: w.inputRows, outputRows: w.outputRows, executorId: w.executorId, runMs: w.runMs,
       ...(w.details ? { details: w.details } : {}), ...(w.fallbackReason ? { fallbackReason: w.fallbackReason } : {}), ...(w.scan ? { scan: w.scan } : {}),
@@ -146,29 +151,19 @@ export class ClusterExecutor implements Executor {
   }
 
   private async resultBatches(w: TaskWin): Promise<arrow.RecordBatch[]> {
-    const ipc = w.inline !== undefined ? (w.inline ? Buffer.from(w.inline, 'base64') : null) : await this.object(w.object!);
+    const ipc = w.inline !== undefined ? (w.inline ? Buffer.from(w.inline, 'base64') : null) : await this.c.blocks.get(w.object!);
     return ipc ? arrow.tableFromIPC(ipc).batches : [];
   }
 
-  private async object(name: string): Promise<Uint8Array> {
-    const bytes = await this.c.blocks.getBlob(name);
-    if (!bytes) throw new Error(`object ${name} is missing from the object store at ${this.c.url}`);
-    return bytes;
-  }
-
-  /** An in-memory partition's object name: stored once per session (null: no rows). */
-  private input(batches: readonly arrow.RecordBatch[]): Promise<string | null> {
-    let name = this.inputs.get(batches);
-    if (!name) {
-      name = batches.length === 0 ? Promise.resolve(null) : (async () => {
-        const n = inputName(this.session, ++this.inputCount);
-        await this.c.blocks.putBlob({ name: n }, arrow.tableToIPC(new arrow.Table(batches), 'stream'));
-        return n;
-      })();
-      this.inputs.set(batches, name);
-      name.catch(() => this.inputs.delete(batches));
+  /** An in-memory partition in the object store: stored once per session (null: no rows). */
+  private input(batches: readonly arrow.RecordBatch[]): Promise<StoredObject | null> {
+    let stored = this.inputs.get(batches);
+    if (!stored) {
+      stored = batches.length === 0 ? Promise.resolve(null) : this.c.blocks.put(inputName(this.session, ++this.inputCount), arrow.tableToIPC(new arrow.Table(batches), 'stream'));
+      this.inputs.set(batches, stored);
+      stored.catch(() => this.inputs.delete(batches));
     }
-    return name;
+    return stored;
   }
 
   /** One attempt of a task: published, then its outcome awaited (or the first winner's, where an earlier attempt won). */
@@ -244,14 +239,25 @@ export class ClusterExecutor implements Executor {
 
   private onOutcome(key: string, o: TaskOutcome): void {
     const base = key.split('.').slice(0, 4).join('.');
+    const job = this.job(Number(key.split('.')[1]));
+    // A failed or redelivered attempt may have left objects of its own: the job's end looks for them all.
+    if (!o.ok || o.delivery > 1) job.sweep = true;
     const p = this.pending.get(base);
     if (o.ok) {
       if (base !== key) return;
+      for (const obj of [o.object, o.offsetsObject]) if (obj) job.objects.add(obj.name);
       if (p) p.resolve(o);
       else this.wins.set(base, o);
     } else if (p && p.attempt === o.attempt) {
       p.reject(Object.assign(reviveError(o.error), { executorId: o.executorId }));
     }
+  }
+
+  /** What the driver knows a job stored, to delete at its end. */
+  private job(id: number): { objects: Set<string>; sweep: boolean } {
+    let j = this.jobs.get(id);
+    if (!j) this.jobs.set(id, j = { objects: new Set(), sweep: false });
+    return j;
   }
 
   private onMaxDeliveries(a: { stream_seq?: number; deliveries?: number }): void {
@@ -313,20 +319,18 @@ export class ClusterExecutor implements Executor {
   /** Ends a job: its queued tasks dropped, its running ones stopped, its outcomes and stored blocks deleted. */
   async endJob(jobId: number): Promise<void> {
     for (const key of [...this.wins.keys()]) if (key.startsWith(`${this.session}.${jobId}.`)) this.wins.delete(key);
+    const job = this.job(jobId);
+    this.jobs.delete(jobId);
     // With the server away, what is left is deleted when the session closes.
     if (this.disconnectedSince !== null) return;
     this.c.nc.publish(`${CANCEL_SUBJECT}.${this.session}.${jobId}`);
+    // The winners' objects by name; all of the job's where an attempt failed or was delivered again.
     const cleanup = Promise.all([
       this.c.jsm.streams.purge(TASK_STREAM, { filter: taskSubject(this.session, jobId) }),
       this.c.jsm.streams.purge(`KV_${RESULTS_BUCKET}`, { filter: `$KV.${RESULTS_BUCKET}.${this.session}.${jobId}.>` }),
-      this.deleteObjects(jobPrefix(this.session, jobId)),
+      job.sweep ? this.c.blocks.deletePrefix(jobPrefix(this.session, jobId)) : this.c.blocks.delete([...job.objects]),
     ]).catch(() => {});
     await Promise.race([cleanup, sleep(5000)]);
-  }
-
-  private async deleteObjects(prefix: string): Promise<void> {
-    const names = (await this.c.blocks.list()).map((o) => o.name).filter((n) => n.startsWith(prefix));
-    await Promise.all(names.map((n) => this.c.blocks.delete(n)));
   }
 
   async close(): Promise<void> {
@@ -341,7 +345,7 @@ export class ClusterExecutor implements Executor {
       const cleanup = Promise.all([
         this.c.jsm.streams.purge(TASK_STREAM, { filter: `${TASK_SUBJECT}.${this.session}.>` }),
         this.c.jsm.streams.purge(`KV_${RESULTS_BUCKET}`, { filter: `$KV.${RESULTS_BUCKET}.${this.session}.>` }),
-        this.deleteObjects(`${this.session}/`),
+        this.c.blocks.deletePrefix(`${this.session}/`),
       ]).catch(() => {});
       await Promise.race([cleanup, sleep(5000)]);
     }

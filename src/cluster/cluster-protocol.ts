@@ -19,6 +19,7 @@ import type { AggregationSpec } from '../plan/aggregation-spec.ts';
 import type { StoredBlock } from '../shuffle/shuffle-block.ts';
 import type { FileInput } from '../executor/scan-input.ts';
 import type { ScanStats, TaskDetails, TaskFault } from '../executor/task.ts';
+import type { StoredObject } from './block-store.ts';
 
 export const TASK_STREAM = 'GPUFRAME_TASKS';
 export const TASK_SUBJECT = 'gpuframe.tasks';
@@ -34,7 +35,7 @@ export const EXECUTOR_TTL_MS = 5000;
 export const INLINE_BYTES = 256 * 1024;
 
 /** A task's input rows: an in-memory partition stored as Arrow IPC (null: no rows), or a file scan task. */
-export type TaskInputRef = { readonly object: string | null } | { readonly file: FileInput };
+export type TaskInputRef = { readonly object: StoredObject | null } | { readonly file: FileInput };
 
 export type TaskWork =
   | { readonly kind: 'map'; readonly spec: AggregationSpec; readonly input: TaskInputRef }
@@ -83,14 +84,14 @@ export interface TaskWin extends AttemptBy {
   readonly inputRows: number;
   readonly outputRows: number;
   /** A map task's output or a large result, in the object store. */
-  readonly object?: string;
+  readonly object?: StoredObject;
   /** A small result (a reduce task's batch, a scan's rows) as base64 Arrow IPC; '' for none. */
   readonly inline?: string;
   readonly bytes: number;
   /** A map output's rows, and its partition offsets: base64 Int32Array, or an object of their own when large. */
   readonly rows?: number;
   readonly offsets?: string;
-  readonly offsetsObject?: string;
+  readonly offsetsObject?: StoredObject;
   readonly details?: TaskDetails;
   readonly fallbackReason?: string;
   readonly scan?: ScanStats;

@@ -11,7 +11,7 @@ import * as arrow from 'apache-arrow';
 import type { JsMsg, Consumer } from '@nats-io/jetstream';
 import type { Subscription } from '@nats-io/transport-node';
 import { mapOutputFromIPC, mapOutputToIPC } from '../shuffle/block-ipc.ts';
-import { sliceBlock, type MapOutput, type ShuffleBlock } from '../shuffle/shuffle-block.ts';
+import { sliceBlock, type MapOutput, type ShuffleBlock, type StoredBlock } from '../shuffle/shuffle-block.ts';
 import { openLocalExecutor } from '../executor/open-executor.ts';
 import { readFileInput } from '../executor/scan-input.ts';
 import { hangUntilAborted, type LocalExecutor, type MapResult, type TaskDetails, type TaskPhase } from '../executor/task.ts';
@@ -21,6 +21,7 @@ import {
 } from './cluster-protocol.ts';
 import { ackWaitMs, isKeyExists, openNatsCluster, type NatsCluster } from './nats-cluster.ts';
 import { ObjectCache } from './object-cache.ts';
+import type { StoredObject } from './block-store.ts';
 
 export interface ExecutorProcessOptions {
   readonly nats: string;
@@ -47,6 +48,8 @@ export class ExecutorProcess {
   private readonly inputs: ObjectCache<arrow.RecordBatch[]>;
   private readonly outputs: ObjectCache<MapOutput>;
   private readonly loops: Promise<void>[] = [];
+  /** Tasks whose output is being stored and recorded, their slot already free. */
+  private readonly storing = new Set<Promise<void>>();
   private heartbeat?: NodeJS.Timeout;
   private cancels?: Subscription;
   private ackWait = 30_000;
@@ -100,7 +103,14 @@ export class ExecutorProcess {
         if (!this.stopping) await sleep(250);
         continue;
       }
-      if (msg) await this.handle(msg);
+      if (!msg) continue;
+      // The slot is free once the task's compute is done: its output is stored while the next one runs.
+      let computed!: () => void;
+      const free = new Promise<void>((resolve) => { computed = resolve; });
+      const task = this.handle(msg, computed).finally(computed);
+      this.storing.add(task);
+      void task.finally(() => this.storing.delete(task));
+      await free;
     }
   }
 
@@ -111,7 +121,8 @@ export class ExecutorProcess {
     for (const r of this.running.values()) if (`${r.env.session}.${r.env.job}` === job) r.abort.abort();
   }
 
-  private async handle(msg: JsMsg): Promise<void> {
+  /** Runs a delivered task to its recorded outcome; `computed` is called once its output is made. */
+  private async handle(msg: JsMsg, computed: () => void): Promise<void> {
     let env: TaskEnvelope;
     try {
       env = decodeTask(msg.data);
@@ -137,7 +148,7 @@ export class ExecutorProcess {
     try {
       let outcome: Outcome;
       try {
-        outcome = await this.run(env, delivery, abort.signal);
+        outcome = await this.run(env, delivery, abort.signal, computed);
       } catch (e) {
         if (abort.signal.aborted) {
           msg.term();
@@ -184,15 +195,13 @@ export class ExecutorProcess {
   }
 
   private async discard(o: Outcome): Promise<void> {
-    for (const name of [o.object, o.offsetsObject]) {
-      if (!name) continue;
-      this.outputs.drop(name);
-      await this.cluster.blocks.delete(name).catch(() => {});
-    }
+    const names = [o.object, o.offsetsObject].filter((x) => x !== undefined).map((x) => x.name);
+    for (const n of names) this.outputs.drop(n);
+    await this.cluster.blocks.delete(names);
   }
 
   /** Runs a task on this process's executor; its output stored, its outcome not yet recorded. */
-  private async run(env: TaskEnvelope, delivery: number, signal: AbortSignal): Promise<Outcome> {
+  private async run(env: TaskEnvelope, delivery: number, signal: AbortSignal, computed: () => void): Promise<Outcome> {
     if (env.fault === 'slow' && delivery === 1) await sleep(1000, undefined, { signal });
     if (env.fault === 'hang') await hangUntilAborted(signal);
     if (env.fault === 'throw') throw new Error('injected task failure');
@@ -212,6 +221,7 @@ export class ExecutorProcess {
       const r: MapResult = batches
         ? await this.local.runMap(w.spec, batches, { ...ctx, placement })
         : await this.local.runMapScan(w.spec, (w.input as Extract<TaskInputRef, { file: unknown }>).file, ctx);
+      computed();
       phases.push(...(r.details?.phases ?? [{ name: 'run', ms: performance.now() - t }]));
       t = performance.now();
       const stored = await this.storeMapOutput(r.shuffle, outputName(env, delivery));
@@ -219,13 +229,12 @@ export class ExecutorProcess {
       return { ...stored, phases, runMs: r.runMs ?? 0, inputRows: r.inputRows, outputRows: r.outputRows, executorId: r.executorId ?? 'main', ...(r.fallbackReason ? { fallbackReason: r.fallbackReason } : {}), ...(r.scan ? { scan: r.scan } : {}), ...(r.details ? { details: r.details } : {}) };
     }
     if (w.kind === 'reduce') {
-      const blocks: ShuffleBlock[] = [];
-      for (const b of w.blocks) {
-        const out = await this.mapOutput(b.stored);
-        blocks.push(sliceBlock(out.block, b.from, b.from + b.rows));
-      }
+      // Every block at once: those this process made are in memory, the others in flight together.
+      const outs = await Promise.all(w.blocks.map((b) => this.mapOutput(b)));
+      const blocks: ShuffleBlock[] = w.blocks.map((b, i) => sliceBlock(outs[i].block, b.from, b.from + b.rows));
       phase('fetch');
       const r = await this.local.runReduce(w.spec, blocks, ctx);
+      computed();
       phase('run');
       const result = await this.storeResult([r.batch], outputName(env, delivery));
       phase('store');
@@ -236,6 +245,7 @@ export class ExecutorProcess {
       : await readFileInput(this.local, w.input.file, ctx);
     phase('fetch');
     const r = await this.local.runScan(w.schema, w.filter, batches, ctx);
+    computed();
     phase('run');
     const rows = r.batches.reduce((a, b) => a + b.numRows, 0);
     const result = await this.storeResult(r.batches.filter((b) => b.numRows > 0), outputName(env, delivery));
@@ -244,33 +254,30 @@ export class ExecutorProcess {
   }
 
   /** An in-memory input partition the driver stored (null: none), fetched once per process. */
-  private async input(name: string | null): Promise<arrow.RecordBatch[] | null> {
-    if (name === null) return [];
-    return this.inputs.get(name, async () => {
-      const bytes = await this.cluster.blocks.getBlob(name);
-      if (!bytes) throw new Error(`input ${name} is missing from the object store ${this.cluster.url}`);
+  private async input(o: StoredObject | null): Promise<arrow.RecordBatch[] | null> {
+    if (o === null) return [];
+    return this.inputs.get(o.name, async () => {
+      const bytes = await this.cluster.blocks.get(o);
       return { value: arrow.tableFromIPC(bytes).batches.filter((b) => b.numRows > 0), bytes: bytes.byteLength };
     });
   }
 
-  /** A map output by name: kept here when this process made it, else read from the object store. */
-  private mapOutput(name: string): Promise<MapOutput> {
-    return this.outputs.get(name, async () => {
-      const bytes = await this.cluster.blocks.getBlob(name);
-      if (!bytes) throw new Error(`shuffle block ${name} is missing from the object store at ${this.cluster.url}`);
+  /** A map output: kept here when this process made it, else read from the object store. */
+  private mapOutput(b: StoredBlock): Promise<MapOutput> {
+    return this.outputs.get(b.stored, async () => {
+      const bytes = await this.cluster.blocks.get({ name: b.stored, seqs: b.chunks });
       return { value: mapOutputFromIPC(bytes), bytes: bytes.byteLength };
     });
   }
 
   private async storeMapOutput(out: MapOutput, name: string): Promise<Pick<TaskWin, 'object' | 'bytes' | 'rows' | 'offsets' | 'offsetsObject'>> {
     const bytes = mapOutputToIPC(out);
-    await this.cluster.blocks.putBlob({ name }, bytes);
+    const object = await this.cluster.blocks.put(name, bytes);
     this.outputs.put(name, out, bytes.byteLength);
     const offsetBytes = new Uint8Array(out.offsets.buffer, out.offsets.byteOffset, out.offsets.byteLength);
-    const base = { object: name, bytes: bytes.byteLength, rows: out.block.rows };
+    const base = { object, bytes: bytes.byteLength, rows: out.block.rows };
     if (offsetBytes.byteLength <= INLINE_BYTES) return { ...base, offsets: Buffer.from(offsetBytes).toString('base64') };
-    await this.cluster.blocks.putBlob({ name: `${name}.offsets` }, offsetBytes.slice());
-    return { ...base, offsetsObject: `${name}.offsets` };
+    return { ...base, offsetsObject: await this.cluster.blocks.put(`${name}.offsets`, offsetBytes) };
   }
 
   /** Result rows as Arrow IPC: in the outcome itself when small, else as an object. */
@@ -278,8 +285,7 @@ export class ExecutorProcess {
     if (batches.length === 0) return { inline: '', bytes: 0 };
     const ipc = arrow.tableToIPC(new arrow.Table(batches), 'stream');
     if (ipc.byteLength <= INLINE_BYTES) return { inline: Buffer.from(ipc).toString('base64'), bytes: ipc.byteLength };
-    await this.cluster.blocks.putBlob({ name }, ipc);
-    return { object: name, bytes: ipc.byteLength };
+    return { object: await this.cluster.blocks.put(name, ipc), bytes: ipc.byteLength };
   }
 
   /**
@@ -290,7 +296,9 @@ export class ExecutorProcess {
     if (this.stopping) return;
     this.stopping = true;
     clearInterval(this.heartbeat);
-    await Promise.race([Promise.all(this.loops), sleep(graceMs)]);
+    const deadline = sleep(graceMs);
+    await Promise.race([Promise.all(this.loops), deadline]);
+    await Promise.race([Promise.all(this.storing), deadline]);
     this.cancels?.unsubscribe();
     await this.cluster.executors.delete(this.info.name).catch(() => {});
     await this.local.close();

@@ -6,7 +6,8 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { AckPolicy, jetstream, jetstreamManager, RetentionPolicy, StorageType, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
-import { Objm, type ObjectStore } from '@nats-io/obj';
+import { Objm } from '@nats-io/obj';
+import { BlockStore } from './block-store.ts';
 import { ClusterUnavailableError } from '../errors.ts';
 import { BLOCKS_BUCKET, EXECUTOR_TTL_MS, EXECUTORS_BUCKET, RESULTS_BUCKET, TASK_CONSUMER, TASK_STREAM, TASK_SUBJECT } from './cluster-protocol.ts';
 
@@ -17,7 +18,7 @@ export interface NatsCluster {
   readonly jsm: JetStreamManager;
   readonly results: KV;
   readonly executors: KV;
-  readonly blocks: ObjectStore;
+  readonly blocks: BlockStore;
 }
 
 export interface ConsumerSettings {
@@ -45,8 +46,9 @@ export async function openNatsCluster(url: string, o: { name: string; connectTim
     await ensureConsumer(jsm, o.consumer);
     const results = await new Kvm(nc).create(RESULTS_BUCKET, { history: 1, storage: StorageType.File });
     const executors = await new Kvm(nc).create(EXECUTORS_BUCKET, { history: 1, ttl: EXECUTOR_TTL_MS, storage: StorageType.Memory });
-    const blocks = await new Objm(nc).create(BLOCKS_BUCKET, { storage: StorageType.File });
-    return { url, nc, js: jetstream(nc), jsm, results, executors, blocks };
+    const objects = await new Objm(nc).create(BLOCKS_BUCKET, { storage: StorageType.File });
+    const js = jetstream(nc);
+    return { url, nc, js, jsm, results, executors, blocks: new BlockStore(js, jsm, objects) };
   } catch (e) {
     await nc.close().catch(() => {});
     throw e instanceof ClusterUnavailableError ? e : new ClusterUnavailableError(`cannot set up the cluster's streams on ${url}: ${(e as Error).message}`);

@@ -38,7 +38,7 @@ export async function runJob(plan: PhysicalPlan, executor: Executor, opts: JobOp
   const t0 = performance.now();
   const metrics: JobMetrics = { jobId: opts.jobId, action: opts.action, executor: executor.kind, durationMs: 0, stages: [] };
   const stageOpts: StageOptions = {
-    jobId: opts.jobId, slots: executor.slots ?? opts.cores, maxAttempts: opts.maxTaskAttempts,
+    jobId: opts.jobId, slots: (executor.slots ?? opts.cores) * (executor.queueDepth ?? 1), maxAttempts: opts.maxTaskAttempts,
     faults: opts.faults, signal: opts.signal, onProgress: opts.onProgress,
   };
   opts.onProgress?.({
@@ -167,7 +167,8 @@ async function stages(plan: PhysicalPlan, executor: Executor, metrics: JobMetric
     // Partitions coalesced into runs once their sizes are known; each run is one reduce task.
     const records = new Float64Array(spec.partitions);
     for (const { offsets } of mapOut) for (let p = 0; p < spec.partitions; p++) records[p] += offsets[p + 1] - offsets[p];
-    const runs = coalescePartitions(records, opts.slots, spec.keys.length === 0);
+    // One reduce task per slot at most: a queue kept deeper than the slots (queueDepth) makes no more of them.
+    const runs = coalescePartitions(records, opts.slots / (executor.queueDepth ?? 1), spec.keys.length === 0);
     const resultStage = newStage(2, 'ResultStage', runs.length, performance.now() - t0, reducePlacement);
     metrics.stages.push(resultStage);
     batches = await runStage(resultStage, runs.map((run, task) => ({
@@ -178,12 +179,13 @@ async function stages(plan: PhysicalPlan, executor: Executor, metrics: JobMetric
           const rows = partitionRows(out, run.start, run.end);
           if (rows.rows > 0 || run.records === 0) blocks.push(rows);
         }
-        const { batch, executorId, runMs } = await executor.runReduce(spec, blocks, { ...ctx, placement: reducePlacement });
+        const { batch, executorId, runMs, details } = await executor.runReduce(spec, blocks, { ...ctx, placement: reducePlacement });
         const read = blocks.reduce((a, b) => a + b.rows, 0);
         return {
           value: batch,
           executorId,
           runMs,
+          ...(details ? { extra: { details } } : {}),
           counts: {
             ...zeroCounts(), inputRows: read, outputRows: batch.numRows,
             shuffleReadRecords: read, shuffleReadBytes: blocks.reduce((a, b) => a + blockBytes(b), 0),

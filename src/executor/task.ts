@@ -91,6 +91,8 @@ export interface ReduceResult {
   readonly runMs?: number;
   readonly batch: arrow.RecordBatch;
   readonly executorId?: string;
+  /** The executor's own account of the task (see TaskMetrics.details). */
+  readonly details?: TaskDetails;
 }
 
 export interface ScanResult {
@@ -213,6 +215,11 @@ export interface Executor {
   readonly kind: string;
   /** Tasks it can run at the same time. */
   readonly slots?: number;
+  /**
+   * Tasks handed to it per slot at a time (default 1): a cluster's processes find their next task
+   * queued when one ends, and store one task's output while they run the next.
+   */
+  readonly queueDepth?: number;
   /** Map side of an aggregation: filter, partial aggregate, hash-partition the groups. */
   runMap(spec: AggregationSpec, batches: readonly arrow.RecordBatch[], ctx?: TaskContext): Promise<MapResult | StoredMapResult>;
   /**

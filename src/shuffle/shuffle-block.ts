@@ -44,6 +44,8 @@ export interface StoredMapOutput {
 /** Rows [from, from + rows) of a stored block; `bytes`: its stored size, pro rata. */
 export interface StoredBlock {
   readonly stored: string;
+  /** Where the store keeps its bytes (a cluster's: the stream sequences of its chunks), for a read without a lookup. */
+  readonly chunks?: readonly number[];
   readonly from: number;
   readonly rows: number;
   readonly bytes: number;
@@ -70,7 +72,7 @@ export function partitionRows(out: MapOutput | StoredMapOutput, start: number, e
   const from = out.offsets[start], to = out.offsets[end];
   const b = out.block;
   if (!isStored(b)) return sliceBlock(b, from, to);
-  return { stored: b.stored, from: b.from + from, rows: to - from, bytes: b.rows ? Math.round((b.bytes * (to - from)) / b.rows) : 0 };
+  return { ...b, from: b.from + from, rows: to - from, bytes: b.rows ? Math.round((b.bytes * (to - from)) / b.rows) : 0 };
 }
 
 /** Approximate bytes of a block as it would be sent: typed array bytes, 2 bytes per string char (a stored block's: as stored). */

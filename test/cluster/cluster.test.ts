@@ -13,7 +13,7 @@ import {
   ClusterUnavailableError, InvalidOptionError, JobCancelledError, NoExecutorError, Session, TaskFailedError,
   avg, col, count, max, min, sum, type DataFrame, type FaultInjector, type SessionOptions,
 } from '../../src/index.ts';
-import { freePort, TestCluster } from '../support/nats-cluster.ts';
+import { freePort, LocalCluster } from '../../bench/local-cluster.ts';
 import { writeParquet } from '../support/parquet-files.ts';
 import { Rng } from '../support/random.ts';
 
@@ -47,7 +47,7 @@ async function local(t: arrow.Table, q: (df: DataFrame) => DataFrame = query): P
   }
 }
 
-async function withSession<T>(c: TestCluster, fn: (s: Session) => Promise<T>, opts: SessionOptions = {}, cluster: object = {}): Promise<T> {
+async function withSession<T>(c: LocalCluster, fn: (s: Session) => Promise<T>, opts: SessionOptions = {}, cluster: object = {}): Promise<T> {
   const s = await Session.create({ cluster: { nats: c.url, ackWaitMs: 1000, ...cluster }, ...opts });
   try {
     return await fn(s);
@@ -59,9 +59,9 @@ async function withSession<T>(c: TestCluster, fn: (s: Session) => Promise<T>, op
 const slowFirst = (stage = 1): FaultInjector => (st, _p, attempt) => (st === stage && attempt === 1 ? 'slow' : undefined);
 
 describe('a cluster of executor processes through NATS JetStream', () => {
-  let c: TestCluster;
+  let c: LocalCluster;
   beforeAll(async () => {
-    c = await TestCluster.start(2, 1);
+    c = await LocalCluster.start(2, 1);
   }, 120_000);
   afterAll(async () => {
     await c?.stop();
@@ -202,7 +202,7 @@ describe('a cluster of executor processes through NATS JetStream', () => {
 
 describe('a cluster without executors, and one whose server restarts', () => {
   it('no executor at all: NoExecutorError after executorWaitMs', async () => {
-    const c = await TestCluster.start(0);
+    const c = await LocalCluster.start(0);
     try {
       const start = performance.now();
       const err = await withSession(c, (s) => s.fromArrow(table(8), { partitions: 2 }).count().catch((e: unknown) => e), {}, { executorWaitMs: 1500 });
@@ -216,7 +216,7 @@ describe('a cluster without executors, and one whose server restarts', () => {
   }, 60_000);
 
   it('the NATS server restarted mid-job (file store): the job completes, exactly', async () => {
-    const c = await TestCluster.start(2, 1);
+    const c = await LocalCluster.start(2, 1);
     try {
       const t = table(9);
       const want = await local(t);
@@ -236,7 +236,7 @@ describe('a cluster without executors, and one whose server restarts', () => {
   }, 90_000);
 
   it('the NATS server gone for longer than serverWaitMs: ClusterUnavailableError, not a hang', async () => {
-    const c = await TestCluster.start(1, 1);
+    const c = await LocalCluster.start(1, 1);
     try {
       await withSession(c, async (s) => {
         const job = s.fromArrow(table(10), { partitions: 2 }).count().catch((e: unknown) => e);

@@ -1,7 +1,8 @@
 /**
- * A real cluster for tests: `nats-server -js` on a free loopback port with a temporary file store,
- * and executor processes started as a user starts them (`gpuframe executor --nats URL`), each a
- * child process whose log lines the test can wait for, and kill.
+ * A cluster on this machine, for the benchmark and the tests: `nats-server -js` on a free loopback
+ * port with a temporary file store, and executor processes started as a user starts them
+ * (`gpuframe executor --nats URL`), each a child process whose log lines can be waited for, and
+ * which can be killed.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -10,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = join(ROOT, 'src/cli/main.ts');
 
 /** A port nothing listens on now (bound, then released). */
@@ -55,12 +56,18 @@ function waitLine(c: Child, re: RegExp, timeoutMs: number, what: string): Promis
       clearTimeout(timer);
       reject(new Error(`${what} exited (${code}) before a line matching ${re}; its output:\n${c.lines.join('\n')}`));
     };
+    // A program that cannot start (not installed) fails to spawn.
+    const onError = (e: Error) => {
+      clearTimeout(timer);
+      reject(new Error(`${what} could not start: ${e.message}${/ENOENT/.test(e.message) ? ' (install it: Debian packages it as nats-server)' : ''}`));
+    };
     c.proc.once('exit', onExit);
-    c.waiters.push({ re, resolve: (line) => { clearTimeout(timer); c.proc.off('exit', onExit); resolve(line); } });
+    c.proc.once('error', onError);
+    c.waiters.push({ re, resolve: (line) => { clearTimeout(timer); c.proc.off('exit', onExit); c.proc.off('error', onError); resolve(line); } });
   });
 }
 
-export class TestCluster {
+export class LocalCluster {
   private server: Child | null = null;
   private readonly executors = new Map<string, Child>();
 
@@ -71,8 +78,8 @@ export class TestCluster {
   }
 
   /** A NATS server with JetStream and `executors` processes of `cores` cores each, named e1, e2, … */
-  static async start(executors: number, cores = 1): Promise<TestCluster> {
-    const c = new TestCluster(await freePort(), mkdtempSync(join(tmpdir(), 'gpuframe-nats-')));
+  static async start(executors: number, cores = 1): Promise<LocalCluster> {
+    const c = new LocalCluster(await freePort(), mkdtempSync(join(tmpdir(), 'gpuframe-nats-')));
     await c.startServer();
     await Promise.all(Array.from({ length: executors }, (_, i) => c.addExecutor(`e${i + 1}`, cores)));
     return c;

@@ -1,0 +1,86 @@
+/**
+ * Shuffle blocks in the cluster's JetStream object store bucket, written and read with its chunks
+ * in flight together. The object store client writes one chunk at a time, each waiting for its
+ * ack, and reads through a consumer it creates per object: ~85 MB/s on this machine, against
+ * ~330 MB/s with the chunks in flight (docs/scaling.md). The objects are the object store's own
+ * (ADR-20: chunks on `$O.<bucket>.C.<nuid>`, then the info with its SHA-256 digest on
+ * `$O.<bucket>.M.<name>`), so any NATS object store client reads them; this one reads a block's
+ * chunks by the stream sequences its writer recorded, all at once.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
+import type { ObjectStore } from '@nats-io/obj';
+import { BLOCKS_BUCKET } from './cluster-protocol.ts';
+
+/** Where a stored object's bytes are: its name, and its chunks' stream sequences in order. */
+export interface StoredObject {
+  readonly name: string;
+  readonly bytes: number;
+  readonly seqs: readonly number[];
+}
+
+/** Under NATS' default 1 MiB max_payload, with room for headers. */
+const CHUNK_BYTES = 512 * 1024;
+const STREAM = `OBJ_${BLOCKS_BUCKET}`;
+
+export class BlockStore {
+  constructor(private readonly js: JetStreamClient, private readonly jsm: JetStreamManager, readonly objects: ObjectStore) {}
+
+  async put(name: string, data: Uint8Array): Promise<StoredObject> {
+    const id = randomBytes(12).toString('hex');
+    const subject = `$O.${BLOCKS_BUCKET}.C.${id}`;
+    const starts = Array.from({ length: Math.ceil(data.byteLength / CHUNK_BYTES) }, (_, i) => i * CHUNK_BYTES);
+    // One connection sends them in order, so the stream keeps the chunks in order too.
+    const seqs = await inWindow(starts, async (at) => (await this.js.publish(subject, data.subarray(at, at + CHUNK_BYTES))).seq);
+    const digest = padded(createHash('sha256').update(data).digest().toString('base64url'));
+    const info = { name, description: '', options: { max_chunk_size: CHUNK_BYTES }, bucket: BLOCKS_BUCKET, nuid: id, size: data.byteLength, chunks: seqs.length, digest: `SHA-256=${digest}` };
+    await this.js.publish(`$O.${BLOCKS_BUCKET}.M.${padded(Buffer.from(name).toString('base64url'))}`, JSON.stringify(info));
+    return { name, bytes: data.byteLength, seqs };
+  }
+
+  /** An object's bytes: its chunks fetched together where their sequences are known, else through the object store client. */
+  async get(o: { readonly name: string; readonly seqs?: readonly number[] }): Promise<Uint8Array> {
+    if (!o.seqs) {
+      const bytes = await this.objects.getBlob(o.name);
+      if (!bytes) throw new Error(`object ${o.name} is missing from the object store ${BLOCKS_BUCKET}`);
+      return bytes;
+    }
+    const chunks = await inWindow(o.seqs, (seq) => this.jsm.direct.getMessage(STREAM, { seq }));
+    const missing = chunks.findIndex((c) => c === null);
+    if (missing >= 0) throw new Error(`object ${o.name} is missing from the object store ${BLOCKS_BUCKET} (chunk ${missing}, sequence ${o.seqs[missing]})`);
+    if (chunks.length === 1) return chunks[0]!.data;
+    return Buffer.concat(chunks.map((c) => c!.data));
+  }
+
+  /** Deletes objects by name (those that are not there are skipped). */
+  async delete(names: readonly string[]): Promise<void> {
+    await Promise.all(names.map((n) => this.objects.delete(n).catch(() => {})));
+  }
+
+  /** Deletes every object whose name starts with `prefix`. */
+  async deletePrefix(prefix: string): Promise<void> {
+    await this.delete((await this.objects.list()).map((o) => o.name).filter((n) => n.startsWith(prefix)));
+  }
+}
+
+/**
+ * Chunks in flight at a time, per object: enough to keep the connection busy; not so many that
+ * a large input's last ones wait past the request timeout behind the rest.
+ */
+const WINDOW = 16;
+
+/** `f` over `items`, at most WINDOW at a time, results in order. */
+async function inWindow<T, R>(items: readonly T[], f: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await f(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(WINDOW, items.length) }, lane));
+  return out;
+}
+
+const padded = (b64: string): string => b64 + '='.repeat((4 - (b64.length % 4)) % 4);
