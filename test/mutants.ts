@@ -155,6 +155,34 @@ export const MUTANTS: readonly Mutant[] = [
     find: 'blocks.every((b) => b.rows === 0 || b.distinct)',
     replace: 'blocks.some((b) => b.distinct === true)',
   },
+  {
+    id: 'cluster-stored-slice-from-zero',
+    what: "a stored map output's partition rows are taken from the start of its block",
+    file: 'src/shuffle/shuffle-block.ts',
+    find: 'return { ...b, from: b.from + from,',
+    replace: 'return { ...b, from: b.from,',
+  },
+  {
+    id: 'cluster-failure-unheard',
+    what: "the driver does not hear of a cluster task's failed attempt (it waits on)",
+    file: 'src/cluster/cluster-executor.ts',
+    find: '} else if (p && p.attempt === o.attempt) {',
+    replace: '} else if (p && p.attempt === o.attempt + 1) {',
+  },
+  {
+    id: 'cluster-ack-before-run',
+    what: 'an executor process acknowledges a task when it takes it, so a process killed mid-task loses it',
+    file: 'src/cluster/executor-process.ts',
+    find: "    this.log(`started ${what}`);",
+    replace: "    msg.ack();\n    this.log(`started ${what}`);",
+  },
+  {
+    id: 'cluster-block-chunk-order',
+    what: "a stored block's chunks are read back in reverse order",
+    file: 'src/cluster/block-store.ts',
+    find: 'return Buffer.concat(chunks.map((c) => c!.data));',
+    replace: 'return Buffer.concat(chunks.map((c) => c!.data).reverse());',
+  },
 ];
 
 function firstFailure(output: string): string {
