@@ -92,7 +92,13 @@ async function createClusterEngine(api: Api, inp: EngineInputs): Promise<Engine>
     throw new EngineUnavailable(`cannot start a local cluster: ${(e as Error).message.split('\n')[0]}`);
   }
   const opts = { cluster: { nats: cluster.url }, shufflePartitions: inp.opts.shufflePartitions, ...(inp.progress ? { onProgress: inp.progress.listener } : {}) };
-  const session = await api.Session.create(opts as Parameters<Api['Session']['create']>[0]);
+  let session: Awaited<ReturnType<Api['Session']['create']>>;
+  try {
+    session = await api.Session.create(opts as Parameters<Api['Session']['create']>[0]);
+  } catch (e) {
+    await cluster.stop();
+    throw new EngineUnavailable(`Session.create({ cluster }) failed: ${(e as Error).message.split('\n')[0]}`);
+  }
   const frame = async (t: TableName) => (inp.files ? session.readParquet(inp.files[t]) : session.fromArrow(inp.arrow![t], { partitions: inp.opts.partitions }));
   const frames: Record<TableName, DataFrame> = { x: await frame('x'), lineitem: await frame('lineitem') };
   return {

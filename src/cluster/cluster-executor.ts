@@ -54,7 +54,7 @@ const SWEEP_MS = 250;
 
 export class ClusterExecutor implements Executor {
   readonly kind = 'cluster';
-  /** Executor processes seen alive at the last look (every SWEEP_MS while tasks run, else on demand). */
+  /** Executor processes seen alive at the last look (every second). */
   private members: ExecutorInfo[] = [];
   private readonly pending = new Map<string, Pending>();
   /** Outcomes of tasks whose attempt the driver no longer waits for (a late first winner). */
@@ -286,11 +286,13 @@ export class ClusterExecutor implements Executor {
 
   /** Keeps time for the pending tasks: executors gone, the server gone, outcomes the watch missed. */
   private async sweep(): Promise<void> {
+    const now = performance.now();
     if (this.pending.size === 0) {
       this.noExecutorSince = null;
+      // Who is alive decides the next job's slots (and explain()): kept fresh between jobs too.
+      if (this.disconnectedSince === null && now - this.lastLook >= 1000) await this.look().catch(() => {});
       return;
     }
-    const now = performance.now();
     if (this.disconnectedSince !== null) {
       if (now - this.disconnectedSince > this.o.serverWaitMs) {
         this.failAll(new ClusterUnavailableError(`lost the NATS server at ${this.c.url} for more than ${this.o.serverWaitMs} ms (serverWaitMs)`));

@@ -173,7 +173,7 @@ describe('a cluster of executor processes through NATS JetStream', () => {
       // The session is still usable.
       expect(await s.fromArrow(table(6), { partitions: 1 }).count()).toBe(40_000);
     }, { maxTaskAttempts: 3, faultInjector: (st, p) => (st === 1 && p === 1 ? 'throw' : undefined) });
-  });
+  }, 30_000);
 
   it('a cancelled job stops its tasks on the executors, which then run the next job', async () => {
     await withSession(c, async (s) => {
