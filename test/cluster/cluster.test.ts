@@ -4,6 +4,7 @@
  * against DuckDB) and with exact sums, and the faults a cluster meets: a process killed mid-stage,
  * one joining mid-job, none at all, the server restarted, a task failing everywhere, a cancelled job.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -107,6 +108,25 @@ describe('a cluster of executor processes through NATS JetStream', () => {
       expect(s.lastJob!.stages[0].tasks.every((x) => /^e[12]@/.test(x.executorId!))).toBe(true);
     });
   });
+
+  it('gpuframe query --nats runs a query over files on the cluster; gpuframe executor needs --nats', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gpuframe-cluster-cli-'));
+    const file = join(dir, 't.parquet');
+    writeParquet(table(11, 5000), file);
+    const want = await local(table(11, 5000), (df) => df.groupBy('k').agg(count().as('n')).orderBy('k'));
+    const cli = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { encoding: 'utf8', timeout: 60_000 });
+    const r = cli(['query', file, '--nats', c.url, '--group-by', 'k', '--agg', 'count() AS n', '--order-by', 'k', '--format', 'json', '--quiet']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const rows = JSON.parse(r.stdout) as { k: number | null; n: number }[];
+    expect(rows.map((x) => JSON.stringify({ k: x.k, n: String(x.n) }))).toEqual(want.map((x) => { const o = JSON.parse(x); return JSON.stringify({ k: o.k, n: String(o.n) }); }));
+    const bad = cli(['executor']);
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toMatch(/required option '--nats <url>' not specified/);
+    const cores = cli(['query', file, '--nats', c.url, '--cores', '2', '--agg', 'count()']);
+    expect(cores.status).toBe(1);
+    expect(cores.stderr).toMatch(/InvalidOptionError: cores cannot be given with cluster/);
+  }, 60_000);
 
   it("deletes a job's shuffle blocks and outcomes when it ends, and the session's inputs when it closes", async () => {
     const { connect } = await import('@nats-io/transport-node');
