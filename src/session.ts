@@ -170,16 +170,12 @@ export class Session {
     const workers = options.workers ?? true;
     if (typeof workers !== 'boolean') throw new InvalidOptionError(`workers must be true or false, got ${describeValue(workers)}`);
     const shufflePartitions = intInRange('shufflePartitions', options.shufflePartitions, 1, MAX_SHUFFLE_PARTITIONS, 2 * executors * cores, 'a shuffle block per map task and partition');
-    const maxTaskAttempts = intInRange('maxTaskAttempts', options.maxTaskAttempts, 1, 100, 4, 'a task failing that often will not pass');
-    const retainedJobs = intAtLeast('retainedJobs', options.retainedJobs, 0, 1000);
-    const readahead = intInRange('readahead', options.readahead, 1, 64, 1, 'decoded row groups held per core');
+    const { maxTaskAttempts, retainedJobs, readahead, faults, onProgress } = driverOptions(options);
     const cacheBytes = options.gpuCacheBytes === undefined ? undefined : intAtLeast('gpuCacheBytes', options.gpuCacheBytes, 0, 0);
     const fallback = options.gpuFallback ?? 'cpu';
     if (fallback !== 'cpu' && fallback !== 'error') throw new InvalidOptionError(`gpuFallback must be 'cpu' or 'error', got ${describeValue(fallback)}`);
     const merge = options.gpuMerge ?? 'auto';
     if (merge !== 'auto' && merge !== 'device' && merge !== 'host') throw new InvalidOptionError(`gpuMerge must be 'auto', 'device' or 'host', got ${describeValue(merge)}`);
-    const faults = optionalFunction('faultInjector', options.faultInjector);
-    const onProgress = optionalFunction('onProgress', options.onProgress);
     const { executor: runner, gpuUnavailable } = await openLocalExecutor({ executor, executors, cores, workers, cacheBytes, fallback, merge });
     const resolved: ResolvedOptions = {
       executor: runner.kind === 'gpu' ? 'gpu' : 'cpu',
@@ -214,11 +210,7 @@ export class Session {
       maxDeliveries: intInRange('cluster.maxDeliveries', c.maxDeliveries, 1, 100, 3, 'deliveries of a task to processes that die'),
       connectTimeoutMs: intInRange('cluster.connectTimeoutMs', c.connectTimeoutMs, 1, 2 ** 31 - 1, 5000, 'a timer'),
     };
-    const maxTaskAttempts = intInRange('maxTaskAttempts', options.maxTaskAttempts, 1, 100, 4, 'a task failing that often will not pass');
-    const retainedJobs = intAtLeast('retainedJobs', options.retainedJobs, 0, 1000);
-    const readahead = intInRange('readahead', options.readahead, 1, 64, 1, 'decoded row groups held per core');
-    const faults = optionalFunction('faultInjector', options.faultInjector);
-    const onProgress = optionalFunction('onProgress', options.onProgress);
+    const { maxTaskAttempts, retainedJobs, readahead, faults, onProgress } = driverOptions(options);
     // Loaded on demand: a session on this process never loads the NATS client.
     const { ClusterExecutor } = await import('./cluster/cluster-executor.ts');
     const exec = await ClusterExecutor.open({ nats: c.nats, ...waits });
@@ -359,6 +351,17 @@ export class Session {
   private checkOpen(): void {
     if (this.closed) throw new InvalidOptionError('the session is closed');
   }
+}
+
+/** The options of the driver itself, the same wherever its tasks run. */
+function driverOptions(options: SessionOptions) {
+  return {
+    maxTaskAttempts: intInRange('maxTaskAttempts', options.maxTaskAttempts, 1, 100, 4, 'a task failing that often will not pass'),
+    retainedJobs: intAtLeast('retainedJobs', options.retainedJobs, 0, 1000),
+    readahead: intInRange('readahead', options.readahead, 1, 64, 1, 'decoded row groups held per core'),
+    faults: optionalFunction('faultInjector', options.faultInjector),
+    onProgress: optionalFunction('onProgress', options.onProgress),
+  };
 }
 
 /** Splits batches into n contiguous row ranges of near-equal size, as zero-copy slices. */

@@ -167,7 +167,7 @@ async function stages(plan: PhysicalPlan, executor: Executor, metrics: JobMetric
     // Partitions coalesced into runs once their sizes are known; each run is one reduce task.
     const records = new Float64Array(spec.partitions);
     for (const { offsets } of mapOut) for (let p = 0; p < spec.partitions; p++) records[p] += offsets[p + 1] - offsets[p];
-    // One reduce task per slot at most: a queue kept deeper than the slots (queueDepth) makes no more of them.
+    // Runs sized by the slots, not by a queue kept deeper than them (queueDepth).
     const runs = coalescePartitions(records, opts.slots / (executor.queueDepth ?? 1), spec.keys.length === 0);
     const resultStage = newStage(2, 'ResultStage', runs.length, performance.now() - t0, reducePlacement);
     metrics.stages.push(resultStage);
