@@ -30,11 +30,17 @@ export class BlockStore {
     const id = randomBytes(12).toString('hex');
     const subject = `$O.${BLOCKS_BUCKET}.C.${id}`;
     const starts = Array.from({ length: Math.ceil(data.byteLength / CHUNK_BYTES) }, (_, i) => i * CHUNK_BYTES);
-    // One connection sends them in order, so the stream keeps the chunks in order too.
-    const seqs = await inWindow(starts, async (at) => (await this.js.publish(subject, data.subarray(at, at + CHUNK_BYTES))).seq);
     const digest = padded(createHash('sha256').update(data).digest().toString('base64url'));
-    const info = { name, description: '', options: { max_chunk_size: CHUNK_BYTES }, bucket: BLOCKS_BUCKET, nuid: id, size: data.byteLength, chunks: seqs.length, digest: `SHA-256=${digest}` };
-    await this.js.publish(`$O.${BLOCKS_BUCKET}.M.${padded(Buffer.from(name).toString('base64url'))}`, JSON.stringify(info));
+    const info = { name, description: '', options: { max_chunk_size: CHUNK_BYTES }, bucket: BLOCKS_BUCKET, nuid: id, size: data.byteLength, chunks: starts.length, digest: `SHA-256=${digest}` };
+    // One connection sends them in order, so the stream keeps the chunks in order, and the info
+    // after them; the info goes out with the last window of chunks rather than a round trip later.
+    let meta: Promise<unknown> | null = null;
+    const seqs = await inWindow(starts, async (at, i) => {
+      const ack = this.js.publish(subject, data.subarray(at, at + CHUNK_BYTES));
+      if (i === starts.length - 1) meta = this.js.publish(`$O.${BLOCKS_BUCKET}.M.${padded(Buffer.from(name).toString('base64url'))}`, JSON.stringify(info));
+      return (await ack).seq;
+    });
+    await (meta ?? this.js.publish(`$O.${BLOCKS_BUCKET}.M.${padded(Buffer.from(name).toString('base64url'))}`, JSON.stringify(info)));
     return { name, bytes: data.byteLength, seqs };
   }
 
@@ -69,14 +75,14 @@ export class BlockStore {
  */
 const WINDOW = 16;
 
-/** `f` over `items`, at most WINDOW at a time, results in order. */
-async function inWindow<T, R>(items: readonly T[], f: (item: T) => Promise<R>): Promise<R[]> {
+/** `f` over `items`, at most WINDOW at a time (started in order), results in order. */
+async function inWindow<T, R>(items: readonly T[], f: (item: T, index: number) => Promise<R>): Promise<R[]> {
   const out = new Array<R>(items.length);
   let next = 0;
   const lane = async () => {
     while (next < items.length) {
       const i = next++;
-      out[i] = await f(items[i]);
+      out[i] = await f(items[i], i);
     }
   };
   await Promise.all(Array.from({ length: Math.min(WINDOW, items.length) }, lane));

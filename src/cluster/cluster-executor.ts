@@ -60,6 +60,8 @@ export class ClusterExecutor implements Executor {
   /** Outcomes of tasks whose attempt the driver no longer waits for (a late first winner). */
   private readonly wins = new Map<string, TaskWin>();
   private readonly jobs = new Map<number, { objects: Set<string>; sweep: boolean }>();
+  /** Ended jobs' deletions under way. */
+  private readonly cleanups = new Set<Promise<void>>();
   private readonly inputs = new WeakMap<readonly arrow.RecordBatch[], Promise<StoredObject | null>>();
   private inputCount = 0;
   private closed = false;
@@ -318,8 +320,17 @@ export class ClusterExecutor implements Executor {
     }
   }
 
-  /** Ends a job: its queued tasks dropped, its running ones stopped, its outcomes and stored blocks deleted. */
+  /**
+   * Ends a job: its queued tasks dropped, its running ones stopped, its outcomes and stored blocks
+   * deleted, in the background (the job's answer does not wait for it; close() does).
+   */
   async endJob(jobId: number): Promise<void> {
+    const cleanup = this.cleanUp(jobId);
+    this.cleanups.add(cleanup);
+    void cleanup.finally(() => this.cleanups.delete(cleanup));
+  }
+
+  private async cleanUp(jobId: number): Promise<void> {
     for (const key of [...this.wins.keys()]) if (key.startsWith(`${this.session}.${jobId}.`)) this.wins.delete(key);
     const job = this.job(jobId);
     this.jobs.delete(jobId);
@@ -342,6 +353,7 @@ export class ClusterExecutor implements Executor {
     this.failAll(new ExecutorLostError('the cluster executor was closed'));
     for (const s of this.subs) s.unsubscribe();
     this.watcher?.stop();
+    await Promise.all(this.cleanups);
     // With the server away, nothing of this session can be deleted (nor used): no waiting for it.
     if (this.disconnectedSince === null) {
       const cleanup = Promise.all([
