@@ -175,8 +175,8 @@ describe('a cluster of executor processes through NATS JetStream', () => {
     const want = await local(t);
     await c.kill('e2');
     await withSession(c, async (s) => {
-      // e2's heartbeat has not expired yet: the job starts with e1 alone working.
-      const job = query(s.fromArrow(t, { partitions: 6 })).collect();
+      // e2's heartbeat has not expired yet: the job starts with e1 alone working, a second a task.
+      const job = query(s.fromArrow(t, { partitions: 12 })).collect();
       await c.waitForLog('e1', /started task \S+\.1\.\d+ attempt 1/);
       await c.addExecutor('e3');
       expect(rowsOf(await job)).toEqual(want);
