@@ -100,9 +100,10 @@ export class LocalCluster {
     await exited;
   }
 
-  /** Starts `gpuframe executor --nats URL --cores N --name NAME` and waits until it has joined. */
-  async addExecutor(name: string, cores = 1): Promise<void> {
-    const proc = spawn(process.execPath, ['--import', 'tsx', CLI, 'executor', '--nats', this.url, '--cores', String(cores), '--name', name], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  /** Starts `gpuframe executor --nats URL --cores N --name NAME [...more]` and waits until it has joined. */
+  async addExecutor(name: string, cores = 1, more: readonly string[] = []): Promise<void> {
+    const args = ['--import', 'tsx', CLI, 'executor', '--nats', this.url, '--cores', String(cores), '--name', name, ...more];
+    const proc = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     const c = follow(proc);
     this.executors.set(name, c);
     await waitLine(c, /joined/, 60_000, `executor ${name}`);

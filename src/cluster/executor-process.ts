@@ -167,7 +167,11 @@ export class ExecutorProcess {
         msg.term();
         return;
       }
-      const details: TaskDetails = { kind: 'cluster', phases: outcome.phases, notes: [...(outcome.details?.notes ?? []), `ran on ${this.info.name} (pid ${this.info.pid}) on ${this.info.host}${delivery > 1 ? `, delivery ${delivery}` : ''}`] };
+      // The executor's own account (a GPU task's, which gpuDetails reads) with the cluster's phases and where it ran.
+      const details: TaskDetails = {
+        ...(outcome.details ?? { kind: 'cluster' }), phases: outcome.phases,
+        notes: [...(outcome.details?.notes ?? []), `ran on ${this.info.name} (pid ${this.info.pid}) on ${this.info.host}${delivery > 1 ? `, delivery ${delivery}` : ''}`],
+      };
       const { phases: _, ...rest } = outcome;
       const win: TaskWin = { ok: true, ...rest, ...this.by(env, delivery, outcome.executorId), details };
       try {

@@ -12,7 +12,7 @@ import * as arrow from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ClusterUnavailableError, InvalidOptionError, JobCancelledError, NoExecutorError, Session, TaskFailedError,
-  avg, col, count, max, min, sum, type DataFrame, type FaultInjector, type SessionOptions,
+  avg, col, count, gpuDetails, max, min, sum, type DataFrame, type FaultInjector, type SessionOptions,
 } from '../../src/index.ts';
 import { freePort, LocalCluster } from '../../bench/local-cluster.ts';
 import { writeParquet } from '../support/parquet-files.ts';
@@ -220,6 +220,35 @@ describe('a cluster of executor processes through NATS JetStream', () => {
     const port = await freePort();
     await expect(Session.create({ cluster: { nats: `nats://127.0.0.1:${port}`, connectTimeoutMs: 1000 } })).rejects.toBeInstanceOf(ClusterUnavailableError);
   });
+});
+
+describe('a GPU executor process', () => {
+  it('runs map tasks on its device (the software adapter here), exactly, and its tasks keep their GPU details', async (ctx) => {
+    const c = await LocalCluster.start(0);
+    try {
+      try {
+        await c.addExecutor('g1', 1, ['--executor', 'gpu']);
+      } catch (e) {
+        // Only a missing adapter skips, and not where CI installed one.
+        if (!/GpuUnavailableError/.test((e as Error).message) || process.env.GPUFRAME_REQUIRE_GPU === '1') throw e;
+        ctx.skip();
+      }
+      const t = table(12, 20_000);
+      const simple = (df: DataFrame) => df.groupBy('k').agg(count().as('n'), sum('big').as('sb'), min('f').as('lo')).orderBy('k');
+      await withSession(c, async (s) => {
+        expect(s.options.executor).toBe('gpu');
+        expect(rowsOf(await simple(s.fromArrow(t, { partitions: 2 })).collect())).toEqual(await local(t, simple));
+        const map = s.lastJob!.stages[0];
+        for (const task of map.tasks) {
+          expect(task.executorId).toMatch(/^g1@[^/]+\/gpu /);
+          expect(gpuDetails(task)?.adapter).toBeTruthy();
+          expect(task.details!.phases.map((p) => p.name)).toEqual(expect.arrayContaining(['fetch', 'kernels', 'store']));
+        }
+      });
+    } finally {
+      await c.stop();
+    }
+  }, 90_000);
 });
 
 describe('a cluster without executors, and one whose server restarts', () => {
