@@ -60,6 +60,8 @@ export class ClusterExecutor implements Executor {
   /** Outcomes of tasks whose attempt the driver no longer waits for (a late first winner). */
   private readonly wins = new Map<string, TaskWin>();
   private readonly jobs = new Map<number, { objects: Set<string>; sweep: boolean }>();
+  /** Jobs that ended, the latest thousand (their late outcomes are ignored). */
+  private readonly ended = new Set<number>();
   /** Ended jobs' deletions under way. */
   private readonly cleanups = new Set<Promise<void>>();
   private readonly inputs = new WeakMap<readonly arrow.RecordBatch[], Promise<StoredObject | null>>();
@@ -241,7 +243,10 @@ export class ClusterExecutor implements Executor {
 
   private onOutcome(key: string, o: TaskOutcome): void {
     const base = key.split('.').slice(0, 4).join('.');
-    const job = this.job(Number(key.split('.')[1]));
+    const jobId = Number(key.split('.')[1]);
+    // A straggler's outcome after its job ended: nothing waits for it, and its cleanup is under way.
+    if (this.ended.has(jobId)) return;
+    const job = this.job(jobId);
     // A failed or redelivered attempt may have left objects of its own: the job's end looks for them all.
     if (!o.ok || o.delivery > 1) job.sweep = true;
     const p = this.pending.get(base);
@@ -334,6 +339,8 @@ export class ClusterExecutor implements Executor {
     for (const key of [...this.wins.keys()]) if (key.startsWith(`${this.session}.${jobId}.`)) this.wins.delete(key);
     const job = this.job(jobId);
     this.jobs.delete(jobId);
+    this.ended.add(jobId);
+    if (this.ended.size > 1000) this.ended.delete(this.ended.values().next().value!);
     // With the server away, what is left is deleted when the session closes.
     if (this.disconnectedSince !== null) return;
     this.c.nc.publish(`${CANCEL_SUBJECT}.${this.session}.${jobId}`);
