@@ -198,7 +198,7 @@ export class Session {
     const local = (['executor', 'executors', 'cores', 'workers', 'gpuCacheBytes', 'gpuFallback', 'gpuMerge'] as const).filter((k) => options[k] !== undefined);
     if (local.length) throw new InvalidOptionError(`${local.join(', ')} cannot be given with cluster: each executor process chooses its own (gpuframe executor --executor … --cores …)`);
     if (typeof cluster !== 'object' || cluster === null) throw new InvalidOptionError(`cluster must be an object such as { nats: 'nats://host:4222' }, got ${describeValue(cluster)}`);
-    checkKeys('cluster', cluster, ['nats', 'executorWaitMs', 'serverWaitMs', 'ackWaitMs', 'maxDeliveries', 'connectTimeoutMs']);
+    checkKeys('cluster', cluster, ['nats', 'executorWaitMs', 'serverWaitMs', 'ackWaitMs', 'maxDeliveries', 'connectTimeoutMs', 'staleSessionMs']);
     const c = cluster as ClusterOptions;
     if (typeof c.nats !== 'string' || !c.nats.split(',').every((u) => /^(nats|tls):\/\/[^\s/]+$/.test(u.trim()))) {
       throw new InvalidOptionError(`cluster.nats must be a NATS server URL such as 'nats://host:4222' (several separated by commas), got ${describeValue(c.nats)}`);
@@ -209,6 +209,8 @@ export class Session {
       ackWaitMs: intInRange('cluster.ackWaitMs', c.ackWaitMs, 100, 2 ** 31 - 1, 30_000, 'a timer'),
       maxDeliveries: intInRange('cluster.maxDeliveries', c.maxDeliveries, 1, 100, 3, 'deliveries of a task to processes that die'),
       connectTimeoutMs: intInRange('cluster.connectTimeoutMs', c.connectTimeoutMs, 1, 2 ** 31 - 1, 5000, 'a timer'),
+      // Several heartbeats at least: a live driver is never taken for dead.
+      staleSessionMs: intInRange('cluster.staleSessionMs', c.staleSessionMs, 5000, 2 ** 31 - 1, 60_000, 'five of its 1 s heartbeats at least'),
     };
     const { maxTaskAttempts, retainedJobs, readahead, faults, onProgress } = driverOptions(options);
     // Loaded on demand: a session on this process never loads the NATS client.

@@ -10,6 +10,7 @@
  * (JetStream's max-deliveries advisory), no live executor for `executorWaitMs` fails the job with
  * NoExecutorError, and a server away for `serverWaitMs` with ClusterUnavailableError.
  */
+import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as arrow from 'apache-arrow';
 import type { QueuedIterator, Subscription } from '@nats-io/transport-node';
@@ -21,8 +22,8 @@ import { isStored, type ReduceBlock, type StoredBlock } from '../shuffle/shuffle
 import type { FileInput } from '../executor/scan-input.ts';
 import type { Executor, ReduceResult, ScanResult, StagePlacement, StoredMapResult, TaskContext } from '../executor/task.ts';
 import {
-  CANCEL_SUBJECT, RESULTS_BUCKET, TASK_CONSUMER, TASK_STREAM, TASK_SUBJECT, encodeTask, inputName, jobPrefix, resultKey, taskSubject,
-  type ExecutorInfo, type TaskEnvelope, type TaskInputRef, type TaskOutcome, type TaskWin, type TaskWork,
+  ALL_JOBS, CANCEL_SUBJECT, HEARTBEAT_MS, RESULTS_BUCKET, TASK_CONSUMER, TASK_STREAM, TASK_SUBJECT, encodeTask, isStale, inputName, jobPrefix, resultKey, taskSubject,
+  type ExecutorInfo, type SessionBeat, type TaskEnvelope, type TaskInputRef, type TaskOutcome, type TaskWin, type TaskWork,
 } from './cluster-protocol.ts';
 import { openNatsCluster, type NatsCluster } from './nats-cluster.ts';
 import type { StoredObject } from './block-store.ts';
@@ -40,6 +41,11 @@ export interface ClusterOptions {
   readonly maxDeliveries?: number;
   /** How long connecting may take (default 5 s). */
   readonly connectTimeoutMs?: number;
+  /**
+   * A session whose driver has not been heard from for this long (default 60 s) is dead: executors
+   * drop its tasks, and the next session to open deletes its tasks, outcomes and stored objects.
+   */
+  readonly staleSessionMs?: number;
 }
 
 interface Pending {
@@ -72,6 +78,7 @@ export class ClusterExecutor implements Executor {
   private watcher: QueuedIterator<KvWatchEntry> | null = null;
   private readonly subs: Subscription[] = [];
   private readonly sweeper: NodeJS.Timeout;
+  private readonly beating: NodeJS.Timeout;
   private lastLook = 0;
 
   private constructor(private readonly c: NatsCluster, readonly session: string, private readonly o: Required<Omit<ClusterOptions, 'connectTimeoutMs'>>) {
@@ -80,14 +87,59 @@ export class ClusterExecutor implements Executor {
     this.subs.push(c.nc.subscribe(`$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${TASK_STREAM}.${TASK_CONSUMER}`, { callback: (_, m) => this.onMaxDeliveries(m.json()) }));
     this.sweeper = setInterval(() => void this.sweep(), SWEEP_MS);
     this.sweeper.unref();
+    this.beating = setInterval(() => void this.beat().catch(() => {}), HEARTBEAT_MS);
+    this.beating.unref();
+  }
+
+  private beat(): Promise<unknown> {
+    const b: SessionBeat = { host: hostname(), pid: process.pid, at: Date.now(), staleMs: this.o.staleSessionMs };
+    return this.c.sessions.put(this.session, JSON.stringify(b));
+  }
+
+  /** Work that close() waits for. */
+  private background(p: Promise<void>): void {
+    const done = p.catch(() => {});
+    this.cleanups.add(done);
+    void done.finally(() => this.cleanups.delete(done));
+  }
+
+  /**
+   * What dead sessions (their drivers crashed, or lost the server for good) left behind: their
+   * running tasks are cancelled, their queued tasks, outcomes and objects deleted.
+   */
+  private async sweepDeadSessions(): Promise<void> {
+    const objects = new Map<string, string[]>();
+    for (const o of await this.c.blocks.objects.list()) {
+      const s = o.name.split('/')[0];
+      objects.set(s, [...(objects.get(s) ?? []), o.name]);
+    }
+    const sessions = new Set(objects.keys());
+    for await (const k of await this.c.results.keys()) sessions.add(k.split('.')[0]);
+    const tasks = await this.c.jsm.streams.info(TASK_STREAM, { subjects_filter: `${TASK_SUBJECT}.>` });
+    for (const subject of Object.keys(tasks.state.subjects ?? {})) sessions.add(subject.split('.')[2]);
+    sessions.delete(this.session);
+    for (const s of sessions) {
+      const e = await this.c.sessions.get(s);
+      if (!isStale(e && e.operation === 'PUT' ? e.json<SessionBeat>() : null)) continue;
+      this.c.nc.publish(`${CANCEL_SUBJECT}.${s}.${ALL_JOBS}`);
+      await Promise.all([
+        this.c.jsm.streams.purge(TASK_STREAM, { filter: `${TASK_SUBJECT}.${s}.>` }),
+        this.c.jsm.streams.purge(`KV_${RESULTS_BUCKET}`, { filter: `$KV.${RESULTS_BUCKET}.${s}.>` }),
+        this.c.blocks.delete(objects.get(s) ?? []),
+      ]);
+      await this.c.sessions.purge(s);
+    }
   }
 
   static async open(o: ClusterOptions): Promise<ClusterExecutor> {
     const session = `s${Date.now().toString(36)}${Math.floor(Math.random() * 36 ** 6).toString(36)}`;
-    const opts = { executorWaitMs: 30_000, serverWaitMs: 30_000, ackWaitMs: 30_000, maxDeliveries: 3, ...o };
+    const opts = { executorWaitMs: 30_000, serverWaitMs: 30_000, ackWaitMs: 30_000, maxDeliveries: 3, staleSessionMs: 60_000, ...o };
     const c = await openNatsCluster(o.nats, { name: `gpuframe driver ${session}`, connectTimeoutMs: o.connectTimeoutMs ?? 5000, consumer: { ackWaitMs: opts.ackWaitMs, maxDeliveries: opts.maxDeliveries } });
     const exec = new ClusterExecutor(c, session, opts);
+    // Alive before it stores anything: a session without a beat is taken for dead.
+    await exec.beat();
     await exec.look();
+    exec.background(exec.sweepDeadSessions());
     return exec;
   }
 
@@ -330,9 +382,7 @@ export class ClusterExecutor implements Executor {
    * deleted, in the background (the job's answer does not wait for it; close() does).
    */
   async endJob(jobId: number): Promise<void> {
-    const cleanup = this.cleanUp(jobId);
-    this.cleanups.add(cleanup);
-    void cleanup.finally(() => this.cleanups.delete(cleanup));
+    this.background(this.cleanUp(jobId));
   }
 
   private async cleanUp(jobId: number): Promise<void> {
@@ -357,6 +407,7 @@ export class ClusterExecutor implements Executor {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.sweeper);
+    clearInterval(this.beating);
     this.failAll(new ExecutorLostError('the cluster executor was closed'));
     for (const s of this.subs) s.unsubscribe();
     this.watcher?.stop();
@@ -367,6 +418,7 @@ export class ClusterExecutor implements Executor {
         this.c.jsm.streams.purge(TASK_STREAM, { filter: `${TASK_SUBJECT}.${this.session}.>` }),
         this.c.jsm.streams.purge(`KV_${RESULTS_BUCKET}`, { filter: `$KV.${RESULTS_BUCKET}.${this.session}.>` }),
         this.c.blocks.deletePrefix(`${this.session}/`),
+        this.c.sessions.purge(this.session),
       ]).catch(() => {});
       await Promise.race([cleanup, sleep(5000)]);
     }

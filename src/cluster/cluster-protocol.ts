@@ -8,7 +8,9 @@
  *   executor ──outcome──► KV gpuframe-results: <session>.<job>.<stage>.<task> created once (the first
  *                         successful attempt wins), failures at <…>.failed.<attempt>-<delivery>
  *   executor ──heartbeat──► KV gpuframe-executors (entries expire: a silent process leaves it)
- *   driver ──job ended──► gpuframe.cancel.<session>.<job> (core NATS): executors drop its tasks
+ *   driver ──heartbeat──► KV gpuframe-sessions: a session not heard from for its staleMs is dead
+ *   driver ──job ended──► gpuframe.cancel.<session>.<job> (core NATS): executors drop its tasks;
+ *                         gpuframe.cancel.<session>.all: those of a whole (dead) session
  *
  * Tasks travel as V8 structured-clone bytes (the plan fragments already cross threads so: typed
  * arrays and BigInts intact); outcomes as JSON, which any tool can read.
@@ -26,6 +28,7 @@ export const TASK_SUBJECT = 'gpuframe.tasks';
 export const TASK_CONSUMER = 'gpuframe-executors';
 export const RESULTS_BUCKET = 'gpuframe-results';
 export const EXECUTORS_BUCKET = 'gpuframe-executors';
+export const SESSIONS_BUCKET = 'gpuframe-sessions';
 export const BLOCKS_BUCKET = 'gpuframe-blocks';
 export const CANCEL_SUBJECT = 'gpuframe.cancel';
 /** An executor process says it is alive this often; its entry expires after EXECUTOR_TTL_MS of silence. */
@@ -66,6 +69,20 @@ export interface ExecutorInfo {
   readonly describe: string;
   readonly cores: number;
 }
+
+/** A driver's heartbeat: its session is taken for dead once `at` is more than `staleMs` ago. */
+export interface SessionBeat {
+  readonly host: string;
+  readonly pid: number;
+  /** Date.now() of the beat. */
+  readonly at: number;
+  readonly staleMs: number;
+}
+
+export const isStale = (b: SessionBeat | null, now = Date.now()): boolean => b === null || now - b.at > b.staleMs;
+
+/** The cancel subject's job token for every job of a session. */
+export const ALL_JOBS = 'all';
 
 /** Who ran an attempt: the process, and its thread or device (`exec-1@host-a/executor-1.2`). */
 interface AttemptBy {

@@ -16,8 +16,8 @@ import { openLocalExecutor } from '../executor/open-executor.ts';
 import { readFileInput } from '../executor/scan-input.ts';
 import { hangUntilAborted, type LocalExecutor, type MapResult, type TaskDetails, type TaskPhase } from '../executor/task.ts';
 import {
-  CANCEL_SUBJECT, HEARTBEAT_MS, INLINE_BYTES, TASK_CONSUMER, TASK_STREAM, decodeTask, failureKey, outputName, resultKey,
-  type ExecutorInfo, type TaskEnvelope, type TaskFailure, type TaskInputRef, type TaskWin,
+  ALL_JOBS, CANCEL_SUBJECT, HEARTBEAT_MS, INLINE_BYTES, TASK_CONSUMER, TASK_STREAM, decodeTask, failureKey, isStale, outputName, resultKey,
+  type ExecutorInfo, type SessionBeat, type TaskEnvelope, type TaskFailure, type TaskInputRef, type TaskWin,
 } from './cluster-protocol.ts';
 import { ackWaitMs, isKeyExists, openNatsCluster, type NatsCluster } from './nats-cluster.ts';
 import { ObjectCache } from './object-cache.ts';
@@ -43,8 +43,10 @@ type Outcome = Omit<TaskWin, 'ok' | 'executor' | 'host' | 'pid' | 'attempt' | 'd
 export class ExecutorProcess {
   private stopping = false;
   private readonly running = new Map<JsMsg, { env: TaskEnvelope; abort: AbortController }>();
-  /** Jobs the driver ended (`session.job`): their tasks still queued or delivered again are dropped. */
+  /** Jobs the driver ended (`session.job`, `session.all`): their tasks still queued or delivered again are dropped. */
   private readonly ended = new Set<string>();
+  /** When each session's driver was last seen alive (Date.now()). */
+  private readonly alive = new Map<string, number>();
   private readonly inputs: ObjectCache<arrow.RecordBatch[]>;
   private readonly outputs: ObjectCache<MapOutput>;
   private readonly loops: Promise<void>[] = [];
@@ -84,7 +86,7 @@ export class ExecutorProcess {
     this.cancels = nc.subscribe(`${CANCEL_SUBJECT}.>`, {
       callback: (_, m) => {
         const [session, job] = m.subject.split('.').slice(2);
-        this.endJob(`${session}.${job}`);
+        this.endJob(session, job);
       },
     });
     const consumer = await this.cluster.js.consumers.get(TASK_STREAM, TASK_CONSUMER);
@@ -114,11 +116,27 @@ export class ExecutorProcess {
     }
   }
 
-  private endJob(job: string): void {
-    this.ended.add(job);
+  /** A job ended (or, `job` ALL_JOBS, its whole session): its tasks are stopped, and those still to come dropped. */
+  private endJob(session: string, job: string): void {
+    this.ended.add(`${session}.${job}`);
     if (this.ended.size > 10_000) this.ended.delete(this.ended.values().next().value!);
-    this.outputs.dropPrefix(`${job.replace('.', '/')}/`);
-    for (const r of this.running.values()) if (`${r.env.session}.${r.env.job}` === job) r.abort.abort();
+    this.outputs.dropPrefix(job === ALL_JOBS ? `${session}/` : `${session}/${job}/`);
+    for (const r of this.running.values()) if (this.hasEnded(r.env)) r.abort.abort();
+  }
+
+  private hasEnded(env: TaskEnvelope): boolean {
+    return this.ended.has(`${env.session}.${env.job}`) || this.ended.has(`${env.session}.${ALL_JOBS}`);
+  }
+
+  /** Whether a session's driver is alive, as its heartbeat says (asked at most once a second per session). */
+  private async sessionAlive(session: string): Promise<boolean> {
+    const seen = this.alive.get(session);
+    if (seen !== undefined && Date.now() - seen < 1000) return true;
+    const e = await this.cluster.sessions.get(session);
+    if (isStale(e && e.operation === 'PUT' ? e.json<SessionBeat>() : null)) return false;
+    this.alive.set(session, Date.now());
+    if (this.alive.size > 1000) this.alive.delete(this.alive.keys().next().value!);
+    return true;
   }
 
   /** Runs a delivered task to its recorded outcome; `computed` is called once its output is made. */
@@ -133,8 +151,19 @@ export class ExecutorProcess {
     }
     const delivery = msg.info.deliveryCount;
     const what = `task ${resultKey(env)} attempt ${env.attempt} delivery ${delivery}`;
-    if (this.ended.has(`${env.session}.${env.job}`)) {
+    if (this.hasEnded(env)) {
       msg.term();
+      return;
+    }
+    try {
+      if (!(await this.sessionAlive(env.session))) {
+        this.endJob(env.session, ALL_JOBS);
+        msg.term();
+        this.log(`dropped ${what}: its driver is gone`);
+        return;
+      }
+    } catch {
+      // The server is away: the task is left for redelivery.
       return;
     }
     // Fault injection: the process dies as `kill -9` would kill it, on the task's first delivery.
@@ -162,7 +191,7 @@ export class ExecutorProcess {
         this.log(`failed ${what}: ${err.name}: ${err.message}`);
         return;
       }
-      if (this.ended.has(`${env.session}.${env.job}`)) {
+      if (this.hasEnded(env)) {
         await this.discard(outcome);
         msg.term();
         return;

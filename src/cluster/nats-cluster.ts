@@ -9,7 +9,7 @@ import { Kvm, type KV } from '@nats-io/kv';
 import { Objm } from '@nats-io/obj';
 import { BlockStore } from './block-store.ts';
 import { ClusterUnavailableError } from '../errors.ts';
-import { BLOCKS_BUCKET, EXECUTOR_TTL_MS, EXECUTORS_BUCKET, RESULTS_BUCKET, TASK_CONSUMER, TASK_STREAM, TASK_SUBJECT } from './cluster-protocol.ts';
+import { BLOCKS_BUCKET, EXECUTOR_TTL_MS, EXECUTORS_BUCKET, RESULTS_BUCKET, SESSIONS_BUCKET, TASK_CONSUMER, TASK_STREAM, TASK_SUBJECT } from './cluster-protocol.ts';
 
 export interface NatsCluster {
   readonly url: string;
@@ -18,6 +18,8 @@ export interface NatsCluster {
   readonly jsm: JetStreamManager;
   readonly results: KV;
   readonly executors: KV;
+  /** Drivers' heartbeats (SessionBeat), by session. */
+  readonly sessions: KV;
   readonly blocks: BlockStore;
 }
 
@@ -46,9 +48,11 @@ export async function openNatsCluster(url: string, o: { name: string; connectTim
     await ensureConsumer(jsm, o.consumer);
     const results = await new Kvm(nc).create(RESULTS_BUCKET, { history: 1, storage: StorageType.File });
     const executors = await new Kvm(nc).create(EXECUTORS_BUCKET, { history: 1, ttl: EXECUTOR_TTL_MS, storage: StorageType.Memory });
+    // Kept a day: a dead session's beat tells how long ago it died.
+    const sessions = await new Kvm(nc).create(SESSIONS_BUCKET, { history: 1, ttl: 24 * 3600 * 1000, storage: StorageType.File });
     const objects = await new Objm(nc).create(BLOCKS_BUCKET, { storage: StorageType.File });
     const js = jetstream(nc);
-    return { url, nc, js, jsm, results, executors, blocks: new BlockStore(js, jsm, objects) };
+    return { url, nc, js, jsm, results, executors, sessions, blocks: new BlockStore(js, jsm, objects) };
   } catch (e) {
     await nc.close().catch(() => {});
     throw e instanceof ClusterUnavailableError ? e : new ClusterUnavailableError(`cannot set up the cluster's streams on ${url}: ${(e as Error).message}`);

@@ -4,8 +4,9 @@
  * against DuckDB) and with exact sums, and the faults a cluster meets: a process killed mid-stage,
  * one joining mid-job, none at all, the server restarted, a task failing everywhere, a cancelled job.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as arrow from 'apache-arrow';
@@ -16,6 +17,7 @@ import {
 } from '../../src/index.ts';
 import { freePort, LocalCluster } from '../../bench/local-cluster.ts';
 import { writeParquet } from '../support/parquet-files.ts';
+import { INDEX } from '../support/child-script.ts';
 import { Rng } from '../support/random.ts';
 
 /** 40k rows: int and string keys with nulls, int64 values beyond 2^53 in sum, floats. */
@@ -220,6 +222,49 @@ describe('a cluster of executor processes through NATS JetStream', () => {
     const port = await freePort();
     await expect(Session.create({ cluster: { nats: `nats://127.0.0.1:${port}`, connectTimeoutMs: 1000 } })).rejects.toBeInstanceOf(ClusterUnavailableError);
   });
+});
+
+describe('a driver that dies', () => {
+  it("leaves its tasks running and its objects stored until its session is stale; the next session to open cancels and deletes them", async () => {
+    const c = await LocalCluster.start(2, 1);
+    const { Objm } = await import('@nats-io/obj');
+    const { connect } = await import('@nats-io/transport-node');
+    const nc = await connect({ servers: c.url });
+    try {
+      const dir = fileURLToPath(new URL('../../node_modules/.cache/', import.meta.url));
+      mkdirSync(dir, { recursive: true });
+      const script = join(mkdtempSync(join(dir, 'gpuframe-dead-driver-')), 'driver.mts');
+      writeFileSync(script, [
+        "import * as arrow from 'apache-arrow';",
+        `import { Session, count } from ${JSON.stringify(INDEX)};`,
+        `const s = await Session.create({ cluster: { nats: ${JSON.stringify(c.url)}, staleSessionMs: 5000 }, faultInjector: (st) => (st === 1 ? 'hang' : undefined) });`,
+        'const t = arrow.tableFromArrays({ k: Int32Array.from({ length: 1000 }, (_, i) => i % 10) });',
+        'void s.fromArrow(t, { partitions: 2 }).groupBy(\'k\').agg(count()).collect();',
+      ].join('\n'));
+      const started = c.waitForLog('e1', /started task (\S+)\.1\.1\.\d+ attempt 1/);
+      const driver = spawn(process.execPath, ['--import', 'tsx', script], { stdio: 'ignore' });
+      const dead = (await started).match(/started task (\S+?)\.1\.1\./)![1];
+      driver.kill('SIGKILL');
+      const blocks = await new Objm(nc).open('gpuframe-blocks');
+      const left = async () => (await blocks.list()).filter((o) => o.name.startsWith(`${dead}/`)).length;
+      expect(await left()).toBe(2);
+      // Not yet stale: a session opening now leaves them.
+      await withSession(c, async () => {});
+      expect(await left()).toBe(2);
+      await new Promise((r) => setTimeout(r, 5500));
+      const dropped = c.waitForLog('e1', new RegExp(`dropped task ${dead}\\.1\\.1\\.\\d+ attempt 1 delivery 1: its job ended`));
+      await withSession(c, async (s) => {
+        await dropped;
+        for (let i = 0; i < 50 && (await left()) > 0; i++) await new Promise((r) => setTimeout(r, 100));
+        expect(await left()).toBe(0);
+        // The executors are free for the live session's job.
+        expect(await s.fromArrow(table(13, 1000), { partitions: 2 }).count()).toBe(1000);
+      });
+    } finally {
+      await nc.close();
+      await c.stop();
+    }
+  }, 90_000);
 });
 
 describe('a GPU executor process', () => {
