@@ -152,6 +152,11 @@ describe('the npm package', () => {
     expect(help.status).toBe(0);
     expect(help.stdout).toMatch(/query/);
     expect(help.stdout).toMatch(/bench/);
+    expect(help.stdout).toMatch(/executor/);
+    // The compiled executor command loads the NATS client it installed, and says it cannot reach a server.
+    const ex = run(bin, ['executor', '--nats', 'nats://127.0.0.1:1', '--cores', '1'], dir);
+    expect(ex.status).toBe(1);
+    expect(ex.stderr).toMatch(/gpuframe: ClusterUnavailableError: cannot reach the NATS server at nats:\/\/127\.0\.0\.1:1/);
     // The same bags as Arrow IPC and as Parquet (parquet-wasm, installed with the package, writes it).
     writeFileSync(path.join(dir, 'gen.mjs'), `
       import * as arrow from 'apache-arrow'; import { writeFileSync } from 'node:fs'; import { createRequire } from 'node:module';
