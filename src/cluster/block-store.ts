@@ -44,18 +44,31 @@ export class BlockStore {
     return { name, bytes: data.byteLength, seqs };
   }
 
-  /** An object's bytes: its chunks fetched together where their sequences are known, else through the object store client. */
-  async get(o: { readonly name: string; readonly seqs?: readonly number[] }): Promise<Uint8Array> {
+  /**
+   * An object's bytes: its chunks fetched together where their sequences are known, else through
+   * the object store client. `shared`: in a SharedArrayBuffer, so that what is decoded from them
+   * reaches worker threads without another copy.
+   */
+  async get(o: { readonly name: string; readonly seqs?: readonly number[] }, shared = false): Promise<Uint8Array> {
+    let parts: Uint8Array[];
     if (!o.seqs) {
       const bytes = await this.objects.getBlob(o.name);
       if (!bytes) throw new Error(`object ${o.name} is missing from the object store ${BLOCKS_BUCKET}`);
-      return bytes;
+      parts = [bytes];
+    } else {
+      const chunks = await inWindow(o.seqs, (seq) => this.jsm.direct.getMessage(STREAM, { seq }));
+      const missing = chunks.findIndex((c) => c === null);
+      if (missing >= 0) throw new Error(`object ${o.name} is missing from the object store ${BLOCKS_BUCKET} (chunk ${missing}, sequence ${o.seqs[missing]})`);
+      parts = chunks.map((c) => c!.data);
     }
-    const chunks = await inWindow(o.seqs, (seq) => this.jsm.direct.getMessage(STREAM, { seq }));
-    const missing = chunks.findIndex((c) => c === null);
-    if (missing >= 0) throw new Error(`object ${o.name} is missing from the object store ${BLOCKS_BUCKET} (chunk ${missing}, sequence ${o.seqs[missing]})`);
-    if (chunks.length === 1) return chunks[0]!.data;
-    return Buffer.concat(chunks.map((c) => c!.data));
+    if (parts.length === 1 && !shared) return parts[0];
+    const out = new Uint8Array(shared ? new SharedArrayBuffer(parts.reduce((a, p) => a + p.byteLength, 0)) : new ArrayBuffer(parts.reduce((a, p) => a + p.byteLength, 0)));
+    let at = 0;
+    for (const p of parts) {
+      out.set(p, at);
+      at += p.byteLength;
+    }
+    return out;
   }
 
   /** Deletes objects by name (those that are not there are skipped). */

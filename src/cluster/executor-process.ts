@@ -290,7 +290,7 @@ export class ExecutorProcess {
   private async input(o: StoredObject | null): Promise<arrow.RecordBatch[] | null> {
     if (o === null) return [];
     return this.inputs.get(o.name, async () => {
-      const bytes = await this.cluster.blocks.get(o);
+      const bytes = await this.cluster.blocks.get(o, true);
       return { value: arrow.tableFromIPC(bytes).batches.filter((b) => b.numRows > 0), bytes: bytes.byteLength };
     });
   }
@@ -298,7 +298,7 @@ export class ExecutorProcess {
   /** A map output: kept here when this process made it, else read from the object store. */
   private mapOutput(b: StoredBlock): Promise<MapOutput> {
     return this.outputs.get(b.stored, async () => {
-      const bytes = await this.cluster.blocks.get({ name: b.stored, seqs: b.chunks });
+      const bytes = await this.cluster.blocks.get({ name: b.stored, seqs: b.chunks }, true);
       return { value: mapOutputFromIPC(bytes), bytes: bytes.byteLength };
     });
   }
