@@ -177,6 +177,13 @@ export const MUTANTS: readonly Mutant[] = [
     replace: "    msg.ack();\n    this.log(`started ${what}`);",
   },
   {
+    id: 'cluster-ack-wait-stale',
+    what: "an executor process keeps tasks alive within the ack wait it read at its start, not the driver's shorter one",
+    file: 'src/cluster/executor-process.ts',
+    find: 'Math.max(50, Math.min(this.ackWait, env.ackWaitMs) / 3)',
+    replace: 'Math.max(50, this.ackWait / 3)',
+  },
+  {
     id: 'cluster-block-chunk-order',
     what: "a stored block's chunks are read back in reverse order",
     file: 'src/cluster/block-store.ts',

@@ -227,7 +227,7 @@ export class ClusterExecutor implements Executor {
     const id = ctx.task;
     if (!id) throw new Error('internal: a cluster task needs its job, stage, partition and attempt (TaskContext.task)');
     if (this.closed) throw new ExecutorLostError('the cluster executor is closed');
-    const env: TaskEnvelope = { session: this.session, job: id.jobId, stage: id.stageId, partition: id.partition, attempt: id.attempt, ...(ctx.fault ? { fault: ctx.fault } : {}), work };
+    const env: TaskEnvelope = { session: this.session, job: id.jobId, stage: id.stageId, partition: id.partition, attempt: id.attempt, ackWaitMs: this.o.ackWaitMs, ...(ctx.fault ? { fault: ctx.fault } : {}), work };
     const key = resultKey(env);
     const won = this.wins.get(key);
     if (won) return won;

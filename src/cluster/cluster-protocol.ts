@@ -51,6 +51,8 @@ export interface TaskEnvelope {
   readonly stage: number;
   readonly partition: number;
   readonly attempt: number;
+  /** The ack wait the driver set on the consumer: the executor keeps the task alive well within it. */
+  readonly ackWaitMs: number;
   readonly fault?: TaskFault;
   readonly work: TaskWork;
 }

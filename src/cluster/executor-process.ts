@@ -170,8 +170,9 @@ export class ExecutorProcess {
     if (env.fault === 'crash' && delivery === 1) process.kill(process.pid, 'SIGKILL');
     const abort = new AbortController();
     this.running.set(msg, { env, abort });
-    // In-progress acks keep a long task from being delivered again while this process lives.
-    const alive = setInterval(() => msg.working(), Math.max(50, this.ackWait / 3));
+    // In-progress acks keep a long task from being delivered again while this process lives: within
+    // the shorter of the ack waits this process read at its start and the driver set since.
+    const alive = setInterval(() => msg.working(), Math.max(50, Math.min(this.ackWait, env.ackWaitMs) / 3));
     this.log(`started ${what}`);
     const start = performance.now();
     try {

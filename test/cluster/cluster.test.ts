@@ -172,6 +172,18 @@ describe('a cluster of executor processes through NATS JetStream', () => {
     await c.addExecutor('e1');
   }, 60_000);
 
+  it('a task running longer than the ack wait is kept alive by its process, not delivered again', async () => {
+    const t = table(14, 4000);
+    const want = await local(t);
+    await withSession(c, async (s) => {
+      // The first attempt takes a second, the consumer's ack wait is now 300 ms, and the other process is idle.
+      expect(rowsOf(await query(s.fromArrow(t, { partitions: 1 })).collect())).toEqual(want);
+      const map = s.lastJob!.stages[0];
+      expect(map.tasks.map((x) => x.attempt)).toEqual([1]);
+      for (const task of map.tasks) expect(task.details!.notes.join(' ')).not.toMatch(/delivery \d/);
+    }, { faultInjector: slowFirst() }, { ackWaitMs: 300 });
+  }, 60_000);
+
   it('an executor process that joins mid-job takes tasks of it', async () => {
     const t = table(5);
     const want = await local(t);
