@@ -172,6 +172,21 @@ describe('a cluster of executor processes through NATS JetStream', () => {
     await c.addExecutor('e1');
   }, 60_000);
 
+  it('a task whose every delivery kills its process fails that attempt (max deliveries), and its retry answers exactly', async () => {
+    const t = table(15, 4000);
+    const want = await local(t);
+    await withSession(c, async (s) => {
+      // Attempt 1 of map task 0 kills the process it reaches ('crash': SIGKILL), and may be delivered once.
+      expect(rowsOf(await query(s.fromArrow(t, { partitions: 2 })).collect())).toEqual(want);
+      const map = s.lastJob!.stages[0];
+      expect(map.failedAttempts).toBe(1);
+      expect(map.tasks.find((x) => x.partition === 0)!.attempt).toBe(2);
+    }, { faultInjector: (st, p, attempt) => (st === 1 && p === 0 && attempt === 1 ? 'crash' : undefined) }, { maxDeliveries: 1 });
+    const killed = ['e1', 'e2'].filter((n) => c.exitOf(n).signal === 'SIGKILL');
+    expect(killed.length).toBe(1);
+    await c.addExecutor(killed[0]);
+  }, 60_000);
+
   it('a task running longer than the ack wait is kept alive by its process, not delivered again', async () => {
     const t = table(14, 4000);
     const want = await local(t);

@@ -74,6 +74,16 @@ function concatBits(runs: readonly { bitmap: Uint8Array | null; bit0: number; n:
 }
 
 /**
+ * Words [from, from + n) of a 32-bit view written at word `at`. Dawn reads the memory of an
+ * ArrayBuffer only: a view of a SharedArrayBuffer (input shared with worker threads, or fetched so
+ * by a cluster's executor process) crashed it with SIGSEGV, so its words are copied first.
+ */
+export function writeWords(q: GPUQueue, buf: GPUBuffer, at: number, v: Int32Array | Uint32Array | Float32Array, from: number, n: number): void {
+  if (v.buffer instanceof SharedArrayBuffer) q.writeBuffer(buf, at * 4, v.slice(from, from + n));
+  else q.writeBuffer(buf, at * 4, v, from, n);
+}
+
+/**
  * One segment's values: 8/16-bit integers (and dictionary codes) widened to 32 bits, float32 as
  * its bits, 64-bit values as word pairs.
  */
@@ -81,10 +91,10 @@ function valuesRegion(c: ColumnChunk, wide: boolean, r0: number, r1: number): Re
   const v = c.values;
   const n = r1 - r0;
   if (wide) {
-    return { words: 2 * n, write: (buf, q, at) => q.writeBuffer(buf, at * 4, c.words ?? new Uint32Array(v.buffer, v.byteOffset, c.length * 2), 2 * r0, 2 * n) };
+    return { words: 2 * n, write: (buf, q, at) => writeWords(q, buf, at, c.words ?? new Uint32Array(v.buffer, v.byteOffset, c.length * 2), 2 * r0, 2 * n) };
   }
   if (v instanceof Int32Array || v instanceof Uint32Array || v instanceof Float32Array) {
-    return { words: n, write: (buf, q, at) => q.writeBuffer(buf, at * 4, v, r0, n) };
+    return { words: n, write: (buf, q, at) => writeWords(q, buf, at, v, r0, n) };
   }
   return { words: n, write: (buf, q, at) => q.writeBuffer(buf, at * 4, Int32Array.from(v.subarray(r0, r1) as Int8Array)) };
 }

@@ -8,10 +8,35 @@ import { CpuExecutor } from '../../../src/executor/cpu/cpu-executor.ts';
 import { INDEX, runScript } from '../../support/child-script.ts';
 import { gpuDetails } from '../../../src/executor/gpu/gpu-task-details.ts';
 
+const collectRowsOf = (t: arrow.Table) => t.toArray().map((r) => JSON.stringify(r.toJSON(), (_k, v) => (typeof v === 'bigint' ? v.toString() : v)));
+
 const probe = await openGpu();
 await probe.gpu?.close();
 
 describe.skipIf(!probe.gpu)(`sessions on the GPU executor${probe.gpu ? '' : ` (${probe.reason})`}`, () => {
+  it('uploads columns that live in SharedArrayBuffers (Dawn refused them: "Invalid argument"), exactly', async () => {
+    const shared = <T extends Int32Array | Float64Array | BigInt64Array>(a: T): T => {
+      const out = new (a.constructor as new (b: SharedArrayBuffer) => T)(new SharedArrayBuffer(a.byteLength));
+      out.set(a as never);
+      return out;
+    };
+    const n = 50_000;
+    const t = arrow.tableFromArrays({
+      k: shared(Int32Array.from({ length: n }, (_, i) => i % 97)),
+      v: shared(Float64Array.from({ length: n }, (_, i) => i / 4)),
+      w: shared(BigInt64Array.from({ length: n }, (_, i) => BigInt(i % 1000) * 2n ** 40n)),
+    });
+    expect(t.getChild('k')!.data[0].values.buffer).toBeInstanceOf(SharedArrayBuffer);
+    const q = (s: Session) => s.fromArrow(t, { partitions: 2 }).groupBy('k').agg(sum('v').as('s'), sum('w').as('sw'), count().as('n')).orderBy('k').collect();
+    const onGpu = await withSession(async (s) => {
+      const r = await q(s);
+      expect(s.lastJob!.stages[0].tasks.every((task) => gpuDetails(task) !== undefined)).toBe(true);
+      return collectRowsOf(r);
+    }, { executor: 'gpu', gpuFallback: 'error' });
+    const onCpu = await withSession(async (s) => collectRowsOf(await q(s)), { workers: false, cores: 1 });
+    expect(onGpu).toEqual(onCpu);
+  });
+
   it('runs the marble example with map tasks on the GPU and reduce tasks on CPU threads (on a software adapter: partial states merged on the host)', async () => {
     await withSession(async (s) => {
       const df = s.fromArrow(marbles(), { partitions: 2 }).filter(col('marbles').gt(0)).groupBy('bag').agg(sum('marbles').as('s'), count().as('n')).orderBy('bag');
