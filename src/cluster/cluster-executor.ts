@@ -22,10 +22,10 @@ import { isStored, type ReduceBlock, type StoredBlock } from '../shuffle/shuffle
 import type { FileInput } from '../executor/scan-input.ts';
 import type { Executor, ReduceResult, ScanResult, StagePlacement, StoredMapResult, TaskContext } from '../executor/task.ts';
 import {
-  ALL_JOBS, CANCEL_SUBJECT, HEARTBEAT_MS, RESULTS_BUCKET, TASK_CONSUMER, TASK_STREAM, TASK_SUBJECT, encodeTask, isStale, inputName, jobPrefix, resultKey, taskSubject,
-  type ExecutorInfo, type SessionBeat, type TaskEnvelope, type TaskInputRef, type TaskOutcome, type TaskWin, type TaskWork,
+  ALL_JOBS, CANCEL_SUBJECT, HEARTBEAT_MS, RESULTS_BUCKET, TASK_CONSUMER, TASK_STREAM, TASK_SUBJECT, encodeTask, inputName, jobPrefix, resultKey, taskSubject,
+  type ExecutorInfo, type SessionBeat, type TaskEnvelope, type TaskOutcome, type TaskWin, type TaskWork,
 } from './cluster-protocol.ts';
-import { openNatsCluster, type NatsCluster } from './nats-cluster.ts';
+import { isSessionDead, openNatsCluster, type NatsCluster } from './nats-cluster.ts';
 import type { StoredObject } from './block-store.ts';
 
 export interface ClusterOptions {
@@ -119,8 +119,7 @@ export class ClusterExecutor implements Executor {
     for (const subject of Object.keys(tasks.state.subjects ?? {})) sessions.add(subject.split('.')[2]);
     sessions.delete(this.session);
     for (const s of sessions) {
-      const e = await this.c.sessions.get(s);
-      if (!isStale(e && e.operation === 'PUT' ? e.json<SessionBeat>() : null)) continue;
+      if (!(await isSessionDead(this.c, s))) continue;
       this.c.nc.publish(`${CANCEL_SUBJECT}.${s}.${ALL_JOBS}`);
       await Promise.all([
         this.c.jsm.streams.purge(TASK_STREAM, { filter: `${TASK_SUBJECT}.${s}.>` }),
@@ -190,7 +189,7 @@ export class ClusterExecutor implements Executor {
   }
 
   async runScanFile(schema: Schema, filter: TExpr | null, input: FileInput, ctx?: TaskContext): Promise<ScanResult> {
-    return this.scanResult(await this.run({ kind: 'scan', schema, filter, input: { file: input } as TaskInputRef }, ctx));
+    return this.scanResult(await this.run({ kind: 'scan', schema, filter, input: { file: input } }, ctx));
   }
 
   private async scanResult(w: TaskWin): Promise<ScanResult> {

@@ -16,10 +16,10 @@ import { openLocalExecutor } from '../executor/open-executor.ts';
 import { readFileInput } from '../executor/scan-input.ts';
 import { hangUntilAborted, type LocalExecutor, type MapResult, type TaskDetails, type TaskPhase } from '../executor/task.ts';
 import {
-  ALL_JOBS, CANCEL_SUBJECT, HEARTBEAT_MS, INLINE_BYTES, TASK_CONSUMER, TASK_STREAM, decodeTask, failureKey, isStale, outputName, resultKey,
-  type ExecutorInfo, type SessionBeat, type TaskEnvelope, type TaskFailure, type TaskInputRef, type TaskWin,
+  ALL_JOBS, CANCEL_SUBJECT, HEARTBEAT_MS, INLINE_BYTES, TASK_CONSUMER, TASK_STREAM, decodeTask, failureKey, outputName, resultKey,
+  type ExecutorInfo, type TaskEnvelope, type TaskFailure, type TaskInputRef, type TaskWin,
 } from './cluster-protocol.ts';
-import { ackWaitMs, isKeyExists, openNatsCluster, type NatsCluster } from './nats-cluster.ts';
+import { ackWaitMs, isKeyExists, isSessionDead, openNatsCluster, type NatsCluster } from './nats-cluster.ts';
 import { ObjectCache } from './object-cache.ts';
 import type { StoredObject } from './block-store.ts';
 
@@ -132,8 +132,7 @@ export class ExecutorProcess {
   private async sessionAlive(session: string): Promise<boolean> {
     const seen = this.alive.get(session);
     if (seen !== undefined && Date.now() - seen < 1000) return true;
-    const e = await this.cluster.sessions.get(session);
-    if (isStale(e && e.operation === 'PUT' ? e.json<SessionBeat>() : null)) return false;
+    if (await isSessionDead(this.cluster, session)) return false;
     this.alive.set(session, Date.now());
     if (this.alive.size > 1000) this.alive.delete(this.alive.keys().next().value!);
     return true;
@@ -275,7 +274,7 @@ export class ExecutorProcess {
       return { ...result, phases, runMs: r.runMs ?? 0, inputRows: blocks.reduce((a, b) => a + b.rows, 0), outputRows: r.batch.numRows, executorId: r.executorId ?? 'main' };
     }
     const { batches, scan } = 'object' in w.input
-      ? { batches: (await this.input(w.input.object)) ?? [], scan: undefined }
+      ? { batches: await this.input(w.input.object), scan: undefined }
       : await readFileInput(this.local, w.input.file, ctx);
     phase('fetch');
     const r = await this.local.runScan(w.schema, w.filter, batches, ctx);
@@ -288,7 +287,7 @@ export class ExecutorProcess {
   }
 
   /** An in-memory input partition the driver stored (null: none), fetched once per process. */
-  private async input(o: StoredObject | null): Promise<arrow.RecordBatch[] | null> {
+  private async input(o: StoredObject | null): Promise<arrow.RecordBatch[]> {
     if (o === null) return [];
     return this.inputs.get(o.name, async () => {
       const bytes = await this.cluster.blocks.get(o, true);

@@ -9,7 +9,7 @@ import { Kvm, type KV } from '@nats-io/kv';
 import { Objm } from '@nats-io/obj';
 import { BlockStore } from './block-store.ts';
 import { ClusterUnavailableError } from '../errors.ts';
-import { BLOCKS_BUCKET, EXECUTOR_TTL_MS, EXECUTORS_BUCKET, RESULTS_BUCKET, SESSIONS_BUCKET, TASK_CONSUMER, TASK_STREAM, TASK_SUBJECT } from './cluster-protocol.ts';
+import { BLOCKS_BUCKET, EXECUTOR_TTL_MS, EXECUTORS_BUCKET, RESULTS_BUCKET, SESSIONS_BUCKET, TASK_CONSUMER, TASK_STREAM, TASK_SUBJECT, isStale, type SessionBeat } from './cluster-protocol.ts';
 
 export interface NatsCluster {
   readonly url: string;
@@ -93,3 +93,9 @@ export async function ackWaitMs(c: NatsCluster): Promise<number> {
 
 /** Rejects when an operation of the store hits a key that exists (KV create): the first writer won. */
 export const isKeyExists = (e: unknown): boolean => /wrong last sequence|key exists/i.test((e as Error)?.message ?? '');
+
+/** Whether a session's driver is dead: no heartbeat, or its last one older than the staleness it announced. */
+export async function isSessionDead(c: NatsCluster, session: string): Promise<boolean> {
+  const e = await c.sessions.get(session);
+  return isStale(e && e.operation === 'PUT' ? e.json<SessionBeat>() : null);
+}
