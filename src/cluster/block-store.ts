@@ -1,8 +1,8 @@
 /**
  * Shuffle blocks in the cluster's JetStream object store bucket, written and read with its chunks
  * in flight together. The object store client writes one chunk at a time, each waiting for its
- * ack, and reads through a consumer it creates per object: ~85 MB/s on this machine, against
- * ~330 MB/s with the chunks in flight (docs/scaling.md). The objects are the object store's own
+ * ack, and reads through a consumer it creates per object, several times slower than chunks in
+ * flight (docs/performance.md, "A cluster through NATS JetStream"). The objects are the object store's own
  * (ADR-20: chunks on `$O.<bucket>.C.<nuid>`, then the info with its SHA-256 digest on
  * `$O.<bucket>.M.<name>`), so any NATS object store client reads them; this one reads a block's
  * chunks by the stream sequences its writer recorded, all at once.

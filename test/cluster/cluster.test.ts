@@ -245,6 +245,8 @@ describe('a cluster of executor processes through NATS JetStream', () => {
     await expect(Session.create({ cluster: { nats: c.url }, cores: 2 })).rejects.toThrow(/cores cannot be given with cluster/);
     await expect(Session.create({ cluster: { nats: 'http://x' } })).rejects.toBeInstanceOf(InvalidOptionError);
     await expect(Session.create({ cluster: { nats: c.url, ackWaitMs: 5 } })).rejects.toThrow(/ackWaitMs/);
+    await expect(Session.create({ cluster: { nats: c.url, staleSessionMs: 1000 } })).rejects.toThrow(/cluster\.staleSessionMs must be .*5000.* got 1000/);
+    await expect(Session.create({ cluster: 'nats://x:1' as never })).rejects.toThrow(/cluster must be an object such as \{ nats: 'nats:\/\/host:4222' \}, got/);
     await expect(Session.create({ cluster: { nats: c.url, bogus: 1 } as never })).rejects.toThrow(/bogus/);
     const port = await freePort();
     await expect(Session.create({ cluster: { nats: `nats://127.0.0.1:${port}`, connectTimeoutMs: 1000 } })).rejects.toBeInstanceOf(ClusterUnavailableError);
