@@ -118,6 +118,7 @@ function predicate(p: Pred): Column {
     case 'not': return predicate(p.p).not();
     case 'boolCol': return col(p.name);
     case 'boolLit': return lit(p.v);
+    case 'strMatch': return column(p.e)[p.fn](p.pattern);
   }
 }
 

@@ -6,6 +6,7 @@
  * the syntax of `&&`, `||` and `!`).
  */
 import type { CmpOp } from './expr.ts';
+import type { StrMatchOp } from './string-match.ts';
 import type { DType } from '../types.ts';
 import { inResult, kleene, type Tri } from './kleene.ts';
 
@@ -17,6 +18,8 @@ export class CodegenContext {
   /** Columns read, in binding order (column k's locals or params are suffixed with k). */
   readonly columns: { name: string; dtype: DType }[] = [];
   readonly literals: string[] = [];
+  /** String predicates, each a table over task-wide string ids the kernel receives as `M{j}`. */
+  readonly matchers: { op: StrMatchOp; pattern: string }[] = [];
   /** WGSL: expressions already bound to a local in the row loop's scope. */
   private readonly bound = new Map<string, string>();
   private temps = 0;
@@ -51,6 +54,13 @@ export class CodegenContext {
     let j = this.literals.indexOf(s);
     if (j < 0) j = this.literals.push(s) - 1;
     return `L${j}`;
+  }
+
+  /** The local holding a string predicate's match table (1 where the string with that id matches). */
+  stringMatch(op: StrMatchOp, pattern: string): string {
+    let j = this.matchers.findIndex((m) => m.op === op && m.pattern === pattern);
+    if (j < 0) j = this.matchers.push({ op, pattern }) - 1;
+    return `M${j}`;
   }
 
   /** A comparison's value and nullness, bound. */

@@ -4,6 +4,7 @@
  */
 import { InvalidOptionError, TypeMismatchError } from '../errors.ts';
 import { describeValue } from '../option-checks.ts';
+import type { StrMatchOp } from './string-match.ts';
 
 export type CmpOp = 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
 export type ArithOp = 'add' | 'sub' | 'mul' | 'div';
@@ -17,7 +18,8 @@ export type Expr =
   | { readonly kind: 'not'; readonly arg: Expr }
   | { readonly kind: 'isNull'; readonly negated: boolean; readonly arg: Expr }
   | { readonly kind: 'in'; readonly arg: Expr; readonly list: readonly Expr[] }
-  | { readonly kind: 'arith'; readonly op: ArithOp; readonly left: Expr; readonly right: Expr };
+  | { readonly kind: 'arith'; readonly op: ArithOp; readonly left: Expr; readonly right: Expr }
+  | { readonly kind: 'strMatch'; readonly op: StrMatchOp; readonly arg: Expr; readonly pattern: string };
 
 /** What an operand may be: a Column, or a plain JS value taken as a literal. */
 export type Operand = Column | LitValue;
@@ -74,6 +76,17 @@ export class Column {
   mul(other: Operand): Column { return this.arith('mul', other); }
   div(other: Operand): Column { return this.arith('div', other); }
 
+  private strMatch(op: StrMatchOp, pattern: string): Column {
+    if (typeof pattern !== 'string') throw new InvalidOptionError(`${op} takes a string, got ${describeValue(pattern)}`);
+    return new Column({ kind: 'strMatch', op, arg: this.expr, pattern });
+  }
+  /** The string starts with `prefix` (null for a null string). */
+  startsWith(prefix: string): Column { return this.strMatch('startsWith', prefix); }
+  endsWith(suffix: string): Column { return this.strMatch('endsWith', suffix); }
+  contains(substring: string): Column { return this.strMatch('contains', substring); }
+  /** SQL LIKE: `%` matches any characters, `_` one; case-sensitive, with no escape character. */
+  like(pattern: string): Column { return this.strMatch('like', pattern); }
+
   asc(): SortKey { return { column: columnName(this.expr), descending: false }; }
   desc(): SortKey { return { column: columnName(this.expr), descending: true }; }
 
@@ -113,6 +126,7 @@ export function exprToString(e: Expr): string {
     case 'isNull': return `${e.negated ? 'isnotnull' : 'isnull'}(${exprToString(e.arg)})`;
     case 'in': return `${exprToString(e.arg)} IN (${e.list.map(exprToString).join(',')})`;
     case 'arith': return `(${exprToString(e.left)} ${ARITH_SYMBOL[e.op]} ${exprToString(e.right)})`;
+    case 'strMatch': return e.op === 'like' ? `${exprToString(e.arg)} LIKE ${e.pattern}` : `${e.op}(${exprToString(e.arg)}, ${e.pattern})`;
   }
 }
 
@@ -121,7 +135,7 @@ export function columnsOf(e: Expr, out: string[] = []): string[] {
   switch (e.kind) {
     case 'col': if (!out.includes(e.name)) out.push(e.name); break;
     case 'lit': break;
-    case 'not': case 'isNull': columnsOf(e.arg, out); break;
+    case 'not': case 'isNull': case 'strMatch': columnsOf(e.arg, out); break;
     case 'in': columnsOf(e.arg, out); e.list.forEach((x) => columnsOf(x, out)); break;
     default: columnsOf(e.left, out); columnsOf(e.right, out);
   }

@@ -24,7 +24,7 @@ export function kleene(op: 'and' | 'or', a: Tri, b: Tri, bind: (expr: string) =>
 
 /** Does the expression produce a boolean (so its code generator's predicate path evaluates it)? */
 export const isBooleanValued = (e: TExpr): boolean =>
-  e.dtype?.id === 'bool' || e.kind === 'cmp' || e.kind === 'logic' || e.kind === 'not' || e.kind === 'isNull' || e.kind === 'in';
+  e.dtype?.id === 'bool' || e.kind === 'cmp' || e.kind === 'logic' || e.kind === 'not' || e.kind === 'isNull' || e.kind === 'in' || e.kind === 'strMatch';
 
 /** An IN list's non-null values, and whether it also holds the null literal. */
 export function inListValues(list: readonly TExpr[]): { values: TExpr[]; hasNull: boolean } {

@@ -2,14 +2,17 @@
  * The expression language of string predicates and the CLI (--where, --agg, --group-by, --order-by):
  * a recursive-descent parser onto the Column builder, so `v2 > 5` parses to the very AST that
  * `col('v2').gt(5)` builds. Precedence, loosest first: OR, AND, NOT, comparison (= != <> < <= > >=,
- * IS [NOT] NULL, [NOT] BETWEEN, [NOT] IN), + -, * /, unary minus.
+ * IS [NOT] NULL, [NOT] BETWEEN, [NOT] IN, [NOT] LIKE), + -, * /, unary minus; and the string
+ * functions starts_with, ends_with and contains.
  */
 import { ExprSyntaxError } from '../errors.ts';
 import { col, lit, type CmpOp, type Column } from './expr.ts';
 import { describeToken, tokenize, type Token } from './tokenize.ts';
 
 /** Words that are operators or literals: a column spelled like one must be double-quoted. */
-const RESERVED = new Set(['and', 'or', 'not', 'is', 'null', 'between', 'in', 'true', 'false']);
+const RESERVED = new Set(['and', 'or', 'not', 'is', 'null', 'between', 'in', 'like', 'true', 'false']);
+/** String functions, as DuckDB spells them: name(string, 'literal'). */
+const STRING_FUNCTIONS = { starts_with: 'startsWith', ends_with: 'endsWith', contains: 'contains' } as const;
 const CMP_OPS: Readonly<Record<string, CmpOp>> = { '=': 'eq', '==': 'eq', '!=': 'ne', '<>': 'ne', '<': 'lt', '<=': 'le', '>': 'gt', '>=': 'ge' };
 const DATE_TEXT = /^(\d{4}-\d{2}-\d{2})$/;
 const TIMESTAMP_TEXT = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2})(:\d{2})?(\.\d+)?(Z|[+-]\d{2}:?\d{2})?)?$/;
@@ -102,7 +105,11 @@ export class ExprParser {
       const positive = left.isIn(list);
       return negated ? positive.not() : positive;
     }
-    if (negated) this.fail(this.peek(), 'BETWEEN or IN after NOT');
+    if (this.acceptWord('like')) {
+      const positive = left.like(this.stringLiteral('a quoted pattern after LIKE'));
+      return negated ? positive.not() : positive;
+    }
+    if (negated) this.fail(this.peek(), 'BETWEEN, IN or LIKE after NOT');
     return left;
   }
 
@@ -150,6 +157,7 @@ export class ExprParser {
         if (word === 'null') return lit(null);
         // `date` alone stays a column name; only DATE 'text' is a literal.
         if ((word === 'date' || word === 'timestamp') && this.peek().kind === 'string') return lit(this.temporal(word, this.next()));
+        if (this.isOp('(') && Object.hasOwn(STRING_FUNCTIONS, word)) return this.stringCall(STRING_FUNCTIONS[word as keyof typeof STRING_FUNCTIONS]);
         if (this.isOp('(')) this.fail(t, `a value, not a call (an aggregate's output column is written quoted, as "sum(v1)")`);
         if (!RESERVED.has(word)) return col(t.raw);
       }
@@ -171,6 +179,21 @@ export class ExprParser {
     const at = new Date(`${m[1]}T${m[2]}${m[3] ?? ':00'}${ms}${zone}`);
     if (Number.isNaN(at.getTime())) return this.fail(s, 'a timestamp with a valid time of day');
     return at;
+  }
+
+  private stringLiteral(expected: string): string {
+    const t = this.next();
+    return t.kind === 'string' ? (t.value as string) : this.fail(t, expected);
+  }
+
+  /** starts_with(x, 'p'), ends_with(x, 'p'), contains(x, 'p'). */
+  private stringCall(method: 'startsWith' | 'endsWith' | 'contains'): Column {
+    const open = this.next();
+    const arg = this.expr();
+    if (!this.acceptOp(',')) this.fail(this.peek(), "',' and a quoted string");
+    const pattern = this.stringLiteral('a quoted string');
+    this.closeParen(open);
+    return arg[method](pattern);
   }
 
   /** A plain or double-quoted name. */

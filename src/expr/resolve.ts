@@ -4,6 +4,7 @@
  */
 import { exprToString, type ArithOp, type CmpOp, type Expr, type LitValue } from './expr.ts';
 import { TypeMismatchError, UnknownColumnError } from '../errors.ts';
+import type { StrMatchOp } from './string-match.ts';
 import { intRange, isInteger, isNumeric, isTemporal, isWide, sameType, typeName, type DType } from '../types.ts';
 
 export interface Field {
@@ -35,7 +36,8 @@ export type TExpr =
   | { kind: 'not'; arg: TExpr; dtype: DType }
   | { kind: 'isNull'; negated: boolean; arg: TExpr; dtype: DType }
   | { kind: 'in'; arg: TExpr; list: TExpr[]; mode: CmpMode; dtype: DType }
-  | { kind: 'arith'; op: ArithOp; left: TExpr; right: TExpr; dtype: DType; bound: number };
+  | { kind: 'arith'; op: ArithOp; left: TExpr; right: TExpr; dtype: DType; bound: number }
+  | { kind: 'strMatch'; op: StrMatchOp; arg: TExpr; pattern: string; dtype: DType };
 
 export function fieldOf(schema: Schema, name: string): Field {
   const f = schema.find((x) => x.name === name);
@@ -79,6 +81,13 @@ export function resolve(e: Expr, schema: Schema): TExpr {
     case 'isNull': return { kind: 'isNull', negated: e.negated, arg: resolve(e.arg, schema), dtype: BOOL };
     case 'in': return resolveIn(resolve(e.arg, schema), e.list.map((x) => resolve(x, schema)), e);
     case 'arith': return resolveArith(e.op, resolve(e.left, schema), resolve(e.right, schema), e);
+    case 'strMatch': {
+      const arg = resolve(e.arg, schema);
+      if (arg.dtype !== null && arg.dtype.id !== 'utf8') {
+        throw new TypeMismatchError(`${e.op} needs a string, got ${typeName(arg.dtype)}: ${exprToString(e)}`);
+      }
+      return { kind: 'strMatch', op: e.op, arg, pattern: e.pattern, dtype: BOOL };
+    }
   }
 }
 

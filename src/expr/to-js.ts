@@ -147,6 +147,10 @@ export function emitBool(e: TExpr, ctx: CodegenContext): Val {
     }
     case 'lit':
       return e.value === null ? { v: 'false', n: 'true' } : { v: e.value ? 'true' : 'false', n: 'false' };
+    case 'strMatch': {
+      const a = emitStr(e.arg, ctx);
+      return { v: ctx.bind(`${ctx.stringMatch(e.op, e.pattern)}[${a.v}] === 1`), n: a.n };
+    }
     case 'arith':
       throw new Error('arithmetic is not a predicate');
   }

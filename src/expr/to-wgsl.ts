@@ -228,6 +228,13 @@ export function gBool(e: TExpr, ctx: CodegenContext): GBool {
     }
     case 'lit':
       return e.value === null ? { v: 'false', n: 'true' } : { v: e.value ? 'true' : 'false', n: 'false' };
+    case 'strMatch': {
+      // Bit j of word `id` of the task's match words (binding 5) is matcher j's answer for that string.
+      const a = gStr(e.arg, ctx) as { v: string; n: string };
+      const j = Number(ctx.stringMatch(e.op, e.pattern).slice(1));
+      if (j >= 32) throw new GpuUnsupported('more than 32 string predicates in one kernel');
+      return { v: ctx.bind(`((mt[bitcast<u32>(${a.v})] >> ${j}u) & 1u) == 1u`), n: a.n };
+    }
     case 'arith':
       throw new GpuUnsupported('arithmetic is not a predicate');
   }

@@ -94,6 +94,17 @@ function predicate(t: TableModel, rng: Rng, depth = 0): Column {
     return e[rng.pick(CMP)](typeof other === 'bigint' ? Number(other) : (other as never));
   }
   const lit = literalOf(c, rng) as never;
+  if (str && rng.bool(0.4)) {
+    // A string predicate on a piece of a value: its first, last or middle characters, or LIKE with _ and %.
+    const chars = [...(typeof lit === 'string' ? lit as string : 'id0')];
+    const a = rng.int(0, chars.length), b = rng.int(a, chars.length);
+    switch (rng.pick(['startsWith', 'endsWith', 'contains', 'like'] as const)) {
+      case 'startsWith': return x.startsWith(chars.slice(0, b).join(''));
+      case 'endsWith': return x.endsWith(chars.slice(a).join(''));
+      case 'contains': return x.contains(chars.slice(a, b).join(''));
+      case 'like': return x.like(`%${chars.map((ch, i) => (i >= a && i < b ? rng.pick(['_', '%', ch]) : ch)).join('')}`);
+    }
+  }
   if (str) return rng.bool() ? x.eq(lit) : x.isIn([lit, literalOf(c, rng) as never]);
   return x[rng.pick(CMP)](lit);
 }

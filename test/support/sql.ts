@@ -100,7 +100,11 @@ export type Pred =
   | { op: 'not'; p: Pred }
   | { op: 'boolCol'; name: string }
   /** a literal predicate: lit(true) / lit(false) / lit(null) */
-  | { op: 'boolLit'; v: boolean | null };
+  | { op: 'boolLit'; v: boolean | null }
+  /** a string predicate of a string column */
+  | { op: 'strMatch'; fn: StrMatchFn; e: Expr; pattern: string };
+
+export type StrMatchFn = 'startsWith' | 'endsWith' | 'contains' | 'like';
 
 export type AggFn = 'count' | 'sum' | 'avg' | 'min' | 'max';
 
@@ -433,8 +437,9 @@ function leaf(rng: Rng, t: TableModel): Pred {
     }
   }
   if (kind === 'str') {
-    const choice = rng.weighted<string>([[50, 'cmp'], [25, 'in'], [15, 'null'], [others.length ? 10 : 0, 'colcol']]);
+    const choice = rng.weighted<string>([[40, 'cmp'], [20, 'in'], [12, 'null'], [others.length ? 8 : 0, 'colcol'], [25, 'match']]);
     switch (choice) {
+      case 'match': return strMatch(rng, c);
       case 'cmp': return { op: 'cmp', fn: rng.pick<CmpFn>(['eq', 'ne']), l: e, r: litExpr(rng, litFor(rng, c)) };
       case 'in': return inPredicate();
       case 'null': return isNullP();
@@ -450,6 +455,24 @@ function leaf(rng: Rng, t: TableModel): Pred {
     case 'colcol': return { op: 'cmp', fn: rng.pick<CmpFn>(['eq', 'ne']), l: e, r: colExpr(rng.pick(others)) };
     default: return { op: 'not', p: { op: 'boolCol', name: c.name } };
   }
+}
+
+/**
+ * A string predicate whose pattern comes from the column's values (a prefix, suffix or middle
+ * part, or for LIKE the value with some characters turned into _ and runs into %), or is fresh.
+ */
+function strMatch(rng: Rng, c: ColumnModel): Pred {
+  const e = colExpr(c);
+  const pool = (c.pool as string[]).filter((x) => typeof x === 'string');
+  const chars = [...(pool.length && rng.bool(0.8) ? rng.pick(pool) : rng.pick(['id0', 'é', '😀', 'a,b', '']))];
+  const a = rng.int(0, chars.length), b = rng.int(a, chars.length);
+  const fn = rng.pick<StrMatchFn>(['startsWith', 'endsWith', 'contains', 'like']);
+  if (fn !== 'like') {
+    const pattern = (fn === 'startsWith' ? chars.slice(0, b) : fn === 'endsWith' ? chars.slice(a) : chars.slice(a, b)).join('');
+    return { op: 'strMatch', fn, e, pattern };
+  }
+  const like = chars.map((ch, i) => (i >= a && i < b ? rng.pick(['_', '%', ch]) : ch)).join('');
+  return { op: 'strMatch', fn, e, pattern: rng.pick(['', '%']) + like + rng.pick(['', '%']) };
 }
 
 /** a literal to compare arithmetic with */
@@ -647,6 +670,11 @@ export function sqlPred(p: Pred): string {
     case 'not': return `(NOT ${sqlPred(p.p)})`;
     case 'boolCol': return quoteIdent(p.name);
     case 'boolLit': return p.v === null ? 'CAST(NULL AS BOOLEAN)' : p.v ? 'TRUE' : 'FALSE';
+    case 'strMatch': {
+      const pattern = `'${p.pattern.replace(/'/g, "''")}'`;
+      if (p.fn === 'like') return `(${sqlExpr(p.e)} LIKE ${pattern})`;
+      return `${{ startsWith: 'starts_with', endsWith: 'ends_with', contains: 'contains' }[p.fn]}(${sqlExpr(p.e)}, ${pattern})`;
+    }
   }
 }
 
@@ -842,6 +870,7 @@ export function codePred(p: Pred): string {
     case 'not': return `${codePred(p.p)}.not()`;
     case 'boolCol': return `col(${JSON.stringify(p.name)})`;
     case 'boolLit': return `lit(${String(p.v)})`;
+    case 'strMatch': return `${codeExpr(p.e, true)}.${p.fn}(${JSON.stringify(p.pattern)})`;
   }
 }
 

@@ -100,14 +100,15 @@ function hashGroup(shape: KernelShape, ctx: CodegenContext): string[] {
   return out;
 }
 
-/** A kernel's locals for its columns (`C`) and string literal ids (`S.lits`), in binding order. */
+/** A kernel's locals for its columns (`C`), string literal ids (`S.lits`) and match tables (`S.matches`), in binding order. */
 const bindings = (ctx: CodegenContext): string[] => [
   ...ctx.columns.map((_, k) => `const v${k} = C[${k}].values, m${k} = C[${k}].validity, o${k} = C[${k}].offset, w${k} = C[${k}].words, r${k} = C[${k}].remap;`),
   ...ctx.literals.map((_, j) => `const L${j} = S.lits[${j}];`),
+  ...ctx.matchers.map((_, j) => `const M${j} = S.matches[${j}];`),
 ];
 
 /** JS source of the kernel for a shape, and the columns and string literals it binds, in order. */
-export function kernelSource(shape: KernelShape): { source: string; columns: string[]; literals: string[] } {
+export function kernelSource(shape: KernelShape): { source: string; columns: string[]; literals: string[]; matchers: Matcher[] } {
   const ctx = new CodegenContext('js', new Set(shape.nullable));
   const body: string[] = [];
   if (shape.filter) {
@@ -157,7 +158,7 @@ export function kernelSource(shape: KernelShape): { source: string; columns: str
       '  S.groups = ng; S.normalize();',
       '}', 'S.groups = ng;'].join('\n')
     : [...head, 'for (let i = from; i < n; i++) {', loop, '}', 'S.groups = ng;'].join('\n');
-  return { source, columns: ctx.columns.map((c) => c.name), literals: ctx.literals };
+  return { source, columns: ctx.columns.map((c) => c.name), literals: ctx.literals, matchers: ctx.matchers };
 }
 
 /** Integer sums fed (hi, lo) words per row: 64-bit inputs and values too large to add to lo. */
@@ -191,7 +192,8 @@ export function accumulatorLayout(aggs: readonly AggSpec[]): AccLayout {
   return { hot, cold, rows: 0, place };
 }
 
-type Compiled = { kernel: Kernel; columns: string[]; literals: string[] };
+type Matcher = CodegenContext['matchers'][number];
+type Compiled = { kernel: Kernel; columns: string[]; literals: string[]; matchers: Matcher[] };
 const cache = new Map<string, Compiled>();
 
 const shapeKey = (shape: KernelShape): string =>
@@ -202,19 +204,20 @@ export function compileKernel(shape: KernelShape): Compiled {
   const key = shapeKey(shape);
   let hit = cache.get(key);
   if (!hit) {
-    const { source, columns, literals } = kernelSource(shape);
-    hit = { kernel: new Function('n', 'C', 'S', 'b', 'from', source) as Kernel, columns, literals };
+    const { source, columns, literals, matchers } = kernelSource(shape);
+    hit = { kernel: new Function('n', 'C', 'S', 'b', 'from', source) as Kernel, columns, literals, matchers };
     cache.set(key, hit);
   }
   return hit;
 }
 
-export type FilterKernel = (rows: number, columns: readonly BoundColumn[], state: { lits: number[]; sel: Int32Array }) => number;
+export type FilterKernel = (rows: number, columns: readonly BoundColumn[], state: { lits: number[]; matches: Uint8Array[]; sel: Int32Array }) => number;
+type CompiledFilter = { kernel: FilterKernel; columns: string[]; literals: string[]; matchers: Matcher[] };
 
-const filterCache = new Map<string, { kernel: FilterKernel; columns: string[]; literals: string[] }>();
+const filterCache = new Map<string, CompiledFilter>();
 
 /** A kernel writing the indexes of the rows that pass the filter into S.sel; returns their count. */
-export function compileFilter(filter: TExpr, nullable: readonly string[]): { kernel: FilterKernel; columns: string[]; literals: string[] } {
+export function compileFilter(filter: TExpr, nullable: readonly string[]): CompiledFilter {
   const key = shapeKey({ filter, mode: 'global', keys: [], keyNullable: [], aggs: [], nullable });
   let hit = filterCache.get(key);
   if (!hit) {
@@ -227,7 +230,7 @@ export function compileFilter(filter: TExpr, nullable: readonly string[]): { ker
       'for (let i = 0; i < n; i++) {', ...loop, '}',
       'return m;',
     ].join('\n');
-    hit = { kernel: new Function('n', 'C', 'S', source) as FilterKernel, columns: ctx.columns.map((c) => c.name), literals: ctx.literals };
+    hit = { kernel: new Function('n', 'C', 'S', source) as FilterKernel, columns: ctx.columns.map((c) => c.name), literals: ctx.literals, matchers: ctx.matchers };
     filterCache.set(key, hit);
   }
   return hit;

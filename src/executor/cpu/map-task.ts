@@ -49,6 +49,7 @@ export function runMapTask(spec: AggregationSpec, batches: readonly BoundBatch[]
     const nullable = names.filter((n) => columns.get(n)!.nullCount > 0);
     const kernel = compileKernel({ filter: spec.filter, mode, keys: spec.keys, keyNullable: plan.keyNullable, aggs: spec.aggs, nullable });
     state.lits = kernel.literals.map((s) => strings.id(s));
+    state.matches = kernel.matchers.map((m) => strings.matchTable(m.op, m.pattern));
     const bound: BoundColumn[] = kernel.columns.map((name) => {
       const c = columns.get(name)!;
       return { values: c.values as ArrayLike<number>, validity: c.validity, offset: c.offset, words: c.words, remap: remaps[b].get(name) ?? null };

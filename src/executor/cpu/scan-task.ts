@@ -14,7 +14,8 @@ export function runScanTask(filter: TExpr, batches: readonly BoundBatch[]): (Int
       const c = batch.columns.get(name)!;
       return { values: c.values as ArrayLike<number>, validity: c.validity, offset: c.offset, words: c.words, remap: c.dictionary ? strings.remap(c.dictionary) : null };
     });
-    const m = k.kernel(batch.rows, bound, { lits: k.literals.map((s) => strings.id(s)), sel });
+    const lits = k.literals.map((s) => strings.id(s));
+    const m = k.kernel(batch.rows, bound, { lits, matches: k.matchers.map((x) => strings.matchTable(x.op, x.pattern)), sel });
     return m === batch.rows ? null : sel.subarray(0, m);
   });
 }

@@ -46,6 +46,8 @@ export class TaskState {
   keys: Int32Array;
   /** The kernel's string literals' task-wide ids. */
   lits: number[] = [];
+  /** The kernel's string predicates' match tables, by task-wide string id. */
+  matches: Uint8Array[] = [];
   /** Where a float key's bits are read (its words, for the hash). */
   readonly f64Scratch = new Float64Array(1);
   readonly f64ScratchWords = new Int32Array(this.f64Scratch.buffer);

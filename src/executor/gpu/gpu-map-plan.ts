@@ -60,6 +60,8 @@ export interface GpuMapPlan {
    * overflowing. Null: one round.
    */
   readonly roundRows: number | null;
+  /** Per kernel (map, low words): its string predicates' answers by task-wide string id (bit j: matcher j), or null without any. */
+  readonly matchWords: readonly (Uint32Array | null)[];
 }
 
 /** A stage that merges its tasks' slots on the device, as a task's plan sees it (stage-table.ts). */
@@ -162,12 +164,23 @@ export function planGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batches: 
   shifts.forEach((s, j) => sharedParams.set(`S${j}`, s));
   // String literals' ids come after every dictionary's (the plan counted only those).
   kernel.shader.literals.forEach((s, j) => sharedParams.set(`L${j}`, strings.id(s)));
+  // Each string predicate is evaluated once per distinct string of the task, here on the host.
+  const matchWords = [kernel, lowWordKernel].map((k) => {
+    const matchers = k?.shader.matchers ?? [];
+    if (matchers.length === 0) return null;
+    const words = new Uint32Array(Math.max(1, strings.ids.size));
+    matchers.forEach((m, j) => {
+      const table = strings.matchTable(m.op, m.pattern);
+      for (let id = 0; id < strings.ids.size; id++) words[id] |= table[id] << j;
+    });
+    return words;
+  });
   const nullableSet = new Set(nullable);
   return {
     spec, batches, shape, plan, kernel, lowWordKernel, workgroupSize, tile, partitioned: plan.mode !== 'global' && spec.partitions > 1,
     regionStride: stride, regionWords, regions, pieces, packs, nullable: nullableSet, sharedParams,
     readPerRow: bytesPerRow(kernelColumns, nullableSet),
-    merges: stage !== undefined && hostPath === null, hostPath, roundRows,
+    merges: stage !== undefined && hostPath === null, hostPath, roundRows, matchWords,
   };
 }
 

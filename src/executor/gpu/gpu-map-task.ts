@@ -102,6 +102,13 @@ export async function runGpuMapTask(
       if (slots.part) encodeProgram(device, pass, foldProgram(foldKey, regions, { uniforms: uniforms[1], part: slots.part, acc: slots.acc }));
     };
     const uploader = new PieceUploader(device.queue, task, lease);
+    const matches = task.matchWords.map((words) => {
+      if (!words) return null;
+      const buffer = lease.take(words.byteLength, USAGE.STORAGE | USAGE.COPY_DST);
+      device.queue.writeBuffer(buffer, 0, words);
+      timings.uploadBytes += words.byteLength;
+      return buffer;
+    });
     // Task-wide string ids → strings: for the stage's merge, or the host's decode.
     const names = [...shape.strings.ids.keys()];
     const source = { plan, acc: slots.acc, accWords: slots.accWords, table: slots.table, kept: shape.sharedWords, names, take: lease.take };
@@ -139,7 +146,7 @@ export async function runGpuMapTask(
       const pass = timer.begin(encoder);
       const buffers = { input: buffer, inputWords: packed.words, slots: slots.part ?? slots.acc, table: slots.table };
       for (const [k, kernelPass] of [kernel, lowWordKernel].entries()) {
-        if (kernelPass) encodeProgram(device, pass, mapProgram(kernelPass, uniforms[k], values, buffers, grid));
+        if (kernelPass) encodeProgram(device, pass, mapProgram(kernelPass, uniforms[k], values, { ...buffers, matches: matches[k] }, grid));
       }
       if (invocation) foldInto(pass, grid[0] * grid[1] * workgroupSize);
       pass.end();

@@ -22,6 +22,7 @@ import { argValue } from '../../aggregate/gpu-argument.ts';
 import { addWordsFn, wordUpdate } from '../../aggregate/gpu-word-ops.ts';
 import { CodegenContext } from '../../expr/codegen-context.ts';
 import type { TExpr } from '../../expr/resolve.ts';
+import type { StrMatchOp } from '../../expr/string-match.ts';
 import { columnForm, gBool, isWordPair, u32Lit } from '../../expr/to-wgsl.ts';
 import type { DType } from '../../types.ts';
 import type { GroupMode, KeyInfo } from '../../plan/aggregation-spec.ts';
@@ -71,6 +72,8 @@ export interface MapShader {
   /** Columns read, in binding order (their params are c{k} o{k} m{k} b{k} r{k}). */
   readonly columns: readonly { name: string; dtype: DType }[];
   readonly literals: readonly string[];
+  /** String predicates: bit j of `mt[id]` (binding 5) is matcher j's answer for string id. */
+  readonly matchers: readonly { op: StrMatchOp; pattern: string }[];
   /** Names of the u32 params, in uniform order. */
   readonly params: readonly string[];
   readonly layout: GpuAccLayout;
@@ -164,6 +167,7 @@ export function mapShaderSource(key: MapShaderKey): MapShader {
         : '@group(0) @binding(2) var<storage, read_write> acc: array<atomic<u32>>;',
     ...(key.mode === 'hash' ? ['@group(0) @binding(3) var<storage, read_write> tab: array<atomic<u32>>;'] : []),
     ...(wide ? ['@group(0) @binding(4) var<storage, read> inp2: array<vec2<u32>>;'] : []),
+    ...(ctx.matchers.length ? ['@group(0) @binding(5) var<storage, read> mt: array<u32>;'] : []),
     ...(highWordsCopied ? [`var<workgroup> H: array<u32, ${key.slots * sharedWidth}>;`] : []),
     ...(workgroupMemory ? [`var<workgroup> W: array<atomic<u32>, ${slotsWords}>;`] : []),
     ...(workgroupMemory || own ? [`const WINIT = array<u32, ${slotWidth}>(${keptInit(layout, kept).map(u32Lit).join(', ')});`] : []),
@@ -197,7 +201,7 @@ export function mapShaderSource(key: MapShaderKey): MapShader {
     '}',
     '',
   ].join('\n');
-  return { source, columns: ctx.columns, literals: ctx.literals, params, layout, wide };
+  return { source, columns: ctx.columns, literals: ctx.literals, matchers: ctx.matchers, params, layout, wide };
 }
 
 /** A map kernel of a task: its source and params, and the key its pipeline is cached by. */
@@ -212,6 +216,8 @@ export interface MapBuffers {
   readonly slots: GPUBuffer;
   /** The hash table (hash mode). */
   readonly table: GPUBuffer | null;
+  /** The task's string match words (kernels with string predicates). */
+  readonly matches: GPUBuffer | null;
 }
 
 /** One dispatch of a map kernel over a chunk, its params' `values` written into `uniforms`. */
@@ -227,6 +233,7 @@ export function mapProgram(kernel: MapKernel, uniforms: GPUBuffer, values: Reado
       ...(buffers.table ? [{ binding: 3, buffer: buffers.table }] : []),
       // 64-bit columns read as vec2 words: the same input.
       ...(shader.wide ? [{ binding: 4, buffer: buffers.input, size: (buffers.inputWords >> 1) * 8 }] : []),
+      ...(shader.matchers.length ? [{ binding: 5, buffer: buffers.matches! }] : []),
     ],
     grid,
   };

@@ -54,7 +54,7 @@ function hasKind(e: TExpr | null | undefined, kind: TExpr['kind'], pred: (x: TEx
   if (e.kind === kind && pred(e)) return true;
   switch (e.kind) {
     case 'cmp': case 'logic': case 'arith': return hasKind(e.left, kind, pred) || hasKind(e.right, kind, pred);
-    case 'not': case 'isNull': return hasKind(e.arg, kind, pred);
+    case 'not': case 'isNull': case 'strMatch': return hasKind(e.arg, kind, pred);
     case 'in': return hasKind(e.arg, kind, pred);
     default: return false;
   }
@@ -68,6 +68,7 @@ function features(spec: AggregationSpec): string[] {
   if (hasKind(spec.filter, 'cmp', (c) => c.kind === 'cmp' && c.left.kind === 'col' && c.right.kind === 'col')) f.push('column vs column');
   // BETWEEN is lo <= x AND x <= hi: both sides on the same operand.
   if (hasKind(spec.filter, 'logic', (l) => l.kind === 'logic' && l.op === 'and' && l.left.kind === 'cmp' && l.right.kind === 'cmp' && l.left.op === 'ge' && l.right.op === 'le' && JSON.stringify(l.left.left) === JSON.stringify(l.right.left))) f.push('between');
+  if (hasKind(spec.filter, 'strMatch')) f.push('string predicate');
   return f;
 }
 
@@ -131,8 +132,8 @@ describe.skipIf(!probe.gpu)(`GPU map tasks vs the exact reference on random data
     expect([...modes.keys()].filter((m) => !MODES.includes(m)), 'a mode this test does not know').toEqual([]);
   });
 
-  it.skipIf(!wholeRun)('arithmetic, BETWEEN and column-vs-column comparisons ran, on the GPU too', () => {
-    for (const name of ['arithmetic argument', 'arithmetic in the filter', 'column vs column', 'between']) {
+  it.skipIf(!wholeRun)('arithmetic, BETWEEN, column-vs-column comparisons and string predicates ran, on the GPU too', () => {
+    for (const name of ['arithmetic argument', 'arithmetic in the filter', 'column vs column', 'between', 'string predicate']) {
       const e = exercised.get(name) ?? { tasks: 0, onGpu: 0 };
       expect(e.onGpu, `${name}: ${JSON.stringify(e)}`).toBeGreaterThanOrEqual(20);
     }

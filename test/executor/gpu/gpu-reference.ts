@@ -200,7 +200,32 @@ function compile(e: TExpr, rows: Rows): Eval {
         return hasNull ? null : false;
       };
     }
+    case 'strMatch': {
+      const a = compile(e.arg, rows);
+      const p = e.pattern;
+      const test = e.op === 'startsWith' ? (s: string) => s.slice(0, p.length) === p
+        : e.op === 'endsWith' ? (s: string) => p.length <= s.length && s.slice(s.length - p.length) === p
+          : e.op === 'contains' ? (s: string) => s.indexOf(p) >= 0 : (s: string) => likeMatch(s, p);
+      return (i) => { const x = a(i); return x === null ? null : test(x as string); };
+    }
   }
+}
+
+/** SQL LIKE by dynamic programming over code points (independent of the engine's regular expression). */
+export function likeMatch(s: string, pattern: string): boolean {
+  const t = [...s], p = [...pattern];
+  let row = new Array<boolean>(t.length + 1).fill(false);
+  row[0] = true;
+  for (const c of p) {
+    const next = new Array<boolean>(t.length + 1).fill(false);
+    if (c === '%') {
+      for (let j = 0; j <= t.length; j++) next[j] = row[j] || (j > 0 && next[j - 1]);
+    } else {
+      for (let j = 1; j <= t.length; j++) next[j] = row[j - 1] && (c === '_' || t[j - 1] === c);
+    }
+    row = next;
+  }
+  return row[t.length];
 }
 
 /** The magnitude of an argument's operands (see the module comment): |x| for a column or literal. */
