@@ -66,6 +66,10 @@ import {
   max,
   min,
   sum,
+  stddev,
+  stddevPop,
+  variance,
+  varPop,
 } from '../src/index.ts';
 import { DuckDb, type SqlResult } from './support/duckdb.ts';
 import { LocalCluster } from '../bench/local-cluster.ts';
@@ -124,7 +128,7 @@ function predicate(p: Pred): Column {
 
 function aggregate(a: Agg): AggExpr {
   const arg: AggArg | undefined = !a.arg ? undefined : a.byName && a.arg.op === 'col' ? a.arg.name : column(a.arg);
-  const fns = { sum, avg, min, max };
+  const fns = { sum, avg, min, max, stddev, stddevPop, variance, varPop };
   const x = a.fn === 'count' ? (arg === undefined ? count() : count(arg)) : fns[a.fn](arg!);
   return x.as(a.alias);
 }

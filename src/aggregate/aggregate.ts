@@ -3,7 +3,13 @@ import { InvalidOptionError } from '../errors.ts';
 import { col, Column, exprToString, type Expr } from '../expr/expr.ts';
 import { describeValue } from '../option-checks.ts';
 
-export type AggFn = 'count' | 'sum' | 'avg' | 'min' | 'max';
+export type AggFn = 'count' | 'sum' | 'avg' | 'min' | 'max' | 'stddev' | 'stddevPop' | 'variance' | 'varPop';
+
+/** How SQL spells each function, in output names and in the CLI's language (Spark's names). */
+export const SQL_NAME: Readonly<Record<AggFn, string>> = {
+  count: 'count', sum: 'sum', avg: 'avg', min: 'min', max: 'max',
+  stddev: 'stddev', stddevPop: 'stddev_pop', variance: 'variance', varPop: 'var_pop',
+};
 
 export class Aggregate {
   constructor(
@@ -21,7 +27,7 @@ export class Aggregate {
   /** The output column name: the alias, or Spark's default such as `sum(v1)` and `count(1)`. */
   get name(): string { return this.alias ?? this.defaultName; }
 
-  get defaultName(): string { return `${this.fn}(${this.arg === null ? '1' : exprToString(this.arg)})`; }
+  get defaultName(): string { return `${SQL_NAME[this.fn]}(${this.arg === null ? '1' : exprToString(this.arg)})`; }
 }
 
 type AggInput = string | Column;
@@ -36,3 +42,11 @@ export const sum = (x: AggInput): Aggregate => new Aggregate('sum', argOf(x));
 export const avg = (x: AggInput): Aggregate => new Aggregate('avg', argOf(x));
 export const min = (x: AggInput): Aggregate => new Aggregate('min', argOf(x));
 export const max = (x: AggInput): Aggregate => new Aggregate('max', argOf(x));
+/** Sample standard deviation (Spark's stddev, stddev_samp): null for fewer than 2 values. */
+export const stddev = (x: AggInput): Aggregate => new Aggregate('stddev', argOf(x));
+/** Population standard deviation: null for no values. */
+export const stddevPop = (x: AggInput): Aggregate => new Aggregate('stddevPop', argOf(x));
+/** Sample variance (Spark's variance, var_samp): null for fewer than 2 values. */
+export const variance = (x: AggInput): Aggregate => new Aggregate('variance', argOf(x));
+/** Population variance: null for no values. */
+export const varPop = (x: AggInput): Aggregate => new Aggregate('varPop', argOf(x));

@@ -8,6 +8,13 @@ const TWO32 = 4294967296n;
 
 const words = (a: BigInt64Array | BigUint64Array): Int32Array => new Int32Array(a.buffer, a.byteOffset, a.length * 2);
 
+/** p / q for a non-negative BigInt p and positive q, as a double within 1 ulp of it. */
+function ratio(p: bigint, q: bigint): number {
+  // Shifted so that the integer quotient keeps at least 64 significant bits, then rounded once to a double.
+  const k = Math.max(0, 64 - (p.toString(2).length - q.toString(2).length));
+  return Number((p << BigInt(k)) / q) / 2 ** k;
+}
+
 export function finalizeAggregate(a: AggSpec, st: State, n: number): KeyColumn {
   const nonNull = st[st.length - 1];
   let valid: Uint8Array | null = null;
@@ -67,6 +74,33 @@ export function finalizeAggregate(a: AggSpec, st: State, n: number): KeyColumn {
       const wide = isWide(a.result);
       // `+ 0` turns -0 into 0: which of two equal zeros a group met first must not show (DuckDB gives 0).
       for (let g = 0; g < n; g++) if (ok(g)) (out as unknown as unknown[])[g] = wide ? BigInt(st[0][g]) : st[0][g] + 0;
+      return { dtype: a.result, values: out, valid };
+    }
+    case 'ivar': {
+      const out = new Float64Array(n);
+      const sample = a.fn === 'stddev' || a.fn === 'variance', root = a.fn === 'stddev' || a.fn === 'stddevPop';
+      const [q2, q1, qm, q0, hi, lo, cnt] = st;
+      for (let g = 0; g < n; g++) {
+        const c = BigInt(cnt[g]);
+        if (!ok(g) || (sample && c < 2n)) { (valid ??= new Uint8Array(n).fill(1))[g] = 0; continue; }
+        // n·Σx² − (Σx)², exact; the variance is it over n² or n(n − 1), rounded once each way.
+        const squares = ((BigInt(q2[g]) << 64n) + (BigInt(q1[g]) << 32n)) + (BigInt(qm[g]) << 16n) + BigInt(q0[g]);
+        const total = (BigInt(hi[g]) << 32n) + BigInt(lo[g]);
+        const v = ratio(c * squares - total * total, sample ? c * (c - 1n) : c * c);
+        out[g] = root ? Math.sqrt(v) : v;
+      }
+      return { dtype: a.result, values: out, valid };
+    }
+    case 'fvar': {
+      const out = new Float64Array(n);
+      const sample = a.fn === 'stddev' || a.fn === 'variance', root = a.fn === 'stddev' || a.fn === 'stddevPop';
+      const [, m2, cnt] = st;
+      for (let g = 0; g < n; g++) {
+        if (!ok(g) || (sample && cnt[g] < 2)) { (valid ??= new Uint8Array(n).fill(1))[g] = 0; continue; }
+        // Rounding can leave a tiny negative m2 for equal values: a variance is never below 0.
+        const v = Math.max(0, m2[g]) / (sample ? cnt[g] - 1 : cnt[g]);
+        out[g] = root ? Math.sqrt(v) : v;
+      }
       return { dtype: a.result, values: out, valid };
     }
     case 'wmin':

@@ -342,5 +342,6 @@ export function gpuAccKind(a: AggSpec, form: ArgForm): GpuAccKind {
     // Double-float values ('d') take the 64-bit path, whose generator says they have no kernel yet.
     case 'min': case 'wmin': return form === 'f' || form === 'w' || form === 'd' ? 'min64' : 'min32';
     case 'max': case 'wmax': return form === 'f' || form === 'w' || form === 'd' ? 'max64' : 'max32';
+    case 'ivar': case 'fvar': throw new GpuUnsupported(`${a.display}: variance and standard deviation have no GPU kernel yet`);
   }
 }

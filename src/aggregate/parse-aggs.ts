@@ -1,17 +1,21 @@
 /** Aggregate lists and sort keys in the CLI's little language (`sum(v1) AS s, count(*)`), over the expression parser. */
 import { asc, desc, type Column, type SortKey } from '../expr/expr.ts';
 import { ExprParser } from '../expr/parse.ts';
-import { Aggregate, type AggFn } from './aggregate.ts';
+import { Aggregate, SQL_NAME, type AggFn } from './aggregate.ts';
 
-const AGG_FNS: readonly AggFn[] = ['count', 'sum', 'avg', 'min', 'max'];
+/** The functions by their SQL names, with the _samp spellings of stddev and variance. */
+const AGG_FNS: ReadonlyMap<string, AggFn> = new Map([
+  ...Object.entries(SQL_NAME).map(([fn, name]) => [name, fn as AggFn] as const),
+  ['stddev_samp', 'stddev'], ['var_samp', 'variance'],
+]);
 
 /** `fn(arg)`, `count()` or `count(*)`. */
 function aggCall(p: ExprParser): Aggregate {
   const t = p.peek();
-  const fn = t.raw.toLowerCase() as AggFn;
-  const known = t.kind === 'ident' && AGG_FNS.includes(fn);
+  const fn = AGG_FNS.get(t.raw.toLowerCase())!;
+  const known = t.kind === 'ident' && fn !== undefined;
   if (!known && !(t.kind === 'ident' && p.isOp('(', 1))) p.fail(t, 'an aggregate such as sum(v1) or count()');
-  if (!known) p.fail(t, `an aggregate function (${AGG_FNS.join(', ')})`);
+  if (!known) p.fail(t, `an aggregate function (${[...AGG_FNS.keys()].join(', ')})`);
   p.next();
   const open = p.peek();
   if (!p.acceptOp('(')) p.fail(open, `'(' after ${t.raw}`);

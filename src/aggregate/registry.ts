@@ -9,14 +9,18 @@
  *   fsum       [s, c, n]     Neumaier-compensated sum s + c
  *   min / max  [m, n]        NaN is the greatest value (min starts at NaN, max at -Infinity)
  *   wmin/wmax  [h, l, n]     64-bit integers compared exactly as (hi, lo) words
+ *   ivar       [q2, q1, qm, q0, hi, lo, n]   integers of at most 32 bits (variance, stddev): Σx
+ *                            exact as isum's (hi, lo), Σx² exact as q2·2^64 + q1·2^32 + qm·2^16 + q0
+ *                            (x = a·2^16 + b adds a² to q1, 2ab to qm, b² to q0), renormalised as
+ *                            isum is; the variance is computed from the exact sums
+ *   fvar       [mean, m2, n] other numbers: Welford's update per row, Chan's merge
  */
 import { ArithmeticOverflowError, TypeMismatchError } from '../errors.ts';
-import { exprToString } from '../expr/expr.ts';
 import { intBound, resolve, type Schema, type TExpr } from '../expr/resolve.ts';
 import { isInteger, isNumeric, isTemporal, isWide, typeName, type DType } from '../types.ts';
 import type { Aggregate, AggFn } from './aggregate.ts';
 
-export type StateKind = 'countRows' | 'count' | 'isum' | 'fsum' | 'min' | 'max' | 'wmin' | 'wmax';
+export type StateKind = 'countRows' | 'count' | 'isum' | 'fsum' | 'min' | 'max' | 'wmin' | 'wmax' | 'ivar' | 'fvar';
 
 /** An aggregate bound to the input schema: what it reads, its state and its result type. */
 export interface AggSpec {
@@ -42,7 +46,7 @@ interface StateDef {
   readonly input: 'none' | 'num' | 'wide';
   /** JS statements updating the current group's fields (lvalues `f`) from value `x` (`x.h`, `x.l` for wide input). */
   update(f: readonly string[], x: { v: string; h: string; l: string; n: string }): string;
-  /** Index of the non-null count field, or -1 when the state has none. */
+  /** Index of the non-null count field, which kernels count nulls in; -1 when the state has none or counts its values itself. */
   readonly nonNull: number;
   /** Folds group s of src into group d of dst. */
   merge(dst: State, d: number, src: State, s: number): void;
@@ -141,7 +145,69 @@ export const STATES: Record<StateKind, StateDef> = {
       d[2][i] += s[2][j];
     },
   },
+  ivar: {
+    nonNull: 6,
+    init: [0, 0, 0, 0, 0, 0, 0],
+    input: 'num',
+    update: (f, x) => ifValid(x.n,
+      `const x = ${x.v}, a = Math.floor(x / 65536), b = x - a * 65536; ` +
+      `${f[1]} += a * a; ${f[2]} += 2 * a * b; ${f[3]} += b * b; ${f[5]} += x; ${f[6]}++;`),
+    merge: (d, i, s, j) => {
+      for (let k = 0; k < 7; k++) d[k][i] += s[k][j];
+      normalizeSquares(d, i);
+    },
+  },
+  fvar: {
+    nonNull: -1,
+    init: [0, 0, 0],
+    input: 'num',
+    update: (f, x) => ifValid(x.n,
+      `const x = ${x.v}, n = ++${f[2]}, d = x - ${f[0]}; ${f[0]} += d / n; ${f[1]} += d * (x - ${f[0]});`),
+    merge: (d, i, s, j) => {
+      const nb = s[2][j];
+      if (nb === 0) return;
+      const na = d[2][i], n = na + nb, delta = s[0][j] - d[0][i];
+      if (na === 0) { d[0][i] = s[0][j]; d[1][i] = s[1][j]; d[2][i] = nb; return; }
+      d[0][i] += delta * (nb / n);
+      d[1][i] += s[1][j] + delta * delta * ((na * nb) / n);
+      d[2][i] = n;
+    },
+  },
 };
+
+/** Per-row bound of every ivar field: |2ab| < 2^33 for |x| ≤ 2^32. */
+export const IVAR_ROW_BOUND = 2 ** 33;
+/** Integer arguments up to this bound take the exact ivar state; wider ones fvar. */
+export const IVAR_MAX_BOUND = 2 ** 32;
+
+const TWO16 = 65536;
+
+/**
+ * Carries an ivar's qm and q0 into q1 and q1 into q2 (q0 and q1 end in [0, 2^32)), and Σx's lo
+ * into hi. Field k of the group is arrays[k][at[k]] (states and kernels' interleaved rows alike).
+ */
+export function normalizeSquaresAt(arrays: readonly Float64Array[], at: readonly number[]): void {
+  const [a2, a1, am, a0, ah, al] = arrays;
+  const [i2, i1, im, i0, ih, il] = at;
+  const mh = Math.floor(am[im] / TWO16);
+  a0[i0] += (am[im] - mh * TWO16) * TWO16;
+  a1[i1] += mh;
+  am[im] = 0;
+  let c = Math.floor(a0[i0] / TWO32);
+  a0[i0] -= c * TWO32;
+  a1[i1] += c;
+  c = Math.floor(a1[i1] / TWO32);
+  a1[i1] -= c * TWO32;
+  a2[i2] += c;
+  if (a2[i2] > 2 ** 52) throw new ArithmeticOverflowError('a sum of squares exceeds the exact range of its accumulator (> 2^116)');
+  normalizeAt(ah, ih, al, il);
+}
+
+const scratchAt = [0, 0, 0, 0, 0, 0];
+function normalizeSquares(st: State, g: number): void {
+  scratchAt.fill(g);
+  normalizeSquaresAt(st, scratchAt);
+}
 
 /** Integer sums of 64-bit words add (hi, lo) directly; other integers add their value to lo. */
 export function isumUpdate(f: readonly string[], x: { v: string; h: string; l: string; n: string }, wide: boolean): string {
@@ -241,7 +307,7 @@ export function bindAggregate(a: Aggregate, schema: Schema): AggSpec {
   if (a.arg === null) return { name: a.name, display: a.defaultName, fn: a.fn, arg: null, state: 'countRows', input: null, result: INT64, bound: 0 };
   const arg = resolve(a.arg, schema);
   const t = arg.dtype;
-  const what = `${a.fn}(${exprToString(a.arg)})`;
+  const what = a.defaultName;
   if (a.fn === 'count') return { name: a.name, display: a.defaultName, fn: 'count', arg, state: 'count', input: t, result: INT64, bound: 0 };
   if (t === null) throw new TypeMismatchError(`${what} of a null literal has no type`);
   if (a.fn === 'sum' || a.fn === 'avg') {
@@ -250,6 +316,13 @@ export function bindAggregate(a: Aggregate, schema: Schema): AggSpec {
       return { name: a.name, display: a.defaultName, fn: a.fn, arg, state: 'isum', input: t, result: a.fn === 'sum' ? INT64 : FLOAT64, bound: isWide(t) ? ISUM_WIDE_BOUND : intBound(arg) };
     }
     return { name: a.name, display: a.defaultName, fn: a.fn, arg, state: 'fsum', input: t, result: FLOAT64, bound: 0 };
+  }
+  if (a.fn === 'stddev' || a.fn === 'stddevPop' || a.fn === 'variance' || a.fn === 'varPop') {
+    if (!isNumeric(t)) throw new TypeMismatchError(`${what}: ${a.fn} needs a numeric argument, got ${typeName(t)}`);
+    // Bounded integer arithmetic is typed Int64 but holds exact numbers within its bound.
+    const bound = isInteger(t) && (arg.kind === 'arith' || !isWide(t)) ? intBound(arg) : Infinity;
+    const state: StateKind = bound <= IVAR_MAX_BOUND ? 'ivar' : 'fvar';
+    return { name: a.name, display: a.defaultName, fn: a.fn, arg, state, input: t, result: FLOAT64, bound: state === 'ivar' ? IVAR_ROW_BOUND : 0 };
   }
   if (!isNumeric(t) && !isTemporal(t) && t.id !== 'bool') {
     throw new TypeMismatchError(`${what}: ${a.fn} needs a numeric, boolean or temporal argument, got ${typeName(t)}`);

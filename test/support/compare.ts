@@ -49,6 +49,7 @@ export type EngineRows = Rows;
  * `hidden` reads a hidden column of the expected row.
  */
 export function aggregateBound(err: ErrorSpec, ref: number, hidden: (name: string) => number, path: Path): number {
+  if (err.fn === 'var' || err.fn === 'stddev') return spreadBound(err, ref, hidden);
   const n = hidden(err.n);
   const absSum = hidden(err.abs);
   const a = path === 'gpu' && err.mag ? 2 * hidden(err.mag) : absSum;
@@ -56,6 +57,19 @@ export function aggregateBound(err: ErrorSpec, ref: number, hidden: (name: strin
   const engine = err.exactEngine ? U * s : sumBound(path, a, s);
   const reference = err.exactRef ? 2 * U * s : 2 * U * s + n * U * U * absSum;
   return err.fn === 'sum' ? engine + reference : (engine + reference) / n + 2 * U * Math.abs(ref);
+}
+
+/**
+ * A variance or standard deviation. From exact integer sums both sides round a few times: 4 ulps.
+ * Otherwise the engine's Welford / Chan and DuckDB's Welford each err by at most 4·n·U·Σx² / d
+ * (d = n − 1, or n for the population's), the documented bound; a standard deviation by the
+ * square root of that (|√a − √b| ≤ √|a − b|) and a rounding.
+ */
+function spreadBound(err: ErrorSpec, ref: number, hidden: (name: string) => number): number {
+  if (err.exactRef) return 4 * U * Math.abs(ref);
+  const n = hidden(err.n), d = err.sample ? n - 1 : n;
+  const v = (2 * 4 * n * U * hidden(err.sq!)) / d;
+  return err.fn === 'var' ? v : Math.sqrt(v) + 4 * U * Math.abs(ref);
 }
 
 /** Reads the error bound of each expected row's float aggregates. */

@@ -106,7 +106,12 @@ export type Pred =
 
 export type StrMatchFn = 'startsWith' | 'endsWith' | 'contains' | 'like';
 
-export type AggFn = 'count' | 'sum' | 'avg' | 'min' | 'max';
+export type AggFn = 'count' | 'sum' | 'avg' | 'min' | 'max' | SpreadFn;
+export type SpreadFn = 'stddev' | 'stddevPop' | 'variance' | 'varPop';
+const SPREAD_FNS: readonly SpreadFn[] = ['stddev', 'stddevPop', 'variance', 'varPop'];
+const isSpread = (fn: AggFn): fn is SpreadFn => (SPREAD_FNS as readonly string[]).includes(fn);
+/** Integer columns whose variance the engine computes from exact sums (32 bits at most). */
+const exactSpread = (e: Expr): boolean => e.op === 'col' && isIntKind(e.kind) && e.kind !== 'int64' && e.kind !== 'uint64';
 
 export interface Agg {
   fn: AggFn;
@@ -140,7 +145,11 @@ export type ResultKind = 'int' | 'float' | 'numeric' | 'str' | 'bool' | 'date' |
 
 /** Where a float aggregate's error bound comes from (hidden SQL columns of the same row). */
 export interface ErrorSpec {
-  fn: 'sum' | 'avg';
+  /** var / stddev: a variance or standard deviation (sample: over n − 1) */
+  fn: 'sum' | 'avg' | 'var' | 'stddev';
+  sample?: boolean;
+  /** var / stddev: hidden column Σx² */
+  sq?: string;
   /** hidden column: Σ|x| over the group */
   abs: string;
   /** hidden column: Σ of the operands' magnitudes (arithmetic arguments: the GPU's double-float evaluation) */
@@ -504,9 +513,10 @@ export function genPred(rng: Rng, t: TableModel, depth = 3): Pred {
 function genAgg(rng: Rng, t: TableModel, alias: string): Agg {
   const numeric = t.columns.filter((c) => isNumericKind(c.kind));
   const dates = t.columns.filter((c) => isTemporalKind(c.kind));
-  const choice = rng.weighted<string>([[15, 'count*'], [15, 'count'], [numeric.length ? 20 : 0, 'sum'], [numeric.length ? 12 : 0, 'avg'], [numeric.length || dates.length ? 20 : 0, 'minmax'], [18, 'expr']]);
+  const choice = rng.weighted<string>([[15, 'count*'], [15, 'count'], [numeric.length ? 20 : 0, 'sum'], [numeric.length ? 12 : 0, 'avg'], [numeric.length || dates.length ? 20 : 0, 'minmax'], [18, 'expr'], [numeric.length ? 12 : 0, 'spread']]);
   const byName = rng.bool(0.5);
   switch (choice) {
+    case 'spread': return { fn: rng.pick(SPREAD_FNS), arg: colExpr(rng.pick(numeric)), byName, alias };
     case 'count*': return { fn: 'count', arg: null, byName, alias };
     case 'count': return { fn: 'count', arg: colExpr(rng.pick(t.columns)), byName, alias };
     case 'sum': return { fn: 'sum', arg: colExpr(rng.pick(numeric)), byName, alias };
@@ -687,10 +697,32 @@ function sqlMagnitude(e: Expr): string {
   return `abs(CAST(${sqlExpr(e)} AS DOUBLE))`;
 }
 
+/**
+ * A variance or standard deviation: of a narrow integer column exactly, from HUGEINT sums rounded
+ * once; of other numbers DuckDB's own (a group holding NaN or ±Infinity is NaN, as in the engine,
+ * where DuckDB would raise an error).
+ */
+function sqlSpread(fn: SpreadFn, e: Expr): string {
+  const x = sqlExpr(e);
+  const sample = fn === 'stddev' || fn === 'variance', root = fn === 'stddev' || fn === 'stddevPop';
+  const few = `count(${x}) < ${sample ? 2 : 1}`;
+  let v: string;
+  if (exactSpread(e)) {
+    const h = `CAST(${x} AS HUGEINT)`;
+    const num = `(count(${x}) * sum(${h} * ${h}) - sum(${h}) * sum(${h}))`;
+    v = `(CAST(${num} AS DOUBLE) / CAST(${sample ? `count(${x}) * (count(${x}) - 1)` : `count(${x}) * count(${x})`} AS DOUBLE))`;
+  } else {
+    const d = `CAST(${x} AS DOUBLE)`;
+    v = `(CASE WHEN count(*) FILTER (WHERE NOT isfinite(${d})) > 0 THEN 'NaN'::DOUBLE ELSE ${sample ? 'var_samp' : 'var_pop'}(${d}) FILTER (WHERE isfinite(${d})) END)`;
+  }
+  return `(CASE WHEN ${few} THEN NULL ELSE ${root ? `sqrt(${v})` : v} END)`;
+}
+
 function sqlAgg(a: Agg): string {
   if (!a.arg) return 'count(*)';
   const e = sqlExpr(a.arg);
   const intArg = exprKind(a.arg) === 'int';
+  if (isSpread(a.fn)) return sqlSpread(a.fn, a.arg);
   switch (a.fn) {
     case 'count':
     case 'min':
@@ -710,6 +742,10 @@ function sqlAgg(a: Agg): string {
 
 /** hidden columns of the error bound: __abs<i> Σ|x|, __mag<i> Σ operand magnitudes, __n<i> count */
 function sqlHidden(a: Agg, i: number): string[] {
+  if (a.arg && isSpread(a.fn)) {
+    const d = `CAST(${sqlExpr(a.arg)} AS DOUBLE)`;
+    return [`fsum(${d} * ${d}) AS __sq${i}`, `count(${d}) AS __n${i}`];
+  }
   if (!a.arg || (a.fn !== 'sum' && a.fn !== 'avg')) return [];
   if (a.fn === 'sum' && a.arg.op === 'col' && isIntKind(a.arg.kind)) return [];
   const e = sqlExpr(a.arg);
@@ -804,6 +840,14 @@ export function outputColumns(q: Query, t: TableModel): OutColumn[] {
       case 'avg':
         out.push({ ...base, kind: 'float', exact: false, arrowTypes: ['Float64'], err: err('avg') });
         return;
+      case 'stddev': case 'stddevPop': case 'variance': case 'varPop': {
+        const root = a.fn === 'stddev' || a.fn === 'stddevPop';
+        const exact = exactSpread(a.arg);
+        out.push({ ...base, kind: 'float', exact: false, arrowTypes: ['Float64'], err: {
+          fn: root ? 'stddev' : 'var', sample: a.fn === 'stddev' || a.fn === 'variance', sq: `__sq${i}`, abs: `__sq${i}`, n: `__n${i}`, exactRef: exact, exactEngine: exact,
+        } });
+        return;
+      }
       case 'min':
       case 'max':
         if (isCol) {

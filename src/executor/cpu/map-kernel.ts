@@ -130,7 +130,7 @@ export function kernelSource(shape: KernelShape): { source: string; columns: str
     // non-null = rows - nulls when the partial state is emitted.
     const f = def.init.map((_, fi) => (fi === def.nonNull ? '_nn' : ref(j, fi)));
     const split = isumSplit(a);
-    if (a.state === 'isum') chunk = Math.min(chunk, isumChunkRows(a.bound));
+    if (a.state === 'isum' || a.state === 'ivar') chunk = Math.min(chunk, isumChunkRows(a.bound));
     const x = def.input === 'none' ? { v: '', h: '', l: '', n: 'false' }
       : def.input === 'wide' || split ? { ...emitWide(a.arg!, ctx), v: '' }
         : { ...emitNum(a.arg!, ctx), h: '', l: '' };

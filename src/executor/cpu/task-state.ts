@@ -4,7 +4,7 @@
  * methods of one class so that every task's kernel calls the same function (a new closure per
  * task made V8 deoptimize the hot loop on "wrong call target").
  */
-import { normalizeIntSum, STATES, type AggSpec } from '../../aggregate/registry.ts';
+import { normalizeSquaresAt, normalizeIntSum, STATES, type AggSpec } from '../../aggregate/registry.ts';
 import { buildTable, tableCap } from './hash-grouper.ts';
 import type { AccLayout } from './map-kernel.ts';
 import type { GroupingPlan } from '../grouping-plan.ts';
@@ -107,10 +107,20 @@ export class TaskState {
     this.capacity = cap;
   }
 
-  /** Renormalises every integer sum's low word (see registry.ts). */
+  /** Renormalises every integer sum's low word and every sum of squares (see registry.ts). */
   normalize(): void {
     const { hot, cold, place } = this.layout;
     this.aggs.forEach((a, j) => {
+      if (a.state === 'ivar') {
+        const fields = place[j].slice(0, 6);
+        const arrays = fields.map((p) => (p.cold ? this.cold : this.acc));
+        const at = fields.map(() => 0);
+        for (let g = 0; g < this.groups; g++) {
+          fields.forEach((p, k) => { at[k] = g * (p.cold ? cold : hot) + p.at; });
+          normalizeSquaresAt(arrays, at);
+        }
+        return;
+      }
       if (a.state !== 'isum') return;
       const [hi, lo] = place[j];
       normalizeIntSum(hi.cold ? this.cold : this.acc, hi.cold ? cold : hot, hi.at, lo.cold ? this.cold : this.acc, lo.cold ? cold : hot, lo.at, this.groups);
