@@ -4,10 +4,10 @@
  */
 import type * as arrow from 'apache-arrow';
 import { Aggregate, count as countAgg } from './aggregate/aggregate.ts';
-import { Column, type SortKey } from './expr/expr.ts';
+import { Column, toExpr, type LitValue, type SortKey } from './expr/expr.ts';
 import { InvalidOptionError } from './errors.ts';
 import { describeValue, intAtLeast } from './option-checks.ts';
-import type { LogicalPlan, Source } from './plan/logical-plan.ts';
+import type { LogicalPlan, NamedExpr, Source } from './plan/logical-plan.ts';
 import { planQuery, type PhysicalPlan } from './plan/physical-plan.ts';
 import { explainPlan } from './plan/explain.ts';
 import { formatTable } from './format-table.ts';
@@ -27,6 +27,45 @@ export class DataFrame {
 
   /** Alias of filter, as in Spark. */
   where(predicate: Column): DataFrame { return this.filter(predicate); }
+
+  /**
+   * Exactly these columns, in this order: names, or expressions (named by as(), else as Spark
+   * prints them: `(v1 * 2)`).
+   */
+  select(...columns: (string | Column)[]): DataFrame {
+    if (columns.length === 0) throw new InvalidOptionError('select needs at least one column name or expression');
+    const named = columns.map((c): NamedExpr => {
+      if (typeof c === 'string') return { name: c, expr: { kind: 'col', name: c } };
+      if (c instanceof Column) return { name: c.outputName, expr: c.expr };
+      throw new InvalidOptionError(`select takes column names or Column expressions, got ${describeValue(c)}`);
+    });
+    return new DataFrame(this.session, { kind: 'project', input: this.plan, mode: 'select', columns: named });
+  }
+
+  /** Every column, with `name` added at the end (or replaced where it is) as `value`: an expression or a literal. */
+  withColumn(name: string, value: Column | LitValue): DataFrame {
+    if (typeof name !== 'string' || name === '') throw new InvalidOptionError(`withColumn takes a non-empty column name, got ${describeValue(name)}`);
+    return new DataFrame(this.session, { kind: 'project', input: this.plan, mode: 'with', columns: [{ name, expr: toExpr(value) }] });
+  }
+
+  /** Every column but these. */
+  drop(...names: string[]): DataFrame {
+    const bad = names.find((n) => typeof n !== 'string');
+    if (bad !== undefined) throw new InvalidOptionError(`drop takes column names, got ${describeValue(bad)}`);
+    return new DataFrame(this.session, { kind: 'project', input: this.plan, mode: 'drop', columns: names.map((name) => ({ name, expr: { kind: 'col', name } })) });
+  }
+
+  /** The distinct rows (every column a group key; a null equals a null, NaN equals NaN). */
+  distinct(): DataFrame {
+    return new DataFrame(this.session, { kind: 'distinct', input: this.plan });
+  }
+
+  /** The first n rows (after orderBy: the n first in that order). Only select, withColumn, drop and orderBy may follow it. */
+  limit(n: number): DataFrame {
+    if (n === undefined) throw new InvalidOptionError('limit takes a row count, e.g. limit(10)');
+    intAtLeast('limit: the row count', n, 0, 0);
+    return new DataFrame(this.session, { kind: 'limit', input: this.plan, n });
+  }
 
   groupBy(...keys: string[]): GroupedData {
     if (keys.length === 0) throw new InvalidOptionError('groupBy needs at least one column name; use agg() on the DataFrame for a global aggregate');
@@ -93,7 +132,9 @@ export class DataFrame {
   /** Action: the number of rows (after filters), computed as a job. */
   async count(options: ActionOptions = {}): Promise<number> {
     const counted = this.plan.kind === 'sort' ? this.plan.input : this.plan;
-    const p = planQuery({ kind: 'aggregate', input: wrapIfAggregated(counted), keys: [], aggs: [countAgg().as('count')] }, 1);
+    // Aggregated or limited frames: their rows, counted on the driver.
+    if (!countable(counted)) return (await this.collect(options)).numRows;
+    const p = planQuery({ kind: 'aggregate', input: counted, keys: [], aggs: [countAgg().as('count')] }, 1);
     const { table } = await this.session.runJob(p, 'count', options);
     return Number(table.getChild('count')!.get(0));
   }
@@ -119,12 +160,12 @@ function withSource(plan: LogicalPlan, f: (s: Source) => Source): LogicalPlan {
   return plan.kind === 'scan' ? { kind: 'scan', source: f(plan.source) } : { ...plan, input: withSource(plan.input, f) };
 }
 
-/** count() of an aggregated frame counts its groups: count over the collected result. */
-function wrapIfAggregated(plan: LogicalPlan): LogicalPlan {
+/** Whether count() can be a global count over the plan (no aggregate, distinct or limit in it). */
+function countable(plan: LogicalPlan): boolean {
   for (let p: LogicalPlan = plan; p.kind !== 'scan'; p = p.input) {
-    if (p.kind === 'aggregate') throw new InvalidOptionError('count() of an aggregated DataFrame: use (await df.collect()).numRows');
+    if (p.kind === 'aggregate' || p.kind === 'distinct' || p.kind === 'limit') return false;
   }
-  return plan;
+  return true;
 }
 
 export class GroupedData {

@@ -127,7 +127,7 @@ function predicate(p: Pred): Column {
 }
 
 function aggregate(a: Agg): AggExpr {
-  const arg: AggArg | undefined = !a.arg ? undefined : a.byName && a.arg.op === 'col' ? a.arg.name : column(a.arg);
+  const arg: AggArg | undefined = !a.arg ? undefined : a.via ?? (a.byName && a.arg.op === 'col' ? a.arg.name : column(a.arg));
   const fns = { sum, avg, min, max, stddev, stddevPop, variance, varPop };
   const x = a.fn === 'count' ? (arg === undefined ? count() : count(arg)) : fns[a.fn](arg!);
   return x.as(a.alias);
@@ -146,8 +146,10 @@ type Outcome = { kind: 'table'; table: A.Table } | { kind: 'count'; n: number } 
 async function runEngine(session: Session, t: TableModel, q: Query, partitions: number, parquet?: string): Promise<Outcome> {
   try {
     let df = parquet ? await session.readParquet(parquet) : session.fromArrow(t.input, { partitions });
+    for (const d of q.derived ?? []) df = df.withColumn(d.name, column(d.expr));
     if (q.filter) df = df.filter(predicate(q.filter));
     if (q.mode === 'count') return { kind: 'count', n: await df.count() };
+    if (q.mode === 'distinct') df = df.select(...q.keys).distinct();
     if (q.mode === 'agg') {
       const aggs = q.aggs.map(aggregate);
       df = q.keys.length ? df.groupBy(...q.keys).agg(...aggs) : df.agg(...aggs);

@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { InvalidOptionError } from '../errors.ts';
 import { parseAggs, parseSortKeys } from '../aggregate/parse-aggs.ts';
-import { parseColumnList, parseExpr } from '../expr/parse.ts';
+import { parseColumnList, parseExpr, parseSelectList } from '../expr/parse.ts';
 import { formatJobHtml } from '../report/job-html.ts';
 import { Session, type SessionOptions } from '../session.ts';
 import type { DataFrame } from '../dataframe.ts';
@@ -20,6 +20,9 @@ export interface QueryOptions {
   readonly agg?: string;
   readonly having?: string;
   readonly orderBy?: string;
+  readonly select?: string;
+  readonly distinct?: boolean;
+  readonly limit?: number;
   readonly executor: 'cpu' | 'gpu' | 'auto';
   readonly cores?: number;
   readonly nats?: string;
@@ -36,9 +39,20 @@ function positiveInt(s: string): number {
   return v;
 }
 
+function nonNegativeInt(s: string): number {
+  const v = Number(s);
+  if (!Number.isInteger(v) || v < 0) throw new InvalidArgumentError(`a non-negative integer is expected, got '${s}'`);
+  return v;
+}
+
 /** The DataFrame the options describe, over `df` (nothing runs yet). */
-export function buildQuery(df: DataFrame, o: Pick<QueryOptions, 'where' | 'groupBy' | 'agg' | 'having' | 'orderBy'>): DataFrame {
+export function buildQuery(df: DataFrame, o: Pick<QueryOptions, 'where' | 'groupBy' | 'agg' | 'having' | 'orderBy' | 'select' | 'distinct' | 'limit'>): DataFrame {
   let q = o.where !== undefined ? df.filter(parseExpr(o.where, '--where')) : df;
+  if (o.select !== undefined) {
+    if (o.agg !== undefined) throw new InvalidOptionError('--select chooses the columns of the rows; with --agg the result holds the keys and aggregates (group by an expression with --select "expr AS k" and no --agg, then --distinct)');
+    q = q.select(...parseSelectList(o.select, '--select'));
+  }
+  if (o.distinct) q = q.distinct();
   if (o.agg !== undefined) {
     const aggs = parseAggs(o.agg, '--agg');
     q = o.groupBy !== undefined ? q.groupBy(...parseColumnList(o.groupBy, '--group-by')).agg(...aggs) : q.agg(...aggs);
@@ -50,6 +64,7 @@ export function buildQuery(df: DataFrame, o: Pick<QueryOptions, 'where' | 'group
     q = q.filter(parseExpr(o.having, '--having'));
   }
   if (o.orderBy !== undefined) q = q.orderBy(...parseSortKeys(o.orderBy, '--order-by'));
+  if (o.limit !== undefined) q = q.limit(o.limit);
   return q;
 }
 
@@ -99,6 +114,9 @@ export function queryCommand(): Command {
     .option('--agg <aggregates>', 'aggregates, comma-separated: count(), count(x), sum, avg, min, max of a column or expression, each with an optional AS name')
     .option('--having <predicate>', 'keep the groups where it is true, over output columns, e.g. "\\"sum(v1)\\" > 100"')
     .option('--order-by <keys>', 'sort keys, comma-separated output columns or aggregates, each ASC or DESC, e.g. "sum(v1) desc, id4"')
+    .option('--select <columns>', 'the result\'s columns (without --agg): comma-separated expressions, each with an optional AS name, e.g. "id4, v1 * 2 AS v2"')
+    .option('--distinct', 'only the distinct rows (of --select\'s columns, or all)', false)
+    .option('--limit <n>', 'at most n rows (after --order-by: the first n in that order)', nonNegativeInt)
     .addOption(new Option('--executor <kind>', 'the executor of the map tasks').choices(['cpu', 'gpu', 'auto']).default('cpu'))
     .option('--cores <n>', 'executor threads (default: available parallelism)', positiveInt)
     .option('--nats <url>', 'run the tasks on the executor processes of a cluster (gpuframe executor --nats URL) instead of here')

@@ -5,12 +5,13 @@
  *
  *   ShuffleMapStage: task m = runMap(partition m) → block m ordered by reduce partition, offsets m
  *   ResultStage:     task r = runReduce(rows of partitions [a, b) of blocks 0..M) → record batch r
- *   driver:          gather batches → having filter → sort → Table
+ *   driver:          gather batches → having filter → project → sort, limit → Table
  */
 import * as arrow from 'apache-arrow';
 import type { Executor, ScanResult, ScanStats, StageMerge, StagePlacement, StageWork } from '../executor/task.ts';
 import { blockBytes, partitionRows, type MapOutput, type ReduceBlock, type StoredMapOutput } from '../shuffle/shuffle-block.ts';
-import type { AggregationSpec } from '../plan/aggregation-spec.ts';
+import { outputSchema, type AggregationSpec } from '../plan/aggregation-spec.ts';
+import { projectTable } from './project-table.ts';
 import type { PhysicalPlan } from '../plan/physical-plan.ts';
 import { stagesOf } from '../plan/explain.ts';
 import { newStage, type JobMetrics, type StageMetrics } from './metrics.ts';
@@ -195,11 +196,14 @@ async function stages(plan: PhysicalPlan, executor: Executor, metrics: JobMetric
     })), opts);
   }
   batches = batches.filter((b) => b.numRows > 0);
-  let table = batches.length ? new arrow.Table(batches) : new arrow.Table(plan.outputSchema);
+  const jobSchema = spec ? outputSchema(spec) : plan.source.arrowSchema;
+  let table = batches.length ? new arrow.Table(batches) : new arrow.Table(jobSchema);
   if (plan.having) {
-    const r = await driverSide.runScan(plan.output, plan.having, table.batches);
+    const r = await driverSide.runScan(plan.jobOutput, plan.having, table.batches);
     const kept = r.batches.filter((b) => b.numRows > 0);
-    table = kept.length ? new arrow.Table(kept) : new arrow.Table(plan.outputSchema);
+    table = kept.length ? new arrow.Table(kept) : new arrow.Table(jobSchema);
   }
-  return sortTable(table, plan.sort);
+  if (plan.projection) table = projectTable(table, plan.jobOutput, plan.projection, plan.outputSchema);
+  const limit = (t: arrow.Table) => (plan.limit !== null && t.numRows > plan.limit ? t.slice(0, plan.limit) : t);
+  return plan.limitBeforeSort ? sortTable(limit(table), plan.sort) : limit(sortTable(table, plan.sort));
 }

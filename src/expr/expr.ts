@@ -2,7 +2,7 @@
  * The expression AST and its fluent builder. Expressions are plain data (serializable, printable);
  * type checking lives in resolve.ts, code generation in to-js.ts.
  */
-import { InvalidOptionError, TypeMismatchError } from '../errors.ts';
+import { InvalidOptionError, TypeMismatchError, UnknownColumnError } from '../errors.ts';
 import { describeValue } from '../option-checks.ts';
 import type { StrMatchOp } from './string-match.ts';
 
@@ -42,7 +42,17 @@ export interface SortKey {
 
 /** A column expression with SQL operators as methods. */
 export class Column {
-  constructor(readonly expr: Expr) {}
+  /** `alias`: the output name given with as() (select, withColumn). */
+  constructor(readonly expr: Expr, readonly alias: string | null = null) {}
+
+  /** Names this expression's output column in select(). */
+  as(name: string): Column {
+    if (typeof name !== 'string' || name === '') throw new InvalidOptionError(`as() takes a non-empty output column name, got ${describeValue(name)}`);
+    return new Column(this.expr, name);
+  }
+
+  /** The output column's name in select(): the alias, a column's own name, or the expression as Spark prints it. */
+  get outputName(): string { return this.alias ?? (this.expr.kind === 'col' ? this.expr.name : exprToString(this.expr)); }
 
   private cmp(op: CmpOp, other: Operand): Column {
     return new Column({ kind: 'cmp', op, left: this.expr, right: toExpr(other) });
@@ -127,6 +137,27 @@ export function exprToString(e: Expr): string {
     case 'in': return `${exprToString(e.arg)} IN (${e.list.map(exprToString).join(',')})`;
     case 'arith': return `(${exprToString(e.left)} ${ARITH_SYMBOL[e.op]} ${exprToString(e.right)})`;
     case 'strMatch': return e.op === 'like' ? `${exprToString(e.arg)} LIKE ${e.pattern}` : `${e.op}(${exprToString(e.arg)}, ${e.pattern})`;
+  }
+}
+
+/**
+ * The expression with each column reference replaced by what `scope` defines that name as (the
+ * columns a select or withColumn made); an unknown name is an UnknownColumnError listing `names`.
+ */
+export function substitute(e: Expr, scope: ReadonlyMap<string, Expr>): Expr {
+  const sub = (x: Expr): Expr => substitute(x, scope);
+  switch (e.kind) {
+    case 'col': {
+      const def = scope.get(e.name);
+      if (!def) throw new UnknownColumnError(e.name, [...scope.keys()]);
+      return def;
+    }
+    case 'lit': return e;
+    case 'not': return { ...e, arg: sub(e.arg) };
+    case 'isNull': return { ...e, arg: sub(e.arg) };
+    case 'strMatch': return { ...e, arg: sub(e.arg) };
+    case 'in': return { ...e, arg: sub(e.arg), list: e.list.map(sub) };
+    default: return { ...e, left: sub(e.left), right: sub(e.right) };
   }
 }
 

@@ -213,6 +213,18 @@ export function parseExpr(text: string, what = 'expression'): Column {
   return e;
 }
 
+/** Comma-separated expressions, each with an optional `AS name`: `id4, v1 * 2 AS v2` (a select list). */
+export function parseSelectList(text: string, what: string): Column[] {
+  const p = new ExprParser(text, what);
+  const out: Column[] = [];
+  do {
+    const e = p.expr();
+    out.push(p.acceptWord('as') ? e.as(p.name('a name after AS')) : e);
+  } while (p.acceptOp(','));
+  p.end("AS, ',' or end of input");
+  return out;
+}
+
 /** Comma-separated column names, plain or double-quoted: `id4, "my col"`. */
 export function parseColumnList(text: string, what: string): string[] {
   const p = new ExprParser(text, what);

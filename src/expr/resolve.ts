@@ -225,3 +225,6 @@ function resolveArith(op: ArithOp, left: TExpr, right: TExpr, source: Expr): TEx
   }
   return { kind: 'arith', op, left, right, dtype: FLOAT64, bound: Infinity };
 }
+
+/** A typed expression printed as its source would be (a TExpr has an Expr's shape, literals coerced). */
+export const typedToString = (e: TExpr): string => exprToString(e as unknown as Expr);

@@ -20,7 +20,25 @@ export interface AggregationSpec {
   readonly partitions: number;
   /** The cached input's id (DataFrame.cache()): a GPU executor keeps its chunks on the device. */
   readonly cacheInput?: number;
+  /**
+   * Group keys that are not input columns (groupBy over a withColumn or select, distinct()): each
+   * task computes them from the input columns first (`input` holds their fields too).
+   */
+  readonly computed?: readonly ComputedColumn[];
 }
+
+/**
+ * A column a task computes before it aggregates: its typed expression over input columns, and an
+ * internal name (the output name after a NUL, so that it never meets an input column's).
+ */
+export interface ComputedColumn {
+  readonly name: string;
+  readonly expr: TExpr;
+}
+
+/** The internal name of a computed column whose output is named `name`, and back. */
+export const computedName = (name: string): string => `\u0000${name}`;
+export const outputNameOf = (column: string): string => (column.startsWith('\u0000') ? column.slice(1) : column);
 
 /** How a map task finds a row's group: one group, a dense composite index, or a hash table. */
 export type GroupMode = 'global' | 'dense' | 'hash';
@@ -42,12 +60,30 @@ export function keyKind(t: DType): KeyKind {
 /** The result's schema: the keys, then the aggregates. */
 export function outputSchema(spec: AggregationSpec): arrow.Schema {
   return new arrow.Schema([
-    ...spec.keys.map((k) => new arrow.Field(k.column, keyToArrow({ dtype: k.dtype, values: [], valid: null }).type, true)),
+    ...spec.keys.map((k) => new arrow.Field(outputNameOf(k.column), keyToArrow({ dtype: k.dtype, values: [], valid: null }).type, true)),
     ...spec.aggs.map((a) => new arrow.Field(a.name, keyToArrow({ dtype: a.result, values: [], valid: null }).type, true)),
   ]);
 }
 
-/** The input columns an aggregation reads. */
+/** The group keys that are input columns (not computed). */
+export function inputKeys(spec: AggregationSpec): KeyInfo[] {
+  return spec.keys.filter((k) => !spec.computed?.some((c) => c.name === k.column));
+}
+
+/** The input columns a task reads from its batches: those the spec uses, computed ones replaced by what they read. */
+export function sourceColumnsOfSpec(spec: AggregationSpec): string[] {
+  const computed = spec.computed ?? [];
+  if (computed.length === 0) return columnsOfSpec(spec);
+  const out: string[] = [];
+  for (const n of columnsOfSpec(spec)) {
+    const c = computed.find((x) => x.name === n);
+    if (c) columnsOfTyped(c.expr, out);
+    else if (!out.includes(n)) out.push(n);
+  }
+  return out;
+}
+
+/** The columns an aggregation's kernels read (computed ones included). */
 export function columnsOfSpec(spec: AggregationSpec): string[] {
   const out: string[] = [];
   if (spec.filter) columnsOfTyped(spec.filter, out);

@@ -2,6 +2,8 @@
 import type { AggSpec } from '../aggregate/registry.ts';
 import { exprToString } from '../expr/expr.ts';
 import type { PhysicalPlan } from './physical-plan.ts';
+import { outputNameOf } from './aggregation-spec.ts';
+import { typedToString } from '../expr/resolve.ts';
 import type { ScanPlan } from './scan-plan.ts';
 import { bytes } from '../units.ts';
 
@@ -41,14 +43,21 @@ export function explainPlan(plan: PhysicalPlan, executor: string, placements: re
     const depth = lines.length;
     lines.push(depth === 0 ? text : `${'   '.repeat(depth - 1)}+- ${text}`);
   };
-  if (plan.sort.length) add(`Sort [${plan.sort.map((s) => `${s.column} ${s.descending ? 'DESC NULLS LAST' : 'ASC NULLS FIRST'}`).join(', ')}]`);
+  const sort = () => { if (plan.sort.length) add(`Sort [${plan.sort.map((s) => `${s.column} ${s.descending ? 'DESC NULLS LAST' : 'ASC NULLS FIRST'}`).join(', ')}]`); };
+  const limit = () => { if (plan.limit !== null) add(`Limit ${plan.limit}`); };
+  if (plan.limitBeforeSort) { sort(); limit(); } else { limit(); sort(); }
+  if (plan.projection) add(`Project [${plan.projection.map((c) => (c.expr.kind === 'col' && c.expr.name === c.name ? c.name : `${typedToString(c.expr)} AS ${c.name}`)).join(', ')}]`);
   if (plan.havingExprs.length) add(`Filter ${plan.havingExprs.map(exprToString).join(' AND ')}`);
   const a = plan.aggregation;
   if (a) {
-    const keys = `keys=[${a.keys.map((k) => k.column).join(', ')}]`;
+    const keyName = (column: string) => {
+      const c = a.computed?.find((x) => x.name === column);
+      return c ? `${typedToString(c.expr)} AS ${outputNameOf(column)}` : column;
+    };
+    const keys = `keys=[${a.keys.map((k) => keyName(k.column)).join(', ')}]`;
     const outputs = a.aggs.map((x) => (x.name === fnName(x) ? fnName(x) : `${fnName(x)} AS ${x.name}`));
     add(`HashAggregate(${keys}, functions=[${outputs.join(', ')}])`);
-    add(a.keys.length ? `Exchange hashpartitioning(${a.keys.map((k) => k.column).join(', ')}, ${a.partitions})` : 'Exchange SinglePartition');
+    add(a.keys.length ? `Exchange hashpartitioning(${a.keys.map((k) => outputNameOf(k.column)).join(', ')}, ${a.partitions})` : 'Exchange SinglePartition');
     add(`HashAggregate(${keys}, functions=[${a.aggs.map((x) => `partial_${fnName(x)}`).join(', ')}])`);
   }
   if (plan.filterExprs.length) add(`Filter ${plan.filterExprs.map(exprToString).join(' AND ')}`);

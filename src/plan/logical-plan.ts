@@ -22,4 +22,17 @@ export type LogicalPlan =
   | { readonly kind: 'scan'; readonly source: Source }
   | { readonly kind: 'filter'; readonly input: LogicalPlan; readonly predicate: Expr }
   | { readonly kind: 'aggregate'; readonly input: LogicalPlan; readonly keys: readonly string[]; readonly aggs: readonly Aggregate[] }
-  | { readonly kind: 'sort'; readonly input: LogicalPlan; readonly keys: readonly SortKey[] };
+  | { readonly kind: 'sort'; readonly input: LogicalPlan; readonly keys: readonly SortKey[] }
+  /**
+   * select (exactly these columns), withColumn (every column, these added or replaced in place)
+   * or drop (every column but these names).
+   */
+  | { readonly kind: 'project'; readonly input: LogicalPlan; readonly mode: 'select' | 'with' | 'drop'; readonly columns: readonly NamedExpr[] }
+  | { readonly kind: 'distinct'; readonly input: LogicalPlan }
+  | { readonly kind: 'limit'; readonly input: LogicalPlan; readonly n: number };
+
+/** An output column of a projection: its name and the expression over the frame's columns. */
+export interface NamedExpr {
+  readonly name: string;
+  readonly expr: Expr;
+}

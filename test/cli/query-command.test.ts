@@ -55,6 +55,16 @@ describe('buildQuery: the options become the same DataFrame calls', () => {
     expect((await buildQuery(df, { where: 'v2 = 14' }).collect()).numRows).toBe(66);
     expect(() => buildQuery(df, { groupBy: 'id4' })).toThrow(InvalidOptionError);
     expect(() => buildQuery(df, { having: 'v1 > 1' })).toThrow(/--having filters groups/);
+    expect(() => buildQuery(df, { select: 'v1', agg: 'count()' })).toThrow(/--select chooses the columns of the rows/);
+  });
+
+  it('select, distinct and limit', async () => {
+    const df = session.fromArrow(data);
+    const rows = (await buildQuery(df, { where: 'v2 < 3', select: 'id4, v1 * 2 AS v1x2, v2 >= 1', orderBy: 'v1x2 desc', limit: 2 }).collect()).toArray().map((r) => r.toJSON());
+    const byCall = (await df.filter(col('v2').lt(3)).select('id4', col('v1').mul(2).as('v1x2'), col('v2').ge(1)).orderBy(desc('v1x2')).limit(2).collect()).toArray().map((r) => r.toJSON());
+    expect(rows).toEqual(byCall);
+    expect(Object.keys(rows[0]!)).toEqual(['id4', 'v1x2', '(v2 >= 1)']);
+    expect((await buildQuery(df, { select: 'id4', distinct: true }).collect()).numRows).toBe(await df.select('id4').distinct().count());
   });
 });
 

@@ -120,6 +120,8 @@ export interface Agg {
   /** pass a plain column name instead of col(name) */
   byName: boolean;
   alias: string;
+  /** the engine aggregates this derived column by name (`arg` is its expression, for SQL) */
+  via?: string;
 }
 
 /** style: orderBy("k") | orderBy(desc("k")) | orderBy(col("k").asc()) / orderBy(col("k").desc()) */
@@ -129,8 +131,16 @@ export interface OrderKey {
   style: 'name' | 'desc()' | 'col';
 }
 
+/** A column the query adds with withColumn before it filters (`(SELECT *, expr AS name FROM t)` in SQL). */
+export interface Derived {
+  name: string;
+  expr: Expr;
+}
+
 export interface Query {
-  mode: 'agg' | 'collect' | 'count';
+  /** distinct: the distinct rows of the `keys` columns (select, then distinct()) */
+  mode: 'agg' | 'collect' | 'count' | 'distinct';
+  derived?: Derived[];
   filter: Pred | null;
   keys: string[];
   aggs: Agg[];
@@ -585,9 +595,27 @@ export interface QueryOptions {
   keys?: string[];
 }
 
+/** 1..2 derived columns: arithmetic of numeric columns, or a column under another name. */
+function genDerived(rng: Rng, t: TableModel): Derived[] {
+  const out: Derived[] = [];
+  for (let i = rng.int(1, 2); i > 0; i--) {
+    const expr = (rng.bool(0.6) ? genArith(rng, t) : null) ?? colExpr(rng.pick(t.columns));
+    out.push({ name: `d${out.length}`, expr });
+  }
+  return out;
+}
+
+/** An aggregate of a derived column, by its name. */
+function derivedAgg(rng: Rng, d: Derived, alias: string): Agg {
+  const k = exprKind(d.expr);
+  const fns: AggFn[] = k === 'int' || k === 'float' ? ['sum', 'avg', 'min', 'max', 'count', 'variance'] : k === 'date' || k === 'ts' ? ['count', 'min', 'max'] : ['count'];
+  return { fn: rng.pick(fns), arg: d.expr, byName: false, alias, via: d.name };
+}
+
 export function genQuery(rng: Rng, t: TableModel, opts: QueryOptions = {}): Query {
-  const mode = opts.keys ? 'agg' : rng.weighted<Query['mode']>([[80, 'agg'], [12, 'collect'], [8, 'count']]);
+  const mode = opts.keys ? 'agg' : rng.weighted<Query['mode']>([[74, 'agg'], [12, 'collect'], [8, 'count'], [6, 'distinct']]);
   const filter = rng.bool(0.7) ? genPred(rng, t) : null;
+  if (mode === 'distinct' || (mode === 'agg' && !opts.keys && rng.bool(0.25))) return genDerivedQuery(rng, t, mode, filter);
   if (mode === 'count') return { mode, filter, keys: [], aggs: [], orderBy: null };
   if (mode === 'collect') {
     const orderBy = rng.bool(0.4) ? genOrderBy(rng, t.columns.map((c) => ({ name: c.name, from: c }))) : null;
@@ -616,6 +644,24 @@ export function genQuery(rng: Rng, t: TableModel, opts: QueryOptions = {}): Quer
     orderBy = genOrderBy(rng, cols);
   }
   return { mode, filter, keys, aggs, having, orderBy };
+}
+
+/** An aggregate or distinct over derived columns (withColumn), which may be keys and aggregated by name. */
+function genDerivedQuery(rng: Rng, t: TableModel, mode: 'agg' | 'distinct', filter: Pred | null): Query {
+  const derived = genDerived(rng, t);
+  const names = [...t.columns.filter((c) => c.lowCardinality || rng.bool(0.3)).map((c) => c.name), ...derived.map((d) => d.name)];
+  const keys: string[] = [];
+  for (let i = rng.int(mode === 'distinct' ? 1 : 0, 3); i > 0 && names.length; i--) {
+    const k = rng.bool(0.5) ? rng.pick(derived).name : rng.pick(names);
+    if (!keys.includes(k)) keys.push(k);
+  }
+  if (mode === 'distinct') {
+    const orderBy = rng.bool(0.5) ? keys.map((name) => { const desc = rng.bool(0.3); return { name, desc, style: desc ? 'desc()' as const : 'name' as const }; }) : null;
+    return { mode, derived, filter, keys, aggs: [], orderBy };
+  }
+  const aggs: Agg[] = [];
+  for (let i = rng.int(1, 3); i > 0; i--) aggs.push(rng.bool(0.6) ? derivedAgg(rng, rng.pick(derived), `a${aggs.length}`) : genAgg(rng, t, `a${aggs.length}`));
+  return { mode, derived, filter, keys, aggs, orderBy: null };
 }
 
 // ---------------------------------------------------------------- SQL
@@ -758,6 +804,12 @@ function sqlOrderBy(keys: OrderKey[]): string {
   return ` ORDER BY ${keys.map((k) => `${quoteIdent(k.name)} ${k.desc ? 'DESC NULLS LAST' : 'ASC NULLS FIRST'}`).join(', ')}`;
 }
 
+/** The table a query reads: `t`, or `t` with its derived columns. */
+function fromSql(q: Query, table: string): string {
+  if (!q.derived?.length) return quoteIdent(table);
+  return `(SELECT *, ${q.derived.map((d) => `${sqlExpr(d.expr)} AS ${quoteIdent(d.name)}`).join(', ')} FROM ${quoteIdent(table)}) AS ${quoteIdent(table)}`;
+}
+
 /** The aggregate itself (no HAVING, no ORDER BY). */
 function innerSql(q: Query, table: string): string {
   const where = q.filter ? ` WHERE ${sqlPred(q.filter)}` : '';
@@ -767,13 +819,14 @@ function innerSql(q: Query, table: string): string {
     ...q.aggs.flatMap(sqlHidden),
   ];
   const groupBy = q.keys.length ? ` GROUP BY ${q.keys.map(quoteIdent).join(', ')}` : '';
-  return `SELECT ${items.join(', ')} FROM ${quoteIdent(table)}${where}${groupBy}`;
+  return `SELECT ${items.join(', ')} FROM ${fromSql(q, table)}${where}${groupBy}`;
 }
 
 export function toSql(q: Query, table = 't'): string {
   const where = q.filter ? ` WHERE ${sqlPred(q.filter)}` : '';
-  const from = ` FROM ${quoteIdent(table)}${where}`;
+  const from = ` FROM ${fromSql(q, table)}${where}`;
   if (q.mode === 'count') return `SELECT count(*) AS n${from}`;
+  if (q.mode === 'distinct') return `SELECT DISTINCT ${q.keys.map(quoteIdent).join(', ')}${from}${q.orderBy ? sqlOrderBy(q.orderBy) : ''}`;
   if (q.mode === 'collect') return `SELECT *${from}${q.orderBy ? sqlOrderBy(q.orderBy) : ''}`;
   const inner = innerSql(q, table);
   if (!q.having && !q.orderBy) return inner;
@@ -809,13 +862,19 @@ export function outputColumns(q: Query, t: TableModel): OutColumn[] {
     }));
   }
   const out: OutColumn[] = q.keys.map((k) => {
-    const c = colByName(t, k);
+    const d = q.derived?.find((x) => x.name === k);
+    if (d && d.expr.op !== 'col') {
+      // arithmetic: the same IEEE (or exact integer) operations on both sides
+      const ek = exprKind(d.expr);
+      return { name: k, kind: ek === 'float' ? 'float' : 'numeric', exact: true, arrowTypes: ek === 'float' ? ['Float64'] : ['Int64', 'Float64'], key: true };
+    }
+    const c = d ? colByName(t, (d.expr as Extract<Expr, { op: 'col' }>).name) : colByName(t, k);
     return {
       name: k,
       kind: resultKind(colExprKind(c.kind)),
       exact: true,
       // String keys come back as Utf8 whatever their encoding (dictionary, LargeUtf8).
-      arrowTypes: [c.kind === 'dict' || typeOf(k) === 'LargeUtf8' ? 'Utf8' : typeOf(k)],
+      arrowTypes: [c.kind === 'dict' || typeOf(c.name) === 'LargeUtf8' ? 'Utf8' : typeOf(c.name)],
       key: true,
     };
   });
@@ -919,7 +978,7 @@ export function codePred(p: Pred): string {
 }
 
 export function codeAgg(a: Agg): string {
-  const arg = !a.arg ? '' : a.byName && a.arg.op === 'col' ? JSON.stringify(a.arg.name) : codeExpr(a.arg, true);
+  const arg = !a.arg ? '' : a.via ? JSON.stringify(a.via) : a.byName && a.arg.op === 'col' ? JSON.stringify(a.arg.name) : codeExpr(a.arg, true);
   return `${a.fn}(${arg}).as(${JSON.stringify(a.alias)})`;
 }
 
@@ -930,8 +989,10 @@ export function codeOrderKey(k: OrderKey): string {
 
 export function toCode(q: Query): string {
   let s = 'df';
+  for (const d of q.derived ?? []) s += `.withColumn(${JSON.stringify(d.name)}, ${codeExpr(d.expr, true)})`;
   if (q.filter) s += `.filter(${codePred(q.filter)})`;
   if (q.mode === 'count') return s + '.count()';
+  if (q.mode === 'distinct') s += `.select(${q.keys.map((k) => JSON.stringify(k)).join(', ')}).distinct()`;
   if (q.mode === 'agg') {
     if (q.keys.length) s += `.groupBy(${q.keys.map((k) => JSON.stringify(k)).join(', ')})`;
     s += `.agg(${q.aggs.map(codeAgg).join(', ')})`;

@@ -101,7 +101,7 @@ function hashGroup(shape: KernelShape, ctx: CodegenContext): string[] {
 }
 
 /** A kernel's locals for its columns (`C`), string literal ids (`S.lits`) and match tables (`S.matches`), in binding order. */
-const bindings = (ctx: CodegenContext): string[] => [
+export const bindings = (ctx: CodegenContext): string[] => [
   ...ctx.columns.map((_, k) => `const v${k} = C[${k}].values, m${k} = C[${k}].validity, o${k} = C[${k}].offset, w${k} = C[${k}].words, r${k} = C[${k}].remap;`),
   ...ctx.literals.map((_, j) => `const L${j} = S.lits[${j}];`),
   ...ctx.matchers.map((_, j) => `const M${j} = S.matches[${j}];`),

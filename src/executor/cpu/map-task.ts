@@ -15,6 +15,7 @@ import { type AggregationSpec, columnsOfSpec } from '../../plan/aggregation-spec
 import { TaskState } from './task-state.ts';
 import { accumulatorLayout, compileKernel, type BoundColumn, type KernelMode } from './map-kernel.ts';
 import { StringIds } from '../string-ids.ts';
+import { withComputed } from './compute-columns.ts';
 import type { MapResult } from '../task.ts';
 
 /** Rows a hash task aggregates before it judges whether pre-aggregation reduces (DataFusion: 100,000). */
@@ -26,8 +27,9 @@ const SKIP_RATIO = 0.8;
  * `shared`: the task runs on an executor thread, whose output goes to the driver in shared memory;
  * its state columns (most of a high-cardinality output) are made there, not copied there after.
  */
-export function runMapTask(spec: AggregationSpec, batches: readonly BoundBatch[], shared = false): MapResult {
+export function runMapTask(spec: AggregationSpec, input: readonly BoundBatch[], shared = false): MapResult {
   const names = columnsOfSpec(spec);
+  const batches = spec.computed ? input.map((b) => withComputed(spec.computed!, b)) : input;
   const strings = new StringIds();
   const chunks = batches.map((b) => b.columns);
   const remaps = chunks.map((columns) => {

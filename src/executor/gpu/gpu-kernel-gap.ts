@@ -5,7 +5,7 @@
  * fallbacks are decided per task and recorded in its metrics.
  */
 import { fieldOf } from '../../expr/resolve.ts';
-import { type AggregationSpec, columnsOfSpec } from '../../plan/aggregation-spec.ts';
+import { type AggregationSpec, columnsOfSpec, outputNameOf } from '../../plan/aggregation-spec.ts';
 import { gpuAccLayout, keptWords } from './gpu-acc-layout.ts';
 import { argForms } from '../../aggregate/gpu-argument.ts';
 import { mapShaderSource } from './map-shader.ts';
@@ -13,6 +13,7 @@ import { columnForm, GpuUnsupported } from '../../expr/to-wgsl.ts';
 
 /** What in the spec has no GPU kernel (null when every part has one). */
 export function gpuKernelGap(spec: AggregationSpec): string | null {
+  if (spec.computed?.length) return `computed group keys (${spec.computed.map((c) => outputNameOf(c.name)).join(', ')}) have no GPU kernel yet`;
   try {
     const names = columnsOfSpec(spec);
     for (const n of names) columnForm(fieldOf(spec.input, n).dtype, n);
