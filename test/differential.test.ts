@@ -70,6 +70,7 @@ import {
   stddevPop,
   variance,
   varPop,
+  countDistinct,
 } from '../src/index.ts';
 import { DuckDb, type SqlResult } from './support/duckdb.ts';
 import { LocalCluster } from '../bench/local-cluster.ts';
@@ -128,7 +129,7 @@ function predicate(p: Pred): Column {
 
 function aggregate(a: Agg): AggExpr {
   const arg: AggArg | undefined = !a.arg ? undefined : a.via ?? (a.byName && a.arg.op === 'col' ? a.arg.name : column(a.arg));
-  const fns = { sum, avg, min, max, stddev, stddevPop, variance, varPop };
+  const fns = { sum, avg, min, max, stddev, stddevPop, variance, varPop, countDistinct };
   const x = a.fn === 'count' ? (arg === undefined ? count() : count(arg)) : fns[a.fn](arg!);
   return x.as(a.alias);
 }

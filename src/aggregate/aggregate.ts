@@ -3,11 +3,11 @@ import { InvalidOptionError } from '../errors.ts';
 import { col, Column, exprToString, type Expr } from '../expr/expr.ts';
 import { describeValue } from '../option-checks.ts';
 
-export type AggFn = 'count' | 'sum' | 'avg' | 'min' | 'max' | 'stddev' | 'stddevPop' | 'variance' | 'varPop';
+export type AggFn = 'count' | 'countDistinct' | 'sum' | 'avg' | 'min' | 'max' | 'stddev' | 'stddevPop' | 'variance' | 'varPop';
 
 /** How SQL spells each function, in output names and in the CLI's language (Spark's names). */
 export const SQL_NAME: Readonly<Record<AggFn, string>> = {
-  count: 'count', sum: 'sum', avg: 'avg', min: 'min', max: 'max',
+  count: 'count', countDistinct: 'count_distinct', sum: 'sum', avg: 'avg', min: 'min', max: 'max',
   stddev: 'stddev', stddevPop: 'stddev_pop', variance: 'variance', varPop: 'var_pop',
 };
 
@@ -27,7 +27,10 @@ export class Aggregate {
   /** The output column name: the alias, or Spark's default such as `sum(v1)` and `count(1)`. */
   get name(): string { return this.alias ?? this.defaultName; }
 
-  get defaultName(): string { return `${SQL_NAME[this.fn]}(${this.arg === null ? '1' : exprToString(this.arg)})`; }
+  get defaultName(): string {
+    if (this.fn === 'countDistinct') return `count(DISTINCT ${exprToString(this.arg!)})`;
+    return `${SQL_NAME[this.fn]}(${this.arg === null ? '1' : exprToString(this.arg)})`;
+  }
 }
 
 type AggInput = string | Column;
@@ -39,6 +42,8 @@ function argOf(x: AggInput): Expr {
 
 export const count = (x?: AggInput): Aggregate => new Aggregate('count', x === undefined ? null : argOf(x));
 export const sum = (x: AggInput): Aggregate => new Aggregate('sum', argOf(x));
+/** The number of distinct non-null values, exactly (Spark's count(DISTINCT x)): through the shuffle, keyed by (keys, x). */
+export const countDistinct = (x: AggInput): Aggregate => new Aggregate('countDistinct', argOf(x));
 export const avg = (x: AggInput): Aggregate => new Aggregate('avg', argOf(x));
 export const min = (x: AggInput): Aggregate => new Aggregate('min', argOf(x));
 export const max = (x: AggInput): Aggregate => new Aggregate('max', argOf(x));

@@ -342,6 +342,7 @@ export function gpuAccKind(a: AggSpec, form: ArgForm): GpuAccKind {
     // Double-float values ('d') take the 64-bit path, whose generator says they have no kernel yet.
     case 'min': case 'wmin': return form === 'f' || form === 'w' || form === 'd' ? 'min64' : 'min32';
     case 'max': case 'wmax': return form === 'f' || form === 'w' || form === 'd' ? 'max64' : 'max32';
+    case 'distinct': throw new GpuUnsupported(`${a.display}: countDistinct has no GPU kernel yet`);
     case 'ivar': case 'fvar': throw new GpuUnsupported(`${a.display}: variance and standard deviation have no GPU kernel yet`);
   }
 }

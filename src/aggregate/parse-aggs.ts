@@ -20,6 +20,12 @@ function aggCall(p: ExprParser): Aggregate {
   const open = p.peek();
   if (!p.acceptOp('(')) p.fail(open, `'(' after ${t.raw}`);
   let arg: Column | null = null;
+  // count(DISTINCT x), as SQL writes countDistinct.
+  if (fn === 'count' && p.acceptWord('distinct')) {
+    const x = p.expr();
+    p.closeParen(open);
+    return new Aggregate('countDistinct', x.expr);
+  }
   if (fn !== 'count') arg = p.expr();
   else if (p.isOp('*') && p.isOp(')', 1)) p.next();
   else if (!p.isOp(')')) arg = p.expr();

@@ -14,13 +14,15 @@
  *                            (x = a·2^16 + b adds a² to q1, 2ab to qm, b² to q0), renormalised as
  *                            isum is; the variance is computed from the exact sums
  *   fvar       [mean, m2, n] other numbers: Welford's update per row, Chan's merge
+ *   distinct   [unused]      countDistinct: its argument is a group key of the map side (the
+ *                            query's keys, then the distinct arguments); the reduce counts
  */
 import { ArithmeticOverflowError, TypeMismatchError } from '../errors.ts';
 import { intBound, resolve, type Schema, type TExpr } from '../expr/resolve.ts';
 import { isInteger, isNumeric, isTemporal, isWide, typeName, type DType } from '../types.ts';
 import type { Aggregate, AggFn } from './aggregate.ts';
 
-export type StateKind = 'countRows' | 'count' | 'isum' | 'fsum' | 'min' | 'max' | 'wmin' | 'wmax' | 'ivar' | 'fvar';
+export type StateKind = 'countRows' | 'count' | 'isum' | 'fsum' | 'min' | 'max' | 'wmin' | 'wmax' | 'ivar' | 'fvar' | 'distinct';
 
 /** An aggregate bound to the input schema: what it reads, its state and its result type. */
 export interface AggSpec {
@@ -35,6 +37,8 @@ export interface AggSpec {
   readonly result: DType;
   /** isum only: the largest |value| one row adds, which bounds how many rows fit before renormalising. */
   readonly bound: number;
+  /** countDistinct: the (computed) key column that holds its argument. */
+  readonly distinctKey?: string;
 }
 
 export type State = Float64Array[];
@@ -57,6 +61,13 @@ const TWO32 = 4294967296;
 const ifValid = (n: string, body: string): string => (n === 'false' ? `{ ${body} }` : `if (!${n}) { ${body} }`);
 
 export const STATES: Record<StateKind, StateDef> = {
+  distinct: {
+    nonNull: -1,
+    init: [0],
+    input: 'none',
+    update: () => '',
+    merge: () => undefined,
+  },
   countRows: {
     nonNull: -1,
     init: [0],
@@ -309,6 +320,11 @@ export function bindAggregate(a: Aggregate, schema: Schema): AggSpec {
   const t = arg.dtype;
   const what = a.defaultName;
   if (a.fn === 'count') return { name: a.name, display: a.defaultName, fn: 'count', arg, state: 'count', input: t, result: INT64, bound: 0 };
+  if (a.fn === 'countDistinct') {
+    if (t === null) throw new TypeMismatchError(`${what} of a null literal has no type`);
+    // Its argument is read as a group key (physical-plan.ts); the state holds nothing.
+    return { name: a.name, display: a.defaultName, fn: a.fn, arg: null, state: 'distinct', input: t, result: INT64, bound: 0 };
+  }
   if (t === null) throw new TypeMismatchError(`${what} of a null literal has no type`);
   if (a.fn === 'sum' || a.fn === 'avg') {
     if (!isNumeric(t)) throw new TypeMismatchError(`${what}: ${a.fn} needs a numeric argument, got ${typeName(t)}`);

@@ -10,7 +10,7 @@
 import * as arrow from 'apache-arrow';
 import type { Executor, ScanResult, ScanStats, StageMerge, StagePlacement, StageWork } from '../executor/task.ts';
 import { blockBytes, partitionRows, type MapOutput, type ReduceBlock, type StoredMapOutput } from '../shuffle/shuffle-block.ts';
-import { outputSchema, type AggregationSpec } from '../plan/aggregation-spec.ts';
+import { outputSchema, queryKeys, type AggregationSpec } from '../plan/aggregation-spec.ts';
 import { projectTable } from './project-table.ts';
 import type { PhysicalPlan } from '../plan/physical-plan.ts';
 import { stagesOf } from '../plan/explain.ts';
@@ -169,7 +169,7 @@ async function stages(plan: PhysicalPlan, executor: Executor, metrics: JobMetric
     const records = new Float64Array(spec.partitions);
     for (const { offsets } of mapOut) for (let p = 0; p < spec.partitions; p++) records[p] += offsets[p + 1] - offsets[p];
     // Runs sized by the slots, not by a queue kept deeper than them (queueDepth).
-    const runs = coalescePartitions(records, opts.slots / (executor.queueDepth ?? 1), spec.keys.length === 0);
+    const runs = coalescePartitions(records, opts.slots / (executor.queueDepth ?? 1), queryKeys(spec).length === 0);
     const resultStage = newStage(2, 'ResultStage', runs.length, performance.now() - t0, reducePlacement);
     metrics.stages.push(resultStage);
     batches = await runStage(resultStage, runs.map((run, task) => ({

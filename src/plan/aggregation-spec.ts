@@ -18,6 +18,11 @@ export interface AggregationSpec {
   readonly aggs: readonly AggSpec[];
   /** Reduce partitions of the exchange (1 for a global aggregate). */
   readonly partitions: number;
+  /**
+   * With countDistinct: the first `groupKeys` keys are the query's; the others are the distinct
+   * arguments, which map tasks group by too but do not partition by (absent: every key is the query's).
+   */
+  readonly groupKeys?: number;
   /** The cached input's id (DataFrame.cache()): a GPU executor keeps its chunks on the device. */
   readonly cacheInput?: number;
   /**
@@ -38,6 +43,10 @@ export interface ComputedColumn {
 
 /** The internal name of a computed column whose output is named `name`, and back. */
 export const computedName = (name: string): string => `\u0000${name}`;
+/** The internal name of the i-th countDistinct argument (never an output column). */
+export const distinctName = (i: number): string => `\u0001${i}`;
+/** The query's own group keys (countDistinct arguments left out). */
+export const queryKeys = (spec: AggregationSpec): readonly KeyInfo[] => spec.keys.slice(0, spec.groupKeys ?? spec.keys.length);
 export const outputNameOf = (column: string): string => (column.startsWith('\u0000') ? column.slice(1) : column);
 
 /** How a map task finds a row's group: one group, a dense composite index, or a hash table. */
@@ -60,7 +69,7 @@ export function keyKind(t: DType): KeyKind {
 /** The result's schema: the keys, then the aggregates. */
 export function outputSchema(spec: AggregationSpec): arrow.Schema {
   return new arrow.Schema([
-    ...spec.keys.map((k) => new arrow.Field(outputNameOf(k.column), keyToArrow({ dtype: k.dtype, values: [], valid: null }).type, true)),
+    ...queryKeys(spec).map((k) => new arrow.Field(outputNameOf(k.column), keyToArrow({ dtype: k.dtype, values: [], valid: null }).type, true)),
     ...spec.aggs.map((a) => new arrow.Field(a.name, keyToArrow({ dtype: a.result, values: [], valid: null }).type, true)),
   ]);
 }

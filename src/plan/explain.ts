@@ -2,7 +2,7 @@
 import type { AggSpec } from '../aggregate/registry.ts';
 import { exprToString } from '../expr/expr.ts';
 import type { PhysicalPlan } from './physical-plan.ts';
-import { outputNameOf } from './aggregation-spec.ts';
+import { outputNameOf, queryKeys } from './aggregation-spec.ts';
 import { typedToString } from '../expr/resolve.ts';
 import type { ScanPlan } from './scan-plan.ts';
 import { bytes } from '../units.ts';
@@ -52,13 +52,15 @@ export function explainPlan(plan: PhysicalPlan, executor: string, placements: re
   if (a) {
     const keyName = (column: string) => {
       const c = a.computed?.find((x) => x.name === column);
-      return c ? `${typedToString(c.expr)} AS ${outputNameOf(column)}` : column;
+      if (!c) return column;
+      return column === outputNameOf(column) ? typedToString(c.expr) : `${typedToString(c.expr)} AS ${outputNameOf(column)}`;
     };
-    const keys = `keys=[${a.keys.map((k) => keyName(k.column)).join(', ')}]`;
+    const own = queryKeys(a);
+    const keys = `keys=[${own.map((k) => keyName(k.column)).join(', ')}]`;
     const outputs = a.aggs.map((x) => (x.name === fnName(x) ? fnName(x) : `${fnName(x)} AS ${x.name}`));
     add(`HashAggregate(${keys}, functions=[${outputs.join(', ')}])`);
-    add(a.keys.length ? `Exchange hashpartitioning(${a.keys.map((k) => outputNameOf(k.column)).join(', ')}, ${a.partitions})` : 'Exchange SinglePartition');
-    add(`HashAggregate(${keys}, functions=[${a.aggs.map((x) => `partial_${fnName(x)}`).join(', ')}])`);
+    add(own.length ? `Exchange hashpartitioning(${own.map((k) => outputNameOf(k.column)).join(', ')}, ${a.partitions})` : 'Exchange SinglePartition');
+    add(`HashAggregate(keys=[${a.keys.map((k) => keyName(k.column)).join(', ')}], functions=[${a.aggs.filter((x) => x.state !== 'distinct').map((x) => `partial_${fnName(x)}`).join(', ')}])`);
   }
   if (plan.filterExprs.length) add(`Filter ${plan.filterExprs.map(exprToString).join(' AND ')}`);
   add(plan.scan ? fileScan(plan.scan) : `${plan.source.cached ? `InMemoryTableScan (${placements[0]?.input ?? 'cached'})` : 'Scan'} arrow [${plan.source.partitions.length} partitions, ${plan.source.rows} rows] [${plan.source.schema.map((f) => f.name).join(', ')}]`);

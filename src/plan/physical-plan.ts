@@ -18,9 +18,9 @@ import { bindAggregate } from '../aggregate/registry.ts';
 import { DuplicateColumnError, InvalidOptionError, TypeMismatchError, UnknownColumnError, UnsupportedTypeError } from '../errors.ts';
 import { columnsOfTyped } from '../expr/columns.ts';
 import { columnsOf, substitute, type Expr, type SortKey } from '../expr/expr.ts';
-import { fieldOf, predicate, resolve, type Schema, type TExpr } from '../expr/resolve.ts';
+import { fieldOf, predicate, resolve, typedToString, type Schema, type TExpr } from '../expr/resolve.ts';
 import { toArrowType } from '../types.ts';
-import { type AggregationSpec, type ComputedColumn, computedName, keyKind, outputSchema, sourceColumnsOfSpec } from './aggregation-spec.ts';
+import { type AggregationSpec, type ComputedColumn, computedName, distinctName, keyKind, outputSchema, sourceColumnsOfSpec } from './aggregation-spec.ts';
 import type { LogicalPlan, Source } from './logical-plan.ts';
 import type { ScanTask } from '../io/file-source.ts';
 import { planScan, type ScanPlan } from './scan-plan.ts';
@@ -155,12 +155,21 @@ export function planQuery(plan: LogicalPlan, shufflePartitions: number): Physica
       computed.push({ name: computedName(k), expr: t });
       return { column: computedName(k), dtype: t.dtype, kind: keyKind(t.dtype) };
     });
+    // countDistinct's arguments are group keys of the map side after the query's (AggregationSpec.groupKeys).
+    const distinct: ComputedColumn[] = [];
     const aggs = agg.aggs.map((a) => {
       if (a.arg === null) return bindAggregate(a, input);
       const arg = substitute(a.arg, at);
       checkSupported(input, read(arg, []));
-      return { ...bindAggregate(new Aggregate(a.fn, arg, a.name), input), display: a.defaultName };
+      const spec = { ...bindAggregate(new Aggregate(a.fn, arg, a.name), input), display: a.defaultName };
+      if (a.fn !== 'countDistinct') return spec;
+      const t = resolve(arg, input);
+      let d = distinct.find((x) => typedToString(x.expr) === typedToString(t));
+      if (!d) distinct.push(d = { name: distinctName(distinct.length), expr: t });
+      return { ...spec, distinctKey: d.name };
     });
+    computed.push(...distinct);
+    keys.push(...distinct.map((d) => ({ column: d.name, dtype: d.expr.dtype!, kind: keyKind(d.expr.dtype!) })));
     const names = new Set<string>();
     for (const n of [...agg.keys, ...aggs.map((a) => a.name)]) {
       if (names.has(n)) throw new DuplicateColumnError(n);
@@ -168,7 +177,8 @@ export function planQuery(plan: LogicalPlan, shufflePartitions: number): Physica
     }
     const specInput = computed.length ? [...input, ...computed.map((c) => ({ name: c.name, dtype: c.expr.dtype! }))] : input;
     aggregation = {
-      input: specInput, filter, keys, aggs, partitions: keys.length === 0 ? 1 : shufflePartitions,
+      input: specInput, filter, keys, aggs, partitions: agg.keys.length === 0 ? 1 : shufflePartitions,
+      ...(distinct.length ? { groupKeys: agg.keys.length } : {}),
       ...(source.cached ? { cacheInput: source.cached } : {}), ...(computed.length ? { computed } : {}),
     };
     jobOutput = [...agg.keys.map((k, i) => ({ name: k, dtype: keys[i]!.dtype })), ...aggs.map((a) => ({ name: a.name, dtype: a.result }))];

@@ -106,7 +106,7 @@ export type Pred =
 
 export type StrMatchFn = 'startsWith' | 'endsWith' | 'contains' | 'like';
 
-export type AggFn = 'count' | 'sum' | 'avg' | 'min' | 'max' | SpreadFn;
+export type AggFn = 'count' | 'countDistinct' | 'sum' | 'avg' | 'min' | 'max' | SpreadFn;
 export type SpreadFn = 'stddev' | 'stddevPop' | 'variance' | 'varPop';
 const SPREAD_FNS: readonly SpreadFn[] = ['stddev', 'stddevPop', 'variance', 'varPop'];
 const isSpread = (fn: AggFn): fn is SpreadFn => (SPREAD_FNS as readonly string[]).includes(fn);
@@ -523,10 +523,11 @@ export function genPred(rng: Rng, t: TableModel, depth = 3): Pred {
 function genAgg(rng: Rng, t: TableModel, alias: string): Agg {
   const numeric = t.columns.filter((c) => isNumericKind(c.kind));
   const dates = t.columns.filter((c) => isTemporalKind(c.kind));
-  const choice = rng.weighted<string>([[15, 'count*'], [15, 'count'], [numeric.length ? 20 : 0, 'sum'], [numeric.length ? 12 : 0, 'avg'], [numeric.length || dates.length ? 20 : 0, 'minmax'], [18, 'expr'], [numeric.length ? 12 : 0, 'spread']]);
+  const choice = rng.weighted<string>([[15, 'count*'], [15, 'count'], [numeric.length ? 20 : 0, 'sum'], [numeric.length ? 12 : 0, 'avg'], [numeric.length || dates.length ? 20 : 0, 'minmax'], [18, 'expr'], [numeric.length ? 12 : 0, 'spread'], [10, 'distinct']]);
   const byName = rng.bool(0.5);
   switch (choice) {
     case 'spread': return { fn: rng.pick(SPREAD_FNS), arg: colExpr(rng.pick(numeric)), byName, alias };
+    case 'distinct': return { fn: 'countDistinct', arg: (rng.bool(0.2) ? genArith(rng, t) : null) ?? colExpr(rng.pick(t.columns)), byName, alias };
     case 'count*': return { fn: 'count', arg: null, byName, alias };
     case 'count': return { fn: 'count', arg: colExpr(rng.pick(t.columns)), byName, alias };
     case 'sum': return { fn: 'sum', arg: colExpr(rng.pick(numeric)), byName, alias };
@@ -570,7 +571,7 @@ function genHaving(rng: Rng, t: TableModel, keys: string[], aggs: Agg[]): Pred {
   const pseudo = (name: string, kind: ColKind, profile: ColumnModel['profile'], pool: Value[], from?: ColumnModel): ColumnModel =>
     ({ name, kind, profile, pool, values: [], lowCardinality: true, nullRate: 0, specials: false, ...(from?.tz ? { tz: from.tz } : {}) });
   for (const a of aggs) {
-    if (a.fn === 'count' || !a.arg) {
+    if (a.fn === 'count' || a.fn === 'countDistinct' || !a.arg) {
       exact.push(pseudo(a.alias, 'int64', 'small', [0n, 1n, 2n, 3n, 5n, 10n, 40n, 100n, 1000n]));
     } else if (a.arg.op === 'col' && (a.fn === 'min' || a.fn === 'max')) {
       const c = colByName(t, a.arg.name);
@@ -608,7 +609,7 @@ function genDerived(rng: Rng, t: TableModel): Derived[] {
 /** An aggregate of a derived column, by its name. */
 function derivedAgg(rng: Rng, d: Derived, alias: string): Agg {
   const k = exprKind(d.expr);
-  const fns: AggFn[] = k === 'int' || k === 'float' ? ['sum', 'avg', 'min', 'max', 'count', 'variance'] : k === 'date' || k === 'ts' ? ['count', 'min', 'max'] : ['count'];
+  const fns: AggFn[] = k === 'int' || k === 'float' ? ['sum', 'avg', 'min', 'max', 'count', 'variance', 'countDistinct'] : k === 'date' || k === 'ts' ? ['count', 'min', 'max', 'countDistinct'] : ['count', 'countDistinct'];
   return { fn: rng.pick(fns), arg: d.expr, byName: false, alias, via: d.name };
 }
 
@@ -769,6 +770,7 @@ function sqlAgg(a: Agg): string {
   const e = sqlExpr(a.arg);
   const intArg = exprKind(a.arg) === 'int';
   if (isSpread(a.fn)) return sqlSpread(a.fn, a.arg);
+  if (a.fn === 'countDistinct') return `count(DISTINCT ${e})`;
   switch (a.fn) {
     case 'count':
     case 'min':
@@ -880,7 +882,7 @@ export function outputColumns(q: Query, t: TableModel): OutColumn[] {
   });
   q.aggs.forEach((a, i) => {
     const base = { name: a.alias, key: false };
-    if (a.fn === 'count' || !a.arg) {
+    if (a.fn === 'count' || a.fn === 'countDistinct' || !a.arg) {
       out.push({ ...base, kind: 'int', exact: true, arrowTypes: ['Int64'] });
       return;
     }

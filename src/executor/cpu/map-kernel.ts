@@ -125,7 +125,7 @@ export function kernelSource(shape: KernelShape): { source: string; columns: str
   const ref = (j: number, fi: number) => { const p = layout.place[j][fi]; return p.cold ? `B[gc + ${p.at}]` : `A[gs + ${p.at}]`; };
   shape.aggs.forEach((a, j) => {
     const def = STATES[a.state];
-    if (a.state === 'countRows') return; // the rows field
+    if (a.state === 'countRows' || a.state === 'distinct') return; // the rows field (distinct: its key)
     // Kernels count nulls rather than non-null values (nothing to do for columns without nulls);
     // non-null = rows - nulls when the partial state is emitted.
     const f = def.init.map((_, fi) => (fi === def.nonNull ? '_nn' : ref(j, fi)));
@@ -183,7 +183,7 @@ export function accumulatorLayout(aggs: readonly AggSpec[]): AccLayout {
   let hot = 1, cold = 0;
   const place = aggs.map((a) => {
     const def = STATES[a.state];
-    if (a.state === 'countRows') return [{ cold: false, at: 0 }];
+    if (a.state === 'countRows' || a.state === 'distinct') return [{ cold: false, at: 0 }];
     return def.init.map((_, f) => {
       const isCold = f === def.nonNull || (a.state === 'isum' && f === 0 && !isumSplit(a));
       return isCold ? { cold: true, at: cold++ } : { cold: false, at: hot++ };

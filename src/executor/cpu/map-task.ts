@@ -11,7 +11,7 @@ import type { BoundBatch } from '../../arrow/wire-batch.ts';
 import { STATES, type State } from '../../aggregate/registry.ts';
 import { emptyValues, scatterKey, type KeyColumn } from '../../shuffle/key-column.ts';
 import { partitionPositions } from '../../shuffle/shuffle-block.ts';
-import { type AggregationSpec, columnsOfSpec } from '../../plan/aggregation-spec.ts';
+import { type AggregationSpec, columnsOfSpec, queryKeys } from '../../plan/aggregation-spec.ts';
 import { TaskState } from './task-state.ts';
 import { accumulatorLayout, compileKernel, type BoundColumn, type KernelMode } from './map-kernel.ts';
 import { StringIds } from '../string-ids.ts';
@@ -81,7 +81,8 @@ export function runMapTask(spec: AggregationSpec, input: readonly BoundBatch[], 
   const groups = rowsOf ? rowsOf.length : state.groups;
   const keys = rowsOf ? denseKeys(spec.keys, plan, rowsOf, [...strings.ids.keys()]) : hashKeys(spec, chunks, state);
   // Each state field is written straight to its row in the partition-ordered block.
-  const { pos, offsets } = partitionPositions(keys, groups, spec.partitions);
+  // Partitioned by the query's keys only: every countDistinct argument of a group meets in one reduce task.
+  const { pos, offsets } = partitionPositions(keys.slice(0, queryKeys(spec).length), groups, spec.partitions);
   const states: State[] = spec.aggs.map((a, j) => {
     const def = STATES[a.state];
     return def.init.map((_, f) => {

@@ -47,8 +47,8 @@ export function runReduceTask(spec: AggregationSpec, encoded: readonly ShuffleBl
   // Radix-partitioned grouping numbers the rows in partition order: states are moved there too.
   const { pos = null, order = null } = grouping as Partial<PartitionedGrouping>;
   const reps = order ? grouping.reps.map((q) => order[q]) : grouping.reps;
-  const columns: OutputColumn[] = keys.map((k) => toOutput(takeKey(k, reps)));
-  spec.aggs.forEach((a, j) => {
+  const groupKeys = keys.map((k) => takeKey(k, reps));
+  const states = spec.aggs.map((a, j) => {
     const dst: State = newState(a.state, grouping.groups);
     if (pos) {
       mergeRows(a.state, dst, grouping.ids, 0, permuteStates(blocks, j, pos, n), n);
@@ -59,9 +59,51 @@ export function runReduceTask(spec: AggregationSpec, encoded: readonly ShuffleBl
         base += b.rows;
       }
     }
-    columns.push(toOutput(finalizeAggregate(a, dst, grouping.groups)));
+    return dst;
   });
+  if (spec.groupKeys !== undefined) return countDistinct(spec, groupKeys, states, grouping.groups);
+  const columns: OutputColumn[] = groupKeys.map(toOutput);
+  spec.aggs.forEach((a, j) => columns.push(toOutput(finalizeAggregate(a, states[j]!, grouping.groups))));
   return { rows: grouping.groups, columns };
+}
+
+/** Groups of `keys` (n rows): one group for no keys, even of no rows. */
+function groupKeyRows(keys: readonly KeyColumn[], n: number): Grouping {
+  if (keys.length === 0) return { ids: new Int32Array(n), reps: new Int32Array(1), groups: 1 };
+  const g = groupDense(keys, n) ?? groupByWords(keys, n);
+  const { pos = null, order = null } = g as Partial<PartitionedGrouping>;
+  if (!pos || !order) return g;
+  // Back to input row order: row i's group, and each group's first row as an input row.
+  return { ids: Int32Array.from(pos, (q) => g.ids[q]!), reps: g.reps.map((q) => order[q]!), groups: g.groups };
+}
+
+/**
+ * The second level of a reduce with countDistinct: its groups are (query keys, distinct
+ * arguments); they are grouped again by the query's keys, their states merged there, and each
+ * countDistinct counts the distinct non-null values of its argument in a query group.
+ */
+function countDistinct(spec: AggregationSpec, keys: readonly KeyColumn[], states: readonly State[], n: number): ReduceOutput {
+  const own = spec.groupKeys!;
+  const outer = groupKeyRows(keys.slice(0, own), n);
+  const columns: OutputColumn[] = keys.slice(0, own).map((k) => toOutput(takeKey(k, outer.reps)));
+  spec.aggs.forEach((a, j) => {
+    if (a.state !== 'distinct') {
+      const dst = newState(a.state, outer.groups);
+      mergeRows(a.state, dst, outer.ids, 0, states[j]!, n);
+      columns.push(toOutput(finalizeAggregate(a, dst, outer.groups)));
+      return;
+    }
+    // Distinct (query keys, argument) pairs: one per group of those columns whose argument is not null.
+    const arg = keys[spec.keys.findIndex((k) => k.column === a.distinctKey)]!;
+    const pairs = groupKeyRows([...keys.slice(0, own), arg], n);
+    const counts = new BigInt64Array(outer.groups);
+    for (let p = 0; p < pairs.groups; p++) {
+      const r = pairs.reps[p]!;
+      if (arg.valid === null || arg.valid[r] === 1) counts[outer.ids[r]!]++;
+    }
+    columns.push({ dtype: a.result, values: counts, valid: null });
+  });
+  return { rows: outer.groups, columns };
 }
 
 const toOutput = (c: KeyColumn): OutputColumn =>
