@@ -25,7 +25,8 @@ export interface Rows {
 }
 
 /** How a result column is compared. */
-export type ResultKind = 'int' | 'float' | 'numeric' | 'str' | 'bool' | 'date' | 'ts';
+/** approx: an estimate of an exact integer (approxCountDistinct), within the bound. */
+export type ResultKind = 'int' | 'float' | 'numeric' | 'approx' | 'str' | 'bool' | 'date' | 'ts';
 
 export interface ResultColumn {
   name: string;
@@ -138,6 +139,8 @@ export function groupKeyOf(out: readonly ResultColumn[]): (row: readonly Cell[])
 export function cellsMatch(col: ResultColumn, exp: Cell, got: Cell, bound: number): boolean {
   if (exp === null || got === null) return exp === got;
   switch (col.kind) {
+    case 'approx':
+      return (typeof got === 'bigint' || typeof got === 'number') && Math.abs(Number(got) - Number(exp)) <= bound;
     case 'int':
     case 'ts':
       return typeof got === 'bigint' && got === exp;

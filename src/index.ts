@@ -2,7 +2,7 @@
 export { Session, maxExecutorThreads, type SessionOptions } from './session.ts';
 export { DataFrame, GroupedData } from './dataframe.ts';
 export { Column, col, lit, asc, desc, type SortKey, type Expr } from './expr/expr.ts';
-export { Aggregate, count, countDistinct, sum, avg, min, max, stddev, stddevPop, variance, varPop } from './aggregate/aggregate.ts';
+export { Aggregate, count, countDistinct, approxCountDistinct, sum, avg, min, max, stddev, stddevPop, variance, varPop } from './aggregate/aggregate.ts';
 export { parseExpr, parseColumnList, parseSelectList } from './expr/parse.ts';
 export { parseAggs, parseSortKeys } from './aggregate/parse-aggs.ts';
 export type { JobMetrics, StageMetrics, TaskMetrics } from './driver/metrics.ts';

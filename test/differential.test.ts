@@ -71,6 +71,7 @@ import {
   variance,
   varPop,
   countDistinct,
+  approxCountDistinct,
 } from '../src/index.ts';
 import { DuckDb, type SqlResult } from './support/duckdb.ts';
 import { LocalCluster } from '../bench/local-cluster.ts';
@@ -129,7 +130,7 @@ function predicate(p: Pred): Column {
 
 function aggregate(a: Agg): AggExpr {
   const arg: AggArg | undefined = !a.arg ? undefined : a.via ?? (a.byName && a.arg.op === 'col' ? a.arg.name : column(a.arg));
-  const fns = { sum, avg, min, max, stddev, stddevPop, variance, varPop, countDistinct };
+  const fns = { sum, avg, min, max, stddev, stddevPop, variance, varPop, countDistinct, approxCountDistinct: (x: AggArg) => approxCountDistinct(x) };
   const x = a.fn === 'count' ? (arg === undefined ? count() : count(arg)) : fns[a.fn](arg!);
   return x.as(a.alias);
 }

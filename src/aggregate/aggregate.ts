@@ -2,12 +2,13 @@
 import { InvalidOptionError } from '../errors.ts';
 import { col, Column, exprToString, type Expr } from '../expr/expr.ts';
 import { describeValue } from '../option-checks.ts';
+import { hllPrecision } from './hyperloglog.ts';
 
-export type AggFn = 'count' | 'countDistinct' | 'sum' | 'avg' | 'min' | 'max' | 'stddev' | 'stddevPop' | 'variance' | 'varPop';
+export type AggFn = 'count' | 'countDistinct' | 'approxCountDistinct' | 'sum' | 'avg' | 'min' | 'max' | 'stddev' | 'stddevPop' | 'variance' | 'varPop';
 
 /** How SQL spells each function, in output names and in the CLI's language (Spark's names). */
 export const SQL_NAME: Readonly<Record<AggFn, string>> = {
-  count: 'count', countDistinct: 'count_distinct', sum: 'sum', avg: 'avg', min: 'min', max: 'max',
+  count: 'count', countDistinct: 'count_distinct', approxCountDistinct: 'approx_count_distinct', sum: 'sum', avg: 'avg', min: 'min', max: 'max',
   stddev: 'stddev', stddevPop: 'stddev_pop', variance: 'variance', varPop: 'var_pop',
 };
 
@@ -17,11 +18,13 @@ export class Aggregate {
     /** null for count() of rows. */
     readonly arg: Expr | null,
     readonly alias: string | null = null,
+    /** approxCountDistinct: the relative standard error asked for. */
+    readonly relativeError?: number,
   ) {}
 
   as(name: string): Aggregate {
     if (typeof name !== 'string' || name === '') throw new InvalidOptionError(`as() takes a non-empty output column name, got ${describeValue(name)}`);
-    return new Aggregate(this.fn, this.arg, name);
+    return new Aggregate(this.fn, this.arg, name, this.relativeError);
   }
 
   /** The output column name: the alias, or Spark's default such as `sum(v1)` and `count(1)`. */
@@ -42,6 +45,17 @@ function argOf(x: AggInput): Expr {
 
 export const count = (x?: AggInput): Aggregate => new Aggregate('count', x === undefined ? null : argOf(x));
 export const sum = (x: AggInput): Aggregate => new Aggregate('sum', argOf(x));
+/**
+ * The number of distinct non-null values estimated by a HyperLogLog sketch (Spark's
+ * approx_count_distinct): `relativeError` (default 0.05, from 0.01 to 0.39) bounds its relative
+ * standard error; its state is 2^p 6-bit registers whatever the count.
+ */
+export function approxCountDistinct(x: AggInput, options: { relativeError?: number } = {}): Aggregate {
+  if (typeof options !== 'object' || options === null) throw new InvalidOptionError(`approxCountDistinct takes options { relativeError }, got ${describeValue(options)}`);
+  const relativeError = options.relativeError ?? 0.05;
+  hllPrecision(relativeError);
+  return new Aggregate('approxCountDistinct', argOf(x), null, relativeError);
+}
 /** The number of distinct non-null values, exactly (Spark's count(DISTINCT x)): through the shuffle, keyed by (keys, x). */
 export const countDistinct = (x: AggInput): Aggregate => new Aggregate('countDistinct', argOf(x));
 export const avg = (x: AggInput): Aggregate => new Aggregate('avg', argOf(x));

@@ -2,7 +2,8 @@
 import { ArithmeticOverflowError } from '../errors.ts';
 import type { KeyColumn } from '../shuffle/key-column.ts';
 import { isWide, valuesArrayFor } from '../types.ts';
-import type { AggSpec, State } from './registry.ts';
+import { hllP, isHll, type AggSpec, type State } from './registry.ts';
+import { hllEstimate } from './hyperloglog.ts';
 
 const TWO32 = 4294967296n;
 
@@ -18,6 +19,12 @@ function ratio(p: bigint, q: bigint): number {
 export function finalizeAggregate(a: AggSpec, st: State, n: number): KeyColumn {
   const nonNull = st[st.length - 1];
   let valid: Uint8Array | null = null;
+  if (isHll(a.state)) {
+    const out = new BigInt64Array(n);
+    const p = hllP(a.state);
+    for (let g = 0; g < n; g++) out[g] = BigInt(hllEstimate(st, g, p));
+    return { dtype: a.result, values: out, valid: null };
+  }
   if (a.state !== 'countRows' && a.state !== 'count') {
     for (let g = 0; g < n; g++) {
       if (nonNull[g] === 0) (valid ??= new Uint8Array(n).fill(1))[g] = 0;

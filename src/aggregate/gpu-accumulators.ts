@@ -344,5 +344,6 @@ export function gpuAccKind(a: AggSpec, form: ArgForm): GpuAccKind {
     case 'max': case 'wmax': return form === 'f' || form === 'w' || form === 'd' ? 'max64' : 'max32';
     case 'distinct': throw new GpuUnsupported(`${a.display}: countDistinct has no GPU kernel yet`);
     case 'ivar': case 'fvar': throw new GpuUnsupported(`${a.display}: variance and standard deviation have no GPU kernel yet`);
+    default: throw new GpuUnsupported(`${a.display}: approxCountDistinct has no GPU kernel yet`);
   }
 }

@@ -3,6 +3,8 @@
  * (both executors' map tasks use them), and string predicates' match tables over those ids.
  */
 import { stringMatcher, type StrMatchOp } from '../expr/string-match.ts';
+import { HLL_SEEDS } from '../aggregate/hyperloglog.ts';
+import { hashString } from '../shuffle/hash.ts';
 
 export class StringIds {
   readonly ids = new Map<string, number>();
@@ -10,6 +12,7 @@ export class StringIds {
   private readonly byId: string[] = [];
   private readonly remaps = new Map<readonly string[], Int32Array>();
   private readonly matches = new Map<string, { test: (s: string) => boolean; table: Uint8Array; done: number }>();
+  private hashes = { table: new Int32Array(0), done: 0 };
 
   id(s: string): number {
     let id = this.ids.get(s);
@@ -27,6 +30,24 @@ export class StringIds {
       this.remaps.set(dictionary, r);
     }
     return r;
+  }
+
+  /** Two words per id (words 2·id and 2·id + 1): its string's two seeded hashes, for approxCountDistinct (each string hashed once). */
+  hllWords(): Int32Array {
+    const n = this.byId.length, h = this.hashes;
+    if (h.done < n) {
+      if (h.table.length < 2 * n) {
+        const grown = new Int32Array(Math.max(2 * n, h.table.length * 2));
+        grown.set(h.table.subarray(0, 2 * h.done));
+        h.table = grown;
+      }
+      for (let id = h.done; id < n; id++) {
+        h.table[2 * id] = hashString(this.byId[id]!, HLL_SEEDS[0]);
+        h.table[2 * id + 1] = hashString(this.byId[id]!, HLL_SEEDS[1]);
+      }
+      h.done = n;
+    }
+    return h.table;
   }
 
   /**

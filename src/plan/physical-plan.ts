@@ -14,7 +14,7 @@
  */
 import * as arrow from 'apache-arrow';
 import { Aggregate } from '../aggregate/aggregate.ts';
-import { bindAggregate } from '../aggregate/registry.ts';
+import { bindAggregate, isHll } from '../aggregate/registry.ts';
 import { DuplicateColumnError, InvalidOptionError, TypeMismatchError, UnknownColumnError, UnsupportedTypeError } from '../errors.ts';
 import { columnsOfTyped } from '../expr/columns.ts';
 import { columnsOf, substitute, type Expr, type SortKey } from '../expr/expr.ts';
@@ -161,13 +161,16 @@ export function planQuery(plan: LogicalPlan, shufflePartitions: number): Physica
       if (a.arg === null) return bindAggregate(a, input);
       const arg = substitute(a.arg, at);
       checkSupported(input, read(arg, []));
-      const spec = { ...bindAggregate(new Aggregate(a.fn, arg, a.name), input), display: a.defaultName };
+      const spec = { ...bindAggregate(new Aggregate(a.fn, arg, a.name, a.relativeError), input), display: a.defaultName };
       if (a.fn !== 'countDistinct') return spec;
       const t = resolve(arg, input);
       let d = distinct.find((x) => typedToString(x.expr) === typedToString(t));
       if (!d) distinct.push(d = { name: distinctName(distinct.length), expr: t });
       return { ...spec, distinctKey: d.name };
     });
+    if (distinct.length && aggs.some((a) => isHll(a.state))) {
+      throw new InvalidOptionError('approxCountDistinct with countDistinct in one aggregate: each (keys, distinct argument) group would hold a sketch; aggregate them in two queries');
+    }
     computed.push(...distinct);
     keys.push(...distinct.map((d) => ({ column: d.name, dtype: d.expr.dtype!, kind: keyKind(d.expr.dtype!) })));
     const names = new Set<string>();

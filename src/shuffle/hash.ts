@@ -45,8 +45,8 @@ function fmix(h: number): number {
 }
 
 /** MurmurHash3_x86_32 of a string's UTF-16 code units, one word each. */
-export function hashString(s: string): number {
-  let h = SHUFFLE_SEED;
+export function hashString(s: string, seed = SHUFFLE_SEED): number {
+  let h = seed | 0;
   for (let j = 0; j < s.length; j++) h = mixWord(h, s.charCodeAt(j));
   return finish(h, s.length);
 }

@@ -50,6 +50,9 @@ export type EngineRows = Rows;
  */
 export function aggregateBound(err: ErrorSpec, ref: number, hidden: (name: string) => number, path: Path): number {
   if (err.fn === 'var' || err.fn === 'stddev') return spreadBound(err, ref, hidden);
+  // approxCountDistinct at the default relativeError: 4 standard errors (1.04 / √512) of the exact
+  // count, and 2 more for small counts, where two values sharing a register is a whole unit.
+  if (err.fn === 'approx') return 4 * (1.04 / Math.sqrt(512)) * Math.abs(ref) + 2;
   const n = hidden(err.n);
   const absSum = hidden(err.abs);
   const a = path === 'gpu' && err.mag ? 2 * hidden(err.mag) : absSum;

@@ -106,7 +106,7 @@ export type Pred =
 
 export type StrMatchFn = 'startsWith' | 'endsWith' | 'contains' | 'like';
 
-export type AggFn = 'count' | 'countDistinct' | 'sum' | 'avg' | 'min' | 'max' | SpreadFn;
+export type AggFn = 'count' | 'countDistinct' | 'approxCountDistinct' | 'sum' | 'avg' | 'min' | 'max' | SpreadFn;
 export type SpreadFn = 'stddev' | 'stddevPop' | 'variance' | 'varPop';
 const SPREAD_FNS: readonly SpreadFn[] = ['stddev', 'stddevPop', 'variance', 'varPop'];
 const isSpread = (fn: AggFn): fn is SpreadFn => (SPREAD_FNS as readonly string[]).includes(fn);
@@ -151,12 +151,12 @@ export interface Query {
 }
 
 /** How a result column is compared. */
-export type ResultKind = 'int' | 'float' | 'numeric' | 'str' | 'bool' | 'date' | 'ts';
+export type ResultKind = 'int' | 'float' | 'numeric' | 'approx' | 'str' | 'bool' | 'date' | 'ts';
 
 /** Where a float aggregate's error bound comes from (hidden SQL columns of the same row). */
 export interface ErrorSpec {
   /** var / stddev: a variance or standard deviation (sample: over n − 1) */
-  fn: 'sum' | 'avg' | 'var' | 'stddev';
+  fn: 'sum' | 'avg' | 'var' | 'stddev' | 'approx';
   sample?: boolean;
   /** var / stddev: hidden column Σx² */
   sq?: string;
@@ -523,10 +523,11 @@ export function genPred(rng: Rng, t: TableModel, depth = 3): Pred {
 function genAgg(rng: Rng, t: TableModel, alias: string): Agg {
   const numeric = t.columns.filter((c) => isNumericKind(c.kind));
   const dates = t.columns.filter((c) => isTemporalKind(c.kind));
-  const choice = rng.weighted<string>([[15, 'count*'], [15, 'count'], [numeric.length ? 20 : 0, 'sum'], [numeric.length ? 12 : 0, 'avg'], [numeric.length || dates.length ? 20 : 0, 'minmax'], [18, 'expr'], [numeric.length ? 12 : 0, 'spread'], [10, 'distinct']]);
+  const choice = rng.weighted<string>([[15, 'count*'], [15, 'count'], [numeric.length ? 20 : 0, 'sum'], [numeric.length ? 12 : 0, 'avg'], [numeric.length || dates.length ? 20 : 0, 'minmax'], [18, 'expr'], [numeric.length ? 12 : 0, 'spread'], [10, 'distinct'], [8, 'approx']]);
   const byName = rng.bool(0.5);
   switch (choice) {
     case 'spread': return { fn: rng.pick(SPREAD_FNS), arg: colExpr(rng.pick(numeric)), byName, alias };
+    case 'approx': return { fn: 'approxCountDistinct', arg: colExpr(rng.pick(t.columns)), byName, alias };
     case 'distinct': return { fn: 'countDistinct', arg: (rng.bool(0.2) ? genArith(rng, t) : null) ?? colExpr(rng.pick(t.columns)), byName, alias };
     case 'count*': return { fn: 'count', arg: null, byName, alias };
     case 'count': return { fn: 'count', arg: colExpr(rng.pick(t.columns)), byName, alias };
@@ -606,6 +607,12 @@ function genDerived(rng: Rng, t: TableModel): Derived[] {
   return out;
 }
 
+/** The engine refuses approxCountDistinct beside countDistinct (a sketch per distinct group): such sketches become counts. */
+function sketchOrDistinct(aggs: Agg[]): void {
+  if (!aggs.some((a) => a.fn === 'countDistinct')) return;
+  aggs.forEach((a, i) => { if (a.fn === 'approxCountDistinct') aggs[i] = { ...a, fn: 'countDistinct' }; });
+}
+
 /** An aggregate of a derived column, by its name. */
 function derivedAgg(rng: Rng, d: Derived, alias: string): Agg {
   const k = exprKind(d.expr);
@@ -636,6 +643,7 @@ export function genQuery(rng: Rng, t: TableModel, opts: QueryOptions = {}): Quer
   const aggs: Agg[] = [];
   const n = rng.int(1, 5);
   for (let i = 0; i < n; i++) aggs.push(genAgg(rng, t, `a${i}`));
+  sketchOrDistinct(aggs);
   const having = rng.bool(keys.length ? 0.35 : 0.1) ? genHaving(rng, t, keys, aggs) : null;
   let orderBy: Query['orderBy'] = null;
   if (rng.bool(keys.length ? 0.45 : 0.05)) {
@@ -662,6 +670,7 @@ function genDerivedQuery(rng: Rng, t: TableModel, mode: 'agg' | 'distinct', filt
   }
   const aggs: Agg[] = [];
   for (let i = rng.int(1, 3); i > 0; i--) aggs.push(rng.bool(0.6) ? derivedAgg(rng, rng.pick(derived), `a${aggs.length}`) : genAgg(rng, t, `a${aggs.length}`));
+  sketchOrDistinct(aggs);
   return { mode, derived, filter, keys, aggs, orderBy: null };
 }
 
@@ -770,7 +779,8 @@ function sqlAgg(a: Agg): string {
   const e = sqlExpr(a.arg);
   const intArg = exprKind(a.arg) === 'int';
   if (isSpread(a.fn)) return sqlSpread(a.fn, a.arg);
-  if (a.fn === 'countDistinct') return `count(DISTINCT ${e})`;
+  // The exact count: the sketch's estimate is compared with it within its error bound.
+  if (a.fn === 'countDistinct' || a.fn === 'approxCountDistinct') return `count(DISTINCT ${e})`;
   switch (a.fn) {
     case 'count':
     case 'min':
@@ -900,6 +910,9 @@ export function outputColumns(q: Query, t: TableModel): OutColumn[] {
         return;
       case 'avg':
         out.push({ ...base, kind: 'float', exact: false, arrowTypes: ['Float64'], err: err('avg') });
+        return;
+      case 'approxCountDistinct':
+        out.push({ ...base, kind: 'approx', exact: false, arrowTypes: ['Int64'], err: { fn: 'approx', abs: '', n: '', exactRef: true, exactEngine: false } });
         return;
       case 'stddev': case 'stddevPop': case 'variance': case 'varPop': {
         const root = a.fn === 'stddev' || a.fn === 'stddevPop';

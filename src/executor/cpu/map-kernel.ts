@@ -9,9 +9,10 @@
 import { CodegenContext } from '../../expr/codegen-context.ts';
 import { emitBool, emitNum, emitStr, emitWide, type Val } from '../../expr/to-js.ts';
 import type { TExpr } from '../../expr/resolve.ts';
-import { isumChunkRows, isumUpdate, ISUM_SPLIT_ABOVE, STATES, type AggSpec } from '../../aggregate/registry.ts';
+import { hllP, isHll, isumChunkRows, isumUpdate, ISUM_SPLIT_ABOVE, STATES, type AggSpec, type HllKind } from '../../aggregate/registry.ts';
+import { hllUpdateSource, REGISTER_PLACE } from '../../aggregate/hyperloglog.ts';
 import { hashSource, TABLE_SEED } from '../../shuffle/hash.ts';
-import { isWide } from '../../types.ts';
+import { isFloat, isWide } from '../../types.ts';
 import type { GroupMode, KeyInfo } from '../../plan/aggregation-spec.ts';
 import type { TaskState } from './task-state.ts';
 
@@ -100,6 +101,28 @@ function hashGroup(shape: KernelShape, ctx: CodegenContext): string[] {
   return out;
 }
 
+/**
+ * approxCountDistinct's update: the value's two words (hyperloglog.ts), folded into the sketch
+ * whose first field is `field0`; nulls are skipped.
+ */
+function hllUpdate(a: AggSpec, field0: string, ctx: CodegenContext): string {
+  const e = a.arg!;
+  let words: [string, string], n: string;
+  if (e.dtype!.id === 'utf8') {
+    const x = emitStr(e, ctx);
+    [words, n] = [[`HS[2 * ${x.v}]`, `HS[2 * ${x.v} + 1]`], x.n];
+  } else if (isFloat(e.dtype!)) {
+    const x = emitNum(e, ctx);
+    ctx.stmts.push(`F[0] = ${x.v} !== ${x.v} ? NaN : ${x.v} + 0;`);
+    [words, n] = [[ctx.bind('FW[0] | 0'), ctx.bind('FW[1] | 0')], x.n];
+  } else {
+    const x = emitWide(e, ctx);
+    [words, n] = [[`(${x.l} | 0)`, `(${x.h} | 0)`], x.n];
+  }
+  const update = hllUpdateSource(hllP(a.state as HllKind), words[0], words[1], field0, hashSource);
+  return [...ctx.stmts.splice(0), n === 'false' ? update : `if (!${n}) ${update}`].join('\n');
+}
+
 /** A kernel's locals for its columns (`C`), string literal ids (`S.lits`) and match tables (`S.matches`), in binding order. */
 export const bindings = (ctx: CodegenContext): string[] => [
   ...ctx.columns.map((_, k) => `const v${k} = C[${k}].values, m${k} = C[${k}].validity, o${k} = C[${k}].offset, w${k} = C[${k}].words, r${k} = C[${k}].remap;`),
@@ -119,7 +142,7 @@ export function kernelSource(shape: KernelShape): { source: string; columns: str
   else if (shape.mode === 'rows') body.push('const g = ng; NEW');
   else body.push(...(shape.mode === 'dense' ? denseGroup(shape, ctx) : hashGroup(shape, ctx)));
 
-  let chunk = Infinity;
+  let chunk = Infinity, hll = false;
   const layout = accumulatorLayout(shape.aggs);
   body.push(`const gs = g * ${layout.hot}, gc = g * ${layout.cold};`, `A[gs + ${layout.rows}]++;`);
   const ref = (j: number, fi: number) => { const p = layout.place[j][fi]; return p.cold ? `B[gc + ${p.at}]` : `A[gs + ${p.at}]`; };
@@ -129,6 +152,11 @@ export function kernelSource(shape: KernelShape): { source: string; columns: str
     // Kernels count nulls rather than non-null values (nothing to do for columns without nulls);
     // non-null = rows - nulls when the partial state is emitted.
     const f = def.init.map((_, fi) => (fi === def.nonNull ? '_nn' : ref(j, fi)));
+    if (isHll(a.state)) {
+      body.push(hllUpdate(a, ref(j, 0), ctx));
+      hll = true;
+      return;
+    }
     const split = isumSplit(a);
     if (a.state === 'isum' || a.state === 'ivar') chunk = Math.min(chunk, isumChunkRows(a.bound));
     const x = def.input === 'none' ? { v: '', h: '', l: '', n: 'false' }
@@ -146,6 +174,7 @@ export function kernelSource(shape: KernelShape): { source: string; columns: str
     ...bindings(ctx),
     `let ng = S.groups, cap = S.capacity, repB = S.firstBatch, repR = S.firstRow, A = S.acc, B = S.cold, _nn = 0;`,
     'const F = S.f64Scratch, FW = S.f64ScratchWords;',
+    ...(hll ? [`const HLL_PLACE = [${REGISTER_PLACE.join(', ')}], HS = S.hllStrings;`] : []),
     'let table = S.table, mask = S.mask, keys = S.keys;',
     ...shape.keys.map((_, j) => `const kmin${j} = S.mins[${j}], kstride${j} = S.strides[${j}], knull${j} = S.nullCodes[${j}];`),
   ];

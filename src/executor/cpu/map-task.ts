@@ -8,7 +8,7 @@ import { isValid, type ColumnChunk } from '../../arrow/column-chunk.ts';
 import { denseKeys } from '../dense-slots.ts';
 import { chooseGrouping, hashKeyWords } from '../grouping-plan.ts';
 import type { BoundBatch } from '../../arrow/wire-batch.ts';
-import { STATES, type State } from '../../aggregate/registry.ts';
+import { isHll, STATES, type State } from '../../aggregate/registry.ts';
 import { emptyValues, scatterKey, type KeyColumn } from '../../shuffle/key-column.ts';
 import { partitionPositions } from '../../shuffle/shuffle-block.ts';
 import { type AggregationSpec, columnsOfSpec, queryKeys } from '../../plan/aggregation-spec.ts';
@@ -38,6 +38,7 @@ export function runMapTask(spec: AggregationSpec, input: readonly BoundBatch[], 
     return remap;
   });
   const rows = batches.reduce((a, b) => a + b.rows, 0);
+  const hllOfStrings = spec.aggs.some((a) => isHll(a.state) && a.input?.id === 'utf8');
   const plan = chooseGrouping(spec, chunks, strings.ids.size, rows);
   const layout = accumulatorLayout(spec.aggs);
   const state = new TaskState(spec.aggs, layout, { ...plan, width: hashKeyWords(spec.keys, plan.keyNullable) });
@@ -52,6 +53,7 @@ export function runMapTask(spec: AggregationSpec, input: readonly BoundBatch[], 
     const kernel = compileKernel({ filter: spec.filter, mode, keys: spec.keys, keyNullable: plan.keyNullable, aggs: spec.aggs, nullable });
     state.lits = kernel.literals.map((s) => strings.id(s));
     state.matches = kernel.matchers.map((m) => strings.matchTable(m.op, m.pattern));
+    if (hllOfStrings) state.hllStrings = strings.hllWords();
     const bound: BoundColumn[] = kernel.columns.map((name) => {
       const c = columns.get(name)!;
       return { values: c.values as ArrayLike<number>, validity: c.validity, offset: c.offset, words: c.words, remap: remaps[b].get(name) ?? null };

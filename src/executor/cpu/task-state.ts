@@ -48,6 +48,8 @@ export class TaskState {
   lits: number[] = [];
   /** The kernel's string predicates' match tables, by task-wide string id. */
   matches: Uint8Array[] = [];
+  /** approxCountDistinct of strings: each string id's two hash words (StringIds.hllWords). */
+  hllStrings: Int32Array = new Int32Array(0);
   /** Where a float key's bits are read (its words, for the hash). */
   readonly f64Scratch = new Float64Array(1);
   readonly f64ScratchWords = new Int32Array(this.f64Scratch.buffer);
