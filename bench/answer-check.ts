@@ -24,12 +24,12 @@ export function checkAnswer(q: QueryDef, got: Rows, reference: Rows): AnswerChec
   const out: ResultColumn[] = q.columns.map((name) => {
     const i = reference.names.indexOf(name);
     if (i < 0) throw new Error(`DuckDB's answer to ${q.id} has no column '${name}' (has: ${reference.names.join(', ')})`);
-    const kind = kindOf(reference.types[i]!);
-    return { name, kind, exact: kind !== 'float', arrowTypes: [], key: q.keys.includes(name) };
+    const kind = q.approx?.[name] !== undefined ? 'approx' : kindOf(reference.types[i]!);
+    return { name, kind, exact: kind !== 'float' && kind !== 'approx', arrowTypes: [], key: q.keys.includes(name) };
   });
   const { problems } = compareRows(out, reference, got, {
     checkTypes: false,
-    bound: (c, raw) => REL_TOL * Math.abs(Number(raw[reference.names.indexOf(c.name)] ?? 0)),
+    bound: (c, raw) => (q.approx?.[c.name] ?? REL_TOL) * Math.abs(Number(raw[reference.names.indexOf(c.name)] ?? 0)),
     boundLabel: `relative ${REL_TOL}`,
   });
   if (problems.length === 0) return { ok: true };

@@ -110,8 +110,10 @@ export async function createDuckDB(inp: EngineInputs): Promise<Engine & { loadMs
       const res = await con.run(q.sql); // materialized: every chunk fetched
       return {
         async result() {
-          const rows = (await res.getRowsJS()).map((r) => r.map(toCell));
-          return { names: res.columnNames(), types: res.columnTypes().map((t) => t.toString()), rows };
+          // An estimating query's reference is its exact twin (QueryDef.referenceSql).
+          const r = q.referenceSql ? await con.run(q.referenceSql) : res;
+          const rows = (await r.getRowsJS()).map((row) => row.map(toCell));
+          return { names: r.columnNames(), types: r.columnTypes().map((t) => t.toString()), rows };
         },
       };
     },
