@@ -15,8 +15,9 @@
  *                            isum is; the variance is computed from the exact sums
  *   fvar       [mean, m2, n] other numbers: Welford's update per row, Chan's merge
  *   hll<p>     2^p/8 fields  approxCountDistinct: a HyperLogLog sketch, 8 registers a field (hyperloglog.ts)
- *   distinct   [unused]      countDistinct: its argument is a group key of the map side (the
- *                            query's keys, then the distinct arguments); the reduce counts
+ *   distinct   [unused]      countDistinct, and min / max of strings: the argument is a group key
+ *                            of the map side (the query's keys, then these arguments); the reduce
+ *                            counts them, or keeps the least or greatest
  */
 import { ArithmeticOverflowError, TypeMismatchError } from '../errors.ts';
 import { intBound, resolve, type Schema, type TExpr } from '../expr/resolve.ts';
@@ -361,8 +362,10 @@ export function bindAggregate(a: Aggregate, schema: Schema): AggSpec {
     const state: StateKind = bound <= IVAR_MAX_BOUND ? 'ivar' : 'fvar';
     return { name: a.name, display: a.defaultName, fn: a.fn, arg, state, input: t, result: FLOAT64, bound: state === 'ivar' ? IVAR_ROW_BOUND : 0 };
   }
+  // Strings take the countDistinct route: grouped by on the map side, least or greatest kept by the reduce.
+  if ((a.fn === 'min' || a.fn === 'max') && t.id === 'utf8') return { name: a.name, display: a.defaultName, fn: a.fn, arg: null, state: 'distinct', input: t, result: t, bound: 0 };
   if (!isNumeric(t) && !isTemporal(t) && t.id !== 'bool') {
-    throw new TypeMismatchError(`${what}: ${a.fn} needs a numeric, boolean or temporal argument, got ${typeName(t)}`);
+    throw new TypeMismatchError(`${what}: ${a.fn} needs a numeric, boolean, string or temporal argument, got ${typeName(t)}`);
   }
   const wide = isWide(t) && arg.kind !== 'arith';
   const state: StateKind = a.fn === 'min' ? (wide ? 'wmin' : 'min') : wide ? 'wmax' : 'max';

@@ -1,4 +1,5 @@
 /** Sort of a gathered result on the driver: ASC NULLS FIRST / DESC NULLS LAST as Spark; NaN greatest. */
+import { compareCodePoints } from '../arrow/code-point-order.ts';
 import * as arrow from 'apache-arrow';
 import type { SortKey } from '../expr/expr.ts';
 import { takeRows } from '../arrow/take.ts';
@@ -15,21 +16,6 @@ function compareValues(a: Value, b: Value): number {
   return a! < b! ? -1 : a! > b! ? 1 : 0;
 }
 
-/**
- * Strings by code point (the order of their UTF-8 bytes, as Spark and DuckDB sort), not by UTF-16
- * code units as JS `<` does: a surrogate (U+D800..DFFF, half of a code point beyond U+FFFF) must
- * sort after U+E000..FFFF.
- */
-function compareCodePoints(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i), y = b.charCodeAt(i);
-    if (x !== y) return codePointRank(x) - codePointRank(y);
-  }
-  return a.length - b.length;
-}
-
-const codePointRank = (u: number): number => (u >= 0xd800 && u <= 0xdfff ? u + 0x2000 : u >= 0xe000 ? u - 0x800 : u);
 
 /**
  * A sort key column's values: 64-bit temporals (timestamps, date64) as their stored BigInt units,

@@ -155,21 +155,21 @@ export function planQuery(plan: LogicalPlan, shufflePartitions: number): Physica
       computed.push({ name: computedName(k), expr: t });
       return { column: computedName(k), dtype: t.dtype, kind: keyKind(t.dtype) };
     });
-    // countDistinct's arguments are group keys of the map side after the query's (AggregationSpec.groupKeys).
+    // countDistinct's arguments (and min / max of strings') are group keys of the map side after the query's (AggregationSpec.groupKeys).
     const distinct: ComputedColumn[] = [];
     const aggs = agg.aggs.map((a) => {
       if (a.arg === null) return bindAggregate(a, input);
       const arg = substitute(a.arg, at);
       checkSupported(input, read(arg, []));
       const spec = { ...bindAggregate(new Aggregate(a.fn, arg, a.name, a.relativeError), input), display: a.defaultName };
-      if (a.fn !== 'countDistinct') return spec;
+      if (spec.state !== 'distinct') return spec;
       const t = resolve(arg, input);
       let d = distinct.find((x) => typedToString(x.expr) === typedToString(t));
       if (!d) distinct.push(d = { name: distinctName(distinct.length), expr: t });
       return { ...spec, distinctKey: d.name };
     });
     if (distinct.length && aggs.some((a) => isHll(a.state))) {
-      throw new InvalidOptionError('approxCountDistinct with countDistinct in one aggregate: each (keys, distinct argument) group would hold a sketch; aggregate them in two queries');
+      throw new InvalidOptionError('approxCountDistinct with countDistinct (or min / max of a string) in one aggregate: each (keys, argument) group would hold a sketch; aggregate them in two queries');
     }
     computed.push(...distinct);
     keys.push(...distinct.map((d) => ({ column: d.name, dtype: d.expr.dtype!, kind: keyKind(d.expr.dtype!) })));

@@ -534,7 +534,9 @@ function genAgg(rng: Rng, t: TableModel, alias: string): Agg {
     case 'sum': return { fn: 'sum', arg: colExpr(rng.pick(numeric)), byName, alias };
     case 'avg': return { fn: 'avg', arg: colExpr(rng.pick(numeric)), byName, alias };
     case 'minmax': {
-      const c = dates.length && (numeric.length === 0 || rng.bool(0.25)) ? rng.pick(dates) : rng.pick(numeric);
+      const strings = t.columns.filter((c) => isStringKind(c.kind));
+      const c = strings.length && rng.bool(0.2) ? rng.pick(strings)
+        : dates.length && (numeric.length === 0 || rng.bool(0.25)) ? rng.pick(dates) : rng.pick(numeric);
       return { fn: rng.bool() ? 'min' : 'max', arg: colExpr(c), byName, alias };
     }
     default: {
@@ -607,9 +609,10 @@ function genDerived(rng: Rng, t: TableModel): Derived[] {
   return out;
 }
 
-/** The engine refuses approxCountDistinct beside countDistinct (a sketch per distinct group): such sketches become counts. */
+/** The engine refuses approxCountDistinct beside countDistinct or min / max of strings (a sketch per (keys, argument) group): such sketches become counts. */
 function sketchOrDistinct(aggs: Agg[]): void {
-  if (!aggs.some((a) => a.fn === 'countDistinct')) return;
+  const byArgument = (a: Agg) => a.fn === 'countDistinct' || ((a.fn === 'min' || a.fn === 'max') && a.arg !== null && exprKind(a.arg) === 'str');
+  if (!aggs.some(byArgument)) return;
   aggs.forEach((a, i) => { if (a.fn === 'approxCountDistinct') aggs[i] = { ...a, fn: 'countDistinct' }; });
 }
 
@@ -926,7 +929,8 @@ export function outputColumns(q: Query, t: TableModel): OutColumn[] {
       case 'max':
         if (isCol) {
           const c = a.arg as Extract<Expr, { op: 'col' }>;
-          out.push({ ...base, kind: resultKind(colExprKind(c.kind)), exact: true, arrowTypes: [typeOf(c.name)] });
+          // (strings come back as Utf8 whatever their encoding, as keys do)
+          out.push({ ...base, kind: resultKind(colExprKind(c.kind)), exact: true, arrowTypes: [isStringKind(c.kind) ? 'Utf8' : typeOf(c.name)] });
         } else {
           // both sides evaluate the same IEEE operations row by row: exact
           out.push({ ...base, kind: ek === 'float' ? 'float' : 'numeric', exact: true, arrowTypes: ek === 'float' ? ['Float64'] : [...INT_ARROW, 'Float64'] });

@@ -9,6 +9,7 @@ import { concatKeys, takeKey, toArrowVector, type KeyColumn } from '../../shuffl
 import { encodeUtf8, type Utf8Values } from '../../shuffle/utf8-values.ts';
 import type { NumericArray } from '../../arrow/column-chunk.ts';
 import type { DType } from '../../types.ts';
+import { compareCodePoints } from '../../arrow/code-point-order.ts';
 import { groupWidth, writeGroupWords } from '../../shuffle/key-words.ts';
 import { decodeBlock, type ShuffleBlock } from '../../shuffle/shuffle-block.ts';
 import { groupDense, groupRows, type Grouping, type PartitionedGrouping } from './hash-grouper.ts';
@@ -78,9 +79,10 @@ function groupKeyRows(keys: readonly KeyColumn[], n: number): Grouping {
 }
 
 /**
- * The second level of a reduce with countDistinct: its groups are (query keys, distinct
- * arguments); they are grouped again by the query's keys, their states merged there, and each
- * countDistinct counts the distinct non-null values of its argument in a query group.
+ * The second level of a reduce with countDistinct (or min / max of strings): its groups are (query
+ * keys, arguments); they are grouped again by the query's keys, their states merged there; each
+ * countDistinct counts the distinct non-null values of its argument in a query group, a min / max
+ * keeps the least / greatest by code point.
  */
 function countDistinct(spec: AggregationSpec, keys: readonly KeyColumn[], states: readonly State[], n: number): ReduceOutput {
   const own = spec.groupKeys!;
@@ -93,8 +95,12 @@ function countDistinct(spec: AggregationSpec, keys: readonly KeyColumn[], states
       columns.push(toOutput(finalizeAggregate(a, dst, outer.groups)));
       return;
     }
-    // Distinct (query keys, argument) pairs: one per group of those columns whose argument is not null.
     const arg = keys[spec.keys.findIndex((k) => k.column === a.distinctKey)]!;
+    if (a.fn === 'min' || a.fn === 'max') {
+      columns.push(toOutput(extremeString(arg, outer, n, a.fn === 'min' ? -1 : 1)));
+      return;
+    }
+    // Distinct (query keys, argument) pairs: one per group of those columns whose argument is not null.
     const pairs = groupKeyRows([...keys.slice(0, own), arg], n);
     const counts = new BigInt64Array(outer.groups);
     for (let p = 0; p < pairs.groups; p++) {
@@ -104,6 +110,18 @@ function countDistinct(spec: AggregationSpec, keys: readonly KeyColumn[], states
     columns.push({ dtype: a.result, values: counts, valid: null });
   });
   return { rows: outer.groups, columns };
+}
+
+/** Per outer group, the least (sign -1) or greatest (1) non-null string of `arg` among its rows. */
+function extremeString(arg: KeyColumn, outer: Grouping, n: number, sign: number): KeyColumn {
+  const values = arg.values as readonly (string | null)[];
+  const best = new Array<string | null>(outer.groups).fill(null);
+  for (let r = 0; r < n; r++) {
+    if (arg.valid !== null && arg.valid[r] === 0) continue;
+    const g = outer.ids[r]!, v = values[r]!, b = best[g];
+    if (b === null || compareCodePoints(v, b) * sign > 0) best[g] = v;
+  }
+  return { dtype: arg.dtype, values: best.map((v) => v ?? ''), valid: best.some((v) => v === null) ? Uint8Array.from(best, (v) => (v === null ? 0 : 1)) : null };
 }
 
 const toOutput = (c: KeyColumn): OutputColumn =>
