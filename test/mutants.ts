@@ -190,6 +190,55 @@ export const MUTANTS: readonly Mutant[] = [
     find: 'return Buffer.concat(chunks.map((c) => c!.data));',
     replace: 'return Buffer.concat(chunks.map((c) => c!.data).reverse());',
   },
+  {
+    id: 'like-underscore-run',
+    what: "LIKE's _ matches any run of characters, not exactly one",
+    file: 'src/expr/string-match.ts',
+    find: "else if (ch === '_') re += '[\\s\\S]';",
+    replace: "else if (ch === '_') re += '[\\s\\S]*';",
+  },
+  {
+    id: 'match-table-not-extended',
+    what: "a string predicate's match table is not extended to strings a task meets after its first test",
+    file: 'src/executor/string-ids.ts',
+    find: '    if (m.done < n) {\n      if (m.table.length < n) {',
+    replace: '    if (m.done === 0) {\n      if (m.table.length < n) {',
+  },
+  {
+    id: 'chan-merge-no-delta',
+    what: "Chan's merge of two variance states drops the term of their means' difference",
+    file: 'src/aggregate/registry.ts',
+    find: 'd[1][i] += s[1][j] + delta * delta * ((na * nb) / n);',
+    replace: 'd[1][i] += s[1][j];',
+  },
+  {
+    id: 'hll-merge-min',
+    what: 'two HyperLogLog sketches merge by register-wise min, not max',
+    file: 'src/aggregate/hyperloglog.ts',
+    find: 'out += (ra > rb ? ra : rb) * REGISTER_PLACE[j];',
+    replace: 'out += (ra < rb ? ra : rb) * REGISTER_PLACE[j];',
+  },
+  {
+    id: 'count-distinct-nulls',
+    what: 'countDistinct counts a null argument as a value',
+    file: 'src/executor/cpu/reduce-task.ts',
+    find: 'if (arg.valid === null || arg.valid[r] === 1) counts[outer.ids[r]!]++;',
+    replace: 'counts[outer.ids[r]!]++;',
+  },
+  {
+    id: 'distinct-partitioned-by-argument',
+    what: "countDistinct's map tasks partition by its argument too (one value counted in several reduce tasks)",
+    file: 'src/executor/cpu/map-task.ts',
+    find: 'partitionPositions(keys.slice(0, queryKeys(spec).length), groups, spec.partitions)',
+    replace: 'partitionPositions(keys, groups, spec.partitions)',
+  },
+  {
+    id: 'computed-key-first-batch',
+    what: "a computed group key is computed over a task's first batch only (the others reuse its column)",
+    file: 'src/executor/cpu/map-task.ts',
+    find: 'const batches = spec.computed ? input.map((b) => withComputed(spec.computed!, b)) : input;',
+    replace: 'const first = spec.computed && input.length ? withComputed(spec.computed, input[0]!) : null;\n  const batches = first ? input.map((b) => (b.rows === first.rows ? { ...b, columns: new Map([...b.columns, ...[...first.columns].filter(([n]) => !b.columns.has(n))]) } : withComputed(spec.computed!, b))) : input;',
+  },
 ];
 
 function firstFailure(output: string): string {
