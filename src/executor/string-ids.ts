@@ -4,7 +4,7 @@
  */
 import { stringMatcher, type StrMatchOp } from '../expr/string-match.ts';
 import { HLL_SEEDS } from '../aggregate/hyperloglog.ts';
-import { hashString } from '../shuffle/hash.ts';
+import { seededStringHash } from '../shuffle/hash.ts';
 
 export class StringIds {
   readonly ids = new Map<string, number>();
@@ -42,8 +42,8 @@ export class StringIds {
         h.table = grown;
       }
       for (let id = h.done; id < n; id++) {
-        h.table[2 * id] = hashString(this.byId[id]!, HLL_SEEDS[0]);
-        h.table[2 * id + 1] = hashString(this.byId[id]!, HLL_SEEDS[1]);
+        h.table[2 * id] = seededStringHash(this.byId[id]!, HLL_SEEDS[0]);
+        h.table[2 * id + 1] = seededStringHash(this.byId[id]!, HLL_SEEDS[1]);
       }
       h.done = n;
     }

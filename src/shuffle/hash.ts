@@ -44,8 +44,11 @@ function fmix(h: number): number {
   return h ^ (h >>> 16);
 }
 
-/** MurmurHash3_x86_32 of a string's UTF-16 code units, one word each. */
-export function hashString(s: string, seed = SHUFFLE_SEED): number {
+/** MurmurHash3_x86_32 of a string's UTF-16 code units, one word each (one argument: it is passed to Array.from and map). */
+export const hashString = (s: string): number => seededStringHash(s, SHUFFLE_SEED);
+
+/** The same over another seed. */
+export function seededStringHash(s: string, seed: number): number {
   let h = seed | 0;
   for (let j = 0; j < s.length; j++) h = mixWord(h, s.charCodeAt(j));
   return finish(h, s.length);
