@@ -212,7 +212,7 @@ describe('syntax errors point at the bad token', () => {
   it('unknown aggregate functions and malformed aggregate lists', () => {
     const e = syntaxError(() => parseAggs('sum(v1), median(v1)', '--agg'));
     expect(e.column).toBe(10);
-    expect(e.message).toContain('syntax error in --agg at column 10: expected an aggregate function (count, sum, avg, min, max, stddev, stddev_pop, variance, var_pop, stddev_samp, var_samp), found \'median\'');
+    expect(e.message).toContain('syntax error in --agg at column 10: expected an aggregate function (count, count_distinct, approx_count_distinct, sum, avg, min, max, stddev, stddev_pop, variance, var_pop, stddev_samp, var_samp), found \'median\'');
     expect(e.message.endsWith('\n  sum(v1), median(v1)\n           ^')).toBe(true);
     expectError(() => parseAggs('v1'), 'v1', 1, "expected an aggregate such as sum(v1) or count(), found 'v1'");
     expectError(() => parseAggs('sum v1'), 'sum v1', 5, "expected '(' after sum, found 'v1'");
