@@ -259,7 +259,7 @@ function run(m: Mutant): { caught: boolean; by: string; seconds: number } {
   const t0 = performance.now();
   try {
     const r = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/vitest/vitest.mjs'), 'run', '--bail=1'], {
-      cwd: ROOT, encoding: 'utf8', timeout: 20 * 60_000, env: { ...process.env, FORCE_COLOR: '0' },
+      cwd: ROOT, encoding: 'utf8', timeout: 20 * 60_000, env: { ...process.env, FORCE_COLOR: '0', GPUFRAME_MUTANT: m.id },
     });
     const output = `${r.stdout}\n${r.stderr}`;
     return { caught: r.status !== 0, by: r.status !== 0 ? firstFailure(output) : '-', seconds: (performance.now() - t0) / 1000 };
