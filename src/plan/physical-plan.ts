@@ -131,7 +131,10 @@ export function planQuery(plan: LogicalPlan, shufflePartitions: number): Physica
         break;
       }
       case 'sort': sort = n.keys; limitBeforeSort = limit !== null; break;
-      case 'limit': limit = Math.min(limit ?? Infinity, n.n); limitBeforeSort = false; break;
+      case 'limit':
+        if (limitBeforeSort) throw new InvalidOptionError('limit() after orderBy() after limit(): sort the limited rows in a new session.fromArrow of the result');
+        limit = Math.min(limit ?? Infinity, n.n);
+        break;
     }
   }
   const read = (e: Expr, out: string[]) => columnsOf(e, out);

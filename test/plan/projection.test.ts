@@ -121,6 +121,7 @@ describe('distinct and limit', () => {
       expect(() => df.limit(-1)).toThrow(InvalidOptionError);
       expect(() => df.limit(undefined as unknown as number)).toThrow(InvalidOptionError);
       await expect(df.limit(2).filter(col('k').gt(1)).collect()).rejects.toThrow(/filter after limit\(\)/);
+      await expect(df.limit(5).orderBy('k').limit(2).collect()).rejects.toThrow(/limit\(\) after orderBy\(\) after limit\(\)/);
       await expect(df.limit(2).groupBy('s').agg(count()).collect()).rejects.toThrow(/an aggregate after limit\(\)/);
     });
   });
