@@ -5,7 +5,7 @@ import { StringIds } from '../../src/executor/string-ids.ts';
 import { likeMatch } from '../executor/gpu/gpu-reference.ts';
 import { collectRows, tableOf, withSession } from '../support/tables.ts';
 
-const words = ['apple', 'banana', 'apricot', null, 'cherry', 'a_b', 'añb', 'a%b', '', 'A😀z', 'Apple', 'bandana'];
+const words = ['apple', 'banana', 'apricot', null, 'cherry', 'a_b', 'añb', 'a%b', '', 'A😀z', 'Apple', 'bandana', 'ab', 'axyb'];
 const plain = tableOf({ id: [new arrow.Int32(), words.map((_, i) => i)], s: [new arrow.Utf8(), words] });
 /** The same strings as a dictionary column whose dictionary holds a null entry and an unused entry. */
 function dictionaryTable(): arrow.Table {
