@@ -74,9 +74,16 @@ export function outputSchema(spec: AggregationSpec): arrow.Schema {
   ]);
 }
 
-/** The group keys that are input columns (not computed). */
-export function inputKeys(spec: AggregationSpec): KeyInfo[] {
-  return spec.keys.filter((k) => !spec.computed?.some((c) => c.name === k.column));
+/**
+ * The input columns whose value ranges a task's grouping plan reads: the group keys that are
+ * input columns, and those a computed key only renames (its chunk is the input's).
+ */
+export function keyRangeColumns(spec: AggregationSpec): { column: string; dtype: DType }[] {
+  return spec.keys.flatMap((k) => {
+    const c = spec.computed?.find((x) => x.name === k.column);
+    if (!c) return [{ column: k.column, dtype: k.dtype }];
+    return c.expr.kind === 'col' ? [{ column: c.expr.name, dtype: c.expr.dtype }] : [];
+  });
 }
 
 /** The input columns a task reads from its batches: those the spec uses, computed ones replaced by what they read. */

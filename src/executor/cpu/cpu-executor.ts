@@ -6,7 +6,7 @@ import { columnsOfTyped } from '../../expr/columns.ts';
 import type { Schema, TExpr } from '../../expr/resolve.ts';
 import type { ShuffleBlock } from '../../shuffle/shuffle-block.ts';
 import { hangUntilAborted, type LocalExecutor, type MapResult, type ReduceResult, type ScanResult, type TaskContext } from '../task.ts';
-import { type AggregationSpec, inputKeys, sourceColumnsOfSpec } from '../../plan/aggregation-spec.ts';
+import { type AggregationSpec, keyRangeColumns, sourceColumnsOfSpec } from '../../plan/aggregation-spec.ts';
 import { runMapTask } from './map-task.ts';
 import { runReduceTask, toRecordBatch } from './reduce-task.ts';
 import { runScanTask } from './scan-task.ts';
@@ -17,7 +17,7 @@ export class CpuExecutor implements LocalExecutor {
 
   async runMap(spec: AggregationSpec, batches: readonly arrow.RecordBatch[], ctx?: TaskContext): Promise<MapResult> {
     if (ctx?.fault === 'hang') await hangUntilAborted(ctx.signal);
-    return runMapTask(spec, bindBatches(describeBatches(spec.input, sourceColumnsOfSpec(spec), batches, inputKeys(spec).map((k) => k.column))));
+    return runMapTask(spec, bindBatches(describeBatches(spec.input, sourceColumnsOfSpec(spec), batches, keyRangeColumns(spec).map((k) => k.column))));
   }
 
   async runMapScan(spec: AggregationSpec, input: FileInput, ctx?: TaskContext): Promise<MapResult> {

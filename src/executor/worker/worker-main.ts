@@ -2,7 +2,7 @@
 import { parentPort } from 'node:worker_threads';
 import { toShared, transferables } from '../../arrow/share.ts';
 import { bindBatches, describeBatches } from '../../arrow/wire-batch.ts';
-import { inputKeys, sourceColumnsOfSpec, type AggregationSpec } from '../../plan/aggregation-spec.ts';
+import { keyRangeColumns, sourceColumnsOfSpec, type AggregationSpec } from '../../plan/aggregation-spec.ts';
 import type { ScanTask } from '../../io/file-source.ts';
 import { readScanTask } from '../../io/read-scan-task.ts';
 import { scanTaskError } from '../../io/scan-task-error.ts';
@@ -51,7 +51,7 @@ process.on('uncaughtException', (e) => {
 async function mapScan(spec: AggregationSpec, task: ScanTask, columns: readonly string[]): Promise<TaskOutput> {
   const out = await readScanTask(task, columns);
   const batches = ipcBatches(out.ipc);
-  const r = runMapTask(spec, bindBatches(describeBatches(spec.input, sourceColumnsOfSpec(spec), batches, inputKeys(spec).map((k) => k.column))), true);
+  const r = runMapTask(spec, bindBatches(describeBatches(spec.input, sourceColumnsOfSpec(spec), batches, keyRangeColumns(spec).map((k) => k.column))), true);
   return toShared({ ...r, shuffle: { ...r.shuffle, block: encodeBlock(r.shuffle.block) }, scan: { inputBytes: out.bytesRead, decodeMs: out.decodeMs } });
 }
 

@@ -15,7 +15,7 @@ import { ExecutorLostError, JobCancelledError, reviveError } from '../../errors.
 import { columnsOfTyped } from '../../expr/columns.ts';
 import type { Schema, TExpr } from '../../expr/resolve.ts';
 import type { ShuffleBlock } from '../../shuffle/shuffle-block.ts';
-import { type AggregationSpec, inputKeys, sourceColumnsOfSpec } from '../../plan/aggregation-spec.ts';
+import { type AggregationSpec, keyRangeColumns, sourceColumnsOfSpec } from '../../plan/aggregation-spec.ts';
 import { filterBatch } from '../cpu/cpu-executor.ts';
 import { toRecordBatch, type ReduceOutput } from '../cpu/reduce-task.ts';
 import type { LocalExecutor, MapResult, ReduceResult, ScanResult, TaskContext, ThreadRun } from '../task.ts';
@@ -168,7 +168,7 @@ export class WorkerPoolExecutor implements LocalExecutor {
 
   async runMap(spec: AggregationSpec, batches: readonly arrow.RecordBatch[], ctx?: TaskContext): Promise<MapResult> {
     // Key ranges and shared copies are made between turns of the driver's event loop.
-    const keys = inputKeys(spec);
+    const keys = keyRangeColumns(spec);
     for (const k of keys) for (const b of batches) await cacheValueRange(b.getChild(k.column)!.data[0], k.dtype);
     const wire = await shareBatches(describeBatches(spec.input, sourceColumnsOfSpec(spec), batches, keys.map((k) => k.column)), ctx?.signal);
     const { output, executorId, runMs } = await this.submit({ kind: 'map', spec, batches: wire }, ctx);
