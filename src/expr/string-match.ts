@@ -14,7 +14,8 @@ function likeRegExp(pattern: string): RegExp {
   for (const ch of pattern) {
     if (ch === '%') re += '[\\s\\S]*';
     else if (ch === '_') re += '[\\s\\S]';
-    else re += ch.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+    // Only syntax characters (and /) may be escaped in a unicode-mode pattern: `\-` is an error there.
+    else re += ch.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
   }
   return new RegExp(`^${re}$`, 'u');
 }

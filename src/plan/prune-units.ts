@@ -75,11 +75,39 @@ export function mayMatch(e: TExpr, unit: FileUnit): boolean {
       const arg = e.arg;
       return e.list.some((x) => x.kind !== 'lit' || cmpMayMatch('eq', arg, x.value, unit.stats[arg.name], unit.rows));
     }
+    case 'strMatch': {
+      const prefix = likePrefix(e);
+      if (prefix === null || e.arg.kind !== 'col') return true;
+      return prefixMayMatch(prefix, unit.stats[e.arg.name], unit.rows);
+    }
     case 'lit':
       return e.value !== false && e.value !== null;
     default:
       return true;
   }
+}
+
+/** The literal prefix every matching string starts with (startsWith, or LIKE up to its first % or _); null where there is none. */
+function likePrefix(e: TExpr & { kind: 'strMatch' }): string | null {
+  if (e.op === 'startsWith') return e.pattern === '' ? null : e.pattern;
+  if (e.op !== 'like') return null;
+  const cut = e.pattern.search(/[%_]/);
+  const prefix = cut < 0 ? e.pattern : e.pattern.slice(0, cut);
+  return prefix === '' ? null : prefix;
+}
+
+/**
+ * Whether a unit whose strings lie in [min, max] (UTF-8 byte order) may hold one starting with
+ * `prefix`: not if max < prefix, nor if min's first bytes already exceed it. Writers that truncate
+ * statistics keep min below and max above the true values, so this stays safe.
+ */
+function prefixMayMatch(prefix: string, s: ColumnStats | undefined, rows: number): boolean {
+  if (!s) return true;
+  if (s.nullCount !== undefined && s.nullCount >= rows && rows > 0) return false;
+  if (typeof s.min !== 'string' || typeof s.max !== 'string') return true;
+  const p = Buffer.from(prefix);
+  if (Buffer.compare(Buffer.from(s.max), p) < 0) return false;
+  return Buffer.compare(Buffer.from(s.min).subarray(0, p.length), p) <= 0;
 }
 
 /** Whether statistics can ever rule a unit out for this filter (it is a pushed filter). */
@@ -89,6 +117,7 @@ export function pushable(e: TExpr): boolean {
     case 'isNull': return e.arg.kind === 'col';
     case 'cmp': return (e.left.kind === 'col' && e.right.kind === 'lit') || (e.right.kind === 'col' && e.left.kind === 'lit');
     case 'in': return e.arg.kind === 'col' && e.list.every((x) => x.kind === 'lit');
+    case 'strMatch': return e.arg.kind === 'col' && likePrefix(e) !== null;
     default: return false;
   }
 }

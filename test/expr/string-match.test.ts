@@ -2,6 +2,7 @@ import * as arrow from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { col, count, InvalidOptionError, parseExpr, sum, TypeMismatchError } from '../../src/index.ts';
 import { StringIds } from '../../src/executor/string-ids.ts';
+import { stringMatcher } from '../../src/expr/string-match.ts';
 import { likeMatch } from '../executor/gpu/gpu-reference.ts';
 import { collectRows, tableOf, withSession } from '../support/tables.ts';
 
@@ -44,6 +45,15 @@ describe('string predicates', () => {
       expect(await kept(plain, pred.not())).toEqual(expected((w) => !test(w)));
     });
   }
+
+  it('LIKE takes every other character literally: punctuation, regular-expression syntax, backslash', () => {
+    for (const ch of '!"#$&\'()*+,-./:;<=>?@[\\]^`{|}~') {
+      const like = stringMatcher('like', `a${ch}%`);
+      expect(like(`a${ch}xyz`), ch).toBe(true);
+      expect(like('abxyz'), ch).toBe(ch === 'b');
+      expect(stringMatcher('contains', ch)(`x${ch}y`), ch).toBe(true);
+    }
+  });
 
   it('_ is one character (a code point: an emoji is one), and LIKE is case-sensitive', () => {
     expect(likeMatch('A😀z', 'A_z')).toBe(true);

@@ -113,6 +113,25 @@ describe('readParquet: scan tasks, projection and pushdown', () => {
     expect(pushed.explain()).toContain('PushedFilters: [(k < 4096), isnotnull(v)]');
   });
 
+  it('a string prefix (startsWith, LIKE up to its first wildcard) prunes row groups by their min/max too', async () => {
+    // 10 row groups of 2048 rows; s = 'r' || (k / 2048) || '-' || k: row group g's strings all start with 'r<g>-'.
+    const file = await writeDuck('prefix.parquet', 'snappy', `SELECT i AS k, 'r' || (i // 2048)::VARCHAR || '-' || i::VARCHAR AS s FROM range(${ROWS}) t(i)`);
+    const df = await cpu.readParquet(file);
+    const cases: [ReturnType<typeof col>, number, string][] = [
+      [col('s').startsWith('r3-'), 1, "starts_with(s, 'r3-')"],
+      [col('s').like('r7-1%'), 1, "s LIKE 'r7-1%'"],
+      [col('s').like('r1%0'), 1, "s LIKE 'r1%0'"],
+      [col('s').startsWith('q'), 0, "starts_with(s, 'q')"],
+      [col('s').like('%-5'), 10, "s LIKE '%-5'"],
+      [col('s').contains('7-'), 10, "contains(s, '7-')"],
+    ];
+    for (const [pred, groups, where] of cases) {
+      const q = df.filter(pred).agg(count().as('n'));
+      expect(q.explain(), where).toContain(`row groups ${groups} of 10`);
+      await expectSame(q, `SELECT count(*) FROM read_parquet('${file}') WHERE ${where}`);
+    }
+  });
+
   it('reads only the columns a query needs, and records bytes read and decode time per task', async () => {
     const file = await writeDuck('proj.parquet', 'zstd');
     const df = await cpu.readParquet(file);
