@@ -35,22 +35,29 @@ function run(msg: TaskMessage): TaskOutput | Promise<TaskOutput> {
 /** The task under way, for an error that escapes it (a panic inside an async WebAssembly call). */
 let running: TaskMessage | null = null;
 
-const failure = (msg: TaskMessage, e: unknown) => {
-  const err = msg.kind === 'op' ? (THREAD_OP_ERRORS[msg.op]?.(msg.input, e) ?? e) : msg.kind === 'map-scan' ? scanTaskError(msg.task, e) : e;
+/** `escaped`: an error that escaped the task (a panic inside an async WebAssembly call: a decoder's). */
+const failure = (msg: TaskMessage, e: unknown, escaped = false) => {
+  const err = msg.kind === 'op' ? (THREAD_OP_ERRORS[msg.op]?.(msg.input, e) ?? e) : msg.kind === 'map-scan' && escaped ? scanTaskError(msg.task, e) : e;
   const x = err instanceof Error ? err : new Error(String(err));
   return { name: x.name, message: x.message, stack: x.stack };
 };
 
 process.on('uncaughtException', (e) => {
   // The thread's state (a WebAssembly instance) may be broken: fail the task with what it was, then end.
-  if (running) parentPort!.postMessage({ id: running.id, ok: false, error: failure(running, e), threadLost: true } satisfies ReplyMessage);
+  if (running) parentPort!.postMessage({ id: running.id, ok: false, error: failure(running, e, true), threadLost: true } satisfies ReplyMessage);
   process.exit(1);
 });
 
 /** Reads, decodes and aggregates a file scan task's units here: its rows never leave this thread. */
 async function mapScan(spec: AggregationSpec, task: ScanTask, columns: readonly string[]): Promise<TaskOutput> {
-  const out = await readScanTask(task, columns);
-  const batches = ipcBatches(out.ipc);
+  // Reading names the file; an error of the aggregation after it (an overflow) stays what it is.
+  let out: Awaited<ReturnType<typeof readScanTask>>, batches: ReturnType<typeof ipcBatches>;
+  try {
+    out = await readScanTask(task, columns);
+    batches = ipcBatches(out.ipc);
+  } catch (e) {
+    throw scanTaskError(task, e);
+  }
   const r = runMapTask(spec, bindBatches(describeBatches(spec.input, sourceColumnsOfSpec(spec), batches, keyRangeColumns(spec).map((k) => k.column))), true);
   return toShared({ ...r, shuffle: { ...r.shuffle, block: encodeBlock(r.shuffle.block) }, scan: { inputBytes: out.bytesRead, decodeMs: out.decodeMs } });
 }
