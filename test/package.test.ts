@@ -50,6 +50,7 @@ const CONSUMER_TS = `
 import * as arrow from 'apache-arrow';
 import {
   Session, col, sum, avg, count, desc, formatJob, formatJobHtml, parseExpr, parseAggs, gpuDetails,
+  countDistinct, approxCountDistinct, stddev, varPop, parseSelectList,
   GpuFrameError, UnknownColumnError, ExprSyntaxError, InputFileError,
   type SessionOptions, type JobMetrics, type TaskMetrics, type StageMetrics, type ProgressEvent, type StagePlacement,
 } from 'gpuframe';
@@ -76,7 +77,11 @@ try { await df.count(); } catch (e) {
   else if (e instanceof InputFileError) console.log(e.path);
   else if (e instanceof GpuFrameError) console.log(e.name);
 }
-console.log(n, kernels, text.length);
+const analyst: arrow.Table = await session.fromArrow(t).withColumn('big', col('v').gt(2)).filter(col('big').or(col('k').eq(1)))
+  .groupBy('big').agg(countDistinct('k'), approxCountDistinct('v', { relativeError: 0.05 }), stddev('v'), varPop(col('v').mul(2)))
+  .orderBy('big').limit(2).collect();
+const projected: arrow.Table = await session.fromArrow(t).select(...parseSelectList('k, v * 2 AS v2', 'select')).distinct().collect();
+console.log(n, kernels, text.length, analyst.numRows, projected.numRows);
 await session.close();
 `;
 

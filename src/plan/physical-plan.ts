@@ -14,7 +14,7 @@
  */
 import * as arrow from 'apache-arrow';
 import { Aggregate } from '../aggregate/aggregate.ts';
-import { bindAggregate, isHll } from '../aggregate/registry.ts';
+import { bindAggregate } from '../aggregate/registry.ts';
 import { DuplicateColumnError, InvalidOptionError, TypeMismatchError, UnknownColumnError, UnsupportedTypeError } from '../errors.ts';
 import { columnsOfTyped } from '../expr/columns.ts';
 import { columnsOf, substitute, type Expr, type SortKey } from '../expr/expr.ts';
@@ -171,9 +171,6 @@ export function planQuery(plan: LogicalPlan, shufflePartitions: number): Physica
       if (!d) distinct.push(d = { name: distinctName(distinct.length), expr: t });
       return { ...spec, distinctKey: d.name };
     });
-    if (distinct.length && aggs.some((a) => isHll(a.state))) {
-      throw new InvalidOptionError('approxCountDistinct with countDistinct (or min / max of a string) in one aggregate: each (keys, argument) group would hold a sketch; aggregate them in two queries');
-    }
     computed.push(...distinct);
     keys.push(...distinct.map((d) => ({ column: d.name, dtype: d.expr.dtype!, kind: keyKind(d.expr.dtype!) })));
     const names = new Set<string>();

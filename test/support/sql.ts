@@ -609,13 +609,6 @@ function genDerived(rng: Rng, t: TableModel): Derived[] {
   return out;
 }
 
-/** The engine refuses approxCountDistinct beside countDistinct or min / max of strings (a sketch per (keys, argument) group): such sketches become counts. */
-function sketchOrDistinct(aggs: Agg[]): void {
-  const byArgument = (a: Agg) => a.fn === 'countDistinct' || ((a.fn === 'min' || a.fn === 'max') && a.arg !== null && exprKind(a.arg) === 'str');
-  if (!aggs.some(byArgument)) return;
-  aggs.forEach((a, i) => { if (a.fn === 'approxCountDistinct') aggs[i] = { ...a, fn: 'countDistinct' }; });
-}
-
 /** An aggregate of a derived column, by its name. */
 function derivedAgg(rng: Rng, d: Derived, alias: string): Agg {
   const k = exprKind(d.expr);
@@ -646,7 +639,6 @@ export function genQuery(rng: Rng, t: TableModel, opts: QueryOptions = {}): Quer
   const aggs: Agg[] = [];
   const n = rng.int(1, 5);
   for (let i = 0; i < n; i++) aggs.push(genAgg(rng, t, `a${i}`));
-  sketchOrDistinct(aggs);
   const having = rng.bool(keys.length ? 0.35 : 0.1) ? genHaving(rng, t, keys, aggs) : null;
   let orderBy: Query['orderBy'] = null;
   if (rng.bool(keys.length ? 0.45 : 0.05)) {
@@ -673,7 +665,6 @@ function genDerivedQuery(rng: Rng, t: TableModel, mode: 'agg' | 'distinct', filt
   }
   const aggs: Agg[] = [];
   for (let i = rng.int(1, 3); i > 0; i--) aggs.push(rng.bool(0.6) ? derivedAgg(rng, rng.pick(derived), `a${aggs.length}`) : genAgg(rng, t, `a${aggs.length}`));
-  sketchOrDistinct(aggs);
   return { mode, derived, filter, keys, aggs, orderBy: null };
 }
 
