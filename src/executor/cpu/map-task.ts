@@ -39,6 +39,8 @@ export function runMapTask(spec: AggregationSpec, input: readonly BoundBatch[], 
   });
   const rows = batches.reduce((a, b) => a + b.rows, 0);
   const hllOfStrings = spec.aggs.some((a) => isHll(a.state) && a.input?.id === 'utf8');
+  // A sketch per row would be hundreds of bytes a row: tasks with sketches always pre-aggregate.
+  const sketches = spec.aggs.some((a) => isHll(a.state));
   const plan = chooseGrouping(spec, chunks, strings.ids.size, rows);
   const layout = accumulatorLayout(spec.aggs);
   const state = new TaskState(spec.aggs, layout, { ...plan, width: hashKeyWords(spec.keys, plan.keyNullable) });
@@ -63,7 +65,7 @@ export function runMapTask(spec: AggregationSpec, input: readonly BoundBatch[], 
   };
   batches.forEach((batch, b) => {
     let from = 0;
-    if (mode === 'hash' && seen < PROBE_ROWS && rows >= 2 * PROBE_ROWS) {
+    if (mode === 'hash' && seen < PROBE_ROWS && rows >= 2 * PROBE_ROWS && !sketches) {
       from = Math.min(batch.rows, PROBE_ROWS - seen);
       run(b, 0, from);
       if (seen === PROBE_ROWS && state.groups >= SKIP_RATIO * seen) {
