@@ -110,7 +110,7 @@ export function finalizeAggregate(a: AggSpec, st: State, n: number): KeyColumn {
       }
       return { dtype: a.result, values: out, valid };
     }
-    case 'distinct': throw new Error('countDistinct is counted by the reduce task, not finalized from a state');
+    case 'distinct': throw new Error('countDistinct and min / max of strings are computed by the reduce task, not finalized from a state');
     case 'wmin':
     case 'wmax': {
       const out = new (valuesArrayFor(a.result))(n) as BigInt64Array;

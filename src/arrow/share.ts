@@ -11,8 +11,8 @@ const shared = new WeakMap<ArrayBufferLike, SharedArrayBuffer>();
 /** Copies under way (two tasks over one input wait for one copy). */
 const copying = new WeakMap<ArrayBufferLike, Promise<SharedArrayBuffer>>();
 
-/** Bytes copied between two turns of the event loop: a few ms of memcpy, so the driver stays responsive. */
-export const COPY_SLICE_BYTES = 16 * 2 ** 20;
+/** Bytes copied between two turns of the event loop: small enough where fresh shared pages fault slowly (docs/performance.md). */
+export const COPY_SLICE_BYTES = 4 * 2 ** 20;
 
 type View = { buffer: ArrayBufferLike; byteOffset: number; length: number; constructor: unknown };
 
