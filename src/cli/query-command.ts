@@ -111,7 +111,7 @@ export function queryCommand(): Command {
     .argument('<files...>', 'Parquet files (.parquet, or starting with PAR1), or Arrow IPC files (.arrow / .feather v2) or streams; a directory or a glob (quoted) reads all its files')
     .option('--where <predicate>', 'keep the rows where it is true, e.g. "v2 > 5 AND id1 IN (\'id001\', \'id002\')"')
     .option('--group-by <columns>', 'group keys, comma-separated, e.g. id4,id5')
-    .option('--agg <aggregates>', 'aggregates, comma-separated: count(), count(x), sum, avg, min, max of a column or expression, each with an optional AS name')
+    .option('--agg <aggregates>', 'aggregates, comma-separated: count(), count(x), count(DISTINCT x), approx_count_distinct, sum, avg, min, max, stddev, stddev_pop, variance, var_pop of a column or expression, each with an optional AS name')
     .option('--having <predicate>', 'keep the groups where it is true, over output columns, e.g. "\\"sum(v1)\\" > 100"')
     .option('--order-by <keys>', 'sort keys, comma-separated output columns or aggregates, each ASC or DESC, e.g. "sum(v1) desc, id4"')
     .option('--select <columns>', 'the result\'s columns (without --agg): comma-separated expressions, each with an optional AS name, e.g. "id4, v1 * 2 AS v2"')
