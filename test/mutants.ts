@@ -199,10 +199,10 @@ export const MUTANTS: readonly Mutant[] = [
   },
   {
     id: 'match-table-not-extended',
-    what: "a string predicate's match table is not extended to strings a task meets after its first test",
+    what: "a task's per-string-id tables (string predicates' matches, sketches' hashes) are not extended to strings it meets after their first use",
     file: 'src/executor/string-ids.ts',
-    find: '    if (m.done < n) {\n      if (m.table.length < n) {',
-    replace: '    if (m.done === 0) {\n      if (m.table.length < n) {',
+    find: '    if (t.done < n) {',
+    replace: '    if (t.done === 0) {',
   },
   {
     id: 'chan-merge-no-delta',

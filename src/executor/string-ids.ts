@@ -34,20 +34,10 @@ export class StringIds {
 
   /** Two words per id (words 2·id and 2·id + 1): its string's two seeded hashes, for approxCountDistinct (each string hashed once). */
   hllWords(): Int32Array {
-    const n = this.byId.length, h = this.hashes;
-    if (h.done < n) {
-      if (h.table.length < 2 * n) {
-        const grown = new Int32Array(Math.max(2 * n, h.table.length * 2));
-        grown.set(h.table.subarray(0, 2 * h.done));
-        h.table = grown;
-      }
-      for (let id = h.done; id < n; id++) {
-        h.table[2 * id] = seededStringHash(this.byId[id]!, HLL_SEEDS[0]);
-        h.table[2 * id + 1] = seededStringHash(this.byId[id]!, HLL_SEEDS[1]);
-      }
-      h.done = n;
-    }
-    return h.table;
+    return this.extend(this.hashes, 2, (table, id, s) => {
+      table[2 * id] = seededStringHash(s, HLL_SEEDS[0]);
+      table[2 * id + 1] = seededStringHash(s, HLL_SEEDS[1]);
+    });
   }
 
   /**
@@ -58,16 +48,22 @@ export class StringIds {
     const key = `${op}\u0000${pattern}`;
     let m = this.matches.get(key);
     if (!m) this.matches.set(key, (m = { test: stringMatcher(op, pattern), table: new Uint8Array(0), done: 0 }));
+    const test = m.test;
+    return this.extend(m, 1, (table, id, s) => { table[id] = test(s) ? 1 : 0; });
+  }
+
+  /** A per-id table (`width` values an id) with the ids it has not seen yet filled in, grown as needed. */
+  private extend<T extends Uint8Array | Int32Array>(t: { table: T; done: number }, width: number, fill: (table: T, id: number, s: string) => void): T {
     const n = this.byId.length;
-    if (m.done < n) {
-      if (m.table.length < n) {
-        const grown = new Uint8Array(Math.max(n, m.table.length * 2));
-        grown.set(m.table.subarray(0, m.done));
-        m.table = grown;
+    if (t.done < n) {
+      if (t.table.length < width * n) {
+        const grown = new (t.table.constructor as new (length: number) => T)(Math.max(width * n, t.table.length * 2));
+        grown.set(t.table.subarray(0, width * t.done));
+        t.table = grown;
       }
-      for (let id = m.done; id < n; id++) m.table[id] = m.test(this.byId[id]) ? 1 : 0;
-      m.done = n;
+      for (let id = t.done; id < n; id++) fill(t.table, id, this.byId[id]!);
+      t.done = n;
     }
-    return m.table;
+    return t.table;
   }
 }

@@ -14,7 +14,7 @@ import { emitBool, emitNum } from '../../expr/to-js.ts';
 import { isWide } from '../../types.ts';
 import type { ComputedColumn } from '../../plan/aggregation-spec.ts';
 import { StringIds } from '../string-ids.ts';
-import { bindings, type BoundColumn } from './map-kernel.ts';
+import { bindings, kernelKey, type BoundColumn } from './map-kernel.ts';
 
 type ComputeKernel = (rows: number, columns: readonly BoundColumn[], state: ComputeState) => number;
 interface ComputeState { lits: number[]; matches: Uint8Array[]; out: Uint8Array | Float64Array; words: Int32Array | null; valid: Uint8Array }
@@ -24,7 +24,7 @@ const cache = new Map<string, Compiled>();
 
 /** The loop computing `expr` for every row: the value written as its type's chunk holds it, validity bits set. */
 function compile(expr: TExpr, nullable: readonly string[]): Compiled {
-  const key = JSON.stringify([expr, nullable], (_k, v) => (typeof v === 'bigint' ? `${v}n` : typeof v === 'number' && !Number.isFinite(v) ? String(v) : v));
+  const key = kernelKey([expr, nullable]);
   let hit = cache.get(key);
   if (hit) return hit;
   const ctx = new CodegenContext('js', new Set(nullable));

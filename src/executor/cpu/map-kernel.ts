@@ -225,12 +225,13 @@ type Matcher = CodegenContext['matchers'][number];
 type Compiled = { kernel: Kernel; columns: string[]; literals: string[]; matchers: Matcher[] };
 const cache = new Map<string, Compiled>();
 
-const shapeKey = (shape: KernelShape): string =>
+/** A cache key of a generated kernel's inputs (typed expressions hold bigints and non-finite numbers). */
+export const kernelKey = (shape: unknown): string =>
   JSON.stringify(shape, (_k, v) => (typeof v === 'bigint' ? `${v}n` : typeof v === 'number' && !Number.isFinite(v) ? String(v) : v));
 
 /** The compiled kernel for a shape (cached). */
 export function compileKernel(shape: KernelShape): Compiled {
-  const key = shapeKey(shape);
+  const key = kernelKey(shape);
   let hit = cache.get(key);
   if (!hit) {
     const { source, columns, literals, matchers } = kernelSource(shape);
@@ -247,7 +248,7 @@ const filterCache = new Map<string, CompiledFilter>();
 
 /** A kernel writing the indexes of the rows that pass the filter into S.sel; returns their count. */
 export function compileFilter(filter: TExpr, nullable: readonly string[]): CompiledFilter {
-  const key = shapeKey({ filter, mode: 'global', keys: [], keyNullable: [], aggs: [], nullable });
+  const key = kernelKey({ filter, mode: 'global', keys: [], keyNullable: [], aggs: [], nullable });
   let hit = filterCache.get(key);
   if (!hit) {
     const ctx = new CodegenContext('js', new Set(nullable));
