@@ -239,6 +239,13 @@ export const MUTANTS: readonly Mutant[] = [
     find: 'const batches = spec.computed ? input.map((b) => withComputed(spec.computed!, b)) : input;',
     replace: 'const first = spec.computed && input.length ? withComputed(spec.computed, input[0]!) : null;\n  const batches = first ? input.map((b) => (b.rows === first.rows ? { ...b, columns: new Map([...b.columns, ...[...first.columns].filter(([n]) => !b.columns.has(n))]) } : withComputed(spec.computed!, b))) : input;',
   },
+  {
+    id: 'gpu-software-pieces-unsliced',
+    what: "on a software adapter a GPU map task dispatches its whole input at once (llvmpipe runs it on the driver's thread)",
+    file: 'src/executor/gpu/gpu-map-task.ts',
+    find: 'const SOFTWARE_PIECE_ROWS = 1 << 20;',
+    replace: 'const SOFTWARE_PIECE_ROWS = 1 << 26;',
+  },
 ];
 
 function firstFailure(output: string): string {
