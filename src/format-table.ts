@@ -1,5 +1,6 @@
 /** Spark's show() layout: a boxed, right-aligned text table of the first n rows. */
 import type * as arrow from 'apache-arrow';
+import { tableCells } from './arrow/decimal.ts';
 
 function cell(v: unknown): string {
   if (v === null || v === undefined) return 'null';
@@ -9,9 +10,8 @@ function cell(v: unknown): string {
 
 export function formatTable(table: arrow.Table, n = 20): string {
   const names = table.schema.fields.map((f) => f.name);
-  const rows: string[][] = [];
   const shown = Math.min(n, table.numRows);
-  for (let i = 0; i < shown; i++) rows.push(names.map((name) => cell(table.getChild(name)!.get(i))));
+  const rows = tableCells(table, shown, cell);
   const widths = names.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
   const rule = `+${widths.map((w) => '-'.repeat(w)).join('+')}+`;
   const line = (cells: string[]) => `|${cells.map((x, c) => x.padStart(widths[c])).join('|')}|`;

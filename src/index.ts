@@ -9,6 +9,7 @@ export type { JobMetrics, StageMetrics, TaskMetrics } from './driver/metrics.ts'
 export { formatJob } from './driver/metrics.ts';
 export type { TaskDetails, StagePlacement } from './executor/task.ts';
 export { gpuDetails, type GpuTaskDetails } from './executor/gpu/gpu-task-details.ts';
+export { decimalCells, formatDecimal } from './arrow/decimal.ts';
 export { formatJobHtml, type JobHtmlOptions } from './report/job-html.ts';
 export {
   GpuFrameError,

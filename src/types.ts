@@ -9,7 +9,7 @@ export type TypeId =
   | 'int8' | 'int16' | 'int32' | 'int64'
   | 'uint8' | 'uint16' | 'uint32' | 'uint64'
   | 'float32' | 'float64' | 'bool' | 'utf8'
-  | 'date32' | 'date64' | 'timestamp';
+  | 'date32' | 'date64' | 'timestamp' | 'decimal';
 
 export type TimeUnit = 's' | 'ms' | 'us' | 'ns';
 
@@ -18,7 +18,16 @@ export interface DType {
   /** Timestamp unit; absent for other types. */
   readonly unit?: TimeUnit;
   readonly tz?: string | null;
+  /** Decimal: total digits (1..38) and digits after the point; absent for other types. */
+  readonly precision?: number;
+  readonly scale?: number;
 }
+
+/** decimal(p, s): unscaled integers of at most p digits, s of them after the point. */
+export const decimalType = (precision: number, scale: number): DType => ({ id: 'decimal', precision, scale });
+export const isDecimal = (t: DType | null): boolean => t?.id === 'decimal';
+/** The largest precision a Decimal128 holds. */
+export const MAX_DECIMAL_PRECISION = 38;
 
 export const INT_TYPES = new Set<TypeId>(['int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64']);
 
@@ -26,16 +35,17 @@ export const isInteger = (t: DType): boolean => INT_TYPES.has(t.id);
 export const isFloat = (t: DType): boolean => t.id === 'float32' || t.id === 'float64';
 export const isNumeric = (t: DType): boolean => isInteger(t) || isFloat(t);
 export const isTemporal = (t: DType): boolean => t.id === 'date32' || t.id === 'date64' || t.id === 'timestamp';
-/** Types whose values are 64-bit integers (read as two 32-bit words on every executor). */
+/** Types whose values are 64-bit integers (read as two 32-bit words on every executor); decimals as their unscaled values. */
 export const isWide = (t: DType): boolean =>
-  t.id === 'int64' || t.id === 'uint64' || t.id === 'date64' || t.id === 'timestamp';
+  t.id === 'int64' || t.id === 'uint64' || t.id === 'date64' || t.id === 'timestamp' || t.id === 'decimal';
 
 export function typeName(t: DType): string {
+  if (t.id === 'decimal') return `decimal(${t.precision}, ${t.scale})`;
   return t.id === 'timestamp' ? `timestamp[${t.unit}${t.tz ? `, ${t.tz}` : ''}]` : t.id;
 }
 
 export function sameType(a: DType, b: DType): boolean {
-  return a.id === b.id && a.unit === b.unit && (a.tz ?? null) === (b.tz ?? null);
+  return a.id === b.id && a.unit === b.unit && (a.tz ?? null) === (b.tz ?? null) && a.precision === b.precision && a.scale === b.scale;
 }
 
 /** Inclusive value range of an integer type, as numbers (64-bit bounds are approximate; used for static bounds only). */
@@ -48,6 +58,7 @@ export function intRange(t: DType): [number, number] {
     case 'uint16': return [0, 65535];
     case 'uint32': return [0, 4294967295];
     case 'uint64': return [0, 2 ** 64];
+    case 'decimal': { const m = Math.min(10 ** t.precision! - 1, 2 ** 63); return [-m, m]; }
     default: return [-(2 ** 63), 2 ** 63];
   }
 }
@@ -88,6 +99,10 @@ export function fromArrowType(column: string, type: arrow.DataType): DType {
       const t = type as arrow.Timestamp;
       return { id: 'timestamp', unit: UNITS[t.unit], tz: t.timezone ?? null };
     }
+    case arrow.Type.Decimal: {
+      const t = type as arrow.Decimal;
+      return decimalType(t.precision, t.scale);
+    }
   }
   throw new UnsupportedTypeError(column, String(type));
 }
@@ -116,6 +131,7 @@ export function toArrowType(t: DType): arrow.DataType {
     case 'date32': return new arrow.DateDay();
     case 'date64': return new arrow.DateMillisecond();
     case 'timestamp': return new arrow.Timestamp(ARROW_UNIT[t.unit ?? 'ms'], t.tz ?? null);
+    case 'decimal': return new arrow.Decimal(t.scale!, t.precision!, 128);
   }
 }
 
@@ -133,7 +149,7 @@ export function valuesArrayFor(t: DType): Int8ArrayConstructor | Int16ArrayConst
     case 'float32': return Float32Array;
     case 'float64': return Float64Array;
     case 'uint64': return BigUint64Array;
-    case 'int64': case 'date64': case 'timestamp': return BigInt64Array;
+    case 'int64': case 'date64': case 'timestamp': case 'decimal': return BigInt64Array;
     case 'utf8': throw new Error('utf8 has no fixed-width values array');
   }
 }

@@ -1,7 +1,8 @@
 /** Turns merged accumulator states into the aggregate's result column (plain arrays, Arrow-ready). */
 import { ArithmeticOverflowError } from '../errors.ts';
+import { formatDecimal, toDecimal128Words } from '../arrow/decimal.ts';
 import type { KeyColumn } from '../shuffle/key-column.ts';
-import { isWide, valuesArrayFor } from '../types.ts';
+import { isDecimal, isWide, valuesArrayFor } from '../types.ts';
 import { hllP, isHll, type AggSpec, type State } from './registry.ts';
 import { hllEstimate } from './hyperloglog.ts';
 
@@ -14,6 +15,33 @@ function ratio(p: bigint, q: bigint): number {
   // Shifted so that the integer quotient keeps at least 64 significant bits, then rounded once to a double.
   const k = Math.max(0, 64 - (p.toString(2).length - q.toString(2).length));
   return Number((p << BigInt(k)) / q) / 2 ** k;
+}
+
+/** ±p / q for a BigInt p and positive q, as a double within 1 ulp of it. */
+const signedRatio = (p: bigint, q: bigint): number => (p < 0n ? -ratio(-p, q) : ratio(p, q));
+
+/**
+ * A decimal sum, exact as decimal(min(38, p + 10), s) (Decimal128 words, 4 a row), and an error
+ * where it needs more digits; or its average, the exact sum over n·10^s rounded once.
+ */
+function decimalSum(a: AggSpec, st: State, n: number, valid: Uint8Array | null): KeyColumn {
+  const total = (g: number): bigint => BigInt(st[0][g]) * TWO32 + BigInt(st[1][g]);
+  if (a.fn === 'avg') {
+    const out = new Float64Array(n), unit = 10n ** BigInt(a.input!.scale!);
+    for (let g = 0; g < n; g++) if (valid === null || valid[g] === 1) out[g] = signedRatio(total(g), BigInt(st[2][g]) * unit);
+    return { dtype: a.result, values: out, valid };
+  }
+  const limit = 10n ** BigInt(a.result.precision!);
+  const sums: bigint[] = new Array(n).fill(0n);
+  for (let g = 0; g < n; g++) {
+    if (valid !== null && valid[g] === 0) continue;
+    const x = total(g);
+    if (x >= limit || -x >= limit) {
+      throw new ArithmeticOverflowError(`${a.name} = ${formatDecimal(x, a.result.scale!)} does not fit its result type decimal(${a.result.precision}, ${a.result.scale})`);
+    }
+    sums[g] = x;
+  }
+  return { dtype: a.result, values: toDecimal128Words(sums), valid };
 }
 
 export function finalizeAggregate(a: AggSpec, st: State, n: number): KeyColumn {
@@ -44,6 +72,7 @@ export function finalizeAggregate(a: AggSpec, st: State, n: number): KeyColumn {
       return { dtype: a.result, values: out, valid: null };
     }
     case 'isum': {
+      if (isDecimal(a.input)) return decimalSum(a, st, n, valid);
       if (a.fn === 'avg') {
         const out = new Float64Array(n);
         for (let g = 0; g < n; g++) if (ok(g)) out[g] = (st[0][g] * 4294967296 + st[1][g]) / st[2][g];

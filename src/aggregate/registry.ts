@@ -20,8 +20,8 @@
  *                            counts them, or keeps the least or greatest
  */
 import { ArithmeticOverflowError, TypeMismatchError } from '../errors.ts';
-import { intBound, resolve, type Schema, type TExpr } from '../expr/resolve.ts';
-import { isInteger, isNumeric, isTemporal, isWide, typeName, type DType } from '../types.ts';
+import { decimalAsFloat, intBound, resolve, type Schema, type TExpr } from '../expr/resolve.ts';
+import { decimalType, isDecimal, isInteger, isNumeric, isTemporal, isWide, MAX_DECIMAL_PRECISION, typeName, type DType } from '../types.ts';
 import type { Aggregate, AggFn } from './aggregate.ts';
 import { HLL_MAX_P, HLL_MIN_P, hllFields, hllMerge, hllPrecision } from './hyperloglog.ts';
 
@@ -348,6 +348,7 @@ export function bindAggregate(a: Aggregate, schema: Schema): AggSpec {
     return { name: a.name, display: a.defaultName, fn: a.fn, arg: null, state: 'distinct', input: t, result: INT64, bound: 0 };
   }
   if (t === null) throw new TypeMismatchError(`${what} of a null literal has no type`);
+  if (isDecimal(t)) return bindDecimal(a, arg, t);
   if (a.fn === 'sum' || a.fn === 'avg') {
     if (!isNumeric(t)) throw new TypeMismatchError(`${what}: ${a.fn} needs a numeric argument, got ${typeName(t)}`);
     if (isInteger(t)) {
@@ -372,3 +373,23 @@ export function bindAggregate(a: Aggregate, schema: Schema): AggSpec {
   return { name: a.name, display: a.defaultName, fn: a.fn, arg, state, input: t, result: t, bound: 0 };
 }
 
+
+/**
+ * Aggregates of decimals, on their unscaled Int64 values: sum exact as decimal(min(38, p + 10), s)
+ * (Spark's and DuckDB's widening), avg as Float64, min / max as the decimal, spread in Float64.
+ */
+function bindDecimal(a: Aggregate, arg: TExpr, t: DType): AggSpec {
+  const base = { name: a.name, display: a.defaultName, fn: a.fn, input: t };
+  switch (a.fn) {
+    case 'sum':
+    case 'avg':
+      return { ...base, arg, state: 'isum', result: a.fn === 'sum' ? decimalType(Math.min(MAX_DECIMAL_PRECISION, t.precision! + 10), t.scale!) : FLOAT64, bound: arg.kind === 'col' ? ISUM_WIDE_BOUND : intBound(arg) };
+    case 'min':
+    case 'max': {
+      const wide = arg.kind !== 'arith';
+      return { ...base, arg, state: a.fn === 'min' ? (wide ? 'wmin' : 'min') : wide ? 'wmax' : 'max', result: t, bound: 0 };
+    }
+    default:
+      return { ...base, arg: decimalAsFloat(arg), state: 'fvar', input: FLOAT64, result: FLOAT64, bound: 0 };
+  }
+}

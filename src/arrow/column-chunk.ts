@@ -7,6 +7,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import * as arrow from 'apache-arrow';
 import { isWide, type DType } from '../types.ts';
+import { unscaledInt64 } from './decimal.ts';
 
 export type NumericArray =
   | Int8Array | Int16Array | Int32Array | Uint8Array | Uint16Array | Uint32Array
@@ -151,11 +152,13 @@ export interface WireColumn {
  * Describes an Arrow column without touching its rows (dictionaries are decoded once and cached).
  * With `range`, an integer column also carries its min and max, computed once per Data here on
  * the driver: executors on other threads receive fresh array objects and could not cache it.
+ * Decimals are described by their unscaled Int64 values (decimal.ts).
  */
-export function describeColumn(data: arrow.Data, dtype: DType, range = false): WireColumn {
+export function describeColumn(data: arrow.Data, dtype: DType, range = false, column = ''): WireColumn {
   const nullCount = data.nullCount;
   const validity = nullCount > 0 && data.nullBitmap && data.nullBitmap.length > 0 ? data.nullBitmap : null;
   const base = { dtype, length: data.length, nullCount, validity, offset: data.offset, dictionary: null, utf8: null };
+  if (dtype.id === 'decimal') return { ...base, values: unscaledInt64(data, column) };
   if (dtype.id !== 'utf8') {
     const values = data.values as NumericArray;
     return { ...base, values, ...(range && hasValueRange(dtype) ? { range: valueRange(values, data.length) } : {}) };

@@ -42,6 +42,12 @@ export function gatherColumn(chunks: readonly arrow.Data[], index: Int32Array, m
     }
     return arrow.makeData({ type: type as arrow.Bool, length: m, nullCount, nullBitmap: bitmap, data: bits });
   }
+  if (type.typeId === arrow.Type.Decimal) {
+    // Several words a value.
+    const per = (type as arrow.Decimal).bitWidth / 32, words = new Uint32Array(m * per);
+    for (let j = 0; j < m; j++) words.set((chunks[part[j]].values as Uint32Array).subarray(local[j] * per, local[j] * per + per), j * per);
+    return arrow.makeData({ type: type as arrow.Decimal, length: m, nullCount, nullBitmap: bitmap, data: words });
+  }
   type Indexable = { [i: number]: unknown };
   const first = chunks[0].values as unknown as { constructor: new (n: number) => Indexable };
   const out = new first.constructor(m);

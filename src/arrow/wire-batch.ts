@@ -20,7 +20,7 @@ export interface BoundBatch {
 export function describeBatches(schema: Schema, names: readonly string[], batches: readonly arrow.RecordBatch[], keys: readonly string[] = []): WireBatch[] {
   return batches.map((b) => {
     const columns: Record<string, WireColumn> = {};
-    for (const name of names) columns[name] = describeColumn(b.getChild(name)!.data[0], fieldOf(schema, name).dtype, keys.includes(name));
+    for (const name of names) columns[name] = describeColumn(b.getChild(name)!.data[0], fieldOf(schema, name).dtype, keys.includes(name), name);
     return { rows: b.numRows, columns };
   });
 }

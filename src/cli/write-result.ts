@@ -5,10 +5,12 @@
  * JSON keeps Int64 values exact: they are written as plain JSON numbers with every digit
  * (`12345678901234567890`), which JSON allows; JavaScript's JSON.parse rounds those beyond 2^53,
  * so read them with a parser that keeps big integers where that matters. Non-finite floats,
- * which JSON has no number for, are the strings "NaN", "Infinity" and "-Infinity".
+ * which JSON has no number for, are the strings "NaN", "Infinity" and "-Infinity". Decimals are
+ * written with every digit of their scale, as numbers in JSON (`12.50`).
  */
 import * as arrow from 'apache-arrow';
 import { formatTable } from '../format-table.ts';
+import { tableCells } from '../arrow/decimal.ts';
 
 export const FORMATS = ['table', 'csv', 'json', 'arrow'] as const;
 export type OutputFormat = (typeof FORMATS)[number];
@@ -23,12 +25,7 @@ export function formatResult(table: arrow.Table, format: OutputFormat): string |
   }
 }
 
-function rowsOf(table: arrow.Table, cell: (v: unknown) => string): string[][] {
-  const vectors = table.schema.fields.map((f) => table.getChild(f.name)!);
-  const rows: string[][] = [];
-  for (let i = 0; i < table.numRows; i++) rows.push(vectors.map((v) => cell(v.get(i))));
-  return rows;
-}
+const rowsOf = (table: arrow.Table, cell: (v: unknown) => string): string[][] => tableCells(table, table.numRows, cell);
 
 function csvField(s: string): string {
   return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;

@@ -5,15 +5,17 @@
  */
 import * as arrow from 'apache-arrow';
 import { bindColumn, type ColumnChunk } from '../arrow/column-chunk.ts';
+import { decimalWordsOfInt64 } from '../arrow/decimal.ts';
 import { columnsOfTyped } from '../expr/columns.ts';
 import { fieldOf, type Schema, type TExpr } from '../expr/resolve.ts';
 import { computeChunk } from '../executor/cpu/compute-columns.ts';
 import { StringIds } from '../executor/string-ids.ts';
 
-/** A computed chunk as Arrow data of `type` (string literals repeat their one value). */
+/** A computed chunk as Arrow data of `type` (string literals repeat their one value; decimals widen to 128 bits). */
 function toArrowData(c: ColumnChunk, type: arrow.DataType): arrow.Data {
   if (c.dictionary) return arrow.vectorFromArray(Array.from(c.values as Int32Array, (code) => c.dictionary![code]!), new arrow.Utf8()).data[0]!;
-  return arrow.makeData({ type, length: c.length, nullCount: c.nullCount, nullBitmap: c.validity, data: c.values } as never);
+  const data = arrow.DataType.isDecimal(type) ? decimalWordsOfInt64(c.values as BigInt64Array) : c.values;
+  return arrow.makeData({ type, length: c.length, nullCount: c.nullCount, nullBitmap: c.validity, data } as never);
 }
 
 export function projectTable(table: arrow.Table, schema: Schema, projection: readonly { readonly name: string; readonly expr: TExpr }[], out: arrow.Schema): arrow.Table {

@@ -3,6 +3,7 @@ import { compareCodePoints } from '../arrow/code-point-order.ts';
 import * as arrow from 'apache-arrow';
 import type { SortKey } from '../expr/expr.ts';
 import { takeRows } from '../arrow/take.ts';
+import { unscaledValues } from '../arrow/decimal.ts';
 
 type Value = number | bigint | string | boolean | null;
 
@@ -24,6 +25,8 @@ function compareValues(a: Value, b: Value): number {
 function keyValues(v: arrow.Vector, n: number): Value[] {
   const values: Value[] = new Array(n);
   const t = v.type;
+  // Decimals compare as their unscaled integers (one scale per column).
+  if (arrow.DataType.isDecimal(t)) return unscaledValues(v);
   if (arrow.DataType.isTimestamp(t) || (arrow.DataType.isDate(t) && t.unit === arrow.DateUnit.MILLISECOND)) {
     let i = 0;
     for (const d of v.data) {

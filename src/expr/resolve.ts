@@ -5,7 +5,8 @@
 import { exprToString, type ArithOp, type CmpOp, type Expr, type LitValue } from './expr.ts';
 import { TypeMismatchError, UnknownColumnError } from '../errors.ts';
 import type { StrMatchOp } from './string-match.ts';
-import { intRange, isInteger, isNumeric, isTemporal, isWide, sameType, typeName, type DType } from '../types.ts';
+import { decimalType, intRange, isDecimal, isInteger, isNumeric, isTemporal, isWide, MAX_DECIMAL_PRECISION, sameType, typeName, type DType } from '../types.ts';
+import { scaledLiteral } from '../arrow/decimal.ts';
 
 export interface Field {
   readonly name: string;
@@ -36,7 +37,7 @@ export type TExpr =
   | { kind: 'not'; arg: TExpr; dtype: DType }
   | { kind: 'isNull'; negated: boolean; arg: TExpr; dtype: DType }
   | { kind: 'in'; arg: TExpr; list: TExpr[]; mode: CmpMode; dtype: DType }
-  | { kind: 'arith'; op: ArithOp; left: TExpr; right: TExpr; dtype: DType; bound: number }
+  | { kind: 'arith'; op: ArithOp; left: TExpr; right: TExpr; dtype: DType; bound: number; checked?: boolean }
   | { kind: 'strMatch'; op: StrMatchOp; arg: TExpr; pattern: string; dtype: DType };
 
 export function fieldOf(schema: Schema, name: string): Field {
@@ -56,7 +57,10 @@ function literalType(v: LitValue): DType | null {
   }
 }
 
-/** The largest |value| an integer-typed expression can take, used to keep integer arithmetic exact. */
+/**
+ * The largest |value| an integer-typed (or decimal: unscaled) expression can take, used to keep
+ * integer arithmetic exact. A `checked` arithmetic's bound is 2^53: the kernel checks each value.
+ */
 export function intBound(e: TExpr): number {
   if (e.kind === 'lit') return typeof e.value === 'bigint' ? Math.abs(Number(e.value)) : Math.abs(Number(e.value));
   if (e.kind === 'arith') return e.bound;
@@ -181,6 +185,7 @@ function comparable(left: TExpr, right: TExpr, op: CmpOp, source: Expr): { left:
     if (lt.id !== 'bool' || rt.id !== 'bool') throw mismatch();
     return { left, right, mode: 'num' };
   }
+  if (isDecimal(lt) || isDecimal(rt)) return decimalComparable(left, right, source, mismatch);
   if (!isNumeric(lt) || !isNumeric(rt)) throw mismatch();
   const wide = (isWide(lt) && left.kind !== 'lit') || (isWide(rt) && right.kind !== 'lit') ||
     (left.kind === 'lit' && typeof left.value === 'bigint') || (right.kind === 'lit' && typeof right.value === 'bigint');
@@ -211,6 +216,7 @@ function resolveIn(arg: TExpr, list: TExpr[], source: Expr): TExpr {
 }
 
 function resolveArith(op: ArithOp, left: TExpr, right: TExpr, source: Expr): TExpr {
+  if (isDecimal(left.dtype) || isDecimal(right.dtype)) return decimalArith(op, left, right, source);
   for (const t of [left, right]) {
     if (t.dtype !== null && !isNumeric(t.dtype)) {
       throw new TypeMismatchError(`arithmetic needs numbers, got ${typeName(t.dtype)}: ${exprToString(source)}`);
@@ -224,6 +230,103 @@ function resolveArith(op: ArithOp, left: TExpr, right: TExpr, source: Expr): TEx
     if (bound <= Number.MAX_SAFE_INTEGER) return { kind: 'arith', op, left, right, dtype: INT64, bound };
   }
   return { kind: 'arith', op, left, right, dtype: FLOAT64, bound: Infinity };
+}
+
+const MAX_EXACT = Number.MAX_SAFE_INTEGER;
+
+/** A decimal expression as a Float64 (its unscaled value over 10^scale, rounded once). */
+export function decimalAsFloat(e: TExpr): TExpr {
+  if (!isDecimal(e.dtype)) return e;
+  return { kind: 'arith', op: 'div', left: e, right: { kind: 'lit', value: 10 ** e.dtype!.scale!, dtype: FLOAT64 }, dtype: FLOAT64, bound: Infinity };
+}
+
+/**
+ * An operand of decimal arithmetic or comparison as a decimal: decimals as they are, integers as
+ * decimal(digits, 0), number literals exactly as written (0.05 is decimal(3, 2)); null when it is
+ * a float, which takes the other operand to Float64.
+ */
+function asDecimal(e: TExpr, source: Expr): TExpr | null {
+  if (e.dtype === null || isDecimal(e.dtype)) return e;
+  if (e.kind === 'lit' && (typeof e.value === 'number' || typeof e.value === 'bigint' || typeof e.value === 'string')) {
+    const text = String(e.value);
+    const scale = Math.max(0, (/\.(\d*)/.exec(text)?.[1] ?? '').length - Number(/e([+-]?\d+)$/i.exec(text)?.[1] ?? 0));
+    const lit = scaledLiteral(e.value, scale);
+    if (lit === null || !lit.exact) {
+      throw new TypeMismatchError(`'${String(e.value)}' is not a number a decimal can be compared or computed with: ${exprToString(source)}`);
+    }
+    const digits = lit.floor < 0n ? (-lit.floor).toString().length : lit.floor.toString().length;
+    return { kind: 'lit', value: lit.floor, dtype: decimalType(Math.min(MAX_DECIMAL_PRECISION, Math.max(digits, scale + 1)), scale) };
+  }
+  if (isInteger(e.dtype)) {
+    // Typed decimal(digits, 0), evaluated as the integer it is (times 1).
+    const digits = Math.max(1, Math.ceil(Math.log10(intBound(e) + 1)));
+    return checkedArith('mul', e, { kind: 'lit', value: 1n, dtype: decimalType(1, 0) }, decimalType(Math.min(MAX_DECIMAL_PRECISION, digits), 0));
+  }
+  return null;
+}
+
+/** A decimal expression times 10^k (k ≥ 0): the same value at scale + k. */
+function rescale(e: TExpr, k: number): TExpr {
+  if (k === 0) return e;
+  const t = e.dtype!, factor = 10n ** BigInt(k);
+  if (e.kind === 'lit') return { kind: 'lit', value: (e.value as bigint) * factor, dtype: decimalType(Math.min(MAX_DECIMAL_PRECISION, t.precision! + k), t.scale! + k) };
+  return checkedArith('mul', e, { kind: 'lit', value: factor, dtype: decimalType(k + 1, 0) }, decimalType(Math.min(MAX_DECIMAL_PRECISION, t.precision! + k), t.scale! + k));
+}
+
+/**
+ * Arithmetic on unscaled integers: exact in a double while its static bound fits 53 bits, else
+ * `checked` (the kernel checks each value against 2^53, and an ArithmeticOverflowError names the
+ * expression where one is beyond).
+ */
+function checkedArith(op: ArithOp, left: TExpr, right: TExpr, dtype: DType): TExpr {
+  const a = intBound(left), b = intBound(right);
+  const bound = op === 'mul' ? a * b : a + b;
+  if (bound <= MAX_EXACT) return { kind: 'arith', op, left, right, dtype, bound };
+  return { kind: 'arith', op, left, right, dtype, bound: MAX_EXACT, checked: true };
+}
+
+/** Decimal arithmetic with SQL's scale rules; division, and arithmetic with floats, in Float64. */
+function decimalArith(op: ArithOp, left: TExpr, right: TExpr, source: Expr): TExpr {
+  if (isNullLit(left) || isNullLit(right)) return { kind: 'arith', op, left, right, dtype: FLOAT64, bound: Infinity };
+  for (const t of [left, right]) {
+    if (!isDecimal(t.dtype) && !isNumeric(t.dtype!)) throw new TypeMismatchError(`arithmetic needs numbers, got ${typeName(t.dtype!)}: ${exprToString(source)}`);
+  }
+  const l = asDecimal(left, source), r = asDecimal(right, source);
+  if (op === 'div' || l === null || r === null) {
+    return { kind: 'arith', op, left: decimalAsFloat(left), right: decimalAsFloat(right), dtype: FLOAT64, bound: Infinity };
+  }
+  const [p1, s1, p2, s2] = [l.dtype!.precision!, l.dtype!.scale!, r.dtype!.precision!, r.dtype!.scale!];
+  if (op === 'mul') {
+    if (s1 + s2 > MAX_DECIMAL_PRECISION) throw new TypeMismatchError(`the product's scale ${s1 + s2} exceeds ${MAX_DECIMAL_PRECISION}: ${exprToString(source)}`);
+    return checkedArith(op, l, r, decimalType(Math.min(MAX_DECIMAL_PRECISION, p1 + p2 + 1), s1 + s2));
+  }
+  const s = Math.max(s1, s2), p = Math.min(MAX_DECIMAL_PRECISION, Math.max(p1 - s1, p2 - s2) + s + 1);
+  return checkedArith(op, rescale(l, s - s1), rescale(r, s - s2), decimalType(p, s));
+}
+
+/**
+ * A comparison with a decimal side: exact on unscaled values at the larger scale (a literal with
+ * more digits than the column takes the between-rewrite), or in Float64 against a float.
+ */
+function decimalComparable(left: TExpr, right: TExpr, source: Expr, mismatch: () => TypeMismatchError): { left: TExpr; right: TExpr; mode: CmpMode } {
+  for (const t of [left, right]) if (!isDecimal(t.dtype) && !isNumeric(t.dtype!)) throw mismatch();
+  const literalAt = (lit: TExpr & { kind: 'lit' }, target: DType): TExpr => {
+    const v = lit.value;
+    if (typeof v !== 'number' && typeof v !== 'bigint') throw mismatch();
+    if (typeof v === 'number' && !Number.isFinite(v)) return { kind: 'lit', value: v, dtype: FLOAT64 };
+    const scaled = scaledLiteral(v, target.scale!)!;
+    const out: TExpr = { kind: 'lit', value: scaled.floor, dtype: target };
+    if (!scaled.exact) between.add(out);
+    return out;
+  };
+  if (right.kind === 'lit' && isDecimal(left.dtype) && !isDecimal(right.dtype)) right = literalAt(right, left.dtype!);
+  else if (left.kind === 'lit' && isDecimal(right.dtype) && !isDecimal(left.dtype)) left = literalAt(left, right.dtype!);
+  if (right.dtype?.id === 'float64' && right.kind === 'lit') return { left: decimalAsFloat(left), right, mode: 'num' };
+  if (left.dtype?.id === 'float64' && left.kind === 'lit') return { left, right: decimalAsFloat(right), mode: 'num' };
+  const l = asDecimal(left, source), r = asDecimal(right, source);
+  if (l === null || r === null) return { left: decimalAsFloat(left), right: decimalAsFloat(right), mode: 'num' };
+  const s = Math.max(l.dtype!.scale!, r.dtype!.scale!);
+  return { left: rescale(l, s - l.dtype!.scale!), right: rescale(r, s - r.dtype!.scale!), mode: 'wide' };
 }
 
 /** A typed expression printed as its source would be (a TExpr has an Expr's shape, literals coerced). */

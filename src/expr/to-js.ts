@@ -4,13 +4,25 @@
  * column k is read from locals the kernel binds per batch: `v{k}` values, `m{k}`/`o{k}` validity
  * bitmap and bit offset, `w{k}` 64-bit words, `r{k}` string code → task-wide string id.
  */
-import type { TExpr } from './resolve.ts';
+import { typedToString, type TExpr } from './resolve.ts';
+import { ArithmeticOverflowError } from '../errors.ts';
 import { isFloat, isWide, type DType } from '../types.ts';
 import type { CodegenContext } from './codegen-context.ts';
 import type { CmpOp } from './expr.ts';
 import { inListValues, isBooleanValued, orText as or } from './kleene.ts';
 
 export interface Val { v: string; n: string }
+
+const MAX_EXACT = Number.MAX_SAFE_INTEGER;
+
+/** The error a kernel throws where checked arithmetic leaves the integers a double holds exactly. */
+const inexact = (expr: string): ArithmeticOverflowError =>
+  new ArithmeticOverflowError(`${expr} exceeds 2^53 in magnitude (unscaled), beyond what this version computes exactly`);
+
+/** A kernel's source compiled into a function of `params`; its code reaches `inexact` as `E`. */
+export function kernelFunction<F>(params: readonly string[], source: string): F {
+  return new Function('E', `return function (${params.join(', ')}) {\n${source}\n};`)(inexact) as F;
+}
 export interface WideVal { h: string; l: string; n: string }
 
 function nullOf(ctx: CodegenContext, name: string, dtype: DType): { k: number; n: string } {
@@ -45,7 +57,10 @@ export function emitNum(e: TExpr, ctx: CodegenContext): Val {
         return { v: ctx.bind(`${a.v} / ${b.v}`), n: ctx.bind(or(or(a.n, b.n), `${b.v} === 0`)) };
       }
       const sym = { add: '+', sub: '-', mul: '*' }[e.op];
-      return { v: ctx.bind(`${a.v} ${sym} ${b.v}`), n: ctx.bind(or(a.n, b.n)) };
+      const v = ctx.bind(`${a.v} ${sym} ${b.v}`), n = ctx.bind(or(a.n, b.n));
+      // Beyond 2^53 a double no longer holds every integer: the value may have rounded.
+      if (e.checked) ctx.stmts.push(`if (${n === 'false' ? '' : `!${n} && `}!(${v} <= ${MAX_EXACT} && ${v} >= -${MAX_EXACT})) throw E(${JSON.stringify(typedToString(e))});`);
+      return { v, n };
     }
     default: {
       const p = emitBool(e, ctx);

@@ -37,8 +37,8 @@ export function columnForm(t: DType, name: string): ColumnForm {
   switch (t.id) {
     case 'int8': case 'int16': case 'int32': case 'uint8': case 'uint16': case 'date32': return 'i32';
     case 'uint32': return 'u32';
-    // uint64: as int64, where every value is below 2^63 (the map task checks).
-    case 'int64': case 'uint64': case 'date64': case 'timestamp': return 'w64';
+    // uint64: as int64, where every value is below 2^63 (the map task checks); decimals as their unscaled Int64.
+    case 'int64': case 'uint64': case 'date64': case 'timestamp': case 'decimal': return 'w64';
     case 'float32': return 'f32';
     case 'float64': return 'f64';
     case 'bool': return 'bool';

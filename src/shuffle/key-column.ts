@@ -6,6 +6,7 @@
 import * as arrow from 'apache-arrow';
 import type { NumericArray } from '../arrow/column-chunk.ts';
 import { toArrowType, valuesArrayFor, type DType } from '../types.ts';
+import { decimalWordsOfInt64 } from '../arrow/decimal.ts';
 import { decodeUtf8, encodeUtf8, type Utf8Values } from './utf8-values.ts';
 
 export interface KeyColumn {
@@ -135,6 +136,7 @@ export function toArrowVector(dtype: DType, values: NumericArray | string[] | Ut
   }
   const n = (values as NumericArray).length;
   const { bitmap, nullCount } = packValidity(valid, n);
+  if (dtype.id === 'decimal') return decimalVector(type, values as NumericArray, valid);
   if (dtype.id === 'bool') {
     const bits = new Uint8Array(((n + 63) >> 6) << 3);
     const v = values as Uint8Array;
@@ -142,6 +144,17 @@ export function toArrowVector(dtype: DType, values: NumericArray | string[] | Ut
     return arrow.makeVector(arrow.makeData({ type: type as arrow.Bool, length: n, nullCount, nullBitmap: bitmap, data: bits }));
   }
   return arrow.makeVector(arrow.makeData({ type, length: n, nullCount, nullBitmap: bitmap, data: values } as never));
+}
+
+/**
+ * A Decimal128 vector from unscaled Int64 values (sign-extended to 128 bits) or from Decimal128
+ * words already (4 a row: exact sums beyond 64 bits).
+ */
+function decimalVector(type: arrow.DataType, values: NumericArray, valid: Uint8Array | null): arrow.Vector {
+  const data = values instanceof Uint32Array ? values : decimalWordsOfInt64(values as BigInt64Array);
+  const n = data.length / 4;
+  const { bitmap, nullCount } = packValidity(valid, n);
+  return arrow.makeVector(arrow.makeData({ type: type as arrow.Decimal, length: n, nullCount, nullBitmap: bitmap, data }));
 }
 
 export const keyToArrow = (c: KeyColumn): arrow.Vector => toArrowVector(c.dtype, c.values, c.valid);

@@ -5,7 +5,7 @@
  *
  * Canonical cell values: every integer type (TINYINT .. HUGEINT, unsigned) →
  * bigint; FLOAT/DOUBLE → number; DATE → days since the epoch (number);
- * VARCHAR → string; BOOLEAN → boolean; NULL → null.
+ * VARCHAR → string; BOOLEAN → boolean; DECIMAL → its text ('12.50'); NULL → null.
  *
  * 64-bit temporal columns (Date64, Timestamp of any unit) are loaded as BIGINT holding their raw
  * units, so DuckDB groups, orders and takes min/max of the instants exactly (at any unit, ns
@@ -130,6 +130,7 @@ export class DuckDb {
         if (id === DuckDBTypeId.DATE) return (v as DuckDBDateValue).days;
         if (id === DuckDBTypeId.VARCHAR) return v as string;
         if (id === DuckDBTypeId.BOOLEAN) return v as boolean;
+        if (id === DuckDBTypeId.DECIMAL) return String(v);
         throw new Error(`unexpected DuckDB result type ${types[i]!.toString()} in column ${res.columnName(i)}`);
       }),
     );

@@ -10,7 +10,7 @@ import type { ColumnChunk } from '../../arrow/column-chunk.ts';
 import { CodegenContext } from '../../expr/codegen-context.ts';
 import { isBooleanValued } from '../../expr/kleene.ts';
 import type { TExpr } from '../../expr/resolve.ts';
-import { emitBool, emitNum } from '../../expr/to-js.ts';
+import { emitBool, emitNum, kernelFunction } from '../../expr/to-js.ts';
 import { isWide } from '../../types.ts';
 import type { ComputedColumn } from '../../plan/aggregation-spec.ts';
 import { StringIds } from '../string-ids.ts';
@@ -40,7 +40,7 @@ function compile(expr: TExpr, nullable: readonly string[]): Compiled {
     'for (let i = 0; i < n; i++) {', ...ctx.stmts, row, '}',
     'return nulls;',
   ].join('\n');
-  hit = { kernel: new Function('n', 'C', 'S', source) as ComputeKernel, columns: ctx.columns.map((c) => c.name), literals: ctx.literals, matchers: ctx.matchers };
+  hit = { kernel: kernelFunction<ComputeKernel>(['n', 'C', 'S'], source), columns: ctx.columns.map((c) => c.name), literals: ctx.literals, matchers: ctx.matchers };
   cache.set(key, hit);
   return hit;
 }

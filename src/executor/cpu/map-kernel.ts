@@ -7,7 +7,7 @@
  * so kernels are cached by shape and can be inspected in tests.
  */
 import { CodegenContext } from '../../expr/codegen-context.ts';
-import { emitBool, emitNum, emitStr, emitWide, type Val } from '../../expr/to-js.ts';
+import { emitBool, emitNum, emitStr, emitWide, kernelFunction, type Val } from '../../expr/to-js.ts';
 import type { TExpr } from '../../expr/resolve.ts';
 import { hllP, isHll, isumChunkRows, isumUpdate, ISUM_SPLIT_ABOVE, STATES, type AggSpec, type HllKind } from '../../aggregate/registry.ts';
 import { hllUpdateSource, REGISTER_PLACE } from '../../aggregate/hyperloglog.ts';
@@ -235,7 +235,7 @@ export function compileKernel(shape: KernelShape): Compiled {
   let hit = cache.get(key);
   if (!hit) {
     const { source, columns, literals, matchers } = kernelSource(shape);
-    hit = { kernel: new Function('n', 'C', 'S', 'b', 'from', source) as Kernel, columns, literals, matchers };
+    hit = { kernel: kernelFunction<Kernel>(['n', 'C', 'S', 'b', 'from'], source), columns, literals, matchers };
     cache.set(key, hit);
   }
   return hit;
@@ -260,7 +260,7 @@ export function compileFilter(filter: TExpr, nullable: readonly string[]): Compi
       'for (let i = 0; i < n; i++) {', ...loop, '}',
       'return m;',
     ].join('\n');
-    hit = { kernel: new Function('n', 'C', 'S', source) as FilterKernel, columns: ctx.columns.map((c) => c.name), literals: ctx.literals, matchers: ctx.matchers };
+    hit = { kernel: kernelFunction<FilterKernel>(['n', 'C', 'S'], source), columns: ctx.columns.map((c) => c.name), literals: ctx.literals, matchers: ctx.matchers };
     filterCache.set(key, hit);
   }
   return hit;

@@ -1,0 +1,133 @@
+/**
+ * Decimal128 (and Decimal256) columns as the engine reads them: each value's unscaled integer as an
+ * Int64, so that keys, comparisons, min / max and exact sums take the 64-bit paths. Every
+ * precision up to 18 fits; wider columns are read while their values do, and a value beyond is an
+ * ArithmeticOverflowError naming the column. Results go back to Arrow as Decimal128.
+ */
+import * as arrow from 'apache-arrow';
+import { ArithmeticOverflowError } from '../errors.ts';
+
+const low64 = new WeakMap<object, BigInt64Array>();
+
+/**
+ * The unscaled values' low 64 bits (cached per values array), after checking that every valid
+ * value's higher words are its sign extension: that is, that it is exactly an Int64.
+ */
+export function unscaledInt64(data: arrow.Data, column = ''): BigInt64Array {
+  const words = data.values as Uint32Array;
+  let out = low64.get(words);
+  if (out) return out;
+  const per = (data.type as arrow.Decimal).bitWidth / 32;
+  const n = data.length;
+  out = new BigInt64Array(n);
+  const w = new Int32Array(out.buffer);
+  for (let i = 0; i < n; i++) {
+    const at = i * per;
+    const lo = words[at]!, hi = words[at + 1]! | 0, sign = hi < 0 ? 0xffffffff : 0;
+    for (let k = 2; k < per; k++) {
+      if (words[at + k] !== sign && data.getValid(i)) throw beyondInt64(data, column, i, words.subarray(at, at + per));
+    }
+    w[2 * i] = lo | 0;
+    w[2 * i + 1] = hi;
+  }
+  low64.set(words, out);
+  return out;
+}
+
+function beyondInt64(data: arrow.Data, column: string, row: number, words: Uint32Array): ArithmeticOverflowError {
+  const t = data.type as arrow.Decimal;
+  const v = formatDecimal(fromWords(words), t.scale);
+  return new ArithmeticOverflowError(`column '${column}' (decimal(${t.precision}, ${t.scale})) holds ${v} at row ${row}: ` +
+    'decimal values are computed on as 64-bit unscaled integers (|unscaled value| < 2^63), and this one is beyond');
+}
+
+/** A two's-complement little-endian integer of 32-bit words as a BigInt. */
+export function fromWords(words: ArrayLike<number>): bigint {
+  let x = 0n;
+  for (let k = words.length - 1; k >= 0; k--) x = (x << 32n) | BigInt(words[k]! >>> 0);
+  const bits = BigInt(32 * words.length);
+  return words[words.length - 1]! >>> 31 ? x - (1n << bits) : x;
+}
+
+/** Unscaled integers as Decimal128 data words (4 per value, two's complement). */
+export function toDecimal128Words(values: readonly bigint[] | BigInt64Array): Uint32Array {
+  const out = new Uint32Array(values.length * 4);
+  for (let i = 0; i < values.length; i++) {
+    let x = BigInt.asUintN(128, values[i]!);
+    for (let k = 0; k < 4; k++, x >>= 32n) out[4 * i + k] = Number(x & 0xffffffffn);
+  }
+  return out;
+}
+
+/** Unscaled Int64 values as Decimal128 data words (each sign-extended to 128 bits). */
+export function decimalWordsOfInt64(values: BigInt64Array): Uint32Array {
+  const w = new Int32Array(values.buffer, values.byteOffset, values.length * 2);
+  const out = new Uint32Array(values.length * 4);
+  for (let i = 0; i < values.length; i++) {
+    const hi = w[2 * i + 1]!, sign = hi < 0 ? 0xffffffff : 0;
+    out[4 * i] = w[2 * i]!;
+    out[4 * i + 1] = hi;
+    out[4 * i + 2] = sign;
+    out[4 * i + 3] = sign;
+  }
+  return out;
+}
+
+/** An unscaled integer and scale as decimal text: 12345, 2 → '123.45'; -5, 2 → '-0.05'. */
+export function formatDecimal(unscaled: bigint, scale: number): string {
+  const neg = unscaled < 0n, digits = (neg ? -unscaled : unscaled).toString();
+  if (scale <= 0) return `${neg ? '-' : ''}${digits}${'0'.repeat(-scale)}`;
+  const padded = digits.padStart(scale + 1, '0');
+  return `${neg ? '-' : ''}${padded.slice(0, -scale)}.${padded.slice(-scale)}`;
+}
+
+/** A decimal vector's unscaled values (null for nulls). */
+export function unscaledValues(v: arrow.Vector): (bigint | null)[] {
+  const out: (bigint | null)[] = [];
+  const per = (v.type as arrow.Decimal).bitWidth / 32;
+  for (const d of v.data) {
+    const words = d.values as Uint32Array;
+    for (let j = 0; j < d.length; j++) {
+      const at = j * per;
+      out.push(d.getValid(j) ? fromWords(words.subarray(at, at + per)) : null);
+    }
+  }
+  return out;
+}
+
+/** A decimal vector's values as text with their scale applied (null for nulls); null for other vectors. */
+export function decimalCells(v: arrow.Vector): (string | null)[] | null {
+  if (!arrow.DataType.isDecimal(v.type)) return null;
+  const scale = (v.type as arrow.Decimal).scale;
+  return unscaledValues(v).map((x) => (x === null ? null : formatDecimal(x, scale)));
+}
+
+/**
+ * Rows of cells of a table's columns: cell(Vector.get(i)), but decimals as their text (Vector.get
+ * gives the unscaled integer), which a cell function never sees.
+ */
+export function tableCells(table: arrow.Table, rows: number, cell: (v: unknown) => string): string[][] {
+  const vectors = table.schema.fields.map((f) => table.getChild(f.name)!);
+  const texts = vectors.map(decimalCells);
+  const out: string[][] = [];
+  for (let i = 0; i < rows; i++) out.push(vectors.map((v, c) => { const t = texts[c]; return t ? t[i] ?? cell(null) : cell(v.get(i)); }));
+  return out;
+}
+
+/**
+ * A number, bigint or decimal text as an exact fraction at `scale`: the floor of value·10^scale,
+ * and whether that floor is the value exactly. A JS number is taken as its shortest decimal form
+ * (0.1 is 0.1, as the user wrote it).
+ */
+export function scaledLiteral(value: number | bigint | string, scale: number): { floor: bigint; exact: boolean } | null {
+  const text = typeof value === 'string' ? value.trim() : typeof value === 'bigint' ? value.toString() : String(value);
+  const m = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(text);
+  if (!m || (m[2] === '' && (m[3] ?? '') === '')) return null;
+  const digits = BigInt(`${m[2] || '0'}${m[3] ?? ''}` || '0');
+  const shift = scale - (m[3] ?? '').length + Number(m[4] ?? 0);
+  const sign = m[1] === '-' ? -1n : 1n;
+  if (shift >= 0) return { floor: sign * digits * 10n ** BigInt(shift), exact: true };
+  const div = 10n ** BigInt(-shift), q = digits / div, exact = digits % div === 0n;
+  return { floor: sign < 0n ? -q - (exact ? 0n : 1n) : q, exact };
+}
+

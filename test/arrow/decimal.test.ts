@@ -1,0 +1,174 @@
+/**
+ * Decimal128 columns: the text and literal helpers, reading Parquet and Arrow IPC files written by
+ * real writers (DuckDB's COPY, parquet-wasm), the CLI's output, and the failure modes: a value
+ * beyond the 64-bit unscaled range, checked arithmetic beyond 2^53, a sum beyond its accumulator,
+ * and comparisons that have no meaning.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import * as arrow from 'apache-arrow';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ArithmeticOverflowError, avg, col, count, max, min, sum, TypeMismatchError } from '../../src/index.ts';
+import { decimalCells, formatDecimal, scaledLiteral, toDecimal128Words, unscaledInt64 } from '../../src/arrow/decimal.ts';
+import { formatResult } from '../../src/cli/write-result.ts';
+import { DuckDb } from '../support/duckdb.ts';
+import { writeParquet } from '../support/parquet-files.ts';
+import { withSession } from '../support/tables.ts';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'gpuframe-decimal-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function decimals(values: (bigint | null)[], precision: number, scale: number): arrow.Vector {
+  const bitmap = new Uint8Array(((values.length + 63) >> 6) << 3);
+  values.forEach((v, i) => { if (v !== null) bitmap[i >> 3] |= 1 << (i & 7); });
+  return arrow.makeVector(arrow.makeData({
+    type: new arrow.Decimal(scale, precision, 128), length: values.length, nullCount: values.filter((v) => v === null).length,
+    nullBitmap: bitmap, data: toDecimal128Words(values.map((v) => v ?? 0n)),
+  }));
+}
+
+describe('decimal text and literals', () => {
+  it('formats unscaled integers at their scale, negative and below one included', () => {
+    expect(formatDecimal(12345n, 2)).toBe('123.45');
+    expect(formatDecimal(-5n, 2)).toBe('-0.05');
+    expect(formatDecimal(0n, 3)).toBe('0.000');
+    expect(formatDecimal(-170141183460469231731687303715884105727n, 38)).toBe('-1.70141183460469231731687303715884105727');
+    expect(formatDecimal(7n, 0)).toBe('7');
+  });
+
+  it('scales literals exactly: the floor at the scale, and whether it is exact', () => {
+    expect(scaledLiteral(1.05, 2)).toEqual({ floor: 105n, exact: true });
+    expect(scaledLiteral(0.1, 3)).toEqual({ floor: 100n, exact: true });
+    expect(scaledLiteral(1.055, 2)).toEqual({ floor: 105n, exact: false });
+    expect(scaledLiteral(-1.055, 2)).toEqual({ floor: -106n, exact: false });
+    expect(scaledLiteral(1e-7, 7)).toEqual({ floor: 1n, exact: true });
+    expect(scaledLiteral(2.5e3, 0)).toEqual({ floor: 2500n, exact: true });
+    expect(scaledLiteral(123456789012345678901234567890n, 2)).toEqual({ floor: 12345678901234567890123456789000n, exact: true });
+    expect(scaledLiteral(NaN, 2)).toBeNull();
+  });
+
+  it('reads Decimal128 and Decimal256 values as Int64, sliced too, and names a column whose value is beyond', () => {
+    const v = decimals([1n, -2n, null, (1n << 63n) - 1n, -(1n << 63n)], 38, 4);
+    expect([...unscaledInt64(v.data[0]!)]).toEqual([1n, -2n, 0n, (1n << 63n) - 1n, -(1n << 63n)]);
+    expect([...unscaledInt64(v.slice(1, 3).data[0]!)]).toEqual([-2n, 0n]);
+    const wide = arrow.makeData({ type: new arrow.Decimal(2, 76, 256), length: 2, data: Uint32Array.from([5, 0, 0, 0, 0, 0, 0, 0, 0xfffffffb, ~0, ~0, ~0, ~0, ~0, ~0, ~0].map((x) => x >>> 0)) });
+    expect([...unscaledInt64(wide)]).toEqual([5n, -5n]);
+    const beyond = decimals([1n, 10n ** 20n], 38, 2).data[0]!;
+    expect(() => unscaledInt64(beyond, 'price')).toThrow(ArithmeticOverflowError);
+    expect(() => unscaledInt64(beyond, 'price')).toThrow(/column 'price' \(decimal\(38, 2\)\) holds 1000000000000000000\.00 at row 1/);
+  });
+
+  it('writes results with their scale in every output format', () => {
+    const t = new arrow.Table({ d: decimals([1250n, null, -1n], 10, 2) });
+    expect(decimalCells(t.getChild('d')!)).toEqual(['12.50', null, '-0.01']);
+    expect(formatResult(t, 'csv')).toBe('d\n12.50\n\n-0.01\n');
+    expect(formatResult(t, 'json')).toBe('[\n  {"d": 12.50},\n  {"d": null},\n  {"d": -0.01}\n]\n');
+    expect(formatResult(t, 'table')).toContain('|12.50|');
+  });
+});
+
+describe('decimal failure modes', () => {
+  it('a query over a column holding a value beyond the 64-bit unscaled range fails with ArithmeticOverflowError naming it', async () => {
+    const t = new arrow.Table({ big: decimals([1n, 10n ** 25n], 38, 0) });
+    await withSession(async (s) => {
+      const err = await s.fromArrow(t).agg(sum('big')).collect().then(() => null, (e: unknown) => e);
+      expect(err).toBeInstanceOf(ArithmeticOverflowError);
+      expect(String(err)).toMatch(/column 'big'/);
+    });
+  });
+
+  it('checked arithmetic beyond 2^53 (unscaled) fails with ArithmeticOverflowError naming the expression, on both executors', async () => {
+    const t = new arrow.Table({ a: decimals([10n ** 9n, 3n], 12, 2), b: decimals([10n ** 8n, 4n], 12, 2) });
+    for (const executor of ['cpu', 'gpu'] as const) {
+      await withSession(async (s) => {
+        // 12 digits × 12 digits has no static bound within 53 bits; this data's product is 10^17.
+        const err = await s.fromArrow(t).agg(sum(col('a').mul(col('b')))).collect().then(() => null, (e: unknown) => e);
+        expect(err).toBeInstanceOf(ArithmeticOverflowError);
+        expect(String(err)).toMatch(/\(a \* b\) exceeds 2\^53/);
+        // The same expression over small values is exact.
+        const r = await s.fromArrow(t).filter(col('a').lt(1)).agg(sum(col('a').mul(col('b')))).collect();
+        expect(decimalCells(r.getChild('sum((a * b))')!)).toEqual(['0.0012']);
+      }, { executor });
+    }
+  });
+
+  it('a sum beyond its exact accumulator (2^84 unscaled) fails with ArithmeticOverflowError', async () => {
+    const n = (1 << 22) + 8;
+    const data = new Uint32Array(n * 4);
+    for (let i = 0; i < n; i++) data[4 * i + 1] = 0x40000000; // 2^62
+    const t = new arrow.Table({ w: arrow.makeVector(arrow.makeData({ type: new arrow.Decimal(0, 38, 128), length: n, data })) });
+    await withSession(async (s) => {
+      await expect(s.fromArrow(t, { partitions: 2 }).agg(sum('w')).collect()).rejects.toThrow(ArithmeticOverflowError);
+      // Below it, the sum is exact beyond Int64 and comes back as decimal(38, 0).
+      const r = await s.fromArrow(t.slice(0, 1 << 12)).agg(sum('w')).collect();
+      expect(decimalCells(r.getChild('sum(w)')!)).toEqual([String(2n ** 74n)]);
+      expect(String(r.schema.fields[0]!.type)).toBe('Decimal[38e0]');
+    });
+  });
+
+  it('refuses comparisons with strings and booleans, and literals that are not numbers', async () => {
+    const t = new arrow.Table({ d: decimals([1n], 5, 2), s: arrow.vectorFromArray(['x']) });
+    await withSession(async (s) => {
+      const df = s.fromArrow(t);
+      expect(() => df.filter(col('d').eq(col('s'))).explain()).toThrow(TypeMismatchError);
+      expect(() => df.filter(col('d').gt('abc')).explain()).toThrow(TypeMismatchError);
+      expect(() => df.filter(col('d').eq(true)).explain()).toThrow(TypeMismatchError);
+      expect(() => df.agg(sum(col('d').add(col('s')))).explain()).toThrow(TypeMismatchError);
+    });
+  });
+});
+
+describe('decimal files', () => {
+  it('reads DECIMAL columns from Parquet written by DuckDB and by parquet-wasm, and answers as DuckDB does', async () => {
+    const db = await DuckDb.create();
+    try {
+      const file = path.join(dir, 'duck.parquet');
+      await db.query(`COPY (SELECT (i % 7)::DECIMAL(4, 1) AS k, (i * 1.25 - 300)::DECIMAL(9, 2) AS p, (i * 123456789012)::DECIMAL(38, 3) AS w,
+        (i % 3)::DECIMAL(18, 0) AS z FROM range(1000) t(i)) TO '${file}' (FORMAT PARQUET, ROW_GROUP_SIZE 300)`);
+      const want = await db.query(`SELECT k, sum(p), min(p), max(w), count(*), sum(z) FROM '${file}' WHERE p > 1.3 GROUP BY k ORDER BY k`);
+      const table = new arrow.Table({ k: decimals([1n, 1n, 25n, null], 4, 1), p: decimals([105n, -3n, 99999n, 1n], 9, 2) });
+      const pw = path.join(dir, 'pw.parquet');
+      writeParquet(table, pw, { rowGroupRows: 2 });
+      await withSession(async (s) => {
+        const df = (await s.readParquet(file)).filter(col('p').gt(1.3)).groupBy('k').agg(sum('p'), min('p'), max('w'), count(), sum('z')).orderBy('k');
+        const r = await df.collect();
+        const rows = Array.from({ length: r.numRows }, (_, i) => r.schema.fields.map((f) => decimalCells(r.getChild(f.name)!)?.[i] ?? String(r.getChild(f.name)!.get(i))));
+        expect(rows).toEqual(want.rows.map((row) => row.map(String)));
+        const p = await (await s.readParquet(pw)).groupBy('k').agg(sum('p'), avg('p'), max('p')).orderBy('k').collect();
+        expect(decimalCells(p.getChild('k')!)).toEqual([null, '0.1', '2.5']);
+        expect(decimalCells(p.getChild('sum(p)')!)).toEqual(['0.01', '1.02', '999.99']);
+        expect([...p.getChild('avg(p)')!.toArray()]).toEqual([0.01, 0.51, 999.99]);
+      });
+    } finally {
+      db.close();
+    }
+  });
+
+  it('reads an Arrow IPC file of decimals and writes its result back as one', async () => {
+    const file = path.join(dir, 'd.arrow');
+    writeFileSync(file, arrow.tableToIPC(new arrow.Table({ d: decimals([1n, 2n, 3n, null], 3, 1) }), 'file'));
+    await withSession(async (s) => {
+      const r = await (await s.readArrow(file)).agg(sum('d'), min('d'), count('d')).collect();
+      const back = arrow.tableFromIPC(formatResult(r, 'arrow') as Uint8Array);
+      expect(decimalCells(back.getChild('sum(d)')!)).toEqual(['0.6']);
+      expect(decimalCells(back.getChild('min(d)')!)).toEqual(['0.1']);
+      expect(Number(back.getChild('count(d)')!.get(0))).toBe(3);
+      expect(String(back.schema.fields[0]!.type)).toBe('Decimal[13e+1]');
+    });
+  });
+});
+
+describe('decimal aggregates of expressions', () => {
+  it('min / max of decimal arithmetic keep the result scale; variance and stddev are Float64 of the values', async () => {
+    const t = new arrow.Table({ a: decimals([150n, 250n, null, -50n], 5, 2), q: arrow.vectorFromArray([1, 2, 3, 4], new arrow.Int32()) });
+    await withSession(async (s) => {
+      const { variance } = await import('../../src/index.ts');
+      const r = await s.fromArrow(t).agg(min(col('a').mul(col('q'))), max(col('a').add(0.005)), variance('a'), count()).collect();
+      expect(decimalCells(r.getChild('min((a * q))')!)).toEqual(['-2.00']);
+      expect(decimalCells(r.getChild('max((a + 0.005))')!)).toEqual(['2.505']);
+      // 1.5, 2.5, -0.5: mean 7/6, sample variance 7/3.
+      expect(r.getChild('variance(a)')!.get(0)).toBeCloseTo(7 / 3, 14);
+    });
+  });
+});
