@@ -8,12 +8,14 @@
  * - strings, booleans, dates (date32 as day numbers) and 64-bit temporals (Date64, Timestamp of
  *   any unit: their raw stored integers, read from the Arrow buffers, never through
  *   `Vector.get`, which rounds nanoseconds to float milliseconds) compare exactly;
+ * - decimals compare as their text at their scale ('12.50'; DuckDB's DECIMAL values likewise);
  * - nulls equal nulls only; NaN equals NaN (any payload); -0 equals 0;
  * - floats compare with `floatMatches`: non-finite values exactly (NaN, ±Inf), finite ones within
  *   the bound the caller gives for the column in that row (0 for exact columns: keys, min/max,
  *   collected rows).
  */
 import * as A from 'apache-arrow';
+import { decimalCells } from '../src/arrow/decimal.ts';
 
 export type Cell = null | bigint | number | string | boolean;
 
@@ -65,6 +67,8 @@ function isWideTemporal(type: A.DataType): boolean {
 }
 
 function columnCells(v: A.Vector, type: A.DataType): Cell[] {
+  const decimals = decimalCells(v);
+  if (decimals) return decimals;
   const out: Cell[] = [];
   if (isWideTemporal(type)) {
     for (const d of v.data) {

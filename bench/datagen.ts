@@ -31,6 +31,7 @@
  */
 import {
   DateDay,
+  Decimal,
   Dictionary,
   Field,
   Float64,
@@ -53,6 +54,8 @@ export type ColumnSpec =
   | { readonly name: string; readonly kind: 'float64'; readonly values: Float64Array }
   /** days since 1970-01-01 */
   | { readonly name: string; readonly kind: 'date32'; readonly values: Int32Array }
+  /** decimal(precision, scale): the unscaled integers (exact in a double) */
+  | { readonly name: string; readonly kind: 'decimal'; readonly values: Float64Array; readonly precision: number; readonly scale: number }
   /** Dictionary-encoded string: `indices` into `dictionary` (0-based). */
   | {
       readonly name: string;
@@ -219,6 +222,20 @@ export function generateLineitem(rows: number, seed: number): GeneratedTable {
   };
 }
 
+/** lineitem with l_quantity, l_extendedprice, l_discount and l_tax as DECIMAL(15, 2), TPC-H's type (the same values). */
+export function decimalLineitem(lineitem: GeneratedTable): GeneratedTable {
+  const money = new Set(['l_quantity', 'l_extendedprice', 'l_discount', 'l_tax']);
+  return {
+    name: 'lineitem_dec',
+    rows: lineitem.rows,
+    columns: lineitem.columns.map((c): ColumnSpec => {
+      if (!money.has(c.name)) return c;
+      // Whole cents: the generator draws them as integers, so rounding only undoes the division.
+      return { name: c.name, kind: 'decimal', precision: 15, scale: 2, values: (c.values as Float64Array).map((v) => Math.round(v * 100)) };
+    }),
+  };
+}
+
 export function generate(rows: number, seed = 42): BenchData {
   if (!Number.isInteger(rows) || rows <= 0) throw new Error(`rows must be a positive integer, got ${rows}`);
   const t0 = performance.now();
@@ -240,6 +257,8 @@ function arrowField(c: ColumnSpec): { field: Field; dictionary?: Vector<Utf8> } 
       return { field: new Field(c.name, new Float64(), false) };
     case 'date32':
       return { field: new Field(c.name, new DateDay(), false) };
+    case 'decimal':
+      return { field: new Field(c.name, new Decimal(c.scale, c.precision, 128), false) };
     case 'dict': {
       const type = new Dictionary(new Utf8(), new Int32(), dictionaryIds++);
       const dictionary = vectorFromArray([...c.dictionary], new Utf8());
@@ -257,6 +276,16 @@ function arrowData(c: ColumnSpec, type: DataType, offset: number, length: number
       return makeData({ type: type as Float64, length, nullCount: 0, data: c.values.subarray(offset, end) });
     case 'date32':
       return makeData({ type: type as DateDay, length, nullCount: 0, data: c.values.subarray(offset, end) });
+    case 'decimal': {
+      // Decimal128 words (a copy): low 64 bits from the non-negative unscaled value, high words 0.
+      const words = new Uint32Array(length * 4);
+      for (let i = 0; i < length; i++) {
+        const v = c.values[offset + i]!, hi = Math.floor(v / 4294967296);
+        words[4 * i] = v - hi * 4294967296;
+        words[4 * i + 1] = hi;
+      }
+      return makeData({ type: type as Decimal, length, nullCount: 0, data: words });
+    }
     case 'dict':
       return makeData({
         type: type as Dictionary<Utf8, Int32>,

@@ -13,7 +13,6 @@ import { errMessage, fmtMs } from './report.ts';
 type DuckDBModule = typeof import('@duckdb/node-api');
 
 const CHUNK_ROWS = 2048;
-const MS_PER_DAY = 86_400_000;
 
 /**
  * Creates `<name>` with the columns' SQL types (dictionary columns as VARCHAR or
@@ -21,9 +20,11 @@ const MS_PER_DAY = 86_400_000;
  * through the appender, one data chunk of 2048 rows at a time.
  */
 export async function loadIntoDuckDB(duck: DuckDBModule, con: DuckDBConnection, t: GeneratedTable, strings: 'varchar' | 'enum'): Promise<void> {
-  const { DATE, DOUBLE, DuckDBDataChunk, DuckDBDateValue, ENUM, INTEGER, VARCHAR } = duck;
+  const { DATE, DECIMAL, DOUBLE, DuckDBDataChunk, DuckDBDateValue, DuckDBDecimalValue, ENUM, INTEGER, VARCHAR } = duck;
   const types: DuckDBType[] = t.columns.map((c) => {
     switch (c.kind) {
+      case 'decimal':
+        return DECIMAL(c.precision, c.scale);
       case 'int32':
         return INTEGER;
       case 'float64':
@@ -57,6 +58,8 @@ export async function loadIntoDuckDB(duck: DuckDBModule, con: DuckDBConnection, 
         for (let i = 0; i < n; i++) vec.setItem(i, dict[values[off + i]!]);
       } else if (col.kind === 'date32') {
         for (let i = 0; i < n; i++) vec.setItem(i, date(values[off + i]!));
+      } else if (col.kind === 'decimal') {
+        for (let i = 0; i < n; i++) vec.setItem(i, new DuckDBDecimalValue(BigInt(values[off + i]!), col.precision, col.scale));
       } else {
         for (let i = 0; i < n; i++) vec.setItem(i, values[off + i]!);
       }
@@ -78,11 +81,11 @@ export async function importDuckDB(): Promise<DuckDBModule> {
   }
 }
 
-/** A value of DuckDB's JS rows as a canonical cell (compare-rows.ts): dates as days since the epoch. */
+/** A value of DuckDB's rows as a canonical cell (compare-rows.ts): dates as days since the epoch, decimals as their text ('12.50'). */
 function toCell(v: unknown): Cell {
   if (v === null || v === undefined) return null;
   if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'string' || typeof v === 'boolean') return v;
-  if (v instanceof Date) return v.getTime() / MS_PER_DAY;
+  if (typeof v === 'object' && 'days' in v) return (v as DuckDBDateValue).days;
   return String(v);
 }
 
@@ -96,8 +99,7 @@ export async function createDuckDB(inp: EngineInputs): Promise<Engine & { loadMs
     // Views: every query reads the file, as read_parquet does, nothing kept in DuckDB's tables.
     for (const [name, file] of Object.entries(inp.files)) await con.run(`CREATE VIEW ${name} AS SELECT * FROM read_parquet('${file.replace(/'/g, "''")}')`);
   } else {
-    await loadIntoDuckDB(duck, con, inp.data!.x, inp.opts.duckdbStrings);
-    await loadIntoDuckDB(duck, con, inp.data!.lineitem, inp.opts.duckdbStrings);
+    for (const t of Object.values(inp.tables!)) await loadIntoDuckDB(duck, con, t, inp.opts.duckdbStrings);
   }
   const loadMs = performance.now() - t0;
   const info = (await con.runAndReadAll(`SELECT version(), current_setting('threads'), current_setting('memory_limit')`)).getRowsJS()[0]!;
@@ -112,7 +114,8 @@ export async function createDuckDB(inp: EngineInputs): Promise<Engine & { loadMs
         async result() {
           // An estimating query's reference is its exact twin (QueryDef.referenceSql).
           const r = q.referenceSql ? await con.run(q.referenceSql) : res;
-          const rows = (await r.getRowsJS()).map((row) => row.map(toCell));
+          // DuckDB's values, not their JS forms: getRowsJS turns a DECIMAL into a rounded double.
+          const rows = (await r.getRows()).map((row) => row.map(toCell));
           return { names: r.columnNames(), types: r.columnTypes().map((t) => t.toString()), rows };
         },
       };

@@ -7,7 +7,7 @@ import type { Table } from 'apache-arrow';
 import type { ProgressBar } from '../src/cli/progress-bar.ts';
 import type { BenchOptions } from './bench-command.ts';
 import type { Rows } from './compare-rows.ts';
-import type { BenchData } from './datagen.ts';
+import type { BenchData, GeneratedTable } from './datagen.ts';
 import type { QueryDef, TableName } from './queries.ts';
 import type { JobMetricsLike } from './report.ts';
 
@@ -40,8 +40,10 @@ export class EngineUnavailable extends Error {}
  */
 export interface EngineInputs {
   readonly data?: BenchData;
-  readonly arrow?: Record<TableName, Table>;
-  readonly files?: Record<TableName, string>;
+  /** The generated tables the selected queries read (--source memory). */
+  readonly tables?: Partial<Record<TableName, GeneratedTable>>;
+  readonly arrow?: Partial<Record<TableName, Table>>;
+  readonly files?: Partial<Record<TableName, string>>;
   readonly opts: BenchOptions;
   /** Fed every gpuframe job's progress events (undefined: no bar). */
   readonly progress?: ProgressBar;

@@ -14,6 +14,12 @@ import type { JobMetricsLike } from './report.ts';
 
 export type GpuframeEngine = Exclude<(typeof ENGINE_NAMES)[number], 'duckdb'>;
 
+/** A frame of each table the inputs hold (the selected queries' tables). */
+async function framesOf(inp: EngineInputs, frame: (t: TableName) => Promise<DataFrame>): Promise<Partial<Record<TableName, DataFrame>>> {
+  const names = Object.keys(inp.files ?? inp.arrow!) as TableName[];
+  return Object.fromEntries(await Promise.all(names.map(async (t) => [t, await frame(t)] as const)));
+}
+
 export async function createGpuframe(name: GpuframeEngine, inp: EngineInputs): Promise<Engine> {
   let api: Api;
   try {
@@ -42,16 +48,16 @@ export async function createGpuframe(name: GpuframeEngine, inp: EngineInputs): P
         await session.close();
         throw new EngineUnavailable('cache() keeps in-memory inputs on the device; --source parquet reads the files in every run');
       }
-      return session.readParquet(inp.files[t]);
+      return session.readParquet(inp.files[t]!);
     }
-    const df = session.fromArrow(inp.arrow![t], parts === undefined ? {} : { partitions: parts });
+    const df = session.fromArrow(inp.arrow![t]!, parts === undefined ? {} : { partitions: parts });
     if (name !== 'gpu-cached') return df;
     if (typeof (df as { cache?: unknown }).cache !== 'function') throw new EngineUnavailable('this build has no DataFrame.cache()');
     return df.cache();
   };
-  const frames: Record<TableName, DataFrame> = { x: await frame('x'), lineitem: await frame('lineitem') };
+  const frames = await framesOf(inp, frame);
   // The input partitions (map tasks) the session chose.
-  const scanned = frames.x.physicalPlan().inputs.length;
+  const scanned = Object.values(frames)[0]!.physicalPlan().inputs.length;
   // Read structurally: the options' shape may grow (other executors) without this file changing.
   const resolved = (session as { options?: { executors?: unknown; cores?: unknown } }).options;
   const nExecutors = typeof resolved?.executors === 'number' ? resolved.executors : 1;
@@ -64,7 +70,7 @@ export async function createGpuframe(name: GpuframeEngine, inp: EngineInputs): P
       `${nExecutors !== 1 ? `, executors=${nExecutors}` : ''}, ${inp.files ? `readParquet, scan tasks=${scanned}` : `input partitions=${scanned}`}, shufflePartitions=${inp.opts.shufflePartitions}`,
     slots: executor === 'cpu' ? nExecutors * nCores : undefined,
     async run(q) {
-      const table = await q.frame(api, frames[q.table]).collect();
+      const table = await q.frame(api, frames[q.table]!).collect();
       const metrics = session.lastJob as JobMetricsLike | undefined;
       return {
         metrics,
@@ -99,15 +105,15 @@ async function createClusterEngine(api: Api, inp: EngineInputs): Promise<Engine>
     await cluster.stop();
     throw new EngineUnavailable(`Session.create({ cluster }) failed: ${(e as Error).message.split('\n')[0]}`);
   }
-  const frame = async (t: TableName) => (inp.files ? session.readParquet(inp.files[t]) : session.fromArrow(inp.arrow![t], { partitions: inp.opts.partitions }));
-  const frames: Record<TableName, DataFrame> = { x: await frame('x'), lineitem: await frame('lineitem') };
+  const frame = async (t: TableName) => (inp.files ? session.readParquet(inp.files[t]!) : session.fromArrow(inp.arrow![t]!, { partitions: inp.opts.partitions }));
+  const frames = await framesOf(inp, frame);
   return {
     name: 'cluster',
     description: `gpuframe on a local cluster: nats-server ${cluster.url} and ${inp.opts.threads} executor process(es) × 1 core (gpuframe executor --nats), ` +
       `${inp.files ? 'readParquet' : `input partitions=${inp.opts.partitions} (stored once, in the warm-up run)`}, shufflePartitions=${inp.opts.shufflePartitions}`,
     slots: inp.opts.threads,
     async run(q) {
-      const table = await q.frame(api, frames[q.table]).collect();
+      const table = await q.frame(api, frames[q.table]!).collect();
       return { metrics: session.lastJob as JobMetricsLike | undefined, result: async () => arrowRows(table) };
     },
     async close() {

@@ -12,6 +12,7 @@
  *  q7  group by id4, id6 (~0.63·N pairs, 6.3M at 1e7): count, sum v3
  *  q8  group by id4: count(DISTINCT id6), exact (the map side groups by the ~0.63·N (id4, id6) pairs)
  *  q9  group by id4: approx_count_distinct(id6) (a HyperLogLog sketch per group; DuckDB's own HLL)
+ *  q10 q5 over lineitem_dec: DECIMAL(15,2) quantity, price, discount, tax (exact decimal sums)
  *
  * No ORDER BY: both sides return groups in any order; the runner sorts by the
  * key columns before comparing.
@@ -20,7 +21,9 @@ import type * as GF from '../src/index.ts';
 
 export type Api = typeof GF;
 export type DataFrame = ReturnType<GF.Session['fromArrow']>;
-export type TableName = 'x' | 'lineitem';
+/** lineitem_dec: lineitem with its money and quantity columns as DECIMAL(15, 2), as TPC-H types them. */
+export const TABLE_NAMES = ['x', 'lineitem', 'lineitem_dec'] as const;
+export type TableName = (typeof TABLE_NAMES)[number];
 
 export interface QueryDef {
   readonly id: string;
@@ -40,6 +43,53 @@ export interface QueryDef {
 }
 
 export const Q1_SHIPDATE = '1998-09-02';
+
+/** TPC-H Q1 (its validation shipdate) over `table`: lineitem's Float64 columns or lineitem_dec's decimals. */
+function tpchQ1(table: TableName): Pick<QueryDef, 'keys' | 'columns' | 'sql' | 'frame'> {
+  return {
+    keys: ['l_returnflag', 'l_linestatus'],
+    columns: [
+      'l_returnflag',
+      'l_linestatus',
+      'sum_qty',
+      'sum_base_price',
+      'sum_disc_price',
+      'sum_charge',
+      'avg_qty',
+      'avg_price',
+      'avg_disc',
+      'count_order',
+    ],
+    sql: `SELECT l_returnflag, l_linestatus,
+                 sum(l_quantity) AS sum_qty,
+                 sum(l_extendedprice) AS sum_base_price,
+                 sum(l_extendedprice * (1 - l_discount)) AS sum_disc_price,
+                 sum(l_extendedprice * (1 - l_discount) * (1 + l_tax)) AS sum_charge,
+                 avg(l_quantity) AS avg_qty,
+                 avg(l_extendedprice) AS avg_price,
+                 avg(l_discount) AS avg_disc,
+                 count(*) AS count_order
+          FROM ${table}
+          WHERE l_shipdate <= DATE '${Q1_SHIPDATE}'
+          GROUP BY l_returnflag, l_linestatus`,
+    frame: ({ col, lit, sum, avg, count }, df) => {
+      const discPrice = col('l_extendedprice').mul(lit(1).sub(col('l_discount')));
+      return df
+        .filter(col('l_shipdate').le(new Date(`${Q1_SHIPDATE}T00:00:00Z`)))
+        .groupBy('l_returnflag', 'l_linestatus')
+        .agg(
+          sum('l_quantity').as('sum_qty'),
+          sum('l_extendedprice').as('sum_base_price'),
+          sum(discPrice).as('sum_disc_price'),
+          sum(discPrice.mul(lit(1).add(col('l_tax')))).as('sum_charge'),
+          avg('l_quantity').as('avg_qty'),
+          avg('l_extendedprice').as('avg_price'),
+          avg('l_discount').as('avg_disc'),
+          count().as('count_order'),
+        );
+    },
+  };
+}
 
 export const QUERIES: readonly QueryDef[] = [
   {
@@ -91,47 +141,7 @@ export const QUERIES: readonly QueryDef[] = [
     id: 'q5',
     title: 'TPC-H Q1 shape (lineitem)',
     table: 'lineitem',
-    keys: ['l_returnflag', 'l_linestatus'],
-    columns: [
-      'l_returnflag',
-      'l_linestatus',
-      'sum_qty',
-      'sum_base_price',
-      'sum_disc_price',
-      'sum_charge',
-      'avg_qty',
-      'avg_price',
-      'avg_disc',
-      'count_order',
-    ],
-    sql: `SELECT l_returnflag, l_linestatus,
-                 sum(l_quantity) AS sum_qty,
-                 sum(l_extendedprice) AS sum_base_price,
-                 sum(l_extendedprice * (1 - l_discount)) AS sum_disc_price,
-                 sum(l_extendedprice * (1 - l_discount) * (1 + l_tax)) AS sum_charge,
-                 avg(l_quantity) AS avg_qty,
-                 avg(l_extendedprice) AS avg_price,
-                 avg(l_discount) AS avg_disc,
-                 count(*) AS count_order
-          FROM lineitem
-          WHERE l_shipdate <= DATE '${Q1_SHIPDATE}'
-          GROUP BY l_returnflag, l_linestatus`,
-    frame: ({ col, lit, sum, avg, count }, df) => {
-      const discPrice = col('l_extendedprice').mul(lit(1).sub(col('l_discount')));
-      return df
-        .filter(col('l_shipdate').le(new Date(`${Q1_SHIPDATE}T00:00:00Z`)))
-        .groupBy('l_returnflag', 'l_linestatus')
-        .agg(
-          sum('l_quantity').as('sum_qty'),
-          sum('l_extendedprice').as('sum_base_price'),
-          sum(discPrice).as('sum_disc_price'),
-          sum(discPrice.mul(lit(1).add(col('l_tax')))).as('sum_charge'),
-          avg('l_quantity').as('avg_qty'),
-          avg('l_extendedprice').as('avg_price'),
-          avg('l_discount').as('avg_disc'),
-          count().as('count_order'),
-        );
-    },
+    ...tpchQ1('lineitem'),
   },
   {
     id: 'q6',
@@ -173,6 +183,12 @@ export const QUERIES: readonly QueryDef[] = [
     approx: { and_id6: 0.19 },
     frame: ({ approxCountDistinct }, df) => df.groupBy('id4').agg(approxCountDistinct('id6').as('and_id6')),
   },
+  {
+    id: 'q10',
+    title: 'TPC-H Q1 over DECIMAL(15,2) columns (lineitem_dec)',
+    table: 'lineitem_dec',
+    ...tpchQ1('lineitem_dec'),
+  },
 ];
 
 export function selectQueries(ids: readonly string[] | undefined): QueryDef[] {
@@ -183,3 +199,6 @@ export function selectQueries(ids: readonly string[] | undefined): QueryDef[] {
     return q;
   });
 }
+
+/** The tables `queries` read, in TABLE_NAMES order. */
+export const tablesOf = (queries: readonly QueryDef[]): TableName[] => TABLE_NAMES.filter((t) => queries.some((q) => q.table === t));

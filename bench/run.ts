@@ -22,7 +22,7 @@ import type { Table } from 'apache-arrow';
 import { ProgressBar, progressWanted } from '../src/cli/progress-bar.ts';
 import { benchCommand, type BenchOptions } from './bench-command.ts';
 import { coreScaling } from './core-scaling.ts';
-import { generate, toArrowTable } from './datagen.ts';
+import { decimalLineitem, generate, toArrowTable, type GeneratedTable } from './datagen.ts';
 import { gpuReadBandwidth } from './gpu-read-bandwidth.ts';
 import { gpuTable } from './gpu-table.ts';
 import { describeMachine, machineLine } from './machine.ts';
@@ -31,7 +31,7 @@ import { measurementLines, toMeasurements, type Measurement } from './measuremen
 import { openEngines } from './open-engines.ts';
 import type { EngineInputs } from './engine.ts';
 import { benchParquetFiles, ROW_GROUP_ROWS } from './parquet-files.ts';
-import { selectQueries, type TableName } from './queries.ts';
+import { selectQueries, tablesOf, type TableName } from './queries.ts';
 import { fmtMs, fmtNum } from './report.ts';
 import { writeResults } from './results-file.ts';
 import { summaryTable } from './summary-table.ts';
@@ -60,17 +60,17 @@ export async function runBench(opts: BenchOptions): Promise<void> {
 
   let inputs: EngineInputs;
   if (opts.source === 'parquet') {
-    const { files, writeMs } = await benchParquetFiles(opts.rows, opts.seed);
+    const { files, writeMs } = await benchParquetFiles(opts.rows, opts.seed, tablesOf(queries));
     inputs = { files, opts };
     console.log(`data:    Parquet files ${Object.values(files).map((f) => path.relative(process.cwd(), f)).join(', ')} (snappy, ${ROW_GROUP_ROWS}-row row groups; ${writeMs === undefined ? 'reused' : `generated and written by DuckDB in ${fmtMs(writeMs)} ms`}): every engine reads them in every run`);
   } else {
     const data = generate(opts.rows, opts.seed);
-    const arrow: Record<TableName, Table> = {
-      x: toArrowTable(data.x, opts.batchRows),
-      lineitem: toArrowTable(data.lineitem, opts.batchRows),
-    };
-    inputs = { data, arrow, opts };
-    console.log(`data:    x (${data.x.columns.map((c) => c.name).join(', ')}) and lineitem (${data.lineitem.columns.map((c) => c.name).join(', ')}), generated in ${fmtMs(data.generateMs)} ms, ${arrow.x.batches.length} batches each`);
+    const generated = (t: TableName): GeneratedTable => (t === 'x' ? data.x : t === 'lineitem' ? data.lineitem : decimalLineitem(data.lineitem));
+    const tables: Partial<Record<TableName, GeneratedTable>> = Object.fromEntries(tablesOf(queries).map((t) => [t, generated(t)]));
+    const arrow = Object.fromEntries(Object.entries(tables).map(([t, g]) => [t, toArrowTable(g, opts.batchRows)])) as Partial<Record<TableName, Table>>;
+    inputs = { data, tables, arrow, opts };
+    const described = Object.values(tables).map((g) => `${g.name} (${g.columns.map((c) => c.name).join(', ')})`).join(', ');
+    console.log(`data:    ${described}, generated in ${fmtMs(data.generateMs)} ms, ${Object.values(arrow)[0]!.batches.length} batches each`);
   }
   const progress = progressWanted(opts.progress) ? new ProgressBar() : undefined;
 

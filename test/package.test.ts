@@ -50,7 +50,7 @@ const CONSUMER_TS = `
 import * as arrow from 'apache-arrow';
 import {
   Session, col, sum, avg, count, desc, formatJob, formatJobHtml, parseExpr, parseAggs, gpuDetails,
-  countDistinct, approxCountDistinct, stddev, varPop, parseSelectList,
+  countDistinct, approxCountDistinct, stddev, varPop, parseSelectList, decimalCells, formatDecimal,
   GpuFrameError, UnknownColumnError, ExprSyntaxError, InputFileError,
   type SessionOptions, type JobMetrics, type TaskMetrics, type StageMetrics, type ProgressEvent, type StagePlacement,
 } from 'gpuframe';
@@ -81,7 +81,9 @@ const analyst: arrow.Table = await session.fromArrow(t).withColumn('big', col('v
   .groupBy('big').agg(countDistinct('k'), approxCountDistinct('v', { relativeError: 0.05 }), stddev('v'), varPop(col('v').mul(2)))
   .orderBy('big').limit(2).collect();
 const projected: arrow.Table = await session.fromArrow(t).select(...parseSelectList('k, v * 2 AS v2', 'select')).distinct().collect();
-console.log(n, kernels, text.length, analyst.numRows, projected.numRows);
+const money = new arrow.Table({ d: arrow.makeVector(arrow.makeData({ type: new arrow.Decimal(2, 9, 128), length: 1, data: Uint32Array.from([1250, 0, 0, 0]) })) });
+const cells: (string | null)[] | null = decimalCells((await session.fromArrow(money).agg(sum('d')).collect()).getChild('sum(d)')!);
+console.log(n, kernels, text.length, analyst.numRows, projected.numRows, cells, formatDecimal(-5n, 2));
 await session.close();
 `;
 

@@ -4,6 +4,7 @@
  * precision up to 18 fits; wider columns are read while their values do, and a value beyond is an
  * ArithmeticOverflowError naming the column. Results go back to Arrow as Decimal128.
  */
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import * as arrow from 'apache-arrow';
 import { ArithmeticOverflowError } from '../errors.ts';
 
@@ -14,24 +15,53 @@ const low64 = new WeakMap<object, BigInt64Array>();
  * value's higher words are its sign extension: that is, that it is exactly an Int64.
  */
 export function unscaledInt64(data: arrow.Data, column = ''): BigInt64Array {
+  const steps = unscaledSteps(data, column, Infinity);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/** Rows converted between two turns of the event loop (~15 ms). */
+const SLICE_ROWS = 1 << 20;
+
+/** unscaledInt64, computed (and cached) a slice of rows per turn of the driver's event loop. */
+export async function cacheUnscaled(data: arrow.Data, column: string): Promise<void> {
+  if (low64.has(data.values)) return;
+  const steps = unscaledSteps(data, column, SLICE_ROWS);
+  for (let done = false; !done;) {
+    done = steps.next().done === true;
+    await nextTurn();
+  }
+}
+
+function* unscaledSteps(data: arrow.Data, column: string, step: number): Generator<void, BigInt64Array, void> {
   const words = data.values as Uint32Array;
-  let out = low64.get(words);
-  if (out) return out;
+  const cached = low64.get(words);
+  if (cached) return cached;
   const per = (data.type as arrow.Decimal).bitWidth / 32;
   const n = data.length;
-  out = new BigInt64Array(n);
-  const w = new Int32Array(out.buffer);
-  for (let i = 0; i < n; i++) {
-    const at = i * per;
-    const lo = words[at]!, hi = words[at + 1]! | 0, sign = hi < 0 ? 0xffffffff : 0;
-    for (let k = 2; k < per; k++) {
-      if (words[at + k] !== sign && data.getValid(i)) throw beyondInt64(data, column, i, words.subarray(at, at + per));
-    }
-    w[2 * i] = lo | 0;
-    w[2 * i + 1] = hi;
+  const out = new BigInt64Array(n);
+  for (let from = 0; from < n; from += step) {
+    if (from > 0) yield;
+    const bad = copyLow64(words, per, out, from, Math.min(n, from + step), data);
+    if (bad >= 0) throw beyondInt64(data, column, bad, words.subarray(bad * per, bad * per + per));
   }
   low64.set(words, out);
   return out;
+}
+
+/** Copies rows [from, to) of the low 64 bits into `out`; the first valid row whose value is beyond Int64, or -1. */
+function copyLow64(words: Uint32Array, per: number, out: BigInt64Array, from: number, to: number, data: arrow.Data): number {
+  const iw = new Int32Array(words.buffer, words.byteOffset, words.length);
+  const w = new Int32Array(out.buffer);
+  for (let i = from; i < to; i++) {
+    const at = i * per, hi = iw[at + 1]!, sign = hi >> 31;
+    for (let k = 2; k < per; k++) if (iw[at + k] !== sign && data.getValid(i)) return i;
+    w[2 * i] = iw[at]!;
+    w[2 * i + 1] = hi;
+  }
+  return -1;
 }
 
 function beyondInt64(data: arrow.Data, column: string, row: number, words: Uint32Array): ArithmeticOverflowError {

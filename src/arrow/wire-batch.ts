@@ -5,6 +5,7 @@
 import type * as arrow from 'apache-arrow';
 import { fieldOf, type Schema } from '../expr/resolve.ts';
 import { describeColumn, fromWire, type ColumnChunk, type WireColumn } from './column-chunk.ts';
+import { cacheUnscaled } from './decimal.ts';
 
 export interface WireBatch {
   readonly rows: number;
@@ -14,6 +15,17 @@ export interface WireBatch {
 export interface BoundBatch {
   readonly rows: number;
   readonly columns: ReadonlyMap<string, ColumnChunk>;
+}
+
+/**
+ * describeBatches' work that grows with the rows (a decimal column's Int64 copy), done ahead
+ * between turns of the driver's event loop and cached, so that describeBatches finds it made.
+ */
+export async function prepareBatches(schema: Schema, names: readonly string[], batches: readonly arrow.RecordBatch[]): Promise<void> {
+  for (const name of names) {
+    if (fieldOf(schema, name).dtype.id !== 'decimal') continue;
+    for (const b of batches) await cacheUnscaled(b.getChild(name)!.data[0]!, name);
+  }
 }
 
 /** The batches' columns `names`; integer columns among `keys` carry their value range. */

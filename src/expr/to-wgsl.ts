@@ -101,6 +101,8 @@ export function gNum(e: TExpr, ctx: CodegenContext): GVal {
     }
     case 'arith': {
       if (e.op === 'div') throw new GpuUnsupported('division has no GPU kernel yet');
+      // Exact 64-bit integer arithmetic (checked against 2^53 on the CPU): double-float would round.
+      if (e.dtype.id === 'decimal') throw new GpuUnsupported('decimal arithmetic has no GPU kernel yet');
       const a = gNum(e.left, ctx), b = gNum(e.right, ctx);
       const n = ctx.bind(or(a.n, b.n));
       if (e.dtype.id === 'int64') {

@@ -12,12 +12,13 @@
 import type * as arrow from 'apache-arrow';
 import { argForms, argNullable } from '../../aggregate/gpu-argument.ts';
 import { cacheValueRange, describeColumn, encodeStringsSteps, fromWire, type ColumnChunk } from '../../arrow/column-chunk.ts';
+import { prepareBatches } from '../../arrow/wire-batch.ts';
 import { JobCancelledError } from '../../errors.ts';
 import { columnsOfTyped } from '../../expr/columns.ts';
 import { fieldOf } from '../../expr/resolve.ts';
 import { columnForm, GpuUnsupported } from '../../expr/to-wgsl.ts';
 import { isFloat, type DType } from '../../types.ts';
-import { type AggregationSpec, columnsOfSpec } from '../../plan/aggregation-spec.ts';
+import { type AggregationSpec, columnsOfSpec, sourceColumnsOfSpec } from '../../plan/aggregation-spec.ts';
 import { StringIds } from '../string-ids.ts';
 import { f64Stats, mergeStats, sumShift, type F64Stats } from './float-sum-scale.ts';
 import { gpuAccLayout, keptWords, type GpuAccLayout } from './gpu-acc-layout.ts';
@@ -162,6 +163,7 @@ export async function prepareGpuTaskShape(spec: AggregationSpec, batches: readon
       if (signal?.aborted) throw new JobCancelledError('the job was cancelled');
     }
   }
+  await prepareBatches(spec.input, sourceColumnsOfSpec(spec), batches);
   const shape = await runSliced(shapeSteps(spec, batches), signal);
   let ofSpec = prepared.get(spec);
   if (!ofSpec) prepared.set(spec, (ofSpec = new WeakMap()));

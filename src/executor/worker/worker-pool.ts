@@ -9,7 +9,7 @@
 import { Worker } from 'node:worker_threads';
 import type * as arrow from 'apache-arrow';
 import { shareBatches } from '../../arrow/share.ts';
-import { describeBatches } from '../../arrow/wire-batch.ts';
+import { describeBatches, prepareBatches } from '../../arrow/wire-batch.ts';
 import { cacheValueRange } from '../../arrow/column-chunk.ts';
 import { ExecutorLostError, JobCancelledError, reviveError } from '../../errors.ts';
 import { columnsOfTyped } from '../../expr/columns.ts';
@@ -170,6 +170,7 @@ export class WorkerPoolExecutor implements LocalExecutor {
     // Key ranges and shared copies are made between turns of the driver's event loop.
     const keys = keyRangeColumns(spec);
     for (const k of keys) for (const b of batches) await cacheValueRange(b.getChild(k.column)!.data[0], k.dtype);
+    await prepareBatches(spec.input, sourceColumnsOfSpec(spec), batches);
     const wire = await shareBatches(describeBatches(spec.input, sourceColumnsOfSpec(spec), batches, keys.map((k) => k.column)), ctx?.signal);
     const { output, executorId, runMs } = await this.submit({ kind: 'map', spec, batches: wire }, ctx);
     return { ...(output as MapResult), executorId, runMs };
@@ -188,6 +189,7 @@ export class WorkerPoolExecutor implements LocalExecutor {
   async runScan(input: Schema, filter: TExpr | null, batches: readonly arrow.RecordBatch[], ctx?: TaskContext): Promise<ScanResult> {
     const inputRows = batches.reduce((a, b) => a + b.numRows, 0);
     if (!filter) return { batches: [...batches], inputRows };
+    await prepareBatches(input, columnsOfTyped(filter), batches);
     const wire = await shareBatches(describeBatches(input, columnsOfTyped(filter), batches), ctx?.signal);
     const { output, executorId, runMs } = await this.submit({ kind: 'scan', filter, batches: wire }, ctx);
     const selections = output as (Int32Array | null)[];
