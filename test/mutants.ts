@@ -246,6 +246,48 @@ export const MUTANTS: readonly Mutant[] = [
     find: 'const SOFTWARE_PIECE_ROWS = 1 << 20;',
     replace: 'const SOFTWARE_PIECE_ROWS = 1 << 26;',
   },
+  {
+    id: 'decimal-literal-floor',
+    what: 'a literal with more digits than a decimal column compares as its floor (no between-rewrite)',
+    file: 'src/expr/resolve.ts',
+    find: 'if (!scaled.exact) between.add(out);',
+    replace: '',
+  },
+  {
+    id: 'decimal-rescale-short',
+    what: 'rescaling a decimal to a larger scale multiplies by one power of ten too few',
+    file: 'src/expr/resolve.ts',
+    find: 'const t = e.dtype!, factor = 10n ** BigInt(k);',
+    replace: 'const t = e.dtype!, factor = 10n ** BigInt(k - 1);',
+  },
+  {
+    id: 'decimal-avg-unscaled',
+    what: "avg of a decimal divides its unscaled sum by the count alone (forgets the scale)",
+    file: 'src/aggregate/finalize.ts',
+    find: 'signedRatio(total(g), BigInt(st[2][g]) * unit)',
+    replace: 'signedRatio(total(g), BigInt(st[2][g]))',
+  },
+  {
+    id: 'decimal-no-sign-extension',
+    what: 'negative Int64 decimals lose their sign when widened to Decimal128 words',
+    file: 'src/arrow/decimal.ts',
+    find: 'const hi = w[2 * i + 1]!, sign = hi < 0 ? 0xffffffff : 0;',
+    replace: 'const hi = w[2 * i + 1]!, sign = 0;',
+  },
+  {
+    id: 'gpu-distinct-partitioned-by-argument',
+    what: "the GPU partitions a countDistinct's map output by its argument too (a group's pairs reach several reduces)",
+    file: 'src/executor/gpu/partition-program.ts',
+    find: 'partitionKeys: queryKeys(spec).length, width, workgroupSize: 64 };',
+    replace: 'partitionKeys: spec.keys.length, width, workgroupSize: 64 };',
+  },
+  {
+    id: 'gpu-ivar-cross-term-once',
+    what: "the GPU's exact variance decodes Σab without doubling it (Σx² loses half its cross term)",
+    file: 'src/aggregate/gpu-accumulators.ts',
+    find: '        qm[j] = 2 * word(b, 4);',
+    replace: '        qm[j] = word(b, 4);',
+  },
 ];
 
 function firstFailure(output: string): string {

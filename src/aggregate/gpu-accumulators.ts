@@ -7,6 +7,7 @@
  * depend on the order rows arrive in. A kind's words, after the slot's word 0 (its rows):
  *
  *   countRows     none: the slot's rows
+ *   distinct      none: countDistinct's argument is a group key, its state unused
  *   count         [nulls]
  *   isum          [nulls, s0, s1, s2]            96-bit two's complement sum, carried word to word
  *                                                 (an invocation's own words of 32-bit values: s0, s1
@@ -16,6 +17,9 @@
  *   min/max 32    [nulls, key]                   order-preserving u32 key
  *   min/max 64    [nulls, keyHi, keyLo]          hi word in pass 0, lo word in pass 1 (an
  *                                                 invocation's own words: the pair in one pass)
+ *   ivar          [nulls, Σa², Σab, Σb², Σx]      integers of at most 32 bits (x = a·2^16 + b): four
+ *                                                 96-bit sums as isum's, decoded into the registry's
+ *                                                 exact limbs (Σx² = Σa²·2^32 + 2Σab·2^16 + Σb²)
  *
  * Null counts rather than non-null counts, so that columns without nulls cost nothing
  * (non-null = rows - nulls when states are emitted, as on the CPU). The null count word is handled
@@ -23,11 +27,11 @@
  */
 import { ArithmeticOverflowError } from '../errors.ts';
 import { GpuUnsupported, type GVal } from '../expr/to-wgsl.ts';
-import type { AggSpec, State } from './registry.ts';
+import { normalizeSquaresAt, type AggSpec, type State } from './registry.ts';
 import { foldAddWithCarry, isOwnArray, wordUpdate } from './gpu-word-ops.ts';
 import { fixedToF64, keyToF64, slotWord } from './gpu-word-values.ts';
 
-export type GpuAccKind = 'countRows' | 'count' | 'isum' | 'fsum' | 'min32' | 'max32' | 'min64' | 'max64';
+export type GpuAccKind = 'countRows' | 'count' | 'isum' | 'fsum' | 'min32' | 'max32' | 'min64' | 'max64' | 'distinct' | 'ivar';
 
 /** Value form of an aggregate's argument in WGSL (to-wgsl.ts); 'none' for count(*). */
 export type ArgForm = GVal['t'] | 'none';
@@ -220,6 +224,53 @@ export const GPU_ACCUMULATORS: Record<GpuAccKind, GpuAccumulator> = {
       for (let i = 0; i < slots.length; i++) s0[dest[i]] = acc[slots[i] * stride];
     },
   },
+  distinct: {
+    init: [],
+    keptValueWords: () => [],
+    mergeWorkgroup: nothing,
+    fold: nothing,
+    decode: () => undefined,
+  },
+  ivar: {
+    init: zeros(13),
+    keptValueWords: () => Array.from({ length: 12 }, (_, i) => 1 + i),
+    update: ({ value: v, array, word }) => {
+      if (v.t !== 'i' && v.t !== 'u') throw new GpuUnsupported('variance of a value wider than 32 bits has no GPU kernel yet');
+      const signed = v.t === 'i';
+      // |a| <= 2^15 and 0 <= b < 2^16: a², a·b and b² each fit 32 bits (a·b signed when x is).
+      const ext = (x: string) => (signed ? [`bitcast<u32>(${x})`, `bitcast<u32>(${x} >> 31u)`, `bitcast<u32>(${x} >> 31u)`] : [x, '0u', '0u']);
+      return [
+        `let a = ${v.v} >> 16u;`,
+        `let b = ${v.v} & ${signed ? '0xffff' : '0xffffu'};`,
+        `add3_${array}(${word(1)}, ${signed ? 'bitcast<u32>(a * a)' : 'a * a'}, 0u, 0u);`,
+        `let m = a * b;`,
+        `add3_${array}(${word(4)}, ${ext('m').join(', ')});`,
+        `add3_${array}(${word(7)}, ${signed ? 'bitcast<u32>(b) * bitcast<u32>(b)' : 'b * b'}, 0u, 0u);`,
+        `add3_${array}(${word(10)}, ${ext(v.v).join(', ')});`,
+      ];
+    },
+    mergeWorkgroup: ({ workgroup: w, global: g }) => [0, 3, 6, 9].map((k) => `add3_acc(${g(1 + k)}, ${w(1 + k)}, ${w(2 + k)}, ${w(3 + k)});`),
+    fold: (at) => [0, 3, 6, 9].flatMap((k) => foldAddWithCarry(at + 1 + k, 3)),
+    decode: ({ acc, stride, slots, dest, offset, state }) => {
+      const o = Array.from({ length: 13 }, (_, w) => offset(w));
+      const word = (b: number, w: number) => slotWord(acc, b, o[w]!);
+      const signedTop = (b: number, w: number) => word(b, w) | 0;
+      const [q2, q1, qm, q0, hi, lo] = state;
+      const at = [0, 0, 0, 0, 0, 0];
+      for (let i = 0; i < slots.length; i++) {
+        const b = slots[i] * stride, j = dest[i];
+        // Σb² + Σa²·2^32 + 2Σab·2^16, word by word into the limbs (q2·2^64 + q1·2^32 + qm·2^16 + q0), then carried.
+        q0[j] = word(b, 7);
+        qm[j] = 2 * word(b, 4);
+        q1[j] = word(b, 8) + word(b, 1) + word(b, 5) * 2 ** 17;
+        q2[j] = word(b, 9) + word(b, 2) + word(b, 3) * TWO32 + signedTop(b, 6) * 2 ** 17;
+        lo[j] = word(b, 10);
+        hi[j] = word(b, 11) + signedTop(b, 12) * TWO32;
+        at.fill(j);
+        normalizeSquaresAt(state, at);
+      }
+    },
+  },
   count: {
     init: [0],
     keptValueWords: () => [],
@@ -342,8 +393,9 @@ export function gpuAccKind(a: AggSpec, form: ArgForm): GpuAccKind {
     // Double-float values ('d') take the 64-bit path, whose generator says they have no kernel yet.
     case 'min': case 'wmin': return form === 'f' || form === 'w' || form === 'd' ? 'min64' : 'min32';
     case 'max': case 'wmax': return form === 'f' || form === 'w' || form === 'd' ? 'max64' : 'max32';
-    case 'distinct': throw new GpuUnsupported(`${a.display}: countDistinct has no GPU kernel yet`);
-    case 'ivar': case 'fvar': throw new GpuUnsupported(`${a.display}: variance and standard deviation have no GPU kernel yet`);
+    case 'distinct': return 'distinct';
+    case 'ivar': return 'ivar';
+    case 'fvar': throw new GpuUnsupported(`${a.display}: variance and standard deviation of floats and 64-bit integers have no GPU kernel yet`);
     default: throw new GpuUnsupported(`${a.display}: approxCountDistinct has no GPU kernel yet`);
   }
 }

@@ -20,7 +20,7 @@ import { columnsOfTyped } from '../expr/columns.ts';
 import { columnsOf, substitute, type Expr, type SortKey } from '../expr/expr.ts';
 import { fieldOf, predicate, resolve, typedToString, type Schema, type TExpr } from '../expr/resolve.ts';
 import { toArrowType } from '../types.ts';
-import { type AggregationSpec, type ComputedColumn, computedName, distinctName, keyKind, outputSchema, sourceColumnsOfSpec } from './aggregation-spec.ts';
+import { type AggregationSpec, type ComputedColumn, type KeyInfo, computedName, distinctName, keyKind, outputSchema, sourceColumnsOfSpec } from './aggregation-spec.ts';
 import type { LogicalPlan, Source } from './logical-plan.ts';
 import type { ScanTask } from '../io/file-source.ts';
 import { planScan, type ScanPlan } from './scan-plan.ts';
@@ -158,8 +158,10 @@ export function planQuery(plan: LogicalPlan, shufflePartitions: number): Physica
       computed.push({ name: computedName(k), expr: t });
       return { column: computedName(k), dtype: t.dtype, kind: keyKind(t.dtype) };
     });
-    // countDistinct's arguments (and min / max of strings') are group keys of the map side after the query's (AggregationSpec.groupKeys).
+    // countDistinct's arguments (and min / max of strings') are group keys of the map side after the
+    // query's (AggregationSpec.groupKeys): an input column as it is (once), an expression computed.
     const distinct: ComputedColumn[] = [];
+    const distinctKeys: KeyInfo[] = [];
     const aggs = agg.aggs.map((a) => {
       if (a.arg === null) return bindAggregate(a, input);
       const arg = substitute(a.arg, at);
@@ -167,12 +169,19 @@ export function planQuery(plan: LogicalPlan, shufflePartitions: number): Physica
       const spec = { ...bindAggregate(new Aggregate(a.fn, arg, a.name, a.relativeError), input), display: a.defaultName };
       if (spec.state !== 'distinct') return spec;
       const t = resolve(arg, input);
+      if (t.kind === 'col') {
+        if (![...keys, ...distinctKeys].some((k) => k.column === t.name)) distinctKeys.push({ column: t.name, dtype: t.dtype, kind: keyKind(t.dtype) });
+        return { ...spec, distinctKey: t.name };
+      }
       let d = distinct.find((x) => typedToString(x.expr) === typedToString(t));
-      if (!d) distinct.push(d = { name: distinctName(distinct.length), expr: t });
+      if (!d) {
+        distinct.push(d = { name: distinctName(distinct.length), expr: t });
+        distinctKeys.push({ column: d.name, dtype: t.dtype!, kind: keyKind(t.dtype!) });
+      }
       return { ...spec, distinctKey: d.name };
     });
     computed.push(...distinct);
-    keys.push(...distinct.map((d) => ({ column: d.name, dtype: d.expr.dtype!, kind: keyKind(d.expr.dtype!) })));
+    keys.push(...distinctKeys);
     const names = new Set<string>();
     for (const n of [...agg.keys, ...aggs.map((a) => a.name)]) {
       if (names.has(n)) throw new DuplicateColumnError(n);
@@ -181,7 +190,7 @@ export function planQuery(plan: LogicalPlan, shufflePartitions: number): Physica
     const specInput = computed.length ? [...input, ...computed.map((c) => ({ name: c.name, dtype: c.expr.dtype! }))] : input;
     aggregation = {
       input: specInput, filter, keys, aggs, partitions: agg.keys.length === 0 ? 1 : shufflePartitions,
-      ...(distinct.length ? { groupKeys: agg.keys.length } : {}),
+      ...(aggs.some((a) => a.state === 'distinct') ? { groupKeys: agg.keys.length } : {}),
       ...(source.cached ? { cacheInput: source.cached } : {}), ...(computed.length ? { computed } : {}),
     };
     jobOutput = [...agg.keys.map((k, i) => ({ name: k, dtype: keys[i]!.dtype })), ...aggs.map((a) => ({ name: a.name, dtype: a.result }))];

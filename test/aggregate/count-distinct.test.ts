@@ -1,6 +1,6 @@
 import * as arrow from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
-import { col, count, countDistinct, max, parseAggs, sum } from '../../src/index.ts';
+import { col, count, countDistinct, gpuDetails, max, min, parseAggs, sum } from '../../src/index.ts';
 import { Rng } from '../support/random.ts';
 import { collectRows, tableOf, withSession } from '../support/tables.ts';
 
@@ -58,14 +58,36 @@ describe('countDistinct', () => {
     });
   });
 
-  it('shows the distinct arguments as map-side keys in explain, and runs on the CPU in a GPU session', async () => {
+  it('shows the distinct arguments as map-side keys in explain, and runs its map stage on the GPU', async () => {
     const t = tableOf({ k: [new arrow.Int32(), [1, 1, 2]], v: [new arrow.Int32(), [5, 6, 5]] });
     await withSession(async (s) => {
       const q = s.fromArrow(t).groupBy('k').agg(countDistinct('v'), sum('v'));
       expect(q.explain()).toContain('HashAggregate(keys=[k], functions=[count(DISTINCT v), sum(v)])\n+- Exchange hashpartitioning(k, ');
       expect(q.explain()).toContain('HashAggregate(keys=[k, v], functions=[partial_sum(v)])');
       expect(await collectRows(q.orderBy('k'))).toEqual([{ k: 1, 'count(DISTINCT v)': 2, 'sum(v)': 11 }, { k: 2, 'count(DISTINCT v)': 1, 'sum(v)': 5 }]);
-      expect(s.lastJob!.stages[0].placement!.reason).toMatch(/countDistinct and min \/ max of strings have no GPU kernel yet/);
+      expect(s.lastJob!.stages[0].placement!.on).toBe('gpu');
+      expect(s.lastJob!.stages[0].tasks.every((task) => gpuDetails(task) !== undefined)).toBe(true);
     }, { executor: 'gpu' });
+  });
+
+  it('on the GPU: partitions by the query keys only (each reduce sees all of a group), string keys and arguments, dense and hash slots', async () => {
+    const r = new Rng(21);
+    const n = 60_000;
+    const t = tableOf({
+      k: [new arrow.Int32(), Array.from({ length: n }, () => (r.bool(0.05) ? null : r.int(0, 40)))],
+      big: [new arrow.Int64(), Array.from({ length: n }, () => BigInt(r.int(0, 3000)) * 1_000_000_007n)],
+      s: [new arrow.Utf8(), Array.from({ length: n }, () => (r.bool(0.1) ? null : `s${r.int(0, 500)}`))],
+      v: [new arrow.Int32(), Array.from({ length: n }, () => r.int(0, 900))],
+    });
+    const run = (executor: 'cpu' | 'gpu') => withSession(async (s) => {
+      const rows = await collectRows(s.fromArrow(t, { partitions: 3 }).groupBy('k')
+        .agg(countDistinct('v'), countDistinct('s'), countDistinct('big'), min('s'), max('s'), sum('v')).orderBy('k'));
+      const bys = await collectRows(s.fromArrow(t, { partitions: 2 }).groupBy('s').agg(countDistinct('k'), count()).orderBy('s'));
+      if (executor === 'gpu') expect(s.lastJob!.stages[0].tasks.filter((task) => gpuDetails(task)).length).toBeGreaterThan(0);
+      return { rows, bys };
+    }, { executor, shufflePartitions: 4 });
+    const cpu = await run('cpu');
+    expect(cpu.rows).toHaveLength(42);
+    expect(await run('gpu')).toEqual(cpu);
   });
 });

@@ -7,7 +7,7 @@
  */
 import * as arrow from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
-import { col, parseAggs, stddev, stddevPop, TypeMismatchError, variance, varPop } from '../../src/index.ts';
+import { col, gpuDetails, parseAggs, Session, stddev, stddevPop, TypeMismatchError, variance, varPop } from '../../src/index.ts';
 import { Rng } from '../support/random.ts';
 import { collectRows, tableOf, withSession } from '../support/tables.ts';
 
@@ -146,12 +146,24 @@ describe('variance and standard deviation', () => {
     });
   });
 
-  it('run on the CPU when the GPU executor is asked, with the reason in the stage placement', async () => {
-    const { t, byGroup } = groups(8, 2000, (r) => Math.floor(r.next() * 1000), new arrow.Int32());
-    await check(t, byGroup, true, { partitions: 2, executor: 'gpu' });
+  it('of integers of up to 32 bits run on the GPU (exact limbs, extremes included); of floats on the CPU, with the reason', async () => {
+    const gpuTasks = (s: Session) => s.lastJob!.stages[0].tasks.filter((task) => gpuDetails(task)).length;
+    for (const [seed, type, value] of [
+      [8, new arrow.Int32(), (r: Rng) => r.pick([-2147483648, 2147483647, 0, -1, Math.floor(r.next() * 4e9) - 2e9 | 0])],
+      [9, new arrow.Uint32(), (r: Rng) => r.pick([4294967295, 0, Math.floor(r.next() * 4294967296)])],
+      [10, new arrow.Int16(), (r: Rng) => Math.floor(r.next() * 65536) - 32768],
+    ] as const) {
+      const { t, byGroup } = groups(seed, 3000, value, type);
+      await check(t, byGroup, true, { partitions: 2, executor: 'gpu' });
+      await withSession(async (s) => {
+        await s.fromArrow(t, { partitions: 2 }).groupBy('k').agg(stddev('v'), varPop(col('v'))).collect();
+        expect(gpuTasks(s), String(type)).toBe(2);
+      }, { executor: 'gpu' });
+    }
     await withSession(async (s) => {
-      await s.fromArrow(t).groupBy('k').agg(stddev('v')).collect();
-      expect(s.lastJob!.stages[0].placement!.reason).toMatch(/stddev\(v\): variance and standard deviation have no GPU kernel yet/);
+      const f = tableOf({ v: [new arrow.Float64(), [1.5, 2.5]] });
+      await s.fromArrow(f).agg(stddev('v')).collect();
+      expect(s.lastJob!.stages[0].placement!.reason).toMatch(/stddev\(v\): variance and standard deviation of floats and 64-bit integers have no GPU kernel yet/);
     }, { executor: 'gpu' });
   });
 });

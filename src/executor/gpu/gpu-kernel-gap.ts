@@ -13,7 +13,6 @@ import { columnForm, GpuUnsupported } from '../../expr/to-wgsl.ts';
 
 /** What in the spec has no GPU kernel (null when every part has one). */
 export function gpuKernelGap(spec: AggregationSpec): string | null {
-  if (spec.groupKeys !== undefined) return 'countDistinct and min / max of strings have no GPU kernel yet (their map side groups by their arguments too)';
   if (spec.computed?.length) return `computed group keys (${spec.computed.map((c) => outputNameOf(c.name)).join(', ')}) have no GPU kernel yet`;
   try {
     const names = columnsOfSpec(spec);

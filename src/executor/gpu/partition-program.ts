@@ -1,5 +1,6 @@
 /**
  * The partition kernel: each group slot's reduce partition, = partitionOf(hashKeyRows(keys)) of
+ * the query's keys (countDistinct's arguments, keys after them, are not hashed),
  * src/shuffle (MurmurHash3 with SHUFFLE_SEED over the key's hash words), bit for bit, into `pid`,
  * one word a slot. Keys are decoded where the map kernel left them: from the slot number (dense)
  * or the table (hash, stored as hash-table-slot.ts says).
@@ -8,7 +9,7 @@
  *   MurmurHash3 of its UTF-16 units (precomputed per task-wide id); null → NULL_WORD alone
  */
 import { NULL_WORD, SHUFFLE_SEED } from '../../shuffle/hash.ts';
-import type { AggregationSpec, KeyInfo } from '../../plan/aggregation-spec.ts';
+import { queryKeys, type AggregationSpec, type KeyInfo } from '../../plan/aggregation-spec.ts';
 import { u32Lit } from '../../expr/to-wgsl.ts';
 import { hashKeyWords } from '../grouping-plan.ts';
 import { USAGE } from './buffer-pool.ts';
@@ -22,6 +23,8 @@ export interface PartitionShaderKey {
   readonly mode: 'dense' | 'hash';
   readonly keys: readonly KeyInfo[];
   readonly keyNullable: readonly boolean[];
+  /** The keys hashed (the first ones): the query's own, not countDistinct's arguments after them. */
+  readonly partitionKeys: number;
   /** Words per accumulator slot (the slot's first word counts its rows). */
   readonly width: number;
   readonly workgroupSize: number;
@@ -36,16 +39,18 @@ export function partitionShaderSource(key: PartitionShaderKey): { source: string
   let tableWord = 0;
   const tabWord = (i: number) => keyWordWgsl(`tab[tb + ${i}u]`, `tab[tb + ${keyWords}u]`, i);
   key.keys.forEach((k, j) => {
+    const hashed = j < key.partitionKeys;
     const mix = (w: string) => `h = mm_mix(h, ${w}); cnt = cnt + 1u;`;
     const value = (w: string[]) => (k.kind === 'str' ? [mix(`strh[${w[0]}]`)] : w.map(mix));
     if (key.mode === 'dense') {
+      if (!hashed) return;
       body.push(`{ let code = (s / kstride${j}) % ksize${j};`);
       const v = k.kind === 'int' ? ['(kmin' + j + ' + code)'] : ['code'];
       body.push(key.keyNullable[j] ? `  if (code == knull${j}) { ${mix(u32Lit(NULL_WORD))} } else { ${value(v).join(' ')} } }` : `  ${value(v).join(' ')} }`);
     } else {
       const n = k.kind === 'wide' || k.kind === 'float' ? 2 : 1;
       const words = Array.from({ length: n }, (_, i) => tabWord(tableWord + i));
-      body.push(key.keyNullable[j] ? `if (${tabWord(tableWord + n)} != 0u) { ${mix(u32Lit(NULL_WORD))} } else { ${value(words).join(' ')} }` : value(words).join(' '));
+      if (hashed) body.push(key.keyNullable[j] ? `if (${tabWord(tableWord + n)} != 0u) { ${mix(u32Lit(NULL_WORD))} } else { ${value(words).join(' ')} }` : value(words).join(' '));
       tableWord += n + (key.keyNullable[j] ? 1 : 0);
     }
   });
@@ -106,7 +111,7 @@ export function partitionProgram(
   spec: AggregationSpec, plan: GpuPlan, width: number, stringHashes: Int32Array, buffers: PartitionBuffers,
   range: { readonly first: number; readonly end: number } = { first: 0, end: plan.slots },
 ): GpuProgram {
-  const key: PartitionShaderKey = { mode: plan.mode as 'dense' | 'hash', keys: spec.keys, keyNullable: plan.keyNullable, width, workgroupSize: 64 };
+  const key: PartitionShaderKey = { mode: plan.mode as 'dense' | 'hash', keys: spec.keys, keyNullable: plan.keyNullable, partitionKeys: queryKeys(spec).length, width, workgroupSize: 64 };
   const { source, params } = partitionShaderSource(key);
   // A string key hashes by its id (task- or stage-wide): the MurmurHash3 of each id's string.
   const hashes = take(Math.max(16, stringHashes.byteLength), USAGE.STORAGE | USAGE.COPY_DST);

@@ -119,9 +119,9 @@ describe('map kernel WGSL per shader key', () => {
 describe('partition kernel WGSL per shader key', () => {
   it('dense and hash layouts', async () => {
     const k = await key((df) => df.groupBy('id4', 'id1', 'f').agg(count()), {});
-    expect(partitionShaderSource({ mode: 'dense', keys: k.keys, keyNullable: [false, true, false], width: 1, workgroupSize: 64 }).source).toMatchSnapshot('dense');
+    expect(partitionShaderSource({ mode: 'dense', keys: k.keys, keyNullable: [false, true, false], partitionKeys: 3, width: 1, workgroupSize: 64 }).source).toMatchSnapshot('dense');
     const h = await key((df) => df.groupBy('big', 'v3', 'id1').agg(count()), {});
-    expect(partitionShaderSource({ mode: 'hash', keys: h.keys, keyNullable: [true, false, true], width: 1, workgroupSize: 64 }).source).toMatchSnapshot('hash');
+    expect(partitionShaderSource({ mode: 'hash', keys: h.keys, keyNullable: [true, false, true], partitionKeys: 3, width: 1, workgroupSize: 64 }).source).toMatchSnapshot('hash');
   });
 });
 
