@@ -288,6 +288,13 @@ export const MUTANTS: readonly Mutant[] = [
     find: '        qm[j] = 2 * word(b, 4);',
     replace: '        qm[j] = word(b, 4);',
   },
+  {
+    id: 'gpu-hll-rank-off-by-one',
+    what: "the GPU's sketch ranks each hash one higher than the CPU's (sketches that do not merge)",
+    file: 'src/aggregate/gpu-accumulators.ts',
+    find: '${32 - p}u + countLeadingZeros(hb) + 1u, countLeadingZeros(rest) + 1u, rest != 0u);',
+    replace: '${32 - p}u + countLeadingZeros(hb) + 1u, countLeadingZeros(rest) + 2u, rest != 0u);',
+  },
 ];
 
 function firstFailure(output: string): string {

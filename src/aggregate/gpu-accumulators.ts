@@ -17,6 +17,8 @@
  *   min/max 32    [nulls, key]                   order-preserving u32 key
  *   min/max 64    [nulls, keyHi, keyLo]          hi word in pass 0, lo word in pass 1 (an
  *                                                 invocation's own words: the pair in one pass)
+ *   hll<p>        [nulls, r0 .. r(2^p − 1)]       approxCountDistinct: a register a word, raised by
+ *                                                 atomicMax (global slots only: see gpu-plan.ts)
  *   ivar          [nulls, Σa², Σab, Σb², Σx]      integers of at most 32 bits (x = a·2^16 + b): four
  *                                                 96-bit sums as isum's, decoded into the registry's
  *                                                 exact limbs (Σx² = Σa²·2^32 + 2Σab·2^16 + Σb²)
@@ -27,11 +29,13 @@
  */
 import { ArithmeticOverflowError } from '../errors.ts';
 import { GpuUnsupported, type GVal } from '../expr/to-wgsl.ts';
-import { normalizeSquaresAt, type AggSpec, type State } from './registry.ts';
+import { isHll, normalizeSquaresAt, type AggSpec, type HllKind, type State } from './registry.ts';
+import { HLL_MAX_P, HLL_MIN_P, HLL_SEEDS, REGISTER_PLACE } from './hyperloglog.ts';
+import { u32Lit } from '../expr/to-wgsl.ts';
 import { foldAddWithCarry, isOwnArray, wordUpdate } from './gpu-word-ops.ts';
 import { fixedToF64, keyToF64, slotWord } from './gpu-word-values.ts';
 
-export type GpuAccKind = 'countRows' | 'count' | 'isum' | 'fsum' | 'min32' | 'max32' | 'min64' | 'max64' | 'distinct' | 'ivar';
+export type GpuAccKind = 'countRows' | 'count' | 'isum' | 'fsum' | 'min32' | 'max32' | 'min64' | 'max64' | 'distinct' | 'ivar' | HllKind;
 
 /** Value form of an aggregate's argument in WGSL (to-wgsl.ts); 'none' for count(*). */
 export type ArgForm = GVal['t'] | 'none';
@@ -214,7 +218,59 @@ function minMax64(which: 'Min' | 'Max'): GpuAccumulator {
 
 const nothing = (): string[] => [];
 
+/**
+ * approxCountDistinct's sketch of precision p: its 2^p registers a word each. A row hashes its
+ * value's two words as the CPU kernel does (hyperloglog.ts: the same MurmurHash3s, so sketches
+ * from both executors merge), then raises one register to its rank. Registers are decoded into
+ * the registry's fields, 8 to a Float64.
+ */
+function hllAccumulator(p: number): GpuAccumulator {
+  const m = 1 << p;
+  const registers = Array.from({ length: m }, (_, r) => 1 + r);
+  return {
+    init: zeros(1 + m),
+    keptValueWords: () => registers,
+    update: ({ value: v, array, word }) => {
+      // The value's words: an integer's (low, high); a float's bits, with -0 as 0 and one NaN.
+      let body: string[];
+      if (v.t === 'i') body = [`let w0 = bitcast<u32>(${v.v});`, `let w1 = bitcast<u32>(${v.v} >> 31u);`];
+      else if (v.t === 'u') body = [`let w0 = ${v.v};`, 'let w1 = 0u;'];
+      else if (v.t === 'w') body = [`let w0 = ${v.l};`, `let w1 = bitcast<u32>(${v.h});`];
+      else if (v.t === 'f') {
+        body = [
+          `let nan = (${v.h} & 0x7ff00000u) == 0x7ff00000u && ((${v.h} & 0xfffffu) | ${v.l}) != 0u;`,
+          `let zero = (${v.h} & 0x7fffffffu) == 0u && ${v.l} == 0u;`,
+          `let w0 = select(select(${v.l}, 0u, zero), 0u, nan);`,
+          `let w1 = select(select(${v.h}, 0u, zero), 0x7ff80000u, nan);`,
+        ];
+      } else throw new GpuUnsupported('approxCountDistinct of float arithmetic has no GPU kernel yet');
+      return [
+        ...body,
+        `let ha = mm_finish(mm_mix(mm_mix(${u32Lit(HLL_SEEDS[0])}, w0), w1), 2u);`,
+        `let hb = mm_finish(mm_mix(mm_mix(${u32Lit(HLL_SEEDS[1])}, w0), w1), 2u);`,
+        `let rest = ha << ${p}u;`,
+        `let rank = select(${32 - p}u + countLeadingZeros(hb) + 1u, countLeadingZeros(rest) + 1u, rest != 0u);`,
+        wordUpdate('Max', array, `${word(1)} + (ha >> ${32 - p}u)`, 'rank'),
+      ];
+    },
+    mergeWorkgroup: ({ workgroup, global }) => registers.map((w) => `atomicMax(&acc[${global(w)}], ${workgroup(w)});`),
+    fold: (at) => registers.map((w) => `a[${at + w}] = max(a[${at + w}], x${at + w});`),
+    decode: ({ acc, stride, slots, dest, offset, state }) => {
+      const o = offset(1);
+      for (let i = 0; i < slots.length; i++) {
+        const b = slots[i] * stride + o, j = dest[i];
+        for (let f = 0; f < m / 8; f++) {
+          let x = 0;
+          for (let k = 0; k < 8; k++) x += acc[b + 8 * f + k] * REGISTER_PLACE[k];
+          state[f][j] = x;
+        }
+      }
+    },
+  };
+}
+
 export const GPU_ACCUMULATORS: Record<GpuAccKind, GpuAccumulator> = {
+  ...(Object.fromEntries(Array.from({ length: HLL_MAX_P - HLL_MIN_P + 1 }, (_, i) => [`hll${HLL_MIN_P + i}`, hllAccumulator(HLL_MIN_P + i)])) as Record<HllKind, GpuAccumulator>),
   countRows: {
     init: [],
     keptValueWords: () => [],
@@ -396,6 +452,8 @@ export function gpuAccKind(a: AggSpec, form: ArgForm): GpuAccKind {
     case 'distinct': return 'distinct';
     case 'ivar': return 'ivar';
     case 'fvar': throw new GpuUnsupported(`${a.display}: variance and standard deviation of floats and 64-bit integers have no GPU kernel yet`);
-    default: throw new GpuUnsupported(`${a.display}: approxCountDistinct has no GPU kernel yet`);
+    default:
+      if (!isHll(a.state)) throw new Error(`no GPU accumulator for state ${a.state}`);
+      return a.state;
   }
 }

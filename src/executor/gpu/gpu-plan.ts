@@ -9,6 +9,7 @@ import type { ColumnChunk } from '../../arrow/column-chunk.ts';
 import { chooseGrouping, hashKeyWords, type GroupingPlan } from '../grouping-plan.ts';
 import type { AggregationSpec } from '../../plan/aggregation-spec.ts';
 import { regionStride } from './gpu-acc-layout.ts';
+import { isHll } from '../../aggregate/registry.ts';
 
 export type Privatization = 'none' | 'workgroup' | 'invocation' | 'region';
 
@@ -85,7 +86,10 @@ export function chooseGpuPlan(
   // Software adapters: a workgroup per thread (as many as fit) keeps every core busy.
   const regionWorkgroups = (slots: number) =>
     Math.min(threads, Math.floor(REGION_BYTES / 4 / ((slots + 1) * regionStride(ownWidth) * SOFTWARE_WORKGROUP)));
+  // A sketch's thousand-odd register words a slot: global slots only, raised by atomicMax.
+  const sketches = spec.aggs.some((a) => isHll(a.state));
   const privatize = (slots: number): Pick<GpuPlan, 'privatized' | 'regionWorkgroups'> => {
+    if (sketches) return { privatized: 'none', regionWorkgroups: 0 };
     if (software && slots * ownWidth <= (adapter.privateWords ?? PRIVATE_WORDS)) return { privatized: 'invocation', regionWorkgroups: 0 };
     if (software && regionWorkgroups(slots) >= Math.min(2, threads)) return { privatized: 'region', regionWorkgroups: regionWorkgroups(slots) };
     // Workgroup memory holds the slots and the trash slot.

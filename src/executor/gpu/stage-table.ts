@@ -15,6 +15,7 @@
  * A task merges only once its own kernels are done and its table did not overflow; a device error
  * after a merge poisons the table, and the stage reruns on the host (nothing counted twice).
  */
+import { isHll } from '../../aggregate/registry.ts';
 import type { AggregationSpec } from '../../plan/aggregation-spec.ts';
 import { argForms } from '../../aggregate/gpu-argument.ts';
 import type { MapResult, StageMerge, StageMergeResult, TaskContext } from '../task.ts';
@@ -119,6 +120,7 @@ export class StageTable implements StageMerge {
   static unsupported(spec: AggregationSpec, stageRows: number): string | null {
     if (spec.keys.length === 0) return 'a global aggregate has one group';
     if (stageRows >= 2 ** 32) return 'a stage of 2^32 rows or more';
+    if (spec.aggs.some((a) => isHll(a.state))) return 'approxCountDistinct sketches merge on the host';
     return null;
   }
 
