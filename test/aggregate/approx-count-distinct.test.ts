@@ -8,6 +8,7 @@ import * as arrow from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { approxCountDistinct, col, count, countDistinct, gpuDetails, InvalidOptionError, parseAggs, TypeMismatchError, lit } from '../../src/index.ts';
 import { hllPrecision } from '../../src/aggregate/hyperloglog.ts';
+import { toDecimal128Words } from '../../src/arrow/decimal.ts';
 import { Rng } from '../support/random.ts';
 import { collectRows, tableOf, withSession } from '../support/tables.ts';
 
@@ -99,9 +100,11 @@ describe('approxCountDistinct', () => {
       f: [new arrow.Float64(), Array.from({ length: n }, () => r.pick([NaN, -0, 0, Infinity, -1.5, r.int(0, 3000) / 7]))],
       b: [new arrow.Bool(), Array.from({ length: n }, () => r.bool())],
       d: [new arrow.DateDay(), Array.from({ length: n }, () => new Date(Date.UTC(2020, 0, 1 + r.int(0, 900))))],
-    });
+    }).assign(new arrow.Table({
+      m: arrow.makeVector(arrow.makeData({ type: new arrow.Decimal(2, 12, 128), length: n, data: toDecimal128Words(Array.from({ length: n }, () => BigInt(r.int(-99999, 99999)) * 1009n)) })),
+    }));
     const aggs = () => [approxCountDistinct('i').as('i'), approxCountDistinct('u', { relativeError: 0.02 }).as('u'), approxCountDistinct('w', { relativeError: 0.3 }).as('w'),
-      approxCountDistinct('f').as('f'), approxCountDistinct('b').as('b'), approxCountDistinct('d').as('d'), count().as('n')];
+      approxCountDistinct('f').as('f'), approxCountDistinct('b').as('b'), approxCountDistinct('d').as('d'), approxCountDistinct('m').as('m'), count().as('n')];
     const run = (executor: 'cpu' | 'gpu') => withSession(async (s) => {
       const df = s.fromArrow(t, { partitions: 3 });
       const out = {
