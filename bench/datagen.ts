@@ -47,6 +47,7 @@ import {
   type DataType,
   type Vector,
 } from 'apache-arrow';
+import { decimalWordsOfIntegers } from '../src/arrow/decimal.ts';
 
 /** One column of generated data, shared by every engine. */
 export type ColumnSpec =
@@ -276,16 +277,9 @@ function arrowData(c: ColumnSpec, type: DataType, offset: number, length: number
       return makeData({ type: type as Float64, length, nullCount: 0, data: c.values.subarray(offset, end) });
     case 'date32':
       return makeData({ type: type as DateDay, length, nullCount: 0, data: c.values.subarray(offset, end) });
-    case 'decimal': {
-      // Decimal128 words (a copy): low 64 bits from the non-negative unscaled value, high words 0.
-      const words = new Uint32Array(length * 4);
-      for (let i = 0; i < length; i++) {
-        const v = c.values[offset + i]!, hi = Math.floor(v / 4294967296);
-        words[4 * i] = v - hi * 4294967296;
-        words[4 * i + 1] = hi;
-      }
-      return makeData({ type: type as Decimal, length, nullCount: 0, data: words });
-    }
+    case 'decimal':
+      // Decimal128 words: a copy (four words a value).
+      return makeData({ type: type as Decimal, length, nullCount: 0, data: decimalWordsOfIntegers(c.values, offset, end) });
     case 'dict':
       return makeData({
         type: type as Dictionary<Utf8, Int32>,

@@ -44,6 +44,7 @@
  * with the same IEEE operations.
  */
 import { DateDay, Decimal, Dictionary, Int32, makeData, makeVector, Table, Utf8, vectorFromArray, type Vector } from 'apache-arrow';
+import { decimalWordsOfIntegers } from '../src/arrow/decimal.ts';
 
 export interface TpchLineitem {
   readonly rows: number;
@@ -248,15 +249,8 @@ export function tpchLineitem(sf: number): TpchLineitem {
 
 
 /** Unscaled integers as a Decimal128 vector of decimal(15, 2), TPC-H's money and quantity type. */
-function money(values: ArrayLike<number>): Vector {
-  const words = new Uint32Array(values.length * 4);
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i]!, hi = Math.floor(v / 4294967296);
-    words[4 * i] = v - hi * 4294967296;
-    words[4 * i + 1] = hi; // values are non-negative and below 2^53: the upper words stay 0
-  }
-  return makeVector(makeData({ type: new Decimal(2, 15, 128), length: values.length, data: words }));
-}
+const money = (values: ArrayLike<number>): Vector =>
+  makeVector(makeData({ type: new Decimal(2, 15, 128), length: values.length, data: decimalWordsOfIntegers(values) }));
 
 /** Single-character flags as Dictionary<Utf8> over their distinct characters. */
 function flags(codes: Uint8Array, alphabet: string): Vector {

@@ -103,6 +103,19 @@ export function decimalWordsOfInt64(values: BigInt64Array): Uint32Array {
   return out;
 }
 
+/** Unscaled integers held exactly in doubles (|v| < 2^53) as Decimal128 data words, rows [from, to). */
+export function decimalWordsOfIntegers(values: ArrayLike<number>, from = 0, to = values.length): Uint32Array {
+  const out = new Uint32Array((to - from) * 4);
+  for (let i = from; i < to; i++) {
+    const v = values[i]!, hi = Math.floor(v / 4294967296), at = 4 * (i - from), sign = hi < 0 ? 0xffffffff : 0;
+    out[at] = v - hi * 4294967296;
+    out[at + 1] = hi;
+    out[at + 2] = sign;
+    out[at + 3] = sign;
+  }
+  return out;
+}
+
 /** An unscaled integer and scale as decimal text: 12345, 2 → '123.45'; -5, 2 → '-0.05'. */
 export function formatDecimal(unscaled: bigint, scale: number): string {
   const neg = unscaled < 0n, digits = (neg ? -unscaled : unscaled).toString();

@@ -233,6 +233,7 @@ function resolveArith(op: ArithOp, left: TExpr, right: TExpr, source: Expr): TEx
 }
 
 const MAX_EXACT = Number.MAX_SAFE_INTEGER;
+const INT64_MAX = (1n << 63n) - 1n;
 
 /** A decimal expression as a Float64 (its unscaled value over 10^scale, rounded once). */
 export function decimalAsFloat(e: TExpr): TExpr {
@@ -315,6 +316,8 @@ function decimalComparable(left: TExpr, right: TExpr, source: Expr, mismatch: ()
     if (typeof v !== 'number' && typeof v !== 'bigint') throw mismatch();
     if (typeof v === 'number' && !Number.isFinite(v)) return { kind: 'lit', value: v, dtype: FLOAT64 };
     const scaled = scaledLiteral(v, target.scale!)!;
+    // Beyond the Int64 values a column holds: compared as Float64, which orders it past them all.
+    if (scaled.floor > INT64_MAX || scaled.floor < -INT64_MAX) return { kind: 'lit', value: Number(v), dtype: FLOAT64 };
     const out: TExpr = { kind: 'lit', value: scaled.floor, dtype: target };
     if (!scaled.exact) between.add(out);
     return out;

@@ -119,6 +119,21 @@ describe('decimal failure modes', () => {
   });
 });
 
+describe('decimal comparisons at the edges', () => {
+  it('a literal beyond the Int64 unscaled range orders past every value (compared as Float64), on both executors', async () => {
+    const t = new arrow.Table({ w: decimals([(1n << 62n), -(1n << 62n), null, 5n], 38, 2) });
+    for (const executor of ['cpu', 'gpu'] as const) {
+      await withSession(async (s) => {
+        const df = s.fromArrow(t);
+        const n = async (f: ReturnType<typeof col>) => Number((await df.filter(f).agg(count()).collect()).getChild('count(1)')!.get(0));
+        expect([await n(col('w').lt(1e30)), await n(col('w').gt(1e30)), await n(col('w').eq(1e30)), await n(col('w').gt(-1e30)), await n(col('w').ne(-1e30))]).toEqual([3, 0, 0, 3, 3]);
+        // Near the values (2^62 unscaled is 46116860184273879.04), exact.
+        expect([await n(col('w').ge(4.6e16)), await n(col('w').gt(4.62e16)), await n(col('w').le(-4.6e16))]).toEqual([1, 0, 1]);
+      }, { executor });
+    }
+  });
+});
+
 describe('decimal files', () => {
   it('reads DECIMAL columns from Parquet written by DuckDB and by parquet-wasm, and answers as DuckDB does', async () => {
     const db = await DuckDb.create();

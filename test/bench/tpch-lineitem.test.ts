@@ -5,8 +5,10 @@
  * to 2 places. Both executors run the same plan.
  */
 import { describe, expect, it } from 'vitest';
-import { avg, col, count, decimalCells, lit, sum, type DataFrame } from '../../src/index.ts';
+import * as GF from '../../src/index.ts';
+import { decimalCells, type DataFrame } from '../../src/index.ts';
 import { tpchLineitemTable } from '../../bench/tpch-lineitem.ts';
+import { QUERIES } from '../../bench/queries.ts';
 import { withSession } from '../support/tables.ts';
 
 /** answers/q1.out of TPC-H (dbgen 2.14.0, SF 1), its columns as printed. */
@@ -16,24 +18,8 @@ N|F|991417.00|1487504710.38|1413082168.05|1469649223.19|25.52|38284.47|0.05|3885
 N|O|74476040.00|111701729697.74|106118230307.61|110367043872.50|25.50|38249.12|0.05|2920374
 R|F|37719753.00|56568041380.90|53741292684.60|55889619119.83|25.51|38250.85|0.05|1478870`.trim().split('\n').map((l) => l.split('|'));
 
-/** TPC-H Q1 with its validation parameter DELTA = 90 days: l_shipdate <= 1998-09-02. */
-function q1(df: DataFrame): DataFrame {
-  const discPrice = col('l_extendedprice').mul(lit(1).sub(col('l_discount')));
-  return df
-    .filter(col('l_shipdate').le(new Date('1998-09-02T00:00:00Z')))
-    .groupBy('l_returnflag', 'l_linestatus')
-    .agg(
-      sum('l_quantity').as('sum_qty'),
-      sum('l_extendedprice').as('sum_base_price'),
-      sum(discPrice).as('sum_disc_price'),
-      sum(discPrice.mul(lit(1).add(col('l_tax')))).as('sum_charge'),
-      avg('l_quantity').as('avg_qty'),
-      avg('l_extendedprice').as('avg_price'),
-      avg('l_discount').as('avg_disc'),
-      count().as('count_order'),
-    )
-    .orderBy('l_returnflag', 'l_linestatus');
-}
+/** TPC-H Q1 with its validation parameter DELTA = 90 days (l_shipdate <= 1998-09-02): the benchmark's q10. */
+const q1 = (df: DataFrame): DataFrame => QUERIES.find((q) => q.id === 'q10')!.frame(GF as never, df as never).orderBy('l_returnflag', 'l_linestatus') as DataFrame;
 
 /** Exact decimal text rounded half-up to 2 places, as the answer file prints (every value here is positive). */
 function cents(text: string): string {
