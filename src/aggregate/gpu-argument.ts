@@ -1,13 +1,17 @@
 /** How the GPU map kernel reads an aggregate's argument (its value form, whether it can be null). */
 import { CodegenContext } from '../expr/codegen-context.ts';
-import { gNum, gStr, GpuUnsupported, type GVal } from '../expr/to-wgsl.ts';
+import { gNum, gStr, type GVal } from '../expr/to-wgsl.ts';
 import type { ArgForm } from './gpu-accumulators.ts';
 import { isHll, STATES, type AggSpec } from './registry.ts';
 
 /** The argument's WGSL value in `ctx`; null for none (count(*)). count(x) of a string reads its id: only its nullness counts. */
 export function argValue(a: AggSpec, ctx: CodegenContext): GVal | null {
   if (!a.arg || (STATES[a.state].input === 'none' && !isHll(a.state))) return null;
-  if (isHll(a.state) && a.arg.dtype?.id === 'utf8') throw new GpuUnsupported(`${a.display}: approxCountDistinct of strings has no GPU kernel yet`);
+  if (isHll(a.state) && a.arg.dtype?.id === 'utf8') {
+    // A string's two words are its seeded hashes, made once per task-wide id on the host.
+    const s = gStr(a.arg, ctx) as GVal & { v: string };
+    return { t: 'w', ...ctx.stringSketchWords(s.v), n: s.n };
+  }
   return a.state === 'count' && a.arg.dtype?.id === 'utf8' ? gStr(a.arg, ctx) : gNum(a.arg, ctx);
 }
 

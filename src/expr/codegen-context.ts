@@ -20,6 +20,8 @@ export class CodegenContext {
   readonly literals: string[] = [];
   /** String predicates, each a table over task-wide string ids the kernel receives as `M{j}`. */
   readonly matchers: { op: StrMatchOp; pattern: string }[] = [];
+  /** WGSL: whether the kernel reads strings' sketch hash words (after the match words, from param HS). */
+  sketchWords = false;
   /** WGSL: expressions already bound to a local in the row loop's scope. */
   private readonly bound = new Map<string, string>();
   private temps = 0;
@@ -61,6 +63,16 @@ export class CodegenContext {
     let j = this.matchers.findIndex((m) => m.op === op && m.pattern === pattern);
     if (j < 0) j = this.matchers.push({ op, pattern }) - 1;
     return `M${j}`;
+  }
+
+  /**
+   * WGSL: the two seeded hash words of the string with task-wide id `id` (approxCountDistinct's,
+   * StringIds.hllWords), read from the match-word buffer at HS + 2·id.
+   */
+  stringSketchWords(id: string): { h: string; l: string } {
+    this.sketchWords = true;
+    const at = `HS + 2u * bitcast<u32>(${id})`;
+    return { h: this.bind(`bitcast<i32>(mt[${at} + 1u])`), l: this.bind(`mt[${at}]`) };
   }
 
   /** A comparison's value and nullness, bound. */

@@ -120,11 +120,23 @@ describe('approxCountDistinct', () => {
     expect(await run('gpu')).toEqual(cpu);
   });
 
-  it('of strings runs on the CPU in a GPU session, with the reason', async () => {
-    await withSession(async (s) => {
-      const rows = await collectRows(s.fromArrow(tableOf({ v: [new arrow.Utf8(), ['a', 'b', 'b', 'c']] })).agg(approxCountDistinct('v').as('a')));
-      expect(rows).toEqual([{ a: 3 }]);
-      expect(s.lastJob!.stages[0].placement!.reason).toMatch(/approx_count_distinct\(v\): approxCountDistinct of strings has no GPU kernel yet/);
-    }, { executor: 'gpu' });
+  it("of strings runs on the GPU with the CPU's sketches: plain and dictionary columns, each string hashed once per task", async () => {
+    const r = new Rng(78);
+    const n = 12_000;
+    const words = Array.from({ length: n }, () => (r.bool(0.05) ? null : `w${r.int(0, 4000)}-${'é'.repeat(r.int(0, 2))}`));
+    const t = new arrow.Table({
+      k: arrow.vectorFromArray(Array.from({ length: n }, () => r.int(0, 6)), new arrow.Int32()),
+      s: arrow.vectorFromArray(words, new arrow.Utf8()),
+      d: arrow.vectorFromArray(words, new arrow.Dictionary(new arrow.Utf8(), new arrow.Int32())),
+    });
+    const run = (executor: 'cpu' | 'gpu') => withSession(async (s) => {
+      const rows = await collectRows(s.fromArrow(t, { partitions: 3 }).filter(col('s').like('w1%').not())
+        .groupBy('k').agg(approxCountDistinct('s').as('s'), approxCountDistinct('d', { relativeError: 0.02 }).as('d')).orderBy('k'));
+      if (executor === 'gpu') expect(s.lastJob!.stages[0].tasks.every((task) => gpuDetails(task) !== undefined)).toBe(true);
+      return rows;
+    }, { executor });
+    const cpu = await run('cpu');
+    expect(cpu).toHaveLength(7);
+    expect(await run('gpu')).toEqual(cpu);
   });
 });

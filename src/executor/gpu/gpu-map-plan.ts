@@ -164,15 +164,19 @@ export function planGpuMapTask(gpu: GpuContext, spec: AggregationSpec, batches: 
   shifts.forEach((s, j) => sharedParams.set(`S${j}`, s));
   // String literals' ids come after every dictionary's (the plan counted only those).
   kernel.shader.literals.forEach((s, j) => sharedParams.set(`L${j}`, strings.id(s)));
-  // Each string predicate is evaluated once per distinct string of the task, here on the host.
+  // Each string predicate is evaluated once per distinct string of the task, here on the host;
+  // a sketch's strings are hashed once each, their words after the match words (from HS).
+  const ids = Math.max(1, strings.ids.size);
+  sharedParams.set('HS', ids);
   const matchWords = [kernel, lowWordKernel].map((k) => {
     const matchers = k?.shader.matchers ?? [];
-    if (matchers.length === 0) return null;
-    const words = new Uint32Array(Math.max(1, strings.ids.size));
+    if (matchers.length === 0 && !k?.shader.sketchWords) return null;
+    const words = new Uint32Array(k?.shader.sketchWords ? 3 * ids : ids);
     matchers.forEach((m, j) => {
       const table = strings.matchTable(m.op, m.pattern);
       for (let id = 0; id < strings.ids.size; id++) words[id] |= table[id] << j;
     });
+    if (k?.shader.sketchWords) words.set(strings.hllWords().subarray(0, 2 * strings.ids.size), ids);
     return words;
   });
   const nullableSet = new Set(nullable);

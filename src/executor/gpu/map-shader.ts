@@ -74,6 +74,8 @@ export interface MapShader {
   readonly literals: readonly string[];
   /** String predicates: bit j of `mt[id]` (binding 5) is matcher j's answer for string id. */
   readonly matchers: readonly { op: StrMatchOp; pattern: string }[];
+  /** Strings' sketch hash words follow the match words in `mt`, from param HS (CodegenContext.stringSketchWords). */
+  readonly sketchWords: boolean;
   /** Names of the u32 params, in uniform order. */
   readonly params: readonly string[];
   readonly layout: GpuAccLayout;
@@ -146,6 +148,7 @@ export function mapShaderSource(key: MapShaderKey): MapShader {
     ...fsums.map((j) => `S${j}`),
     ...ctx.literals.map((_, j) => `L${j}`),
     ...(region ? ['rpi'] : []),
+    ...(ctx.sketchWords ? ['HS'] : []),
   ];
   const param = (i: number) => `P.v[${i >> 2}].${'xyzw'[i & 3]}`;
   const lets = params.map((p, i) => (p.startsWith('S') ? `let ${p} = bitcast<i32>(${param(i)});` : `let ${p} = ${param(i)};`));
@@ -167,7 +170,7 @@ export function mapShaderSource(key: MapShaderKey): MapShader {
         : '@group(0) @binding(2) var<storage, read_write> acc: array<atomic<u32>>;',
     ...(key.mode === 'hash' ? ['@group(0) @binding(3) var<storage, read_write> tab: array<atomic<u32>>;'] : []),
     ...(wide ? ['@group(0) @binding(4) var<storage, read> inp2: array<vec2<u32>>;'] : []),
-    ...(ctx.matchers.length ? ['@group(0) @binding(5) var<storage, read> mt: array<u32>;'] : []),
+    ...(ctx.matchers.length || ctx.sketchWords ? ['@group(0) @binding(5) var<storage, read> mt: array<u32>;'] : []),
     ...(highWordsCopied ? [`var<workgroup> H: array<u32, ${key.slots * sharedWidth}>;`] : []),
     ...(workgroupMemory ? [`var<workgroup> W: array<atomic<u32>, ${slotsWords}>;`] : []),
     ...(workgroupMemory || own ? [`const WINIT = array<u32, ${slotWidth}>(${keptInit(layout, kept).map(u32Lit).join(', ')});`] : []),
@@ -201,7 +204,7 @@ export function mapShaderSource(key: MapShaderKey): MapShader {
     '}',
     '',
   ].join('\n');
-  return { source, columns: ctx.columns, literals: ctx.literals, matchers: ctx.matchers, params, layout, wide };
+  return { source, columns: ctx.columns, literals: ctx.literals, matchers: ctx.matchers, sketchWords: ctx.sketchWords, params, layout, wide };
 }
 
 /** A map kernel of a task: its source and params, and the key its pipeline is cached by. */
@@ -216,7 +219,7 @@ export interface MapBuffers {
   readonly slots: GPUBuffer;
   /** The hash table (hash mode). */
   readonly table: GPUBuffer | null;
-  /** The task's string match words (kernels with string predicates). */
+  /** The task's string match words, then its strings' sketch words (kernels with string predicates or sketches of strings). */
   readonly matches: GPUBuffer | null;
 }
 
@@ -233,7 +236,7 @@ export function mapProgram(kernel: MapKernel, uniforms: GPUBuffer, values: Reado
       ...(buffers.table ? [{ binding: 3, buffer: buffers.table }] : []),
       // 64-bit columns read as vec2 words: the same input.
       ...(shader.wide ? [{ binding: 4, buffer: buffers.input, size: (buffers.inputWords >> 1) * 8 }] : []),
-      ...(shader.matchers.length ? [{ binding: 5, buffer: buffers.matches! }] : []),
+      ...(shader.matchers.length || shader.sketchWords ? [{ binding: 5, buffer: buffers.matches! }] : []),
     ],
     grid,
   };
