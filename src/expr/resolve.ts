@@ -202,14 +202,18 @@ function resolveCmp(op: CmpOp, left: TExpr, right: TExpr, source: Expr): TExpr {
 function resolveIn(arg: TExpr, list: TExpr[], source: Expr): TExpr {
   if (list.some((x) => x.kind !== 'lit')) throw new TypeMismatchError(`isIn takes literal values: ${exprToString(source)}`);
   let mode: CmpMode = 'null';
+  let decimalAsFloats = false;
   const coerced = list.map((x) => {
     if (isNullLit(x)) return x;
     const c = comparable(arg, x, 'eq', source);
     if (mode === 'null' || c.mode === 'num') mode = c.mode;
+    // A decimal compared as Float64 (a literal beyond its range) reads its operand converted.
+    if (isDecimal(arg.dtype) && c.mode !== 'wide') decimalAsFloats = true;
     return c.right;
   });
-  // x IN (a, b) is x = a OR x = b; a literal between two of the column's values needs the rewrite.
-  if (coerced.some((x) => between.has(x))) {
+  // x IN (a, b) is x = a OR x = b; a literal between two of the column's values needs the
+  // rewrite, as does a decimal some of whose literals compare as Float64 and some exactly.
+  if (coerced.some((x) => between.has(x)) || decimalAsFloats) {
     return list.map((x) => resolveCmp('eq', arg, x, source)).reduce((a, b) => ({ kind: 'logic', op: 'or', left: a, right: b, dtype: BOOL }));
   }
   return { kind: 'in', arg, list: coerced, mode, dtype: BOOL };

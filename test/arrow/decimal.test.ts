@@ -134,6 +134,20 @@ describe('decimal comparisons at the edges', () => {
   });
 });
 
+describe('decimal isIn', () => {
+  it('matches exactly when one literal is beyond the range: values one unscaled unit apart (one double apart from none) stay apart', async () => {
+    const t = new arrow.Table({ b: decimals([-403564558359120700n, -403564558359120701n, -403564558359120699n, null], 18, 13) });
+    for (const executor of ['cpu', 'gpu'] as const) {
+      await withSession(async (s) => {
+        const n = async (f: ReturnType<typeof col>) => Number((await s.fromArrow(t).filter(f).agg(count()).collect()).getChild('count(1)')!.get(0));
+        expect(await n(col('b').isIn([-40356.45583591207, 31834585.694]))).toBe(1);
+        expect(await n(col('b').isIn([-40356.45583591207]))).toBe(1);
+        expect(await n(col('b').isIn([31834585.694, null]))).toBe(0);
+      }, { executor });
+    }
+  });
+});
+
 describe('decimal files', () => {
   it('reads DECIMAL columns from Parquet written by DuckDB and by parquet-wasm, and answers as DuckDB does', async () => {
     const db = await DuckDb.create();
