@@ -26,6 +26,11 @@ export interface DType {
 /** decimal(p, s): unscaled integers of at most p digits, s of them after the point. */
 export const decimalType = (precision: number, scale: number): DType => ({ id: 'decimal', precision, scale });
 export const isDecimal = (t: DType | null): boolean => t?.id === 'decimal';
+/** Decimals wider than 18 digits: 128-bit unscaled values (decimal.ts), computed on exactly on the CPU executor. */
+export const DECIMAL64_PRECISION = 18;
+export const isDecimal128 = (t: DType | null): boolean => t?.id === 'decimal' && t.precision! > DECIMAL64_PRECISION;
+/** Key columns held as text: strings, and 128-bit decimals as their canonical decimal text. */
+export const isTextKey = (t: DType): boolean => t.id === 'utf8' || isDecimal128(t);
 /** The largest precision a Decimal128 holds. */
 export const MAX_DECIMAL_PRECISION = 38;
 
@@ -35,9 +40,9 @@ export const isInteger = (t: DType): boolean => INT_TYPES.has(t.id);
 export const isFloat = (t: DType): boolean => t.id === 'float32' || t.id === 'float64';
 export const isNumeric = (t: DType): boolean => isInteger(t) || isFloat(t);
 export const isTemporal = (t: DType): boolean => t.id === 'date32' || t.id === 'date64' || t.id === 'timestamp';
-/** Types whose values are 64-bit integers (read as two 32-bit words on every executor); decimals as their unscaled values. */
+/** Types whose values are 64-bit integers (read as two 32-bit words on every executor); decimals up to 18 digits as their unscaled values. */
 export const isWide = (t: DType): boolean =>
-  t.id === 'int64' || t.id === 'uint64' || t.id === 'date64' || t.id === 'timestamp' || t.id === 'decimal';
+  t.id === 'int64' || t.id === 'uint64' || t.id === 'date64' || t.id === 'timestamp' || (t.id === 'decimal' && !isDecimal128(t));
 
 export function typeName(t: DType): string {
   if (t.id === 'decimal') return `decimal(${t.precision}, ${t.scale})`;
@@ -58,7 +63,7 @@ export function intRange(t: DType): [number, number] {
     case 'uint16': return [0, 65535];
     case 'uint32': return [0, 4294967295];
     case 'uint64': return [0, 2 ** 64];
-    case 'decimal': { const m = Math.min(10 ** t.precision! - 1, 2 ** 63); return [-m, m]; }
+    case 'decimal': { const m = 10 ** t.precision! - 1; return [-m, m]; }
     default: return [-(2 ** 63), 2 ** 63];
   }
 }

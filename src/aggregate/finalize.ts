@@ -2,8 +2,8 @@
 import { ArithmeticOverflowError } from '../errors.ts';
 import { formatDecimal, toDecimal128Words } from '../arrow/decimal.ts';
 import type { KeyColumn } from '../shuffle/key-column.ts';
-import { isDecimal, isWide, valuesArrayFor } from '../types.ts';
-import { hllP, isHll, type AggSpec, type State } from './registry.ts';
+import { isWide, valuesArrayFor } from '../types.ts';
+import { decimalSumValue, hllP, isHll, limbsValue, type AggSpec, type State } from './registry.ts';
 import { hllEstimate } from './hyperloglog.ts';
 
 const TWO32 = 4294967296n;
@@ -25,10 +25,10 @@ const signedRatio = (p: bigint, q: bigint): number => (p < 0n ? -ratio(-p, q) : 
  * where it needs more digits; or its average, the exact sum over n·10^s rounded once.
  */
 function decimalSum(a: AggSpec, st: State, n: number, valid: Uint8Array | null): KeyColumn {
-  const total = (g: number): bigint => BigInt(st[0][g]) * TWO32 + BigInt(st[1][g]);
+  const total = (g: number): bigint => decimalSumValue(st, g);
   if (a.fn === 'avg') {
     const out = new Float64Array(n), unit = 10n ** BigInt(a.input!.scale!);
-    for (let g = 0; g < n; g++) if (valid === null || valid[g] === 1) out[g] = signedRatio(total(g), BigInt(st[2][g]) * unit);
+    for (let g = 0; g < n; g++) if (valid === null || valid[g] === 1) out[g] = signedRatio(total(g), BigInt(st[4][g]) * unit);
     return { dtype: a.result, values: out, valid };
   }
   const limit = 10n ** BigInt(a.result.precision!);
@@ -71,8 +71,14 @@ export function finalizeAggregate(a: AggSpec, st: State, n: number): KeyColumn {
       }
       return { dtype: a.result, values: out, valid: null };
     }
+    case 'dsum': return decimalSum(a, st, n, valid);
+    case 'dmin':
+    case 'dmax': {
+      const out: bigint[] = new Array(n).fill(0n);
+      for (let g = 0; g < n; g++) if (ok(g)) out[g] = limbsValue(st, g);
+      return { dtype: a.result, values: toDecimal128Words(out), valid };
+    }
     case 'isum': {
-      if (isDecimal(a.input)) return decimalSum(a, st, n, valid);
       if (a.fn === 'avg') {
         const out = new Float64Array(n);
         for (let g = 0; g < n; g++) if (ok(g)) out[g] = (st[0][g] * 4294967296 + st[1][g]) / st[2][g];

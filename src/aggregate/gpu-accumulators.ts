@@ -10,6 +10,7 @@
  *   distinct      none: countDistinct's argument is a group key, its state unused
  *   count         [nulls]
  *   isum          [nulls, s0, s1, s2]            96-bit two's complement sum, carried word to word
+ *   dsum          as isum                        a decimal sum, decoded into the registry's 4 limbs
  *                                                 (an invocation's own words of 32-bit values: s0, s1
  *                                                 only; the fold kernel extends them)
  *   fsum          [nulls, flags, p0..p3, n0..n3] fixed point Σ|x|·2^S of positive / negative values,
@@ -35,7 +36,7 @@ import { u32Lit } from '../expr/to-wgsl.ts';
 import { foldAddWithCarry, isOwnArray, wordUpdate } from './gpu-word-ops.ts';
 import { fixedToF64, keyToF64, slotWord } from './gpu-word-values.ts';
 
-export type GpuAccKind = 'countRows' | 'count' | 'isum' | 'fsum' | 'min32' | 'max32' | 'min64' | 'max64' | 'distinct' | 'ivar' | HllKind;
+export type GpuAccKind = 'countRows' | 'count' | 'isum' | 'dsum' | 'fsum' | 'min32' | 'max32' | 'min64' | 'max64' | 'distinct' | 'ivar' | HllKind;
 
 /** Value form of an aggregate's argument in WGSL (to-wgsl.ts); 'none' for count(*). */
 export type ArgForm = GVal['t'] | 'none';
@@ -269,6 +270,37 @@ function hllAccumulator(p: number): GpuAccumulator {
   };
 }
 
+const isum: GpuAccumulator = {
+  init: zeros(4),
+  keptValueWords: (form, _facts, own) => (own && form !== 'w' ? [1, 2] : [1, 2, 3]),
+  update: ({ value: v, array, word }) => {
+    if (isOwnArray(array) && (v.t === 'i' || v.t === 'u')) {
+      // Words of the invocation's own hold at most 2^32 rows of 32-bit values: a 64-bit sum is
+      // exact, and the fold kernel extends it to the 96-bit word of the slot array.
+      return [`add2_${array}(${word(1)}, ${v.t === 'i' ? `bitcast<u32>(${v.v}), bitcast<u32>(${v.v} >> 31u)` : `${v.v}, 0u`});`];
+    }
+    const w = v.t === 'i' ? [`bitcast<u32>(${v.v})`, `bitcast<u32>(${v.v} >> 31u)`, `bitcast<u32>(${v.v} >> 31u)`]
+      : v.t === 'u' ? [v.v, '0u', '0u']
+        : v.t === 'w' ? [v.l, `bitcast<u32>(${v.h})`, `bitcast<u32>(${v.h} >> 31u)`] : null;
+    if (!w) throw new GpuUnsupported('integer sum of a non-integer value');
+    return [`add3_${array}(${word(1)}, ${w.join(', ')});`];
+  },
+  mergeWorkgroup: ({ workgroup, global }) => [`add3_acc(${global(1)}, ${workgroup(1)}, ${workgroup(2)}, ${workgroup(3)});`],
+  fold: (at) => foldAddWithCarry(at + 1, 3),
+  // A region's 64-bit sum of 32-bit values: its top word is the sign extension of the one below.
+  regionImplied: (form, at) => (form === 'i' ? [at + 3, `select(0u, 0xffffffffu, (x${at + 2} >> 31u) != 0u)`] : form === 'u' ? [at + 3, '0u'] : null),
+  decode: ({ acc, stride, slots, dest, offset, state: [s0, s1] }) => {
+    const o1 = offset(1), o2 = offset(2), o3 = offset(3);
+    for (let i = 0; i < slots.length; i++) {
+      const b = slots[i] * stride, j = dest[i];
+      const hi = (slotWord(acc, b, o3) | 0) * TWO32 + slotWord(acc, b, o2);
+      if (Math.abs(hi) > 2 ** 52) throw new ArithmeticOverflowError('integer sum exceeds the exact range of its accumulator (|sum| > 2^84)');
+      s0[j] = hi;
+      s1[j] = slotWord(acc, b, o1);
+    }
+  },
+};
+
 export const GPU_ACCUMULATORS: Record<GpuAccKind, GpuAccumulator> = {
   ...(Object.fromEntries(Array.from({ length: HLL_MAX_P - HLL_MIN_P + 1 }, (_, i) => [`hll${HLL_MIN_P + i}`, hllAccumulator(HLL_MIN_P + i)])) as Record<HllKind, GpuAccumulator>),
   countRows: {
@@ -334,33 +366,17 @@ export const GPU_ACCUMULATORS: Record<GpuAccKind, GpuAccumulator> = {
     fold: nothing,
     decode: () => undefined,
   },
-  isum: {
-    init: zeros(4),
-    keptValueWords: (form, _facts, own) => (own && form !== 'w' ? [1, 2] : [1, 2, 3]),
-    update: ({ value: v, array, word }) => {
-      if (isOwnArray(array) && (v.t === 'i' || v.t === 'u')) {
-        // Words of the invocation's own hold at most 2^32 rows of 32-bit values: a 64-bit sum is
-        // exact, and the fold kernel extends it to the 96-bit word of the slot array.
-        return [`add2_${array}(${word(1)}, ${v.t === 'i' ? `bitcast<u32>(${v.v}), bitcast<u32>(${v.v} >> 31u)` : `${v.v}, 0u`});`];
-      }
-      const w = v.t === 'i' ? [`bitcast<u32>(${v.v})`, `bitcast<u32>(${v.v} >> 31u)`, `bitcast<u32>(${v.v} >> 31u)`]
-        : v.t === 'u' ? [v.v, '0u', '0u']
-          : v.t === 'w' ? [v.l, `bitcast<u32>(${v.h})`, `bitcast<u32>(${v.h} >> 31u)`] : null;
-      if (!w) throw new GpuUnsupported('integer sum of a non-integer value');
-      return [`add3_${array}(${word(1)}, ${w.join(', ')});`];
-    },
-    mergeWorkgroup: ({ workgroup, global }) => [`add3_acc(${global(1)}, ${workgroup(1)}, ${workgroup(2)}, ${workgroup(3)});`],
-    fold: (at) => foldAddWithCarry(at + 1, 3),
-    // A region's 64-bit sum of 32-bit values: its top word is the sign extension of the one below.
-    regionImplied: (form, at) => (form === 'i' ? [at + 3, `select(0u, 0xffffffffu, (x${at + 2} >> 31u) != 0u)`] : form === 'u' ? [at + 3, '0u'] : null),
-    decode: ({ acc, stride, slots, dest, offset, state: [s0, s1] }) => {
+  isum,
+  dsum: {
+    ...isum,
+    decode: ({ acc, stride, slots, dest, offset, state: [x3, x2, x1, x0] }) => {
       const o1 = offset(1), o2 = offset(2), o3 = offset(3);
       for (let i = 0; i < slots.length; i++) {
         const b = slots[i] * stride, j = dest[i];
-        const hi = (slotWord(acc, b, o3) | 0) * TWO32 + slotWord(acc, b, o2);
-        if (Math.abs(hi) > 2 ** 52) throw new ArithmeticOverflowError('integer sum exceeds the exact range of its accumulator (|sum| > 2^84)');
-        s0[j] = hi;
-        s1[j] = slotWord(acc, b, o1);
+        x3[j] = 0;
+        x2[j] = slotWord(acc, b, o3) | 0;
+        x1[j] = slotWord(acc, b, o2);
+        x0[j] = slotWord(acc, b, o1);
       }
     },
   },
@@ -445,7 +461,8 @@ export const GPU_ACCUMULATORS: Record<GpuAccKind, GpuAccumulator> = {
 /** The accumulator kind of an aggregate whose argument takes this form. */
 export function gpuAccKind(a: AggSpec, form: ArgForm): GpuAccKind {
   switch (a.state) {
-    case 'countRows': case 'count': case 'isum': case 'fsum': return a.state;
+    case 'countRows': case 'count': case 'isum': case 'dsum': case 'fsum': return a.state;
+    case 'dmin': case 'dmax': throw new GpuUnsupported(`${a.display}: decimal values beyond 64 bits have no GPU kernel yet`);
     // Double-float values ('d') take the 64-bit path, whose generator says they have no kernel yet.
     case 'min': case 'wmin': return form === 'f' || form === 'w' || form === 'd' ? 'min64' : 'min32';
     case 'max': case 'wmax': return form === 'f' || form === 'w' || form === 'd' ? 'max64' : 'max32';

@@ -9,6 +9,11 @@
  *   fsum       [s, c, n]     Neumaier-compensated sum s + c
  *   min / max  [m, n]        NaN is the greatest value (min starts at NaN, max at -Infinity)
  *   wmin/wmax  [h, l, n]     64-bit integers compared exactly as (hi, lo) words
+ *   dsum       [x3, x2, x1, x0, n]   decimal sums, exact to 38 digits and beyond: Σ = x3·2^96 +
+ *                            x2·2^64 + x1·2^32 + x0, each limb an exact integer fed a 32-bit word
+ *                            of each value, renormalised (x0..x2 into [0, 2^32)) as isum is
+ *   dmin/dmax  [a, b, c, n]  decimals beyond 64 bits: a·2^88 + b·2^44 + c, compared as
+ *                            (a, b, c) with b, c in [0, 2^44), all exact doubles
  *   ivar       [q2, q1, qm, q0, hi, lo, n]   integers of at most 32 bits (variance, stddev): Σx
  *                            exact as isum's (hi, lo), Σx² exact as q2·2^64 + q1·2^32 + qm·2^16 + q0
  *                            (x = a·2^16 + b adds a² to q1, 2ab to qm, b² to q0), renormalised as
@@ -20,12 +25,12 @@
  *                            counts them, or keeps the least or greatest
  */
 import { ArithmeticOverflowError, TypeMismatchError } from '../errors.ts';
-import { decimalAsFloat, intBound, resolve, type Schema, type TExpr } from '../expr/resolve.ts';
+import { decimalAsFloat, intBound, isExactValued, resolve, type Schema, type TExpr } from '../expr/resolve.ts';
 import { decimalType, isDecimal, isInteger, isNumeric, isTemporal, isWide, MAX_DECIMAL_PRECISION, typeName, type DType } from '../types.ts';
 import type { Aggregate, AggFn } from './aggregate.ts';
 import { HLL_MAX_P, HLL_MIN_P, hllFields, hllMerge, hllPrecision } from './hyperloglog.ts';
 
-export type StateKind = 'countRows' | 'count' | 'isum' | 'fsum' | 'min' | 'max' | 'wmin' | 'wmax' | 'ivar' | 'fvar' | 'distinct' | HllKind;
+export type StateKind = 'countRows' | 'count' | 'isum' | 'dsum' | 'fsum' | 'min' | 'max' | 'wmin' | 'wmax' | 'dmin' | 'dmax' | 'ivar' | 'fvar' | 'distinct' | HllKind;
 /** approxCountDistinct's sketch of precision p: 2^p / 8 fields (hyperloglog.ts). */
 export type HllKind = 'hll4' | 'hll5' | 'hll6' | 'hll7' | 'hll8' | 'hll9' | 'hll10' | 'hll11' | 'hll12' | 'hll13' | 'hll14';
 export const isHll = (k: StateKind): k is HllKind => k.startsWith('hll');
@@ -53,10 +58,10 @@ export type State = Float64Array[];
 interface StateDef {
   /** Initial value of each field. */
   readonly init: readonly number[];
-  /** How the kernel evaluates the argument. */
-  readonly input: 'none' | 'num' | 'wide';
-  /** JS statements updating the current group's fields (lvalues `f`) from value `x` (`x.h`, `x.l` for wide input). */
-  update(f: readonly string[], x: { v: string; h: string; l: string; n: string }): string;
+  /** How the kernel evaluates the argument: `words` as the four 32-bit words of its 128-bit value. */
+  readonly input: 'none' | 'num' | 'wide' | 'words';
+  /** JS statements updating the current group's fields (lvalues `f`) from value `x` (`x.h`, `x.l` for wide input, `x.w` for words). */
+  update(f: readonly string[], x: UpdateInput): string;
   /** Index of the non-null count field, which kernels count nulls in; -1 when the state has none or counts its values itself. */
   readonly nonNull: number;
   /** Folds group s of src into group d of dst. */
@@ -64,6 +69,41 @@ interface StateDef {
 }
 
 const TWO32 = 4294967296;
+
+/**
+ * A row's value as an update reads it: `v` a number; `h`, `l` 64-bit words; `w` the four words of
+ * a 128-bit value; `exact` a value exact in the double `d` where `ok` holds, else the BigInt `big`.
+ */
+export interface UpdateInput { v: string; h: string; l: string; n: string; w?: readonly string[]; exact?: { d: string; ok: string; big: string } }
+
+/** dmin / dmax over (a, b, c) limbs: `better(x, y)` is x's limbs before y's (min) or after (max). */
+function decimalExtreme(dir: '<' | '>'): StateDef {
+  const better = (a: string, b: string, c: string, fa: string, fb: string, fc: string) =>
+    `${a} ${dir} ${fa} || (${a} === ${fa} && (${b} ${dir} ${fb} || (${b} === ${fb} && ${c} ${dir} ${fc})))`;
+  return {
+    nonNull: 3,
+    init: [dir === '<' ? Infinity : -Infinity, 0, 0, 0],
+    input: 'words',
+    update: (f, x) => {
+      const [w0, w1, w2, w3] = x.w!;
+      return ifValid(x.n,
+        `const d0 = (${w1} & 4095) * 4294967296 + (${w0} >>> 0), d1 = (${w2} & 16777215) * 1048576 + (${w1} >>> 12), d2 = ${w3} * 256 + (${w2} >>> 24); ` +
+        `if (${better('d2', 'd1', 'd0', f[0], f[1], f[2])}) { ${f[0]} = d2; ${f[1]} = d1; ${f[2]} = d0; } ${f[3]}++;`);
+    },
+    merge: (d, i, s, j) => {
+      if (s[3][j] === 0) return;
+      if (dir === '<' ? lessLimbs(s, j, d, i) : lessLimbs(d, i, s, j)) { d[0][i] = s[0][j]; d[1][i] = s[1][j]; d[2][i] = s[2][j]; }
+      d[3][i] += s[3][j];
+    },
+  };
+}
+
+/** Is x's group i (a, b, c) less than y's group j? */
+const lessLimbs = (x: State, i: number, y: State, j: number): boolean =>
+  x[0][i] < y[0][j] || (x[0][i] === y[0][j] && (x[1][i] < y[1][j] || (x[1][i] === y[1][j] && x[2][i] < y[2][j])));
+
+/** A dmin / dmax's limbs as the value's BigInt. */
+export const limbsValue = (st: State, g: number): bigint => (BigInt(st[0][g]) << 88n) + (BigInt(st[1][g]) << 44n) + BigInt(st[2][g]);
 
 const ifValid = (n: string, body: string): string => (n === 'false' ? `{ ${body} }` : `if (!${n}) { ${body} }`);
 
@@ -109,6 +149,25 @@ export const STATES: Record<StateKind, StateDef> = {
       d[1][i] += s[1][j];
       d[2][i] += s[2][j];
       normalizeOne(d, i);
+    },
+  },
+  dsum: {
+    nonNull: 4,
+    init: [0, 0, 0, 0, 0],
+    input: 'words',
+    // A 64-bit value adds its signed high word to x1 and its low word to x0; a wider one each word to its limb.
+    update: (f, x) => {
+      const words = (w: readonly string[]) => `${f[3]} += ${w[0]} >>> 0; ${f[2]} += ${w[1]} >>> 0; ${f[1]} += ${w[2]} >>> 0; ${f[0]} += ${w[3]};`;
+      if (x.w) return ifValid(x.n, `${words(x.w)} ${f[4]}++;`);
+      if (!x.exact) return ifValid(x.n, `${f[2]} += ${x.h}; ${f[3]} += ${x.l}; ${f[4]}++;`);
+      const { d, ok, big } = x.exact;
+      const split = `const h = Math.floor(${d} / 4294967296); ${f[2]} += h; ${f[3]} += ${d} - h * 4294967296;`;
+      const wide = `const q = ${big}; ${words([0, 1, 2, 3].map((j) => `Number(BigInt.asIntN(32, q${j ? ` >> ${32 * j}n` : ''}))`))}`;
+      return ifValid(x.n, `${ok === 'true' ? split : `if (${ok}) { ${split} } else { ${wide} }`} ${f[4]}++;`);
+    },
+    merge: (d, i, s, j) => {
+      for (let k = 0; k < 5; k++) d[k][i] += s[k][j];
+      normalizeDecimalSumAt(d, dsumAt.fill(i));
     },
   },
   fsum: {
@@ -173,6 +232,8 @@ export const STATES: Record<StateKind, StateDef> = {
       d[2][i] += s[2][j];
     },
   },
+  dmin: decimalExtreme('<'),
+  dmax: decimalExtreme('>'),
   ivar: {
     nonNull: 6,
     init: [0, 0, 0, 0, 0, 0, 0],
@@ -230,6 +291,27 @@ export function normalizeSquaresAt(arrays: readonly Float64Array[], at: readonly
   if (a2[i2] > 2 ** 52) throw new ArithmeticOverflowError('a sum of squares exceeds the exact range of its accumulator (> 2^116)');
   normalizeAt(ah, ih, al, il);
 }
+
+const dsumAt = [0, 0, 0, 0];
+
+/**
+ * Carries a dsum's x0 into x1, x1 into x2 and x2 into x3 (x0..x2 end in [0, 2^32)). Field k of
+ * the group is arrays[k][at[k]].
+ */
+export function normalizeDecimalSumAt(arrays: readonly Float64Array[], at: readonly number[]): void {
+  for (let k = 3; k > 0; k--) {
+    const lo = arrays[k], hi = arrays[k - 1], x = lo[at[k]];
+    if (x >= 0 && x < TWO32) continue;
+    const c = Math.floor(x / TWO32);
+    lo[at[k]] = x - c * TWO32;
+    hi[at[k - 1]] += c;
+  }
+  if (Math.abs(arrays[0][at[0]]) > 2 ** 52) throw new ArithmeticOverflowError('a decimal sum exceeds the exact range of its accumulator (|sum| > 2^148)');
+}
+
+/** A dsum's exact value. */
+export const decimalSumValue = (st: State, g: number): bigint =>
+  (BigInt(st[0][g]) << 96n) + (BigInt(st[1][g]) << 64n) + (BigInt(st[2][g]) << 32n) + BigInt(st[3][g]);
 
 const scratchAt = [0, 0, 0, 0, 0, 0];
 function normalizeSquares(st: State, g: number): void {
@@ -375,19 +457,20 @@ export function bindAggregate(a: Aggregate, schema: Schema): AggSpec {
 
 
 /**
- * Aggregates of decimals, on their unscaled Int64 values: sum exact as decimal(min(38, p + 10), s)
- * (Spark's and DuckDB's widening), avg as Float64, min / max as the decimal, spread in Float64.
+ * Aggregates of decimals, on their unscaled values: sum exact as decimal(min(38, p + 10), s)
+ * (Spark's and DuckDB's widening), avg as Float64, min / max as the decimal (64-bit columns by
+ * their words, values within 2^53 as doubles, wider ones by limbs), spread in Float64.
  */
 function bindDecimal(a: Aggregate, arg: TExpr, t: DType): AggSpec {
   const base = { name: a.name, display: a.defaultName, fn: a.fn, input: t };
   switch (a.fn) {
     case 'sum':
     case 'avg':
-      return { ...base, arg, state: 'isum', result: a.fn === 'sum' ? decimalType(Math.min(MAX_DECIMAL_PRECISION, t.precision! + 10), t.scale!) : FLOAT64, bound: arg.kind === 'col' ? ISUM_WIDE_BOUND : intBound(arg) };
+      return { ...base, arg, state: 'dsum', result: a.fn === 'sum' ? decimalType(Math.min(MAX_DECIMAL_PRECISION, t.precision! + 10), t.scale!) : FLOAT64, bound: ISUM_WIDE_BOUND };
     case 'min':
     case 'max': {
-      const wide = arg.kind !== 'arith';
-      return { ...base, arg, state: a.fn === 'min' ? (wide ? 'wmin' : 'min') : wide ? 'wmax' : 'max', result: t, bound: 0 };
+      const kind = isExactValued(arg) ? 'd' : arg.kind !== 'arith' ? 'w' : '';
+      return { ...base, arg, state: `${kind}${a.fn}` as StateKind, result: t, bound: 0 };
     }
     default:
       return { ...base, arg: decimalAsFloat(arg), state: 'fvar', input: FLOAT64, result: FLOAT64, bound: 0 };

@@ -6,8 +6,8 @@
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import * as arrow from 'apache-arrow';
-import { isWide, type DType } from '../types.ts';
-import { unscaledInt64 } from './decimal.ts';
+import { isDecimal128, isWide, type DType } from '../types.ts';
+import { unscaled128, unscaledInt64 } from './decimal.ts';
 
 export type NumericArray =
   | Int8Array | Int16Array | Int32Array | Uint8Array | Uint16Array | Uint32Array
@@ -152,12 +152,16 @@ export interface WireColumn {
  * Describes an Arrow column without touching its rows (dictionaries are decoded once and cached).
  * With `range`, an integer column also carries its min and max, computed once per Data here on
  * the driver: executors on other threads receive fresh array objects and could not cache it.
- * Decimals are described by their unscaled Int64 values (decimal.ts).
+ * Decimals are described by their unscaled Int64 values, or 128-bit ones two Int64 words a row (decimal.ts).
  */
 export function describeColumn(data: arrow.Data, dtype: DType, range = false, column = ''): WireColumn {
   const nullCount = data.nullCount;
   const validity = nullCount > 0 && data.nullBitmap && data.nullBitmap.length > 0 ? data.nullBitmap : null;
   const base = { dtype, length: data.length, nullCount, validity, offset: data.offset, dictionary: null, utf8: null };
+  if (isDecimal128(dtype)) {
+    const w = unscaled128(data, column);
+    return { ...base, values: new BigInt64Array(w.buffer, w.byteOffset, data.length * 2) };
+  }
   if (dtype.id === 'decimal') return { ...base, values: unscaledInt64(data, column) };
   if (dtype.id !== 'utf8') {
     const values = data.values as NumericArray;
@@ -180,7 +184,7 @@ export function fromWire(w: WireColumn): ColumnChunk {
     return { ...base, values: enc.codes, words: null, dictionary: enc.dictionary };
   }
   const values = w.values!;
-  const words = isWide(w.dtype) ? new Int32Array(values.buffer, values.byteOffset, w.length * 2) : null;
+  const words = isWide(w.dtype) || isDecimal128(w.dtype) ? new Int32Array(values.buffer, values.byteOffset, w.length * (isWide(w.dtype) ? 2 : 4)) : null;
   return { ...base, values, words, dictionary: w.dictionary, ...(w.range ? { range: w.range } : {}) };
 }
 

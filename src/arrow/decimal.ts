@@ -1,8 +1,9 @@
 /**
- * Decimal128 (and Decimal256) columns as the engine reads them: each value's unscaled integer as an
- * Int64, so that keys, comparisons, min / max and exact sums take the 64-bit paths. Every
- * precision up to 18 fits; wider columns are read while their values do, and a value beyond is an
- * ArithmeticOverflowError naming the column. Results go back to Arrow as Decimal128.
+ * Decimal128 (and Decimal256) columns as the engine reads them. Up to 18 digits, each value's
+ * unscaled integer as an Int64, so that keys, comparisons, min / max and exact sums take the
+ * 64-bit paths. Wider ones (decimal128.ts's types) as their 128-bit words, 4 a row; a Decimal256
+ * value beyond 128 bits is an ArithmeticOverflowError naming the column. Results go back to Arrow
+ * as Decimal128.
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import * as arrow from 'apache-arrow';
@@ -68,7 +69,43 @@ function beyondInt64(data: arrow.Data, column: string, row: number, words: Uint3
   const t = data.type as arrow.Decimal;
   const v = formatDecimal(fromWords(words), t.scale);
   return new ArithmeticOverflowError(`column '${column}' (decimal(${t.precision}, ${t.scale})) holds ${v} at row ${row}: ` +
-    'decimal values are computed on as 64-bit unscaled integers (|unscaled value| < 2^63), and this one is beyond');
+    `it is beyond ${t.precision <= 18 ? 'the 64-bit range of a decimal of at most 18 digits' : 'the 128 bits of a Decimal128'}`);
+}
+
+const words128 = new WeakMap<object, Int32Array>();
+
+/**
+ * A wide decimal column's values as 128-bit two's complement words, 4 a row (little-endian): the
+ * Decimal128 data itself, or a Decimal256's values narrowed (cached), after checking that each
+ * valid one fits.
+ */
+export function unscaled128(data: arrow.Data, column = ''): Int32Array {
+  const words = data.values as Uint32Array;
+  const per = (data.type as arrow.Decimal).bitWidth / 32;
+  if (per === 4) return new Int32Array(words.buffer, words.byteOffset, data.length * 4);
+  let out = words128.get(words);
+  if (out) return out;
+  out = new Int32Array(data.length * 4);
+  const iw = new Int32Array(words.buffer, words.byteOffset, words.length);
+  for (let i = 0; i < data.length; i++) {
+    const at = i * per, sign = iw[at + 3]! >> 31;
+    for (let k = 4; k < per; k++) if (iw[at + k] !== sign && data.getValid(i)) throw beyondInt64(data, column, i, words.subarray(at, at + per));
+    for (let k = 0; k < 4; k++) out[4 * i + k] = iw[at + k]!;
+  }
+  words128.set(words, out);
+  return out;
+}
+
+/** Row i of 128-bit words (4 a row) as a BigInt. */
+export const bigOf128 = (w: Int32Array, i: number): bigint =>
+  (BigInt(w[4 * i + 3]!) << 96n) + (BigInt(w[4 * i + 2]! >>> 0) << 64n) + (BigInt(w[4 * i + 1]! >>> 0) << 32n) + BigInt(w[4 * i]! >>> 0);
+
+/** Decimal text ('-12.50') back to the unscaled integer at `scale`. */
+export function parseDecimalText(text: string, scale: number): bigint {
+  const neg = text.startsWith('-'), body = neg ? text.slice(1) : text;
+  const [int, frac = ''] = body.split('.');
+  const x = BigInt(`${int}${frac.padEnd(scale, '0')}`);
+  return neg ? -x : x;
 }
 
 /** A two's-complement little-endian integer of 32-bit words as a BigInt. */

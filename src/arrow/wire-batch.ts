@@ -5,7 +5,8 @@
 import type * as arrow from 'apache-arrow';
 import { fieldOf, type Schema } from '../expr/resolve.ts';
 import { describeColumn, fromWire, type ColumnChunk, type WireColumn } from './column-chunk.ts';
-import { cacheUnscaled } from './decimal.ts';
+import { cacheUnscaled, unscaled128 } from './decimal.ts';
+import { isDecimal128 } from '../types.ts';
 
 export interface WireBatch {
   readonly rows: number;
@@ -23,8 +24,12 @@ export interface BoundBatch {
  */
 export async function prepareBatches(schema: Schema, names: readonly string[], batches: readonly arrow.RecordBatch[]): Promise<void> {
   for (const name of names) {
-    if (fieldOf(schema, name).dtype.id !== 'decimal') continue;
-    for (const b of batches) await cacheUnscaled(b.getChild(name)!.data[0]!, name);
+    const t = fieldOf(schema, name).dtype;
+    if (t.id !== 'decimal') continue;
+    for (const b of batches) {
+      if (isDecimal128(t)) unscaled128(b.getChild(name)!.data[0]!, name);
+      else await cacheUnscaled(b.getChild(name)!.data[0]!, name);
+    }
   }
 }
 

@@ -10,11 +10,13 @@ import { columnsOfTyped } from '../expr/columns.ts';
 import { fieldOf, type Schema, type TExpr } from '../expr/resolve.ts';
 import { computeChunk } from '../executor/cpu/compute-columns.ts';
 import { StringIds } from '../executor/string-ids.ts';
+import { isDecimal128 } from '../types.ts';
 
 /** A computed chunk as Arrow data of `type` (string literals repeat their one value; decimals widen to 128 bits). */
 function toArrowData(c: ColumnChunk, type: arrow.DataType): arrow.Data {
   if (c.dictionary) return arrow.vectorFromArray(Array.from(c.values as Int32Array, (code) => c.dictionary![code]!), new arrow.Utf8()).data[0]!;
-  const data = arrow.DataType.isDecimal(type) ? decimalWordsOfInt64(c.values as BigInt64Array) : c.values;
+  const data = !arrow.DataType.isDecimal(type) ? c.values
+    : isDecimal128(c.dtype) ? new Uint32Array(c.words!.buffer, c.words!.byteOffset, c.length * 4) : decimalWordsOfInt64(c.values as BigInt64Array);
   return arrow.makeData({ type, length: c.length, nullCount: c.nullCount, nullBitmap: c.validity, data } as never);
 }
 

@@ -35,6 +35,6 @@ export function chooseGrouping(
   return { ...dense, keyNullable, mode: 'dense' };
 }
 
-/** 32-bit words of a hash table's key: per key its value's (two for a 64-bit one) and, where it is nullable, a null flag. */
+/** 32-bit words of a hash table's key: per key its value's (two for a 64-bit one, four for a 128-bit one) and, where it is nullable, a null flag. */
 export const hashKeyWords = (keys: readonly KeyInfo[], keyNullable: readonly boolean[]): number =>
-  keys.reduce((a, k, j) => a + (k.kind === 'wide' || k.kind === 'float' ? 2 : 1) + (keyNullable[j] ? 1 : 0), 0);
+  keys.reduce((a, k, j) => a + (k.kind === 'dec' ? 4 : k.kind === 'wide' || k.kind === 'float' ? 2 : 1) + (keyNullable[j] ? 1 : 0), 0);

@@ -5,7 +5,7 @@
 import { exprToString, type ArithOp, type CmpOp, type Expr, type LitValue } from './expr.ts';
 import { TypeMismatchError, UnknownColumnError } from '../errors.ts';
 import type { StrMatchOp } from './string-match.ts';
-import { decimalType, intRange, isDecimal, isInteger, isNumeric, isTemporal, isWide, MAX_DECIMAL_PRECISION, sameType, typeName, type DType } from '../types.ts';
+import { decimalType, intRange, isDecimal, isDecimal128, isInteger, isNumeric, isTemporal, isWide, MAX_DECIMAL_PRECISION, sameType, typeName, type DType } from '../types.ts';
 import { scaledLiteral } from '../arrow/decimal.ts';
 
 export interface Field {
@@ -25,9 +25,10 @@ export type LitScalar = number | bigint | string | boolean | null;
 
 /**
  * How a comparison is evaluated: `num` as JS numbers, `wide` as exact (hi, lo) 32-bit word pairs,
+ * `exact` as exact integers of any width (decimals beyond 64 bits, exact arithmetic: CPU only),
  * `str` as equality of string ids, `null` when one side is the null literal (always null).
  */
-export type CmpMode = 'num' | 'wide' | 'str' | 'null';
+export type CmpMode = 'num' | 'wide' | 'exact' | 'str' | 'null';
 
 export type TExpr =
   | { kind: 'col'; name: string; dtype: DType }
@@ -37,7 +38,7 @@ export type TExpr =
   | { kind: 'not'; arg: TExpr; dtype: DType }
   | { kind: 'isNull'; negated: boolean; arg: TExpr; dtype: DType }
   | { kind: 'in'; arg: TExpr; list: TExpr[]; mode: CmpMode; dtype: DType }
-  | { kind: 'arith'; op: ArithOp; left: TExpr; right: TExpr; dtype: DType; bound: number; checked?: boolean }
+  | { kind: 'arith'; op: ArithOp; left: TExpr; right: TExpr; dtype: DType; bound: number; exact?: boolean }
   | { kind: 'strMatch'; op: StrMatchOp; arg: TExpr; pattern: string; dtype: DType };
 
 export function fieldOf(schema: Schema, name: string): Field {
@@ -59,7 +60,7 @@ function literalType(v: LitValue): DType | null {
 
 /**
  * The largest |value| an integer-typed (or decimal: unscaled) expression can take, used to keep
- * integer arithmetic exact. A `checked` arithmetic's bound is 2^53: the kernel checks each value.
+ * integer arithmetic exact.
  */
 export function intBound(e: TExpr): number {
   if (e.kind === 'lit') return typeof e.value === 'bigint' ? Math.abs(Number(e.value)) : Math.abs(Number(e.value));
@@ -174,6 +175,7 @@ function comparable(left: TExpr, right: TExpr, op: CmpOp, source: Expr): { left:
     else if (!sameType(lt, rt)) throw mismatch();
     return { left, right, mode: isWide(left.dtype!) || isWide(right.dtype!) ? 'wide' : 'num' };
   }
+  if ((isDecimal(lt) && isNumberText(right)) || (isDecimal(rt) && isNumberText(left))) return decimalComparable(left, right, source, mismatch);
   if (lt.id === 'utf8' || rt.id === 'utf8') {
     if (lt.id !== 'utf8' || rt.id !== 'utf8') throw mismatch();
     if (op !== 'eq' && op !== 'ne') {
@@ -202,18 +204,18 @@ function resolveCmp(op: CmpOp, left: TExpr, right: TExpr, source: Expr): TExpr {
 function resolveIn(arg: TExpr, list: TExpr[], source: Expr): TExpr {
   if (list.some((x) => x.kind !== 'lit')) throw new TypeMismatchError(`isIn takes literal values: ${exprToString(source)}`);
   let mode: CmpMode = 'null';
-  let decimalAsFloats = false;
+  const modes = new Set<CmpMode>();
   const coerced = list.map((x) => {
     if (isNullLit(x)) return x;
     const c = comparable(arg, x, 'eq', source);
     if (mode === 'null' || c.mode === 'num') mode = c.mode;
-    // A decimal compared as Float64 (a literal beyond its range) reads its operand converted.
-    if (isDecimal(arg.dtype) && c.mode !== 'wide') decimalAsFloats = true;
+    modes.add(c.mode);
     return c.right;
   });
   // x IN (a, b) is x = a OR x = b; a literal between two of the column's values needs the
-  // rewrite, as does a decimal some of whose literals compare as Float64 and some exactly.
-  if (coerced.some((x) => between.has(x)) || decimalAsFloats) {
+  // rewrite, as does a decimal whose literals compare in different modes (some as Float64,
+  // beyond its range, which reads the operand converted; some exactly).
+  if (coerced.some((x) => between.has(x)) || (isDecimal(arg.dtype) && modes.size > 1)) {
     return list.map((x) => resolveCmp('eq', arg, x, source)).reduce((a, b) => ({ kind: 'logic', op: 'or', left: a, right: b, dtype: BOOL }));
   }
   return { kind: 'in', arg, list: coerced, mode, dtype: BOOL };
@@ -236,8 +238,16 @@ function resolveArith(op: ArithOp, left: TExpr, right: TExpr, source: Expr): TEx
   return { kind: 'arith', op, left, right, dtype: FLOAT64, bound: Infinity };
 }
 
+/** A string literal holding a number: a decimal literal beyond what a JS number holds exactly ('12345678901234567890.25'). */
+const isNumberText = (e: TExpr): boolean => e.kind === 'lit' && typeof e.value === 'string' && scaledLiteral(e.value, 0) !== null;
+
 const MAX_EXACT = Number.MAX_SAFE_INTEGER;
 const INT64_MAX = (1n << 63n) - 1n;
+/** The largest unscaled value of a Decimal128 (38 digits), as a bound. */
+const DECIMAL128_BOUND = 1e38;
+
+/** Is this decimal expression beyond 64 bits: a 128-bit column, or arithmetic evaluated exactly (to-js.ts's emitExact)? */
+export const isExactValued = (e: TExpr): boolean => isDecimal128(e.dtype) || (e.kind === 'arith' && e.exact === true);
 
 /** A decimal expression as a Float64 (its unscaled value over 10^scale, rounded once). */
 export function decimalAsFloat(e: TExpr): TExpr {
@@ -265,7 +275,7 @@ function asDecimal(e: TExpr, source: Expr): TExpr | null {
   if (isInteger(e.dtype)) {
     // Typed decimal(digits, 0), evaluated as the integer it is (times 1).
     const digits = Math.max(1, Math.ceil(Math.log10(intBound(e) + 1)));
-    return checkedArith('mul', e, { kind: 'lit', value: 1n, dtype: decimalType(1, 0) }, decimalType(Math.min(MAX_DECIMAL_PRECISION, digits), 0));
+    return exactArith('mul', e, { kind: 'lit', value: 1n, dtype: decimalType(1, 0) }, decimalType(Math.min(MAX_DECIMAL_PRECISION, digits), 0));
   }
   return null;
 }
@@ -275,26 +285,26 @@ function rescale(e: TExpr, k: number): TExpr {
   if (k === 0) return e;
   const t = e.dtype!, factor = 10n ** BigInt(k);
   if (e.kind === 'lit') return { kind: 'lit', value: (e.value as bigint) * factor, dtype: decimalType(Math.min(MAX_DECIMAL_PRECISION, t.precision! + k), t.scale! + k) };
-  return checkedArith('mul', e, { kind: 'lit', value: factor, dtype: decimalType(k + 1, 0) }, decimalType(Math.min(MAX_DECIMAL_PRECISION, t.precision! + k), t.scale! + k));
+  return exactArith('mul', e, { kind: 'lit', value: factor, dtype: decimalType(k + 1, 0) }, decimalType(Math.min(MAX_DECIMAL_PRECISION, t.precision! + k), t.scale! + k));
 }
 
 /**
- * Arithmetic on unscaled integers: exact in a double while its static bound fits 53 bits, else
- * `checked` (the kernel checks each value against 2^53, and an ArithmeticOverflowError names the
- * expression where one is beyond).
+ * Arithmetic on unscaled integers: in doubles while its static bound fits 53 bits, else `exact`
+ * (doubles while each value does, BigInts beyond; a value beyond 38 digits is an
+ * ArithmeticOverflowError naming the expression).
  */
-function checkedArith(op: ArithOp, left: TExpr, right: TExpr, dtype: DType): TExpr {
+function exactArith(op: ArithOp, left: TExpr, right: TExpr, dtype: DType): TExpr {
   const a = intBound(left), b = intBound(right);
   const bound = op === 'mul' ? a * b : a + b;
-  if (bound <= MAX_EXACT) return { kind: 'arith', op, left, right, dtype, bound };
-  return { kind: 'arith', op, left, right, dtype, bound: MAX_EXACT, checked: true };
+  if (bound <= MAX_EXACT && !isExactValued(left) && !isExactValued(right)) return { kind: 'arith', op, left, right, dtype, bound };
+  return { kind: 'arith', op, left, right, dtype, bound: Math.min(bound, DECIMAL128_BOUND), exact: true };
 }
 
 /** Decimal arithmetic with SQL's scale rules; division, and arithmetic with floats, in Float64. */
 function decimalArith(op: ArithOp, left: TExpr, right: TExpr, source: Expr): TExpr {
   if (isNullLit(left) || isNullLit(right)) return { kind: 'arith', op, left, right, dtype: FLOAT64, bound: Infinity };
   for (const t of [left, right]) {
-    if (!isDecimal(t.dtype) && !isNumeric(t.dtype!)) throw new TypeMismatchError(`arithmetic needs numbers, got ${typeName(t.dtype!)}: ${exprToString(source)}`);
+    if (!isDecimal(t.dtype) && !isNumeric(t.dtype!) && !isNumberText(t)) throw new TypeMismatchError(`arithmetic needs numbers, got ${typeName(t.dtype!)}: ${exprToString(source)}`);
   }
   const l = asDecimal(left, source), r = asDecimal(right, source);
   if (op === 'div' || l === null || r === null) {
@@ -303,10 +313,10 @@ function decimalArith(op: ArithOp, left: TExpr, right: TExpr, source: Expr): TEx
   const [p1, s1, p2, s2] = [l.dtype!.precision!, l.dtype!.scale!, r.dtype!.precision!, r.dtype!.scale!];
   if (op === 'mul') {
     if (s1 + s2 > MAX_DECIMAL_PRECISION) throw new TypeMismatchError(`the product's scale ${s1 + s2} exceeds ${MAX_DECIMAL_PRECISION}: ${exprToString(source)}`);
-    return checkedArith(op, l, r, decimalType(Math.min(MAX_DECIMAL_PRECISION, p1 + p2 + 1), s1 + s2));
+    return exactArith(op, l, r, decimalType(Math.min(MAX_DECIMAL_PRECISION, p1 + p2 + 1), s1 + s2));
   }
   const s = Math.max(s1, s2), p = Math.min(MAX_DECIMAL_PRECISION, Math.max(p1 - s1, p2 - s2) + s + 1);
-  return checkedArith(op, rescale(l, s - s1), rescale(r, s - s2), decimalType(p, s));
+  return exactArith(op, rescale(l, s - s1), rescale(r, s - s2), decimalType(p, s));
 }
 
 /**
@@ -314,14 +324,14 @@ function decimalArith(op: ArithOp, left: TExpr, right: TExpr, source: Expr): TEx
  * more digits than the column takes the between-rewrite), or in Float64 against a float.
  */
 function decimalComparable(left: TExpr, right: TExpr, source: Expr, mismatch: () => TypeMismatchError): { left: TExpr; right: TExpr; mode: CmpMode } {
-  for (const t of [left, right]) if (!isDecimal(t.dtype) && !isNumeric(t.dtype!)) throw mismatch();
+  for (const t of [left, right]) if (!isDecimal(t.dtype) && !isNumeric(t.dtype!) && !isNumberText(t)) throw mismatch();
   const literalAt = (lit: TExpr & { kind: 'lit' }, target: DType): TExpr => {
     const v = lit.value;
-    if (typeof v !== 'number' && typeof v !== 'bigint') throw mismatch();
+    if (typeof v !== 'number' && typeof v !== 'bigint' && !isNumberText(lit)) throw mismatch();
     if (typeof v === 'number' && !Number.isFinite(v)) return { kind: 'lit', value: v, dtype: FLOAT64 };
-    const scaled = scaledLiteral(v, target.scale!)!;
-    // Beyond the Int64 values a column holds: compared as Float64, which orders it past them all.
-    if (scaled.floor > INT64_MAX || scaled.floor < -INT64_MAX) return { kind: 'lit', value: Number(v), dtype: FLOAT64 };
+    const scaled = scaledLiteral(v as number | bigint | string, target.scale!)!;
+    // Beyond the Int64 values a 64-bit column holds: compared as Float64, which orders it past them all.
+    if (!isDecimal128(target) && (scaled.floor > INT64_MAX || scaled.floor < -INT64_MAX)) return { kind: 'lit', value: Number(v), dtype: FLOAT64 };
     const out: TExpr = { kind: 'lit', value: scaled.floor, dtype: target };
     if (!scaled.exact) between.add(out);
     return out;
@@ -333,7 +343,9 @@ function decimalComparable(left: TExpr, right: TExpr, source: Expr, mismatch: ()
   const l = asDecimal(left, source), r = asDecimal(right, source);
   if (l === null || r === null) return { left: decimalAsFloat(left), right: decimalAsFloat(right), mode: 'num' };
   const s = Math.max(l.dtype!.scale!, r.dtype!.scale!);
-  return { left: rescale(l, s - l.dtype!.scale!), right: rescale(r, s - r.dtype!.scale!), mode: 'wide' };
+  const a = rescale(l, s - l.dtype!.scale!), b = rescale(r, s - r.dtype!.scale!);
+  const beyond = (x: TExpr) => isExactValued(x) || (x.kind === 'lit' && typeof x.value === 'bigint' && (x.value > INT64_MAX || x.value < -INT64_MAX));
+  return { left: a, right: b, mode: beyond(a) || beyond(b) ? 'exact' : 'wide' };
 }
 
 /** A typed expression printed as its source would be (a TExpr has an Expr's shape, literals coerced). */

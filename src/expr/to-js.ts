@@ -6,7 +6,8 @@
  */
 import { typedToString, type TExpr } from './resolve.ts';
 import { ArithmeticOverflowError } from '../errors.ts';
-import { isFloat, isWide, type DType } from '../types.ts';
+import { isDecimal, isDecimal128, isFloat, isWide, type DType } from '../types.ts';
+import { formatDecimal } from '../arrow/decimal.ts';
 import type { CodegenContext } from './codegen-context.ts';
 import type { CmpOp } from './expr.ts';
 import { inListValues, isBooleanValued, orText as or } from './kleene.ts';
@@ -14,14 +15,23 @@ import { inListValues, isBooleanValued, orText as or } from './kleene.ts';
 export interface Val { v: string; n: string }
 
 const MAX_EXACT = Number.MAX_SAFE_INTEGER;
+const TEN38 = 10n ** 38n;
+const EXACT_OPS = { add: 0, sub: 1, mul: 2 } as const;
 
-/** The error a kernel throws where checked arithmetic leaves the integers a double holds exactly. */
-const inexact = (expr: string): ArithmeticOverflowError =>
-  new ArithmeticOverflowError(`${expr} exceeds 2^53 in magnitude (unscaled), beyond what this version computes exactly`);
+/**
+ * Exact arithmetic beyond a double's 53 bits (a kernel's `X`): on BigInts, and an
+ * ArithmeticOverflowError naming the expression where the result needs more than 38 digits.
+ */
+function exactArith(op: number, a: number | bigint, b: number | bigint, expr: string, scale: number): bigint {
+  const x = BigInt(a), y = BigInt(b);
+  const r = op === 0 ? x + y : op === 1 ? x - y : x * y;
+  if (r >= TEN38 || r <= -TEN38) throw new ArithmeticOverflowError(`${expr} = ${formatDecimal(r, scale)} needs more than 38 digits, beyond a Decimal128`);
+  return r;
+}
 
-/** A kernel's source compiled into a function of `params`; its code reaches `inexact` as `E`. */
+/** A kernel's source compiled into a function of `params`; its code reaches `exactArith` as `X`. */
 export function kernelFunction<F>(params: readonly string[], source: string): F {
-  return new Function('E', `return function (${params.join(', ')}) {\n${source}\n};`)(inexact) as F;
+  return new Function('X', `return function (${params.join(', ')}) {\n${source}\n};`)(exactArith) as F;
 }
 export interface WideVal { h: string; l: string; n: string }
 
@@ -39,6 +49,7 @@ function numLiteral(value: unknown): string {
 export function emitNum(e: TExpr, ctx: CodegenContext): Val {
   switch (e.kind) {
     case 'col': {
+      if (isDecimal128(e.dtype)) return exactAsNumber(emitExact(e, ctx), ctx);
       const { k, n } = nullOf(ctx, e.name, e.dtype);
       if (e.dtype.id === 'bool') return { v: ctx.bind(`((v${k}[(o${k} + i) >> 3] >> ((o${k} + i) & 7)) & 1)`), n };
       if (isWide(e.dtype)) {
@@ -51,16 +62,14 @@ export function emitNum(e: TExpr, ctx: CodegenContext): Val {
       if (e.value === null) return { v: '0', n: 'true' };
       return { v: typeof e.value === 'boolean' ? (e.value ? '1' : '0') : numLiteral(e.value), n: 'false' };
     case 'arith': {
+      if (e.exact) return exactAsNumber(emitExact(e, ctx), ctx);
       const a = emitNum(e.left, ctx), b = emitNum(e.right, ctx);
       if (e.op === 'div') {
         // SQL engines return null for a division by zero.
         return { v: ctx.bind(`${a.v} / ${b.v}`), n: ctx.bind(or(or(a.n, b.n), `${b.v} === 0`)) };
       }
       const sym = { add: '+', sub: '-', mul: '*' }[e.op];
-      const v = ctx.bind(`${a.v} ${sym} ${b.v}`), n = ctx.bind(or(a.n, b.n));
-      // Beyond 2^53 a double no longer holds every integer: the value may have rounded.
-      if (e.checked) ctx.stmts.push(`if (${n === 'false' ? '' : `!${n} && `}!(${v} <= ${MAX_EXACT} && ${v} >= -${MAX_EXACT})) throw E(${JSON.stringify(typedToString(e))});`);
-      return { v, n };
+      return { v: ctx.bind(`${a.v} ${sym} ${b.v}`), n: ctx.bind(or(a.n, b.n)) };
     }
     default: {
       const p = emitBool(e, ctx);
@@ -69,8 +78,78 @@ export function emitNum(e: TExpr, ctx: CodegenContext): Val {
   }
 }
 
+/** An exact value as a double (rounded once where it is beyond 2^53). */
+const exactAsNumber = (x: ExactVal, ctx: CodegenContext): Val =>
+  ({ v: x.ok === 'true' ? x.d : ctx.bind(`${or(x.ok, x.n)} ? ${x.d} : Number(${x.big})`), n: x.n });
+
+/** Within ±2^21, a 64-bit value's high word leaves it within a double's exact integers. */
+const smallHigh = (h: string): string => `${h} >= -2097152 && ${h} < 2097152`;
+
+/**
+ * An integer (a decimal's unscaled value) exactly, in any width. The hot path stays in doubles:
+ * `d` is the value as a double, exact where `ok` holds (|value| within 2^53); where it does not,
+ * `big` is the exact BigInt, an expression to evaluate only then, and only where `n` is false.
+ */
+export interface ExactVal { d: string; ok: string; big: string; n: string }
+
+const exactOf = (x: ExactVal): string => (x.ok === 'true' ? x.d : x.ok === 'false' ? x.big : `(${x.ok} ? ${x.d} : ${x.big})`);
+
+export function emitExact(e: TExpr, ctx: CodegenContext): ExactVal {
+  if (e.kind === 'col' && (isDecimal128(e.dtype) || isWide(e.dtype))) {
+    const { k, n } = nullOf(ctx, e.name, e.dtype);
+    if (isDecimal128(e.dtype)) {
+      const h = ctx.bind(`w${k}[4 * i + 1]`), t = ctx.bind(`w${k}[4 * i + 3]`);
+      return {
+        d: ctx.bind(`${h} * 4294967296 + (w${k}[4 * i] >>> 0)`),
+        ok: ctx.bind(`${t} === w${k}[4 * i + 2] && ${t} === (${h} >> 31) && ${smallHigh(h)}`),
+        big: `((v${k}[2 * i + 1] << 64n) + BigInt.asUintN(64, v${k}[2 * i]))`,
+        n,
+      };
+    }
+    const h = ctx.bind(e.dtype.id === 'uint64' ? `(w${k}[2 * i + 1] >>> 0)` : `w${k}[2 * i + 1]`);
+    // Up to 15 digits, a decimal's values are within 2^53 by its precision.
+    const ok = isDecimal(e.dtype) && e.dtype.precision! <= 15 ? 'true' : ctx.bind(smallHigh(h));
+    return { d: ctx.bind(`${h} * 4294967296 + (w${k}[2 * i] >>> 0)`), ok, big: `v${k}[i]`, n };
+  }
+  if (e.kind === 'lit' && typeof e.value === 'bigint' && (e.value > BigInt(MAX_EXACT) || e.value < -BigInt(MAX_EXACT))) {
+    return { d: String(Number(e.value)), ok: 'false', big: `${e.value}n`, n: 'false' };
+  }
+  if (e.kind !== 'arith' || !e.exact) { const x = emitNum(e, ctx); return { d: x.v, ok: 'true', big: '0n', n: x.n }; }
+  const a = emitExact(e.left, ctx), b = emitExact(e.right, ctx), n = ctx.bind(or(a.n, b.n));
+  const op = e.op as keyof typeof EXACT_OPS, sym = { add: '+', sub: '-', mul: '*' }[op];
+  const d = ctx.bind(`${a.d} ${sym} ${b.d}`);
+  // Exact in the double while both operands are and the result is within 2^53 (beyond, it may have rounded).
+  const ok = ctx.bind(`${a.ok === 'true' ? '' : `${a.ok} && `}${b.ok === 'true' ? '' : `${b.ok} && `}${d} <= ${MAX_EXACT} && ${d} >= -${MAX_EXACT}`);
+  // Computed where a consumer needs it (never for a null: its operands may be garbage).
+  const big = `X(${EXACT_OPS[op]}, ${exactOf(a)}, ${exactOf(b)}, ${JSON.stringify(typedToString(e))}, ${e.dtype.scale ?? 0})`;
+  return { d, ok, big, n };
+}
+
+/** An exact integer as a JS number where it is within 2^53, else as a BigInt (for comparisons that mix them). */
+export const exactMixed = (x: ExactVal): string => exactOf(x);
+
+/** An exact integer as the four 32-bit words of its 128-bit two's complement, low first. */
+export interface Words128 { w: readonly [string, string, string, string]; n: string }
+
+export function emitWords128(e: TExpr, ctx: CodegenContext): Words128 {
+  if (e.kind === 'col' && (isDecimal128(e.dtype) || isWide(e.dtype))) {
+    const { k, n } = nullOf(ctx, e.name, e.dtype);
+    if (isDecimal128(e.dtype)) return { w: [0, 1, 2, 3].map((j) => ctx.bind(`w${k}[4 * i + ${j}]`)) as unknown as Words128['w'], n };
+    const h = ctx.bind(`w${k}[2 * i + 1]`), s = e.dtype.id === 'uint64' ? '0' : ctx.bind(`(${h} >> 31)`);
+    return { w: [ctx.bind(`w${k}[2 * i]`), h, s, s], n };
+  }
+  const x = emitExact(e, ctx);
+  const w = [ctx.tmp(), ctx.tmp(), ctx.tmp(), ctx.tmp()] as const;
+  const split = `const h = Math.floor(${x.d} / 4294967296); ${w[0]} = (${x.d} - h * 4294967296) | 0; ${w[1]} = h | 0; ${w[2]} = ${w[3]} = h < 0 ? -1 : 0;`;
+  const bigSplit = `const q = ${x.big}; ${w.map((t, j) => `${t} = Number(BigInt.asIntN(32, ${j === 0 ? 'q' : `q >> ${32 * j}n`}));`).join(' ')}`;
+  ctx.stmts.push(`let ${w.join(', ')};`,
+    x.ok === 'true' ? `{ ${split} }` : `if (${x.ok}${x.n === 'false' ? '' : ` || ${x.n}`}) { ${split} } else { ${bigSplit} }`);
+  return { w, n: x.n };
+}
+
 /** A 64-bit integer value as exact (hi, lo) words: hi = floor(x / 2^32) as a number, lo in [0, 2^32). */
 export function emitWide(e: TExpr, ctx: CodegenContext): WideVal {
+  if (isDecimal128(e.dtype) || (e.kind === 'arith' && e.exact)) throw new Error(`internal: ${typedToString(e)} is wider than 64 bits`);
   if (e.kind === 'col' && isWide(e.dtype)) {
     const { k, n } = nullOf(ctx, e.name, e.dtype);
     const h = e.dtype.id === 'uint64' ? `(w${k}[2 * i + 1] >>> 0)` : `w${k}[2 * i + 1]`;
@@ -94,6 +173,15 @@ export function emitStr(e: TExpr, ctx: CodegenContext): Val {
 }
 
 const JS_CMP: Record<CmpOp, string> = { eq: '===', ne: '!==', lt: '<', le: '<=', gt: '>', ge: '>=' };
+/** Numbers and BigInts of one value are == (never ===). */
+const EXACT_CMP: Record<CmpOp, string> = { ...JS_CMP, eq: '==', ne: '!=' };
+
+/** Two exact values compared (`n`: either is null): as doubles where both are exact in them, else as mixed numbers and BigInts. */
+function exactCmp(op: CmpOp, a: ExactVal, b: ExactVal, n: string): string {
+  const fast = `${a.d} ${JS_CMP[op]} ${b.d}`, slow = `${exactMixed(a)} ${EXACT_CMP[op]} ${exactMixed(b)}`;
+  const both = [a.ok, b.ok].filter((x) => x !== 'true');
+  return both.length === 0 ? `(${fast})` : `(${or(both.join(' && '), n)} ? ${fast} : ${slow})`;
+}
 
 /** Numeric comparison with SQL's NaN rules: NaN equals NaN and is greater than every number. */
 function numCmp(op: CmpOp, a: string, b: string, aNaN: boolean, bNaN: boolean): string {
@@ -122,6 +210,10 @@ function compare(op: CmpOp, left: TExpr, right: TExpr, mode: string, ctx: Codege
     const a = emitWide(left, ctx), b = emitWide(right, ctx);
     return { v: ctx.wordPairCompare(op, a, b), n: or(a.n, b.n) };
   }
+  if (mode === 'exact') {
+    const a = emitExact(left, ctx), b = emitExact(right, ctx), n = or(a.n, b.n);
+    return { v: exactCmp(op, a, b, n), n };
+  }
   if (mode === 'str') {
     const a = emitStr(left, ctx), b = emitStr(right, ctx);
     return { v: `(${a.v} ${JS_CMP[op]} ${b.v})`, n: or(a.n, b.n) };
@@ -147,6 +239,10 @@ export function emitBool(e: TExpr, ctx: CodegenContext): Val {
       if (e.mode === 'wide') {
         const a = emitWide(e.arg, ctx);
         return ctx.inList(values.map((x) => ctx.wordPairCompare('eq', a, emitWide(x, ctx))), a.n, hasNull);
+      }
+      if (e.mode === 'exact') {
+        const a = emitExact(e.arg, ctx);
+        return ctx.inList(values.map((x) => exactCmp('eq', a, emitExact(x, ctx), a.n)), a.n, hasNull);
       }
       if (e.mode === 'str') {
         const a = emitStr(e.arg, ctx);

@@ -17,8 +17,10 @@
 import { inListValues, isBooleanValued, orText as or } from './kleene.ts';
 import type { CmpOp } from './expr.ts';
 import type { TExpr } from './resolve.ts';
-import type { DType } from '../types.ts';
+import { isDecimal128, typeName, type DType } from '../types.ts';
 import type { CodegenContext } from './codegen-context.ts';
+
+const EXACT_ONLY = 'decimal values beyond 64 bits (128-bit columns, exact arithmetic) have no GPU kernel yet';
 
 /** A spec the GPU kernels do not cover; the message is the recorded fallback reason. */
 export class GpuUnsupported extends Error {
@@ -38,7 +40,10 @@ export function columnForm(t: DType, name: string): ColumnForm {
     case 'int8': case 'int16': case 'int32': case 'uint8': case 'uint16': case 'date32': return 'i32';
     case 'uint32': return 'u32';
     // uint64: as int64, where every value is below 2^63 (the map task checks); decimals as their unscaled Int64.
-    case 'int64': case 'uint64': case 'date64': case 'timestamp': case 'decimal': return 'w64';
+    case 'int64': case 'uint64': case 'date64': case 'timestamp': return 'w64';
+    case 'decimal':
+      if (isDecimal128(t)) throw new GpuUnsupported(`column '${name}' is ${typeName(t)}: ${EXACT_ONLY}`);
+      return 'w64';
     case 'float32': return 'f32';
     case 'float64': return 'f64';
     case 'bool': return 'bool';
@@ -189,6 +194,7 @@ function numCmp(op: CmpOp, a: GVal, b: GVal, ctx: CodegenContext): string {
 
 function compare(e: Extract<TExpr, { kind: 'cmp' }>, ctx: CodegenContext): GBool {
   if (e.mode === 'null') return { v: 'false', n: 'true' };
+  if (e.mode === 'exact') throw new GpuUnsupported(EXACT_ONLY);
   if (e.mode === 'str') {
     const a = gStr(e.left, ctx), b = gStr(e.right, ctx);
     return { v: `(${(a as { v: string }).v} ${OPS[e.op]} ${(b as { v: string }).v})`, n: or(a.n, b.n) };
@@ -212,6 +218,7 @@ export function gBool(e: TExpr, ctx: CodegenContext): GBool {
     }
     case 'in': {
       if (e.mode === 'null') return { v: 'false', n: 'true' };
+      if (e.mode === 'exact') throw new GpuUnsupported(EXACT_ONLY);
       const { values, hasNull } = inListValues(e.list);
       if (e.mode === 'str') {
         const a = gStr(e.arg, ctx) as { v: string; n: string };

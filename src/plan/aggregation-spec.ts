@@ -8,7 +8,7 @@ import type { AggSpec } from '../aggregate/registry.ts';
 import { columnsOfTyped } from '../expr/columns.ts';
 import type { Schema, TExpr } from '../expr/resolve.ts';
 import { keyToArrow } from '../shuffle/key-column.ts';
-import { isWide, type DType } from '../types.ts';
+import { isDecimal128, isWide, type DType } from '../types.ts';
 
 /** The aggregation a job runs: Filter → HashAggregate(partial) → Exchange → HashAggregate(final). */
 export interface AggregationSpec {
@@ -51,7 +51,8 @@ export const outputNameOf = (column: string): string => (column.startsWith('\u00
 
 /** How a map task finds a row's group: one group, a dense composite index, or a hash table. */
 export type GroupMode = 'global' | 'dense' | 'hash';
-export type KeyKind = 'int' | 'wide' | 'float' | 'bool' | 'str';
+/** `dec`: a 128-bit decimal, hashed as its four words (hash mode only; CPU only). */
+export type KeyKind = 'int' | 'wide' | 'dec' | 'float' | 'bool' | 'str';
 
 export interface KeyInfo {
   readonly column: string;
@@ -63,6 +64,7 @@ export function keyKind(t: DType): KeyKind {
   if (t.id === 'utf8') return 'str';
   if (t.id === 'bool') return 'bool';
   if (t.id === 'float32' || t.id === 'float64') return 'float';
+  if (isDecimal128(t)) return 'dec';
   return isWide(t) ? 'wide' : 'int';
 }
 

@@ -7,7 +7,7 @@
  */
 import * as arrow from 'apache-arrow';
 import type { NumericArray } from '../arrow/column-chunk.ts';
-import { valuesArrayFor as valuesArray, type DType } from '../types.ts';
+import { isTextKey, valuesArrayFor as valuesArray, type DType } from '../types.ts';
 import { encodeKey, isUtf8, type KeyColumn } from './key-column.ts';
 import type { MapOutput, ShuffleBlock } from './shuffle-block.ts';
 import type { Utf8Values } from './utf8-values.ts';
@@ -62,8 +62,8 @@ export function mapOutputFromIPC(bytes: Uint8Array): MapOutput {
   const empty = rows === 0 && !batch;
   const keys: KeyColumn[] = meta.keys.map((dtype, i) => {
     const valid = meta.valid[i] ? (empty ? new Uint8Array(0) : values<Uint8Array>(`k${i}.valid`)) : null;
-    if (empty) return { dtype, values: dtype.id === 'utf8' ? { offsets: new Int32Array(1), bytes: new Uint8Array(0) } : new (valuesArray(dtype))(0), valid };
-    if (dtype.id !== 'utf8') return { dtype, values: values(`k${i}`), valid };
+    if (empty) return { dtype, values: isTextKey(dtype) ? { offsets: new Int32Array(1), bytes: new Uint8Array(0) } : new (valuesArray(dtype))(0), valid };
+    if (!isTextKey(dtype)) return { dtype, values: values(`k${i}`), valid };
     const d = column(`k${i}`);
     const utf8: Utf8Values = { offsets: (d.valueOffsets as Int32Array).subarray(d.offset, d.offset + rows + 1), bytes: d.values as Uint8Array };
     return { dtype, values: utf8, valid };

@@ -5,8 +5,8 @@
  */
 import * as arrow from 'apache-arrow';
 import type { NumericArray } from '../arrow/column-chunk.ts';
-import { toArrowType, valuesArrayFor, type DType } from '../types.ts';
-import { decimalWordsOfInt64 } from '../arrow/decimal.ts';
+import { isTextKey, toArrowType, valuesArrayFor, type DType } from '../types.ts';
+import { decimalWordsOfInt64, parseDecimalText, toDecimal128Words } from '../arrow/decimal.ts';
 import { decodeUtf8, encodeUtf8, type Utf8Values } from './utf8-values.ts';
 
 export interface KeyColumn {
@@ -17,7 +17,7 @@ export interface KeyColumn {
 }
 
 export function emptyValues(dtype: DType, n: number): NumericArray | string[] {
-  return dtype.id === 'utf8' ? new Array<string>(n).fill('') : new (valuesArrayFor(dtype))(n);
+  return isTextKey(dtype) ? new Array<string>(n).fill('') : new (valuesArrayFor(dtype))(n);
 }
 
 /** Rows `index` of a key column, in that order. */
@@ -134,9 +134,9 @@ export function toArrowVector(dtype: DType, values: NumericArray | string[] | Ut
     const { bitmap, nullCount } = packValidity(valid, n);
     return arrow.makeVector(arrow.makeData({ type: type as arrow.Utf8, length: n, nullCount, nullBitmap: bitmap, valueOffsets: utf8.offsets, data: utf8.bytes }));
   }
+  if (dtype.id === 'decimal') return decimalVector(type, isUtf8(values) ? decodeUtf8(values) : values, valid);
   const n = (values as NumericArray).length;
   const { bitmap, nullCount } = packValidity(valid, n);
-  if (dtype.id === 'decimal') return decimalVector(type, values as NumericArray, valid);
   if (dtype.id === 'bool') {
     const bits = new Uint8Array(((n + 63) >> 6) << 3);
     const v = values as Uint8Array;
@@ -147,11 +147,14 @@ export function toArrowVector(dtype: DType, values: NumericArray | string[] | Ut
 }
 
 /**
- * A Decimal128 vector from unscaled Int64 values (sign-extended to 128 bits) or from Decimal128
- * words already (4 a row: exact sums beyond 64 bits).
+ * A Decimal128 vector from unscaled Int64 values (sign-extended to 128 bits), from Decimal128
+ * words already (4 a row: exact sums and extremes beyond 64 bits), or from 128-bit keys' text.
  */
-function decimalVector(type: arrow.DataType, values: NumericArray, valid: Uint8Array | null): arrow.Vector {
-  const data = values instanceof Uint32Array ? values : decimalWordsOfInt64(values as BigInt64Array);
+function decimalVector(type: arrow.DataType, values: NumericArray | string[], valid: Uint8Array | null): arrow.Vector {
+  const scale = (type as arrow.Decimal).scale;
+  const data = values instanceof Uint32Array ? values
+    : Array.isArray(values) ? toDecimal128Words(values.map((t, i) => (valid !== null && valid[i] === 0 ? 0n : parseDecimalText(t, scale))))
+      : decimalWordsOfInt64(values as BigInt64Array);
   const n = data.length / 4;
   const { bitmap, nullCount } = packValidity(valid, n);
   return arrow.makeVector(arrow.makeData({ type: type as arrow.Decimal, length: n, nullCount, nullBitmap: bitmap, data }));

@@ -1,16 +1,16 @@
 /**
  * Decimal128 columns: the text and literal helpers, reading Parquet and Arrow IPC files written by
- * real writers (DuckDB's COPY, parquet-wasm), the CLI's output, and the failure modes: a value
- * beyond the 64-bit unscaled range, checked arithmetic beyond 2^53, a sum beyond its accumulator,
- * and comparisons that have no meaning.
+ * real writers (DuckDB's COPY, parquet-wasm), the CLI's output, 128-bit values and exact arithmetic
+ * and sums beyond 64 bits, and the failure modes: a Decimal256 value beyond 128 bits, arithmetic
+ * and sums beyond 38 digits, and comparisons that have no meaning.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as arrow from 'apache-arrow';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ArithmeticOverflowError, avg, col, count, max, min, sum, TypeMismatchError } from '../../src/index.ts';
-import { decimalCells, formatDecimal, scaledLiteral, toDecimal128Words, unscaledInt64 } from '../../src/arrow/decimal.ts';
+import { ArithmeticOverflowError, avg, col, count, countDistinct, max, min, sum, TypeMismatchError } from '../../src/index.ts';
+import { bigOf128, decimalCells, formatDecimal, scaledLiteral, toDecimal128Words, unscaled128, unscaledInt64 } from '../../src/arrow/decimal.ts';
 import { formatResult } from '../../src/cli/write-result.ts';
 import { DuckDb } from '../support/duckdb.ts';
 import { writeParquet } from '../support/parquet-files.ts';
@@ -18,6 +18,13 @@ import { withSession } from '../support/tables.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'gpuframe-decimal-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Unscaled integers as Decimal256 data words (8 per value, two's complement). */
+function toDecimal256Words(values: bigint[]): Uint32Array {
+  const out = new Uint32Array(values.length * 8);
+  values.forEach((v, i) => { let x = BigInt.asUintN(256, v); for (let k = 0; k < 8; k++, x >>= 32n) out[8 * i + k] = Number(x & 0xffffffffn); });
+  return out;
+}
 
 function decimals(values: (bigint | null)[], precision: number, scale: number): arrow.Vector {
   const bitmap = new Uint8Array(((values.length + 63) >> 6) << 3);
@@ -48,8 +55,8 @@ describe('decimal text and literals', () => {
     expect(scaledLiteral(NaN, 2)).toBeNull();
   });
 
-  it('reads Decimal128 and Decimal256 values as Int64, sliced too, and names a column whose value is beyond', () => {
-    const v = decimals([1n, -2n, null, (1n << 63n) - 1n, -(1n << 63n)], 38, 4);
+  it('reads Decimal128 and Decimal256 values as Int64 or as 128-bit words, sliced too, and names a column whose value is beyond', () => {
+    const v = decimals([1n, -2n, null, (1n << 63n) - 1n, -(1n << 63n)], 18, 4);
     expect([...unscaledInt64(v.data[0]!)]).toEqual([1n, -2n, 0n, (1n << 63n) - 1n, -(1n << 63n)]);
     expect([...unscaledInt64(v.slice(1, 3).data[0]!)]).toEqual([-2n, 0n]);
     const wide = arrow.makeData({ type: new arrow.Decimal(2, 76, 256), length: 2, data: Uint32Array.from([5, 0, 0, 0, 0, 0, 0, 0, 0xfffffffb, ~0, ~0, ~0, ~0, ~0, ~0, ~0].map((x) => x >>> 0)) });
@@ -57,6 +64,12 @@ describe('decimal text and literals', () => {
     const beyond = decimals([1n, 10n ** 20n], 38, 2).data[0]!;
     expect(() => unscaledInt64(beyond, 'price')).toThrow(ArithmeticOverflowError);
     expect(() => unscaledInt64(beyond, 'price')).toThrow(/column 'price' \(decimal\(38, 2\)\) holds 1000000000000000000\.00 at row 1/);
+    // A Decimal256 of up to 38 digits narrows to 128 bits; a value beyond is an error naming the column.
+    const big = (1n << 126n) + 7n;
+    const d256 = (xs: bigint[]) => arrow.makeData({ type: new arrow.Decimal(0, 76, 256), length: xs.length, data: toDecimal256Words(xs) });
+    const w = unscaled128(d256([big, -big, 3n]));
+    expect([0, 1, 2].map((i) => bigOf128(w, i))).toEqual([big, -big, 3n]);
+    expect(() => unscaled128(d256([1n, 1n << 130n]), 'huge')).toThrow(/column 'huge' \(decimal\(76, 0\)\) holds 1361129467683753853853498429727072845824 at row 1: it is beyond the 128 bits of a Decimal128/);
   });
 
   it('writes results with their scale in every output format', () => {
@@ -68,43 +81,67 @@ describe('decimal text and literals', () => {
   });
 });
 
-describe('decimal failure modes', () => {
-  it('a query over a column holding a value beyond the 64-bit unscaled range fails with ArithmeticOverflowError naming it', async () => {
-    const t = new arrow.Table({ big: decimals([1n, 10n ** 25n], 38, 0) });
-    await withSession(async (s) => {
-      const err = await s.fromArrow(t).agg(sum('big')).collect().then(() => null, (e: unknown) => e);
-      expect(err).toBeInstanceOf(ArithmeticOverflowError);
-      expect(String(err)).toMatch(/column 'big'/);
-    });
-  });
+describe('128-bit decimals and exact arithmetic', () => {
+  const cells = (t: arrow.Table) => t.schema.fields.map((f) => decimalCells(t.getChild(f.name)!) ?? [...t.getChild(f.name)!].map(String));
 
-  it('checked arithmetic beyond 2^53 (unscaled) fails with ArithmeticOverflowError naming the expression, on both executors', async () => {
-    const t = new arrow.Table({ a: decimals([10n ** 9n, 3n], 12, 2), b: decimals([10n ** 8n, 4n], 12, 2) });
+  it('computes on values beyond 64 bits exactly: keys, comparisons, sum, avg, min, max, countDistinct; the GPU executor falls back and says why', async () => {
+    const big = 10n ** 37n, mid = (1n << 64n) + 3n;
+    const t = new arrow.Table({
+      k: arrow.vectorFromArray([1, 1, 2, 2, 1, 2, 1, 2], new arrow.Int32()),
+      w: decimals([big, -(10n ** 30n), 5n, mid, -(1n << 70n), null, 5n, mid], 38, 2),
+    });
     for (const executor of ['cpu', 'gpu'] as const) {
       await withSession(async (s) => {
-        // 12 digits × 12 digits has no static bound within 53 bits; this data's product is 10^17.
-        const err = await s.fromArrow(t).agg(sum(col('a').mul(col('b')))).collect().then(() => null, (e: unknown) => e);
-        expect(err).toBeInstanceOf(ArithmeticOverflowError);
-        expect(String(err)).toMatch(/\(a \* b\) exceeds 2\^53/);
-        // The same expression over small values is exact.
-        const r = await s.fromArrow(t).filter(col('a').lt(1)).agg(sum(col('a').mul(col('b')))).collect();
-        expect(decimalCells(r.getChild('sum((a * b))')!)).toEqual(['0.0012']);
+        const df = s.fromArrow(t);
+        expect(cells(await df.groupBy('k').agg(sum('w'), min('w'), max('w'), count('w'), countDistinct('w')).orderBy('k').collect())).toEqual([
+          ['1', '2'],
+          [formatDecimal(big - 10n ** 30n - (1n << 70n) + 5n, 2), formatDecimal(5n + 2n * mid, 2)],
+          [formatDecimal(-(10n ** 30n), 2), '0.05'], [formatDecimal(big, 2), formatDecimal(mid, 2)], ['4', '3'], ['4', '2'],
+        ]);
+        if (executor === 'gpu') expect(s.lastJob!.stages[0].placement!.reason).toMatch(/column 'w' is decimal\(38, 2\): decimal values beyond 64 bits .* have no GPU kernel yet/);
+        expect(cells(await df.groupBy('w').agg(count()).orderBy('w').collect())).toEqual([
+          [null, formatDecimal(-(10n ** 30n), 2), formatDecimal(-(1n << 70n), 2), '0.05', formatDecimal(mid, 2), formatDecimal(big, 2)],
+          ['1', '1', '1', '2', '2', '1'],
+        ]);
+        // mid is 184467440737095516.19: a literal one digit finer than the column lies between two of its values.
+        const n = async (f: ReturnType<typeof col>) => Number((await df.filter(f).agg(count()).collect()).getChild('count(1)')!.get(0));
+        expect([await n(col('w').eq('184467440737095516.19')), await n(col('w').gt('184467440737095516.185')), await n(col('w').lt('184467440737095516.195')),
+          await n(col('w').isIn(['184467440737095516.19', 1e35])), await n(col('w').ge(1e35)), await n(col('w').gt(col('w').sub('0.01')))]).toEqual([2, 3, 6, 3, 1, 7]);
+        const a = await df.agg(avg('w')).collect();
+        expect(a.getChild('avg(w)')!.get(0)).toBe(Number(big - 10n ** 30n - (1n << 70n) + 10n + 2n * mid) / 700);
       }, { executor });
     }
   });
 
-  it('a sum beyond its exact accumulator (2^84 unscaled) fails with ArithmeticOverflowError', async () => {
+  it('arithmetic beyond 2^53 (unscaled) is exact, and one beyond 38 digits fails with ArithmeticOverflowError naming the expression, on both executors', async () => {
+    const t = new arrow.Table({ a: decimals([10n ** 9n, 3n], 12, 2), b: decimals([10n ** 8n, 4n], 12, 2), w: decimals([10n ** 20n, 1n], 38, 0) });
+    for (const executor of ['cpu', 'gpu'] as const) {
+      await withSession(async (s) => {
+        // 12 digits × 12 digits has no static bound within 53 bits; this data's products are 10^17 + 12.
+        const r = await s.fromArrow(t).agg(sum(col('a').mul(col('b'))), max(col('a').mul(col('b')).mul(col('a')))).collect();
+        expect(cells(r)).toEqual([[formatDecimal(10n ** 17n + 12n, 4)], [formatDecimal(10n ** 26n, 6)]]);
+        const err = await s.fromArrow(t).agg(sum(col('w').mul(col('w')))).collect().then(() => null, (e: unknown) => e);
+        expect(err).toBeInstanceOf(ArithmeticOverflowError);
+        expect(String(err)).toMatch(/\(w \* w\) = 10{40} needs more than 38 digits/);
+      }, { executor });
+    }
+  });
+
+  it('a sum is exact past 2^84 up to its result type, and one beyond it fails with ArithmeticOverflowError', async () => {
     const n = (1 << 22) + 8;
     const data = new Uint32Array(n * 4);
     for (let i = 0; i < n; i++) data[4 * i + 1] = 0x40000000; // 2^62
-    const t = new arrow.Table({ w: arrow.makeVector(arrow.makeData({ type: new arrow.Decimal(0, 38, 128), length: n, data })) });
-    await withSession(async (s) => {
-      await expect(s.fromArrow(t, { partitions: 2 }).agg(sum('w')).collect()).rejects.toThrow(ArithmeticOverflowError);
-      // Below it, the sum is exact beyond Int64 and comes back as decimal(38, 0).
-      const r = await s.fromArrow(t.slice(0, 1 << 12)).agg(sum('w')).collect();
-      expect(decimalCells(r.getChild('sum(w)')!)).toEqual([String(2n ** 74n)]);
-      expect(String(r.schema.fields[0]!.type)).toBe('Decimal[38e0]');
-    });
+    const t = new arrow.Table({ w: arrow.makeVector(arrow.makeData({ type: new arrow.Decimal(0, 18, 128), length: n, data })) });
+    for (const executor of ['cpu', 'gpu'] as const) {
+      await withSession(async (s) => {
+        const r = await s.fromArrow(t, { partitions: 2 }).agg(sum('w')).collect();
+        expect(decimalCells(r.getChild('sum(w)')!)).toEqual([String((2n ** 62n) * BigInt(n))]);
+        expect(String(r.schema.fields[0]!.type)).toBe('Decimal[28e0]');
+        // decimal(38, 0) sums are decimal(38, 0): 20 × 9·10^37 needs 39 digits.
+        const over = new arrow.Table({ x: decimals(new Array(20).fill(9n * 10n ** 37n), 38, 0) });
+        await expect(s.fromArrow(over).agg(sum('x')).collect()).rejects.toThrow(/sum\(x\) = 18{1}0{38} does not fit its result type decimal\(38, 0\)/);
+      }, { executor });
+    }
   });
 
   it('refuses comparisons with strings and booleans, and literals that are not numbers', async () => {
@@ -120,9 +157,9 @@ describe('decimal failure modes', () => {
 });
 
 describe('decimal comparisons at the edges', () => {
-  it('a literal beyond the Int64 unscaled range orders past every value (compared as Float64), on both executors', async () => {
-    const t = new arrow.Table({ w: decimals([(1n << 62n), -(1n << 62n), null, 5n], 38, 2) });
-    for (const executor of ['cpu', 'gpu'] as const) {
+  it('a literal beyond the Int64 unscaled range orders past every value (Float64 against a 64-bit column, exact against a 128-bit one), on both executors', async () => {
+    for (const [executor, p] of [['cpu', 18], ['gpu', 18], ['cpu', 38], ['gpu', 38]] as const) {
+      const t = new arrow.Table({ w: decimals([(1n << 62n), -(1n << 62n), null, 5n], p, 2) });
       await withSession(async (s) => {
         const df = s.fromArrow(t);
         const n = async (f: ReturnType<typeof col>) => Number((await df.filter(f).agg(count()).collect()).getChild('count(1)')!.get(0));

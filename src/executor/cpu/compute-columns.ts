@@ -10,8 +10,8 @@ import type { ColumnChunk } from '../../arrow/column-chunk.ts';
 import { CodegenContext } from '../../expr/codegen-context.ts';
 import { isBooleanValued } from '../../expr/kleene.ts';
 import type { TExpr } from '../../expr/resolve.ts';
-import { emitBool, emitNum, kernelFunction } from '../../expr/to-js.ts';
-import { isWide } from '../../types.ts';
+import { emitBool, emitNum, emitWords128, kernelFunction } from '../../expr/to-js.ts';
+import { isDecimal, isDecimal128, isWide, type DType } from '../../types.ts';
 import type { ComputedColumn } from '../../plan/aggregation-spec.ts';
 import { StringIds } from '../string-ids.ts';
 import { bindings, kernelKey, type BoundColumn } from './map-kernel.ts';
@@ -22,17 +22,28 @@ interface Compiled { kernel: ComputeKernel; columns: string[]; literals: string[
 
 const cache = new Map<string, Compiled>();
 
+/** 32-bit words a row of a computed column holds: 2 for 64-bit values, 4 for 128-bit decimals, 0 for the rest. */
+const wordsPerRow = (t: DType): number => (isDecimal128(t) ? 4 : isWide(t) ? 2 : 0);
+
 /** The loop computing `expr` for every row: the value written as its type's chunk holds it, validity bits set. */
 function compile(expr: TExpr, nullable: readonly string[]): Compiled {
   const key = kernelKey([expr, nullable]);
   let hit = cache.get(key);
   if (hit) return hit;
   const ctx = new CodegenContext('js', new Set(nullable));
-  const bool = isBooleanValued(expr);
-  const x = bool ? emitBool(expr, ctx) : emitNum(expr, ctx);
-  const write = bool ? `if (${x.v}) out[i >> 3] |= 1 << (i & 7);`
-    : isWide(expr.dtype!) ? `{ const x = ${x.v}, h = Math.floor(x / 4294967296); W[2 * i] = (x - h * 4294967296) | 0; W[2 * i + 1] = h; }`
-      : `out[i] = ${x.v};`;
+  const bool = isBooleanValued(expr), per = wordsPerRow(expr.dtype!);
+  let x: { n: string }, write: string;
+  if (!bool && isDecimal(expr.dtype)) {
+    // Decimals exactly, as their 64- or 128-bit words.
+    const d = emitWords128(expr, ctx);
+    [x, write] = [d, d.w.slice(0, per).map((w, j) => `W[${per} * i + ${j}] = ${w};`).join(' ')];
+  } else {
+    const v = bool ? emitBool(expr, ctx) : emitNum(expr, ctx);
+    x = v;
+    write = bool ? `if (${v.v}) out[i >> 3] |= 1 << (i & 7);`
+      : per ? `{ const x = ${v.v}, h = Math.floor(x / 4294967296); W[2 * i] = (x - h * 4294967296) | 0; W[2 * i + 1] = h; }`
+        : `out[i] = ${v.v};`;
+  }
   const row = x.n === 'false' ? `${write} valid[i >> 3] |= 1 << (i & 7);` : `if (${x.n}) nulls++; else { ${write} valid[i >> 3] |= 1 << (i & 7); }`;
   const source = [
     ...bindings(ctx),
@@ -53,9 +64,9 @@ export function computeChunk(expr: TExpr, columns: ReadonlyMap<string, ColumnChu
     return { dtype, length: rows, nullCount: 0, validity: null, offset: 0, values: new Int32Array(rows), words: null, dictionary: [expr.value] };
   }
   const k = compile(expr, [...columns].filter(([, c]) => c.nullCount > 0).map(([n]) => n));
-  const bool = isBooleanValued(expr), wide = !bool && isWide(dtype);
-  const values = bool ? new Uint8Array((rows + 7) >> 3) : wide ? new BigInt64Array(rows) : new Float64Array(rows);
-  const words = wide ? new Int32Array(values.buffer, 0, rows * 2) : null;
+  const bool = isBooleanValued(expr), per = bool ? 0 : wordsPerRow(dtype);
+  const values = bool ? new Uint8Array((rows + 7) >> 3) : per ? new BigInt64Array(rows * per / 2) : new Float64Array(rows);
+  const words = per ? new Int32Array(values.buffer, 0, rows * per) : null;
   const valid = new Uint8Array((rows + 7) >> 3);
   const bound: BoundColumn[] = k.columns.map((name) => {
     const c = columns.get(name)!;

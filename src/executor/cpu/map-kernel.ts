@@ -7,12 +7,12 @@
  * so kernels are cached by shape and can be inspected in tests.
  */
 import { CodegenContext } from '../../expr/codegen-context.ts';
-import { emitBool, emitNum, emitStr, emitWide, kernelFunction, type Val } from '../../expr/to-js.ts';
-import type { TExpr } from '../../expr/resolve.ts';
-import { hllP, isHll, isumChunkRows, isumUpdate, ISUM_SPLIT_ABOVE, STATES, type AggSpec, type HllKind } from '../../aggregate/registry.ts';
+import { emitBool, emitExact, emitNum, emitStr, emitWide, emitWords128, kernelFunction, type Val } from '../../expr/to-js.ts';
+import { isExactValued, type TExpr } from '../../expr/resolve.ts';
+import { hllP, isHll, isumChunkRows, isumUpdate, ISUM_SPLIT_ABOVE, STATES, type AggSpec, type HllKind, type UpdateInput } from '../../aggregate/registry.ts';
 import { hllUpdateSource, REGISTER_PLACE } from '../../aggregate/hyperloglog.ts';
 import { hashSource, TABLE_SEED } from '../../shuffle/hash.ts';
-import { isFloat, isWide } from '../../types.ts';
+import { isDecimal128, isFloat, isWide } from '../../types.ts';
 import type { GroupMode, KeyInfo } from '../../plan/aggregation-spec.ts';
 import type { TaskState } from './task-state.ts';
 
@@ -69,6 +69,7 @@ function hashGroup(shape: KernelShape, ctx: CodegenContext): string[] {
   shape.keys.forEach((k, j) => {
     const x = k.kind === 'wide'
       ? (() => { const w = emitWide({ kind: 'col', name: k.column, dtype: k.dtype }, ctx); return { vs: [`(${w.l} | 0)`, `(${w.h} | 0)`], n: w.n }; })()
+      : k.kind === 'dec' ? (() => { const w = emitWords128({ kind: 'col', name: k.column, dtype: k.dtype }, ctx); return { vs: [...w.w], n: w.n }; })()
       : (() => {
           const v = keyValue(k, ctx);
           if (k.kind !== 'float') return { vs: [`(${v.v} | 0)`], n: v.n };
@@ -115,6 +116,11 @@ function hllUpdate(a: AggSpec, field0: string, ctx: CodegenContext): string {
     const x = emitNum(e, ctx);
     ctx.stmts.push(`F[0] = ${x.v} !== ${x.v} ? NaN : ${x.v} + 0;`);
     [words, n] = [[ctx.bind('FW[0] | 0'), ctx.bind('FW[1] | 0')], x.n];
+  } else if (isExactValued(e)) {
+    // Values within Int64 hash as a 64-bit column's do; wider ones fold their high words in.
+    const x = emitWords128(e, ctx), [w0, w1, w2, w3] = x.w, narrow = ctx.bind(`${w2} === ${w3} && ${w3} === (${w1} >> 31)`);
+    words = [ctx.bind(`${narrow} ? ${w0} : ${w0} ^ Math.imul(${w2}, 0x9e3779b1)`), ctx.bind(`${narrow} ? ${w1} : ${w1} ^ Math.imul(${w3}, 0x85ebca77)`)];
+    n = x.n;
   } else {
     const x = emitWide(e, ctx);
     [words, n] = [[`(${x.l} | 0)`, `(${x.h} | 0)`], x.n];
@@ -158,10 +164,12 @@ export function kernelSource(shape: KernelShape): { source: string; columns: str
       return;
     }
     const split = isumSplit(a);
-    if (a.state === 'isum' || a.state === 'ivar') chunk = Math.min(chunk, isumChunkRows(a.bound));
-    const x = def.input === 'none' ? { v: '', h: '', l: '', n: 'false' }
-      : def.input === 'wide' || split ? { ...emitWide(a.arg!, ctx), v: '' }
-        : { ...emitNum(a.arg!, ctx), h: '', l: '' };
+    if (a.state === 'isum' || a.state === 'ivar' || a.state === 'dsum') chunk = Math.min(chunk, isumChunkRows(a.bound));
+    const x: UpdateInput = def.input === 'none' ? { v: '', h: '', l: '', n: 'false' }
+      : def.input === 'wide' || split || dsumOfWords64(a) ? { ...emitWide(a.arg!, ctx), v: '' }
+        : dsumOfNarrow(a) ? (({ n, ...exact }) => ({ v: '', h: '', l: '', n, exact }))(emitExact(a.arg!, ctx))
+        : def.input === 'words' ? { ...emitWords128(a.arg!, ctx), v: '', h: '', l: '' }
+          : { ...emitNum(a.arg!, ctx), h: '', l: '' };
     body.push(...ctx.stmts.splice(0), a.state === 'isum' ? isumUpdate(f, x, split) : def.update(f, x));
     if (def.nonNull >= 0 && x.n !== 'false') body.push(`if (${x.n}) ${ref(j, def.nonNull)}++;`);
   });
@@ -190,6 +198,11 @@ export function kernelSource(shape: KernelShape): { source: string; columns: str
   return { source, columns: ctx.columns.map((c) => c.name), literals: ctx.literals, matchers: ctx.matchers };
 }
 
+/** A decimal sum of a 64-bit column: fed its (hi, lo) words, it leaves x3 and x2 to the renormalisation. */
+export const dsumOfWords64 = (a: AggSpec): boolean => a.state === 'dsum' && a.arg!.kind === 'col' && isWide(a.arg!.dtype!);
+/** A decimal sum of anything but a 128-bit column: only values beyond 2^53 write its x3 and x2 (cold fields). */
+const dsumOfNarrow = (a: AggSpec): boolean => a.state === 'dsum' && !(a.arg!.kind === 'col' && isDecimal128(a.arg!.dtype));
+
 /** Integer sums fed (hi, lo) words per row: 64-bit inputs and values too large to add to lo. */
 export const isumSplit = (a: AggSpec): boolean => a.state === 'isum' && (isWide(a.input!) || a.bound > ISUM_SPLIT_ABOVE);
 
@@ -214,7 +227,7 @@ export function accumulatorLayout(aggs: readonly AggSpec[]): AccLayout {
     const def = STATES[a.state];
     if (a.state === 'countRows' || a.state === 'distinct') return [{ cold: false, at: 0 }];
     return def.init.map((_, f) => {
-      const isCold = f === def.nonNull || (a.state === 'isum' && f === 0 && !isumSplit(a));
+      const isCold = f === def.nonNull || (a.state === 'isum' && f === 0 && !isumSplit(a)) || (dsumOfNarrow(a) && f < 2);
       return isCold ? { cold: true, at: cold++ } : { cold: false, at: hot++ };
     });
   });

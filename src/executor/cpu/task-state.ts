@@ -4,7 +4,7 @@
  * methods of one class so that every task's kernel calls the same function (a new closure per
  * task made V8 deoptimize the hot loop on "wrong call target").
  */
-import { normalizeSquaresAt, normalizeIntSum, STATES, type AggSpec } from '../../aggregate/registry.ts';
+import { normalizeDecimalSumAt, normalizeSquaresAt, normalizeIntSum, STATES, type AggSpec } from '../../aggregate/registry.ts';
 import { buildTable, tableCap } from './hash-grouper.ts';
 import type { AccLayout } from './map-kernel.ts';
 import type { GroupingPlan } from '../grouping-plan.ts';
@@ -109,7 +109,7 @@ export class TaskState {
     this.capacity = cap;
   }
 
-  /** Renormalises every integer sum's low word and every sum of squares (see registry.ts). */
+  /** Renormalises every integer and decimal sum's low words and every sum of squares (see registry.ts). */
   normalize(): void {
     const { hot, cold, place } = this.layout;
     this.aggs.forEach((a, j) => {
@@ -120,6 +120,16 @@ export class TaskState {
         for (let g = 0; g < this.groups; g++) {
           fields.forEach((p, k) => { at[k] = g * (p.cold ? cold : hot) + p.at; });
           normalizeSquaresAt(arrays, at);
+        }
+        return;
+      }
+      if (a.state === 'dsum') {
+        const fields = place[j].slice(0, 4);
+        const arrays = fields.map((p) => (p.cold ? this.cold : this.acc));
+        const at = fields.map(() => 0);
+        for (let g = 0; g < this.groups; g++) {
+          fields.forEach((p, k) => { at[k] = g * (p.cold ? cold : hot) + p.at; });
+          normalizeDecimalSumAt(arrays, at);
         }
         return;
       }
