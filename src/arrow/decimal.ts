@@ -9,7 +9,23 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import * as arrow from 'apache-arrow';
 import { ArithmeticOverflowError } from '../errors.ts';
 
-const low64 = new WeakMap<object, BigInt64Array>();
+/**
+ * Converted values cached by the bytes they come from (buffer, offset, length), not by the view:
+ * each fromArrow slices its input anew, and a conversion per slice object would be redone (and
+ * shared with the workers anew) for every job.
+ */
+class ViewCache<T> {
+  private readonly byBuffer = new WeakMap<ArrayBufferLike, Map<string, T>>();
+  private key = (v: ArrayBufferView): string => `${v.byteOffset}:${v.byteLength}`;
+  get(v: ArrayBufferView): T | undefined { return this.byBuffer.get(v.buffer)?.get(this.key(v)); }
+  set(v: ArrayBufferView, x: T): void {
+    let m = this.byBuffer.get(v.buffer);
+    if (!m) this.byBuffer.set(v.buffer, (m = new Map()));
+    m.set(this.key(v), x);
+  }
+}
+
+const low64 = new ViewCache<BigInt64Array>();
 
 /**
  * The unscaled values' low 64 bits (cached per values array), after checking that every valid
@@ -28,7 +44,7 @@ const SLICE_ROWS = 1 << 20;
 
 /** unscaledInt64, computed (and cached) a slice of rows per turn of the driver's event loop. */
 export async function cacheUnscaled(data: arrow.Data, column: string): Promise<void> {
-  if (low64.has(data.values)) return;
+  if (low64.get(data.values as Uint32Array)) return;
   const steps = unscaledSteps(data, column, SLICE_ROWS);
   for (let done = false; !done;) {
     done = steps.next().done === true;
@@ -72,7 +88,7 @@ function beyondInt64(data: arrow.Data, column: string, row: number, words: Uint3
     `it is beyond ${t.precision <= 18 ? 'the 64-bit range of a decimal of at most 18 digits' : 'the 128 bits of a Decimal128'}`);
 }
 
-const words128 = new WeakMap<object, Int32Array>();
+const words128 = new ViewCache<Int32Array>();
 
 /**
  * A wide decimal column's values as 128-bit two's complement words, 4 a row (little-endian): the

@@ -132,6 +132,10 @@ export const exactMixed = (x: ExactVal): string => exactOf(x);
 export interface Words128 { w: readonly [string, string, string, string]; n: string }
 
 export function emitWords128(e: TExpr, ctx: CodegenContext): Words128 {
+  if (e.kind === 'lit' && (typeof e.value === 'bigint' || (typeof e.value === 'number' && Number.isInteger(e.value)))) {
+    const x = BigInt(e.value);
+    return { w: [0, 1, 2, 3].map((j) => String(Number(BigInt.asIntN(32, x >> BigInt(32 * j))))) as unknown as Words128['w'], n: 'false' };
+  }
   if (e.kind === 'col' && (isDecimal128(e.dtype) || isWide(e.dtype))) {
     const { k, n } = nullOf(ctx, e.name, e.dtype);
     if (isDecimal128(e.dtype)) return { w: [0, 1, 2, 3].map((j) => ctx.bind(`w${k}[4 * i + ${j}]`)) as unknown as Words128['w'], n };
@@ -176,6 +180,33 @@ const JS_CMP: Record<CmpOp, string> = { eq: '===', ne: '!==', lt: '<', le: '<=',
 /** Numbers and BigInts of one value are == (never ===). */
 const EXACT_CMP: Record<CmpOp, string> = { ...JS_CMP, eq: '==', ne: '!=' };
 
+/** Read as words directly: a 64- or 128-bit column, or an integer literal. */
+const wordDirect = (e: TExpr): boolean =>
+  (e.kind === 'lit' && (typeof e.value === 'bigint' || Number.isInteger(e.value))) || (e.kind === 'col' && (isDecimal128(e.dtype) || isWide(e.dtype)));
+
+/** a < b on 128-bit words (low first): the top words signed, the others unsigned. */
+function wordsLess(a: Words128['w'], b: Words128['w']): string {
+  let out = `${a[0]} >>> 0 < ${b[0]} >>> 0`;
+  for (let j = 1; j < 4; j++) {
+    const lt = j === 3 ? `${a[j]} < ${b[j]}` : `${a[j]} >>> 0 < ${b[j]} >>> 0`;
+    out = `${lt} || (${a[j]} === ${b[j]} && (${out}))`;
+  }
+  return `(${out})`;
+}
+
+/** Two exact values read as words compared: columns and literals of any width, with no double or BigInt in between. */
+function wordsCmp(op: CmpOp, a: Words128['w'], b: Words128['w']): string {
+  const eq = `(${a.map((x, j) => `${x} === ${b[j]}`).join(' && ')})`;
+  switch (op) {
+    case 'eq': return eq;
+    case 'ne': return `!${eq}`;
+    case 'lt': return wordsLess(a, b);
+    case 'gt': return wordsLess(b, a);
+    case 'le': return `!${wordsLess(b, a)}`;
+    case 'ge': return `!${wordsLess(a, b)}`;
+  }
+}
+
 /** Two exact values compared (`n`: either is null): as doubles where both are exact in them, else as mixed numbers and BigInts. */
 function exactCmp(op: CmpOp, a: ExactVal, b: ExactVal, n: string): string {
   const fast = `${a.d} ${JS_CMP[op]} ${b.d}`, slow = `${exactMixed(a)} ${EXACT_CMP[op]} ${exactMixed(b)}`;
@@ -210,6 +241,10 @@ function compare(op: CmpOp, left: TExpr, right: TExpr, mode: string, ctx: Codege
     const a = emitWide(left, ctx), b = emitWide(right, ctx);
     return { v: ctx.wordPairCompare(op, a, b), n: or(a.n, b.n) };
   }
+  if (mode === 'exact' && wordDirect(left) && wordDirect(right)) {
+    const a = emitWords128(left, ctx), b = emitWords128(right, ctx);
+    return { v: wordsCmp(op, a.w, b.w), n: or(a.n, b.n) };
+  }
   if (mode === 'exact') {
     const a = emitExact(left, ctx), b = emitExact(right, ctx), n = or(a.n, b.n);
     return { v: exactCmp(op, a, b, n), n };
@@ -239,6 +274,10 @@ export function emitBool(e: TExpr, ctx: CodegenContext): Val {
       if (e.mode === 'wide') {
         const a = emitWide(e.arg, ctx);
         return ctx.inList(values.map((x) => ctx.wordPairCompare('eq', a, emitWide(x, ctx))), a.n, hasNull);
+      }
+      if (e.mode === 'exact' && wordDirect(e.arg)) {
+        const a = emitWords128(e.arg, ctx);
+        return ctx.inList(values.map((x) => wordsCmp('eq', a.w, emitWords128(x, ctx).w)), a.n, hasNull);
       }
       if (e.mode === 'exact') {
         const a = emitExact(e.arg, ctx);
