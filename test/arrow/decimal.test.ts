@@ -114,12 +114,18 @@ describe('128-bit decimals and exact arithmetic', () => {
   });
 
   it('arithmetic beyond 2^53 (unscaled) is exact, and one beyond 38 digits fails with ArithmeticOverflowError naming the expression, on both executors', async () => {
-    const t = new arrow.Table({ a: decimals([10n ** 9n, 3n], 12, 2), b: decimals([10n ** 8n, 4n], 12, 2), w: decimals([10n ** 20n, 1n], 38, 0) });
+    const x = [2n ** 53n + 3n, -(2n ** 60n) - 5n];
+    const t = new arrow.Table({ a: decimals([10n ** 9n, 3n], 12, 2), b: decimals([10n ** 8n, 4n], 12, 2), w: decimals([10n ** 20n, 1n], 38, 0), x: decimals(x, 18, 0), x38: decimals(x, 38, 0) });
     for (const executor of ['cpu', 'gpu'] as const) {
       await withSession(async (s) => {
         // 12 digits × 12 digits has no static bound within 53 bits; this data's products are 10^17 + 12.
         const r = await s.fromArrow(t).agg(sum(col('a').mul(col('b'))), max(col('a').mul(col('b')).mul(col('a')))).collect();
         expect(cells(r)).toEqual([[formatDecimal(10n ** 17n + 12n, 4)], [formatDecimal(10n ** 26n, 6)]]);
+        // Column values between 2^53 and 2^63 (a double would round them) in arithmetic and against each other.
+        const y = await s.fromArrow(t).agg(sum(col('x').add(1)), max(col('x38').mul(3)), count().as('n')).collect();
+        expect(cells(y)).toEqual([[String(x[0]! + x[1]! + 2n)], [String(3n * x[0]!)], ['2']]);
+        const eq = await s.fromArrow(t).filter(col('x38').add(0).eq(col('x').add(0))).agg(count()).collect();
+        expect(eq.getChild('count(1)')!.get(0)).toBe(2n);
         const err = await s.fromArrow(t).agg(sum(col('w').mul(col('w')))).collect().then(() => null, (e: unknown) => e);
         expect(err).toBeInstanceOf(ArithmeticOverflowError);
         expect(String(err)).toMatch(/\(w \* w\) = 10{40} needs more than 38 digits/);
