@@ -61,6 +61,23 @@ export async function runJob(plan: PhysicalPlan, executor: Executor, opts: JobOp
 }
 
 /** Each stage's work, as an executor that places stages sees it (one entry per stage of stagesOf). */
+/**
+ * A scan whose limit(n) is taken before any sort is done once its first partitions, in order,
+ * hold n rows: the first n rows of the result are theirs, whatever the later partitions hold.
+ */
+function limitReached(plan: PhysicalPlan): StageOptions['enough'] {
+  const n = plan.limit;
+  if (n === null || (plan.sort.length > 0 && !plan.limitBeforeSort)) return undefined;
+  return (results) => {
+    let rows = 0;
+    for (const r of results as readonly (arrow.RecordBatch[] | undefined)[]) {
+      if (rows >= n || r === undefined) break;
+      for (const b of r) rows += b.numRows;
+    }
+    return rows >= n;
+  };
+}
+
 export function stageWork(plan: PhysicalPlan): StageWork[] {
   const spec = plan.aggregation;
   const files = plan.scan ? { rows: plan.scan.rows, tasks: plan.scan.tasks.length } : undefined;
@@ -128,8 +145,8 @@ async function stages(plan: PhysicalPlan, executor: Executor, metrics: JobMetric
         const rows = r.batches.reduce((a, b) => a + b.numRows, 0);
         return { value: r.batches, counts: { ...zeroCounts(), inputRows: r.inputRows, outputRows: rows }, executorId: r.executorId, runMs: r.runMs, extra: { ...scan } };
       },
-    })), firstStageOptions(plan, opts));
-    batches = out.flat();
+    })), { ...firstStageOptions(plan, opts), enough: limitReached(plan) });
+    batches = out.flatMap((b) => b ?? []);
   } else {
     const [mapWork, reduceWork] = stageWork(plan) as [StageWork & { kind: 'map' }, StageWork];
     const mapPlacement = executor.placeStage?.(mapWork);

@@ -12,6 +12,8 @@ export interface StageMetrics extends Counters {
   durationMs: number;
   /** Task attempts that failed and were retried. */
   failedAttempts: number;
+  /** Tasks never started because those done held all the job needed (limit(n) over a scan). */
+  skippedTasks?: number;
   /** Stored bytes its scan tasks read from files (absent for in-memory input). */
   inputBytes?: number;
   /** Where the executor placed the stage and why, when it chooses (a GPU executor). */

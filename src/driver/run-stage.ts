@@ -31,6 +31,12 @@ export interface StageOptions {
   readonly faults?: FaultInjector;
   readonly signal?: AbortSignal;
   readonly onProgress?: ProgressListener;
+  /**
+   * Whether the tasks done so far (results by task, undefined where not done) are all the job
+   * needs: then no further task starts (limit(n) over a scan), those under way finish, and the
+   * stage's skipped tasks return undefined.
+   */
+  readonly enough?: (results: readonly (unknown | undefined)[]) => boolean;
 }
 
 const FATAL = new Set(['ArithmeticOverflowError', 'TypeMismatchError', 'UnknownColumnError', 'UnsupportedTypeError', 'JobCancelledError', 'GpuFallbackError', 'NoExecutorError', 'ClusterUnavailableError']);
@@ -49,6 +55,11 @@ export async function runStage<T>(stage: StageMetrics, tasks: readonly TaskRun<T
   };
   const worker = async () => {
     while (next < tasks.length && !failed) {
+      if (opts.enough?.(results)) {
+        stage.skippedTasks = tasks.length - next;
+        next = tasks.length;
+        break;
+      }
       const index = next++;
       const task = tasks[index];
       let avoid: string | undefined;

@@ -125,4 +125,30 @@ describe('distinct and limit', () => {
       await expect(df.limit(2).groupBy('s').agg(count()).collect()).rejects.toThrow(/an aggregate after limit\(\)/);
     });
   });
+
+  it('limit over a scan stops starting tasks once its first partitions hold n rows: the same rows as the whole scan', async () => {
+    const n = 20_000, parts = 20;
+    const big = tableOf({ i: [new arrow.Int32(), Array.from({ length: n }, (_, i) => i)] });
+    await withSession(async (s) => {
+      const df = s.fromArrow(big, { partitions: parts });
+      const all = await collectRows(df.filter(col('i').ge(2500)));
+      const ran = () => ({ tasks: s.lastJob!.stages[0]!.tasks.length, skipped: s.lastJob!.stages[0]!.skippedTasks ?? 0 });
+      // Partition 2 (rows 2000..2999) is the first with matching rows; 10 rows are in it.
+      expect(await collectRows(df.filter(col('i').ge(2500)).limit(10))).toEqual(all.slice(0, 10));
+      const early = ran();
+      expect(early.skipped).toBeGreaterThan(parts / 2);
+      expect(early.tasks + early.skipped).toBe(parts);
+      // Rows from several partitions, and a limit before orderBy: the sorted first rows.
+      expect(await collectRows(df.filter(col('i').ge(2500)).limit(1700))).toEqual(all.slice(0, 1700));
+      expect(await collectRows(df.limit(3).orderBy(desc('i')))).toEqual([{ i: 2 }, { i: 1 }, { i: 0 }]);
+      expect(ran().skipped).toBeGreaterThan(0);
+      expect(await collectRows(df.limit(0))).toEqual([]);
+      expect(ran()).toEqual({ tasks: 0, skipped: parts });
+      // A limit after orderBy needs every row, as does one beyond the rows there are.
+      expect(await collectRows(df.orderBy(desc('i')).limit(2))).toEqual([{ i: n - 1 }, { i: n - 2 }]);
+      expect(ran()).toEqual({ tasks: parts, skipped: 0 });
+      expect((await df.filter(col('i').ge(2500)).limit(n).collect()).numRows).toBe(all.length);
+      expect(ran()).toEqual({ tasks: parts, skipped: 0 });
+    });
+  });
 });
