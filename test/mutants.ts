@@ -264,8 +264,8 @@ export const MUTANTS: readonly Mutant[] = [
     id: 'decimal-avg-unscaled',
     what: "avg of a decimal divides its unscaled sum by the count alone (forgets the scale)",
     file: 'src/aggregate/finalize.ts',
-    find: 'signedRatio(total(g), BigInt(st[2][g]) * unit)',
-    replace: 'signedRatio(total(g), BigInt(st[2][g]))',
+    find: 'signedRatio(total(g), BigInt(st[4][g]) * unit)',
+    replace: 'signedRatio(total(g), BigInt(st[4][g]))',
   },
   {
     id: 'decimal-no-sign-extension',
@@ -294,6 +294,47 @@ export const MUTANTS: readonly Mutant[] = [
     file: 'src/aggregate/gpu-accumulators.ts',
     find: '${32 - p}u + countLeadingZeros(hb) + 1u, countLeadingZeros(rest) + 1u, rest != 0u);',
     replace: '${32 - p}u + countLeadingZeros(hb) + 1u, countLeadingZeros(rest) + 2u, rest != 0u);',
+  },  {
+    id: 'decimal-exact-as-double',
+    what: 'every 64-bit value of exact decimal arithmetic and comparisons is read as a double (rounded beyond 2^53)',
+    file: 'src/expr/to-js.ts',
+    find: 'const smallHigh = (h: string): string => `${h} >= -2097152 && ${h} < 2097152`;',
+    replace: 'const smallHigh = (h: string): string => `${h} === ${h}`;',
+  },
+  {
+    id: 'decimal-sum-carry-dropped',
+    what: "a decimal sum's renormalisation drops the carry out of each 32-bit limb",
+    file: 'src/aggregate/registry.ts',
+    find: '    hi[at[k - 1]] += c;',
+    replace: '',
+  },
+  {
+    id: 'decimal-extreme-limb-signed',
+    what: "min / max of 128-bit decimals split the value's second word with a signed shift (a negative middle limb)",
+    file: 'src/aggregate/registry.ts',
+    find: '(${w2} & 16777215) * 1048576 + (${w1} >>> 12)',
+    replace: '(${w2} & 16777215) * 1048576 + (${w1} >> 12)',
+  },
+  {
+    id: 'decimal-overflow-at-39-digits',
+    what: 'exact decimal arithmetic lets results of 39 digits through (beyond a Decimal128)',
+    file: 'src/expr/to-js.ts',
+    find: 'const TEN38 = 10n ** 38n;',
+    replace: 'const TEN38 = 10n ** 39n;',
+  },
+  {
+    id: 'decimal-words-compare-unsigned',
+    what: 'comparisons of 128-bit words take the top word as unsigned too (negative values order after positive ones)',
+    file: 'src/expr/to-js.ts',
+    find: 'const lt = j === 3 ? `${a[j]} < ${b[j]}` : `${a[j]} >>> 0 < ${b[j]} >>> 0`;',
+    replace: 'const lt = `${a[j]} >>> 0 < ${b[j]} >>> 0`;',
+  },
+  {
+    id: 'decimal128-key-unscaled-text',
+    what: "a 128-bit decimal group key's text is written at scale 0 (read back ×10^scale)",
+    file: 'src/executor/cpu/map-task.ts',
+    find: 'values[g] = formatDecimal(bigOf128(c.words!, r), k.dtype.scale!);',
+    replace: 'values[g] = formatDecimal(bigOf128(c.words!, r), 0);',
   },
 ];
 
