@@ -330,6 +330,13 @@ export const MUTANTS: readonly Mutant[] = [
     replace: 'const lt = `${a[j]} >>> 0 < ${b[j]} >>> 0`;',
   },
   {
+    id: 'limit-after-orderby-stops-early',
+    what: 'orderBy(...).limit(n) over a scan stops starting tasks once n rows are read (the top n of a prefix)',
+    file: 'src/driver/dag-scheduler.ts',
+    find: 'if (n === null || (plan.sort.length > 0 && !plan.limitBeforeSort)) return undefined;',
+    replace: 'if (n === null) return undefined;',
+  },
+  {
     id: 'decimal128-key-unscaled-text',
     what: "a 128-bit decimal group key's text is written at scale 0 (read back ×10^scale)",
     file: 'src/executor/cpu/map-task.ts',
