@@ -10,9 +10,9 @@
  *   distinct      none: countDistinct's argument is a group key, its state unused
  *   count         [nulls]
  *   isum          [nulls, s0, s1, s2]            96-bit two's complement sum, carried word to word
- *   dsum          as isum                        a decimal sum, decoded into the registry's 4 limbs
  *                                                 (an invocation's own words of 32-bit values: s0, s1
  *                                                 only; the fold kernel extends them)
+ *   dsum          as isum                        a decimal sum, decoded into the registry's 4 limbs
  *   fsum          [nulls, flags, p0..p3, n0..n3] fixed point Σ|x|·2^S of positive / negative values,
  *                                                 flags: 1 NaN, 2 +Inf, 4 -Inf
  *   min/max 32    [nulls, key]                   order-preserving u32 key

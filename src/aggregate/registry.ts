@@ -162,8 +162,8 @@ export const STATES: Record<StateKind, StateDef> = {
       if (!x.exact) return ifValid(x.n, `${f[2]} += ${x.h}; ${f[3]} += ${x.l}; ${f[4]}++;`);
       const { d, ok, big } = x.exact;
       const split = `const h = Math.floor(${d} / 4294967296); ${f[2]} += h; ${f[3]} += ${d} - h * 4294967296;`;
-      const wide = `const q = ${big}; ${words([0, 1, 2, 3].map((j) => `Number(BigInt.asIntN(32, q${j ? ` >> ${32 * j}n` : ''}))`))}`;
-      return ifValid(x.n, `${ok === 'true' ? split : `if (${ok}) { ${split} } else { ${wide} }`} ${f[4]}++;`);
+      const beyond = `const q = ${big}; ${words([0, 1, 2, 3].map((j) => `Number(BigInt.asIntN(32, q${j ? ` >> ${32 * j}n` : ''}))`))}`;
+      return ifValid(x.n, `${ok === 'true' ? split : `if (${ok}) { ${split} } else { ${beyond} }`} ${f[4]}++;`);
     },
     merge: (d, i, s, j) => {
       for (let k = 0; k < 5; k++) d[k][i] += s[k][j];

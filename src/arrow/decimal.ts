@@ -1,7 +1,7 @@
 /**
  * Decimal128 (and Decimal256) columns as the engine reads them. Up to 18 digits, each value's
  * unscaled integer as an Int64, so that keys, comparisons, min / max and exact sums take the
- * 64-bit paths. Wider ones (decimal128.ts's types) as their 128-bit words, 4 a row; a Decimal256
+ * 64-bit paths. Wider ones (19 to 38 digits) as their 128-bit words, 4 a row; a Decimal256
  * value beyond 128 bits is an ArithmeticOverflowError naming the column. Results go back to Arrow
  * as Decimal128.
  */

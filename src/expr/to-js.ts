@@ -92,6 +92,7 @@ const smallHigh = (h: string): string => `${h} >= -2097152 && ${h} < 2097152`;
  */
 export interface ExactVal { d: string; ok: string; big: string; n: string }
 
+/** An exact value as a JS number where it is within 2^53, else as a BigInt (numbers and BigInts compare, and X takes both). */
 const exactOf = (x: ExactVal): string => (x.ok === 'true' ? x.d : x.ok === 'false' ? x.big : `(${x.ok} ? ${x.d} : ${x.big})`);
 
 export function emitExact(e: TExpr, ctx: CodegenContext): ExactVal {
@@ -124,9 +125,6 @@ export function emitExact(e: TExpr, ctx: CodegenContext): ExactVal {
   const big = `X(${EXACT_OPS[op]}, ${exactOf(a)}, ${exactOf(b)}, ${JSON.stringify(typedToString(e))}, ${e.dtype.scale ?? 0})`;
   return { d, ok, big, n };
 }
-
-/** An exact integer as a JS number where it is within 2^53, else as a BigInt (for comparisons that mix them). */
-export const exactMixed = (x: ExactVal): string => exactOf(x);
 
 /** An exact integer as the four 32-bit words of its 128-bit two's complement, low first. */
 export interface Words128 { w: readonly [string, string, string, string]; n: string }
@@ -209,7 +207,7 @@ function wordsCmp(op: CmpOp, a: Words128['w'], b: Words128['w']): string {
 
 /** Two exact values compared (`n`: either is null): as doubles where both are exact in them, else as mixed numbers and BigInts. */
 function exactCmp(op: CmpOp, a: ExactVal, b: ExactVal, n: string): string {
-  const fast = `${a.d} ${JS_CMP[op]} ${b.d}`, slow = `${exactMixed(a)} ${EXACT_CMP[op]} ${exactMixed(b)}`;
+  const fast = `${a.d} ${JS_CMP[op]} ${b.d}`, slow = `${exactOf(a)} ${EXACT_CMP[op]} ${exactOf(b)}`;
   const both = [a.ok, b.ok].filter((x) => x !== 'true');
   return both.length === 0 ? `(${fast})` : `(${or(both.join(' && '), n)} ? ${fast} : ${slow})`;
 }

@@ -112,30 +112,23 @@ export class TaskState {
   /** Renormalises every integer and decimal sum's low words and every sum of squares (see registry.ts). */
   normalize(): void {
     const { hot, cold, place } = this.layout;
+    // Each group's first `n` fields of aggregate j (hot or cold) as (arrays, positions).
+    const eachGroup = (j: number, n: number, f: (arrays: Float64Array[], at: number[]) => void): void => {
+      const fields = place[j].slice(0, n);
+      const arrays = fields.map((p) => (p.cold ? this.cold : this.acc));
+      const at = fields.map(() => 0);
+      for (let g = 0; g < this.groups; g++) {
+        fields.forEach((p, k) => { at[k] = g * (p.cold ? cold : hot) + p.at; });
+        f(arrays, at);
+      }
+    };
     this.aggs.forEach((a, j) => {
-      if (a.state === 'ivar') {
-        const fields = place[j].slice(0, 6);
-        const arrays = fields.map((p) => (p.cold ? this.cold : this.acc));
-        const at = fields.map(() => 0);
-        for (let g = 0; g < this.groups; g++) {
-          fields.forEach((p, k) => { at[k] = g * (p.cold ? cold : hot) + p.at; });
-          normalizeSquaresAt(arrays, at);
-        }
-        return;
+      if (a.state === 'ivar') eachGroup(j, 6, normalizeSquaresAt);
+      else if (a.state === 'dsum') eachGroup(j, 4, normalizeDecimalSumAt);
+      else if (a.state === 'isum') {
+        const [hi, lo] = place[j];
+        normalizeIntSum(hi.cold ? this.cold : this.acc, hi.cold ? cold : hot, hi.at, lo.cold ? this.cold : this.acc, lo.cold ? cold : hot, lo.at, this.groups);
       }
-      if (a.state === 'dsum') {
-        const fields = place[j].slice(0, 4);
-        const arrays = fields.map((p) => (p.cold ? this.cold : this.acc));
-        const at = fields.map(() => 0);
-        for (let g = 0; g < this.groups; g++) {
-          fields.forEach((p, k) => { at[k] = g * (p.cold ? cold : hot) + p.at; });
-          normalizeDecimalSumAt(arrays, at);
-        }
-        return;
-      }
-      if (a.state !== 'isum') return;
-      const [hi, lo] = place[j];
-      normalizeIntSum(hi.cold ? this.cold : this.acc, hi.cold ? cold : hot, hi.at, lo.cold ? this.cold : this.acc, lo.cold ? cold : hot, lo.at, this.groups);
     });
   }
 }
