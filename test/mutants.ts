@@ -337,6 +337,13 @@ export const MUTANTS: readonly Mutant[] = [
     replace: 'if (n === null) return undefined;',
   },
   {
+    id: 'gpu-wide-decimal-limbs-unsigned',
+    what: "the GPU decodes a wide decimal's 64-bit min / max into limbs without its sign (negative values come back huge)",
+    file: 'src/aggregate/gpu-accumulators.ts',
+    find: 'lb[j] = (hi >>> 12) + (hi < 0 ? 16777215 * 1048576 : 0);',
+    replace: 'lb[j] = hi >>> 12;',
+  },
+  {
     id: 'decimal128-key-unscaled-text',
     what: "a 128-bit decimal group key's text is written at scale 0 (read back ×10^scale)",
     file: 'src/executor/cpu/map-task.ts',

@@ -18,6 +18,8 @@
  *   min/max 32    [nulls, key]                   order-preserving u32 key
  *   min/max 64    [nulls, keyHi, keyLo]          hi word in pass 0, lo word in pass 1 (an
  *                                                 invocation's own words: the pair in one pass)
+ *   dmin/dmax 64  as min/max 64                  a wide decimal's (its task's values fit 64
+ *                                                 bits), decoded into the registry's 44-bit limbs
  *   hll<p>        [nulls, r0 .. r(2^p − 1)]       approxCountDistinct: a register a word, raised by
  *                                                 atomicMax (global slots only: see gpu-plan.ts)
  *   ivar          [nulls, Σa², Σab, Σb², Σx]      integers of at most 32 bits (x = a·2^16 + b): four
@@ -36,7 +38,7 @@ import { u32Lit } from '../expr/to-wgsl.ts';
 import { foldAddWithCarry, isOwnArray, wordUpdate } from './gpu-word-ops.ts';
 import { fixedToF64, keyToF64, slotWord } from './gpu-word-values.ts';
 
-export type GpuAccKind = 'countRows' | 'count' | 'isum' | 'dsum' | 'fsum' | 'min32' | 'max32' | 'min64' | 'max64' | 'distinct' | 'ivar' | HllKind;
+export type GpuAccKind = 'countRows' | 'count' | 'isum' | 'dsum' | 'fsum' | 'min32' | 'max32' | 'min64' | 'max64' | 'dmin64' | 'dmax64' | 'distinct' | 'ivar' | HllKind;
 
 /** Value form of an aggregate's argument in WGSL (to-wgsl.ts); 'none' for count(*). */
 export type ArgForm = GVal['t'] | 'none';
@@ -270,6 +272,25 @@ function hllAccumulator(p: number): GpuAccumulator {
   };
 }
 
+/** min / max of a decimal of more than 18 digits whose task's values fit 64 bits: decoded into dmin / dmax's limbs. */
+function minMaxLimbs(which: 'Min' | 'Max'): GpuAccumulator {
+  return {
+    ...minMax64(which),
+    decode: ({ acc, stride, slots, dest, offset, state: [la, lb, lc], nonNull, init0 }) => {
+      const o1 = offset(1), o2 = offset(2);
+      for (let i = 0; i < slots.length; i++) {
+        const j = dest[i];
+        if (nonNull[j] === 0) { la[j] = init0; continue; }
+        const b = slots[i] * stride, hi = (acc[b + o1] ^ 0x80000000) | 0, lo = acc[b + o2];
+        // hi·2^32 + lo sign-extended to 128 bits, as a·2^88 + b·2^44 + c (registry.ts).
+        lc[j] = (hi & 4095) * TWO32 + lo;
+        lb[j] = (hi >>> 12) + (hi < 0 ? 16777215 * 1048576 : 0);
+        la[j] = hi < 0 ? -1 : 0;
+      }
+    },
+  };
+}
+
 const isum: GpuAccumulator = {
   init: zeros(4),
   keptValueWords: (form, _facts, own) => (own && form !== 'w' ? [1, 2] : [1, 2, 3]),
@@ -456,13 +477,17 @@ export const GPU_ACCUMULATORS: Record<GpuAccKind, GpuAccumulator> = {
   max32: minMax32('Max'),
   min64: minMax64('Min'),
   max64: minMax64('Max'),
+  dmin64: minMaxLimbs('Min'),
+  dmax64: minMaxLimbs('Max'),
 };
 
 /** The accumulator kind of an aggregate whose argument takes this form. */
 export function gpuAccKind(a: AggSpec, form: ArgForm): GpuAccKind {
   switch (a.state) {
     case 'countRows': case 'count': case 'isum': case 'dsum': case 'fsum': return a.state;
-    case 'dmin': case 'dmax': throw new GpuUnsupported(`${a.display}: decimal values beyond 64 bits have no GPU kernel yet`);
+    case 'dmin': case 'dmax':
+      if (form !== 'w') throw new GpuUnsupported(`${a.display}: decimal values beyond 64 bits have no GPU kernel yet`);
+      return a.state === 'dmin' ? 'dmin64' : 'dmax64';
     // Double-float values ('d') take the 64-bit path, whose generator says they have no kernel yet.
     case 'min': case 'wmin': return form === 'f' || form === 'w' || form === 'd' ? 'min64' : 'min32';
     case 'max': case 'wmax': return form === 'f' || form === 'w' || form === 'd' ? 'max64' : 'max32';

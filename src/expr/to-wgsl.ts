@@ -17,10 +17,19 @@
 import { inListValues, isBooleanValued, orText as or } from './kleene.ts';
 import type { CmpOp } from './expr.ts';
 import type { TExpr } from './resolve.ts';
-import { isDecimal128, typeName, type DType } from '../types.ts';
+import type { DType } from '../types.ts';
 import type { CodegenContext } from './codegen-context.ts';
 
-const EXACT_ONLY = 'decimal values beyond 64 bits (128-bit columns, exact arithmetic) have no GPU kernel yet';
+const EXACT_ONLY = 'decimal values beyond 64 bits (exact arithmetic, literals beyond Int64) have no GPU kernel yet';
+
+/**
+ * A comparison the CPU makes exactly at any width, on the GPU: as 64-bit words where both sides
+ * are columns (their task's values fit 64 bits: the task checks) or literals within Int64.
+ */
+function exactAsWide(e: TExpr): void {
+  const fits = e.kind === 'col' || (e.kind === 'lit' && (typeof e.value !== 'bigint' || (e.value >= -(2n ** 63n) && e.value < 2n ** 63n)));
+  if (!fits) throw new GpuUnsupported(EXACT_ONLY);
+}
 
 /** A spec the GPU kernels do not cover; the message is the recorded fallback reason. */
 export class GpuUnsupported extends Error {
@@ -39,11 +48,9 @@ export function columnForm(t: DType, name: string): ColumnForm {
   switch (t.id) {
     case 'int8': case 'int16': case 'int32': case 'uint8': case 'uint16': case 'date32': return 'i32';
     case 'uint32': return 'u32';
-    // uint64: as int64, where every value is below 2^63 (the map task checks); decimals as their unscaled Int64.
-    case 'int64': case 'uint64': case 'date64': case 'timestamp': return 'w64';
-    case 'decimal':
-      if (isDecimal128(t)) throw new GpuUnsupported(`column '${name}' is ${typeName(t)}: ${EXACT_ONLY}`);
-      return 'w64';
+    // uint64: as int64, where every value is below 2^63 (the map task checks); decimals as their
+    // unscaled Int64 (of more than 18 digits, where every value of the task fits: the task checks).
+    case 'int64': case 'uint64': case 'date64': case 'timestamp': case 'decimal': return 'w64';
     case 'float32': return 'f32';
     case 'float64': return 'f64';
     case 'bool': return 'bool';
@@ -194,13 +201,13 @@ function numCmp(op: CmpOp, a: GVal, b: GVal, ctx: CodegenContext): string {
 
 function compare(e: Extract<TExpr, { kind: 'cmp' }>, ctx: CodegenContext): GBool {
   if (e.mode === 'null') return { v: 'false', n: 'true' };
-  if (e.mode === 'exact') throw new GpuUnsupported(EXACT_ONLY);
+  if (e.mode === 'exact') { exactAsWide(e.left); exactAsWide(e.right); }
   if (e.mode === 'str') {
     const a = gStr(e.left, ctx), b = gStr(e.right, ctx);
     return { v: `(${(a as { v: string }).v} ${OPS[e.op]} ${(b as { v: string }).v})`, n: or(a.n, b.n) };
   }
   const a = gNum(e.left, ctx), b = gNum(e.right, ctx);
-  const v = e.mode === 'wide' ? ctx.wordPairCompare(e.op, toWide(a), toWide(b)) : numCmp(e.op, a, b, ctx);
+  const v = e.mode === 'wide' || e.mode === 'exact' ? ctx.wordPairCompare(e.op, toWide(a), toWide(b)) : numCmp(e.op, a, b, ctx);
   return { v, n: or(a.n, b.n) };
 }
 
@@ -218,7 +225,7 @@ export function gBool(e: TExpr, ctx: CodegenContext): GBool {
     }
     case 'in': {
       if (e.mode === 'null') return { v: 'false', n: 'true' };
-      if (e.mode === 'exact') throw new GpuUnsupported(EXACT_ONLY);
+      if (e.mode === 'exact') [e.arg, ...e.list].forEach(exactAsWide);
       const { values, hasNull } = inListValues(e.list);
       if (e.mode === 'str') {
         const a = gStr(e.arg, ctx) as { v: string; n: string };
@@ -227,7 +234,7 @@ export function gBool(e: TExpr, ctx: CodegenContext): GBool {
       const a = gNum(e.arg, ctx);
       return ctx.inList(values.map((x) => {
         const b = gNum(x, ctx);
-        return e.mode === 'wide' ? ctx.wordPairCompare('eq', toWide(a), toWide(b)) : numCmp('eq', a, b, ctx);
+        return e.mode === 'wide' || e.mode === 'exact' ? ctx.wordPairCompare('eq', toWide(a), toWide(b)) : numCmp('eq', a, b, ctx);
       }), a.n, hasNull);
     }
     case 'col': {

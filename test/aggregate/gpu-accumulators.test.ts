@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { GPU_ACCUMULATORS, gpuAccKind, type ArgFacts, type ArgForm, type GpuAccKind, type WordDecode } from '../../src/aggregate/gpu-accumulators.ts';
-import { STATES, type AggSpec, type StateKind } from '../../src/aggregate/registry.ts';
+import { limbsValue, STATES, type AggSpec, type StateKind } from '../../src/aggregate/registry.ts';
 
 const KINDS = Object.keys(GPU_ACCUMULATORS) as GpuAccKind[];
 const FORMS: ArgForm[] = ['i', 'u', 'w', 'f', 'd'];
@@ -55,7 +55,9 @@ describe('GPU accumulator rows', () => {
     expect(gpuAccKind(agg('min'), 'i')).toBe('min32');
     expect(gpuAccKind(agg('max'), 'f')).toBe('max64');
     expect(gpuAccKind(agg('wmin'), 'w')).toBe('min64');
-    expect(KINDS.filter((k) => GPU_ACCUMULATORS[k].lowWordPass)).toEqual(['min64', 'max64']);
+    expect(gpuAccKind(agg('dmax'), 'w')).toBe('dmax64');
+    expect(() => gpuAccKind(agg('dmin'), 'd')).toThrow(/beyond 64 bits/);
+    expect(KINDS.filter((k) => GPU_ACCUMULATORS[k].lowWordPass)).toEqual(['min64', 'max64', 'dmin64', 'dmax64']);
     // Counts have no value words, so no update, merge or fold code of their own.
     for (const k of ['countRows', 'count'] as const) {
       expect(GPU_ACCUMULATORS[k].update).toBeUndefined();
@@ -79,6 +81,13 @@ describe('GPU accumulator rows', () => {
     expect(decodeOne('min32', 'min', 2, [2, 0xffffffff], 'i')[0][0]).toBeNaN();
     // max64 of a float: its total-order key (a non-negative value has the sign bit set).
     expect(decodeOne('max64', 'max', 1, [0, 0x80000000 | 0x3ff00000, 0], 'f')[0][0]).toBe(1);
+    // dmin64 / dmax64 of a wide decimal's 64-bit words: the registry's 44-bit limbs of the value.
+    for (const x of [-(2n ** 63n), -(2n ** 44n) - 1n, -1n, 0n, 2n ** 44n + 5n, 2n ** 63n - 1n]) {
+      const u = BigInt.asUintN(64, x), hi = Number(u >> 32n) ^ 0x80000000, lo = Number(u & 0xffffffffn);
+      const st = decodeOne('dmin64', 'dmin', 1, [0, hi >>> 0, lo], 'w');
+      expect(limbsValue(st, 0)).toBe(x);
+    }
+    expect(decodeOne('dmax64', 'dmax', 1, [1, 0, 0], 'w')[0][0]).toBe(-Infinity);
   });
 
   it('flag a float sum whose groups lie far below the task\'s grid; others have no such check', () => {

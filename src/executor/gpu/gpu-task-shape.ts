@@ -13,11 +13,12 @@ import type * as arrow from 'apache-arrow';
 import { argForms, argNullable } from '../../aggregate/gpu-argument.ts';
 import { cacheValueRange, describeColumn, encodeStringsSteps, fromWire, type ColumnChunk } from '../../arrow/column-chunk.ts';
 import { prepareBatches } from '../../arrow/wire-batch.ts';
-import { JobCancelledError } from '../../errors.ts';
+import { ArithmeticOverflowError, JobCancelledError } from '../../errors.ts';
+import { cacheUnscaled, unscaledInt64 } from '../../arrow/decimal.ts';
 import { columnsOfTyped } from '../../expr/columns.ts';
 import { fieldOf } from '../../expr/resolve.ts';
 import { columnForm, GpuUnsupported } from '../../expr/to-wgsl.ts';
-import { isFloat, type DType } from '../../types.ts';
+import { DECIMAL64_PRECISION, decimalType, isDecimal128, isFloat, type DType } from '../../types.ts';
 import { type AggregationSpec, columnsOfSpec, sourceColumnsOfSpec } from '../../plan/aggregation-spec.ts';
 import { StringIds } from '../string-ids.ts';
 import { f64Stats, mergeStats, sumShift, type F64Stats } from './float-sum-scale.ts';
@@ -118,11 +119,24 @@ function* uint64BeyondInt64(data: arrow.Data): Steps<boolean> {
   return beyond;
 }
 
+/** Whether a decimal column's valid values all fit 64 bits (its Int64 copy, made and cached here where they do). */
+function fitsInt64(data: arrow.Data, name: string): boolean {
+  try {
+    unscaledInt64(data, name);
+    return true;
+  } catch (e) {
+    if (e instanceof ArithmeticOverflowError) return false;
+    throw e;
+  }
+}
+
 /**
  * A column bound for packing (bindColumn): a plain Utf8 column is dictionary-encoded a slice of
  * rows per step (once per offsets array).
  */
-function* bindSteps(data: arrow.Data, dtype: DType): Steps<ColumnChunk> {
+function* bindSteps(data: arrow.Data, dtype: DType, name: string): Steps<ColumnChunk> {
+  // A decimal of more than 18 digits whose task's values fit 64 bits (checked): read as a 64-bit one's.
+  if (isDecimal128(dtype)) return { ...fromWire(describeColumn(data, decimalType(DECIMAL64_PRECISION, dtype.scale!), false, name)), dtype };
   const w = describeColumn(data, dtype);
   // Encoded in slices here, the strings are then bound from column-chunk.ts's cache.
   if (w.utf8) yield* encodeStringsSteps(w.utf8.offsets, w.utf8.bytes, w.length, STEP_STRINGS);
@@ -164,6 +178,11 @@ export async function prepareGpuTaskShape(spec: AggregationSpec, batches: readon
     }
   }
   await prepareBatches(spec.input, sourceColumnsOfSpec(spec), batches);
+  // Wide decimals the kernels read as 64-bit words: their Int64 copies, in slices (a value beyond stops it).
+  for (const n of sourceColumnsOfSpec(spec)) {
+    if (!isDecimal128(fieldOf(spec.input, n).dtype)) continue;
+    for (const b of batches) await cacheUnscaled(b.getChild(n)!.data[0]!, n).catch((e: unknown) => { if (!(e instanceof ArithmeticOverflowError)) throw e; });
+  }
   const shape = await runSliced(shapeSteps(spec, batches), signal);
   let ofSpec = prepared.get(spec);
   if (!ofSpec) prepared.set(spec, (ofSpec = new WeakMap()));
@@ -186,6 +205,10 @@ function* shapeSteps(spec: AggregationSpec, batches: readonly arrow.RecordBatch[
     for (const n of names) {
       if (fieldOf(spec.input, n).dtype.id !== 'uint64') continue;
       for (const m of datas) if (yield* uint64BeyondInt64(m.get(n)!)) return { fallback: `uint64 column '${n}' holds values of 2^63 or more` };
+    }
+    for (const n of names) {
+      if (!isDecimal128(fieldOf(spec.input, n).dtype)) continue;
+      for (const m of datas) if (!fitsInt64(m.get(n)!, n)) return { fallback: `decimal column '${n}' holds values beyond 64 bits` };
     }
     if (rows >= 2 ** 32) return { fallback: 'a map task of 2^32 rows or more' };
     const layout = gpuAccLayout(spec.aggs, argForms(spec.aggs));
@@ -215,7 +238,7 @@ function* shapeSteps(spec: AggregationSpec, batches: readonly arrow.RecordBatch[
     const chunks: Map<string, ColumnChunk>[] = [];
     for (const m of datas) {
       const bound = new Map<string, ColumnChunk>();
-      for (const [n, d] of m) bound.set(n, yield* bindSteps(d, fieldOf(spec.input, n).dtype));
+      for (const [n, d] of m) bound.set(n, yield* bindSteps(d, fieldOf(spec.input, n).dtype, n));
       chunks.push(bound);
     }
     // Task-wide string ids, batch by batch (the plan counts them; kernels map codes through them).
