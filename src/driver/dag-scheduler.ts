@@ -78,6 +78,15 @@ function limitReached(plan: PhysicalPlan): StageOptions['enough'] {
   };
 }
 
+/**
+ * A limited scan's options: it stops once it has its rows, and keeps no queue of tasks beyond the
+ * executor's slots (tasks queued on an executor would all be under way before the first is done).
+ */
+function limitedScan(plan: PhysicalPlan, executor: Executor, opts: StageOptions): StageOptions {
+  const enough = limitReached(plan);
+  return enough ? { ...opts, enough, slots: Math.max(1, Math.floor(opts.slots / (executor.queueDepth ?? 1))) } : opts;
+}
+
 export function stageWork(plan: PhysicalPlan): StageWork[] {
   const spec = plan.aggregation;
   const files = plan.scan ? { rows: plan.scan.rows, tasks: plan.scan.tasks.length } : undefined;
@@ -145,7 +154,7 @@ async function stages(plan: PhysicalPlan, executor: Executor, metrics: JobMetric
         const rows = r.batches.reduce((a, b) => a + b.numRows, 0);
         return { value: r.batches, counts: { ...zeroCounts(), inputRows: r.inputRows, outputRows: rows }, executorId: r.executorId, runMs: r.runMs, extra: { ...scan } };
       },
-    })), { ...firstStageOptions(plan, opts), enough: limitReached(plan) });
+    })), limitedScan(plan, executor, firstStageOptions(plan, opts)));
     batches = out.flatMap((b) => b ?? []);
   } else {
     const [mapWork, reduceWork] = stageWork(plan) as [StageWork & { kind: 'map' }, StageWork];

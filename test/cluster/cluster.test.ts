@@ -13,8 +13,9 @@ import * as arrow from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ClusterUnavailableError, InvalidOptionError, JobCancelledError, NoExecutorError, Session, TaskFailedError,
-  avg, col, count, gpuDetails, max, min, sum, type DataFrame, type FaultInjector, type SessionOptions,
+  avg, col, count, countDistinct, gpuDetails, max, min, sum, type DataFrame, type FaultInjector, type SessionOptions,
 } from '../../src/index.ts';
+import { tableCells, toDecimal128Words } from '../../src/arrow/decimal.ts';
 import { freePort, LocalCluster } from '../../bench/local-cluster.ts';
 import { writeParquet } from '../support/parquet-files.ts';
 import { INDEX } from '../support/child-script.ts';
@@ -88,6 +89,31 @@ describe('a cluster of executor processes through NATS JetStream', () => {
       expect(map.shuffleWriteBytes).toBeGreaterThan(0);
       expect(reduce.shuffleReadBytes).toBe(map.shuffleWriteBytes);
       expect(map.shuffleWriteRecords).toBe(reduce.shuffleReadRecords);
+    });
+  });
+
+  it('groups by and sums 128-bit decimals through the cluster (their keys cross as text), as exact as the in-process executor', async () => {
+    const rng = new Rng(9), rows = 20_000;
+    const pool = Array.from({ length: 40 }, () => rng.bigint(-(10n ** 33n), 10n ** 33n));
+    const w = Array.from({ length: rows }, () => (rng.bool(0.05) ? null : rng.pick(pool)));
+    const t = new arrow.Table({
+      k: arrow.vectorFromArray(Array.from({ length: rows }, () => rng.int(0, 20)), new arrow.Int32()),
+      w: arrow.makeVector(arrow.makeData({
+        type: new arrow.Decimal(2, 38, 128), length: rows, nullCount: w.filter((x) => x === null).length,
+        nullBitmap: Uint8Array.from({ length: Math.ceil(rows / 8) }, (_, b) => w.slice(8 * b, 8 * b + 8).reduce((a, x, j) => a | (x === null ? 0 : 1 << j), 0)),
+        data: toDecimal128Words(w.map((x) => x ?? 0n)),
+      })),
+    });
+    const q = (df: DataFrame) => df.groupBy('w').agg(count().as('n'), sum('w').as('s'), countDistinct('k').as('ks')).orderBy('w');
+    const cellsOf = (r: arrow.Table) => tableCells(r, r.numRows, String);
+    const want = await (async () => {
+      const s = await Session.create({ workers: false, cores: 1 });
+      try { return cellsOf(await q(s.fromArrow(t, { partitions: 3 })).collect()); } finally { await s.close(); }
+    })();
+    expect(want.length).toBe(41);
+    await withSession(c, async (s) => {
+      expect(cellsOf(await q(s.fromArrow(t, { partitions: 4 })).collect())).toEqual(want);
+      expect(s.lastJob!.stages[0].shuffleWriteBytes).toBeGreaterThan(0);
     });
   });
 
