@@ -20,17 +20,18 @@ function random(seed: number): () => number {
 
 function table(): arrow.Table {
   const r = random(7);
-  const k = new Int32Array(ROWS), wide: bigint[] = new Array(ROWS), narrow: bigint[] = new Array(ROWS);
+  const k = new Int32Array(ROWS), wide: bigint[] = new Array(ROWS), wide2: bigint[] = new Array(ROWS), narrow: bigint[] = new Array(ROWS);
   for (let i = 0; i < ROWS; i++) {
     k[i] = Math.floor(r() * GROUPS);
     // ~2^96 unscaled: beyond Int64, as decimal(38, 10) holds values above ~9.2e8.
     const x = (BigInt(Math.floor(r() * 2 ** 32)) << 64n) | (BigInt(Math.floor(r() * 2 ** 32)) << 32n) | BigInt(Math.floor(r() * 2 ** 32));
     wide[i] = r() < 0.5 ? -x : x;
+    wide2[i] = wide[i]! / 3n + BigInt(i);
     narrow[i] = BigInt(Math.floor((r() - 0.5) * 2e12));
   }
   const dec = (values: bigint[], p: number, s: number) =>
     arrow.makeVector(arrow.makeData({ type: new arrow.Decimal(s, p, 128), length: ROWS, data: toDecimal128Words(values) }));
-  return new arrow.Table({ k: arrow.makeVector(k), w: dec(wide, 38, 10), n38: dec(narrow, 38, 2), n18: dec(narrow, 18, 2) });
+  return new arrow.Table({ k: arrow.makeVector(k), w: dec(wide, 38, 10), w2: dec(wide2, 38, 10), n38: dec(narrow, 38, 2), n18: dec(narrow, 18, 2) });
 }
 
 async function median(f: () => Promise<unknown>): Promise<number> {
@@ -50,7 +51,8 @@ const QUERIES = [
   { what: 'sum, min, max by k of decimal(38, 2), values within 2^53', sql: 'SELECT k, sum(n38), min(n38), max(n38) FROM t GROUP BY k' },
   { what: 'sum, min, max by k of decimal(38, 10), values ~2^96', sql: 'SELECT k, sum(w), min(w), max(w) FROM t GROUP BY k' },
   { what: 'count where decimal(38, 10) > a literal beyond Int64', sql: `SELECT count(*) FROM t WHERE w > ${LITERAL}` },
-  { what: 'sum of decimal(38, 10) + decimal(38, 2)', sql: 'SELECT sum(w + n38) FROM t' },
+  { what: 'sum of decimal(38, 10) + decimal(38, 10)', sql: 'SELECT sum(w + w2) FROM t' },
+  { what: 'sum of decimal(38, 10) + decimal(38, 2) (rescaled)', sql: 'SELECT sum(w + n38) FROM t' },
 ];
 
 const t = table();
@@ -61,6 +63,7 @@ const frames = [
   () => df().groupBy('k').agg(sum('n38'), min('n38'), max('n38')),
   () => df().groupBy('k').agg(sum('w'), min('w'), max('w')),
   () => df().filter(col('w').gt(LITERAL)).agg(count()),
+  () => df().agg(sum(col('w').add(col('w2')))),
   () => df().agg(sum(col('w').add(col('n38')))),
 ];
 const ours: number[] = [];
@@ -68,7 +71,7 @@ for (const frame of frames) ours.push(await median(() => frame().collect()));
 await session.close();
 
 const duck = await (await DuckDBInstance.create(':memory:')).connect();
-await duck.run(`CREATE TABLE t AS SELECT (random() * ${GROUPS})::INT AS k, ((random() - 0.5) * 2e18)::DECIMAL(38, 10) AS w, ` +
+await duck.run(`CREATE TABLE t AS SELECT (random() * ${GROUPS})::INT AS k, ((random() - 0.5) * 2e18)::DECIMAL(38, 10) AS w, ((random() - 0.5) * 2e18)::DECIMAL(38, 10) AS w2, ` +
   `((random() - 0.5) * 2e10)::DECIMAL(38, 2) AS n38, ((random() - 0.5) * 2e10)::DECIMAL(18, 2) AS n18 FROM range(${ROWS})`);
 const theirs: number[] = [];
 for (const q of QUERIES) theirs.push(await median(() => duck.runAndReadAll(q.sql)));

@@ -344,6 +344,13 @@ export const MUTANTS: readonly Mutant[] = [
     replace: 'lb[j] = hi >>> 12;',
   },
   {
+    id: 'decimal-add-words-carry-dropped',
+    what: 'adding 128-bit decimals word by word drops the carry out of the low word',
+    file: 'src/expr/to-js.ts',
+    find: "const s = ctx.bind(`(${a[j]} >>> 0) ${sym} (${b[j]} >>> 0)${carry === '0' ? '' : ` + ${carry}`}`);",
+    replace: "const s = ctx.bind(`(${a[j]} >>> 0) ${sym} (${b[j]} >>> 0)${carry === '0' || j === 1 ? '' : ` + ${carry}`}`);",
+  },
+  {
     id: 'decimal128-key-unscaled-text',
     what: "a 128-bit decimal group key's text is written at scale 0 (read back ×10^scale)",
     file: 'src/executor/cpu/map-task.ts',

@@ -90,7 +90,7 @@ const smallHigh = (h: string): string => `${h} >= -2097152 && ${h} < 2097152`;
  * `d` is the value as a double, exact where `ok` holds (|value| within 2^53); where it does not,
  * `big` is the exact BigInt, an expression to evaluate only then, and only where `n` is false.
  */
-export interface ExactVal { d: string; ok: string; big: string; n: string }
+export interface ExactVal { d: string; ok: string; big: string; n: string; w?: Words128['w'] }
 
 /** An exact value as a JS number where it is within 2^53, else as a BigInt (numbers and BigInts compare, and X takes both). */
 const exactOf = (x: ExactVal): string => (x.ok === 'true' ? x.d : x.ok === 'false' ? x.big : `(${x.ok} ? ${x.d} : ${x.big})`);
@@ -123,17 +123,40 @@ export function emitExact(e: TExpr, ctx: CodegenContext): ExactVal {
   const ok = ctx.bind(`${a.ok === 'true' ? '' : `${a.ok} && `}${b.ok === 'true' ? '' : `${b.ok} && `}${d} <= ${MAX_EXACT} && ${d} >= -${MAX_EXACT}`);
   // Computed where a consumer needs it (never for a null: its operands may be garbage).
   const big = `X(${EXACT_OPS[op]}, ${exactOf(a)}, ${exactOf(b)}, ${JSON.stringify(typedToString(e))}, ${e.dtype.scale ?? 0})`;
-  return { d, ok, big, n };
+  if (op === 'mul' || !wordDirect(e.left) || !wordDirect(e.right) || !(isDecimal128(e.left.dtype) || isDecimal128(e.right.dtype))) return { d, ok, big, n };
+  // A sum or difference of 128-bit columns and literals: their words with carries, no BigInt per row.
+  const w = addWords(op, emitWords128(e.left, ctx).w, emitWords128(e.right, ctx).w, ctx);
+  ctx.stmts.push(`if (${n === 'false' ? '' : `!${n} && `}!(${wordsLess(w, TEN38_WORDS)} && ${wordsLess(MINUS_TEN38_WORDS, w)})) ${big};`);
+  const t = w[3], h = w[1];
+  return { d: ctx.bind(`${h} * 4294967296 + (${w[0]} >>> 0)`), ok: ctx.bind(`${t} === ${w[2]} && ${t} === (${h} >> 31) && ${smallHigh(h)}`), big, n, w };
+}
+
+const constWords = (x: bigint): Words128['w'] => [0, 1, 2, 3].map((j) => String(Number(BigInt.asIntN(32, x >> BigInt(32 * j))))) as unknown as Words128['w'];
+const TEN38_WORDS = constWords(TEN38), MINUS_TEN38_WORDS = constWords(-TEN38);
+
+/**
+ * a ± b on 128-bit words, carried word to word in doubles. Operands within 38 digits cannot leave
+ * 129 bits: the top word's sum is kept whole for the range check, which then fails.
+ */
+function addWords(op: 'add' | 'sub', a: Words128['w'], b: Words128['w'], ctx: CodegenContext): Words128['w'] {
+  const sym = op === 'add' ? '+' : '-', out: string[] = [];
+  let carry = '0';
+  for (let j = 0; j < 3; j++) {
+    const s = ctx.bind(`(${a[j]} >>> 0) ${sym} (${b[j]} >>> 0)${carry === '0' ? '' : ` + ${carry}`}`);
+    out.push(ctx.bind(`${s} | 0`));
+    carry = ctx.bind(`Math.floor(${s} / 4294967296)`);
+  }
+  // The top word whole (signed): beyond Int32 it is beyond 2^127, which the 38-digit check rejects.
+  const top = ctx.bind(`${a[3]} ${sym} ${b[3]} + ${carry}`);
+  out.push(ctx.bind(`${top} >= -2147483648 && ${top} < 2147483648 ? ${top} : (${top} < 0 ? -2147483648 : 2147483647)`));
+  return out as unknown as Words128['w'];
 }
 
 /** An exact integer as the four 32-bit words of its 128-bit two's complement, low first. */
 export interface Words128 { w: readonly [string, string, string, string]; n: string }
 
 export function emitWords128(e: TExpr, ctx: CodegenContext): Words128 {
-  if (e.kind === 'lit' && (typeof e.value === 'bigint' || (typeof e.value === 'number' && Number.isInteger(e.value)))) {
-    const x = BigInt(e.value);
-    return { w: [0, 1, 2, 3].map((j) => String(Number(BigInt.asIntN(32, x >> BigInt(32 * j))))) as unknown as Words128['w'], n: 'false' };
-  }
+  if (e.kind === 'lit' && (typeof e.value === 'bigint' || (typeof e.value === 'number' && Number.isInteger(e.value)))) return { w: constWords(BigInt(e.value)), n: 'false' };
   if (e.kind === 'col' && (isDecimal128(e.dtype) || isWide(e.dtype))) {
     const { k, n } = nullOf(ctx, e.name, e.dtype);
     if (isDecimal128(e.dtype)) return { w: [0, 1, 2, 3].map((j) => ctx.bind(`w${k}[4 * i + ${j}]`)) as unknown as Words128['w'], n };
@@ -141,6 +164,7 @@ export function emitWords128(e: TExpr, ctx: CodegenContext): Words128 {
     return { w: [ctx.bind(`w${k}[2 * i]`), h, s, s], n };
   }
   const x = emitExact(e, ctx);
+  if (x.w) return { w: x.w, n: x.n };
   const w = [ctx.tmp(), ctx.tmp(), ctx.tmp(), ctx.tmp()] as const;
   const split = `const h = Math.floor(${x.d} / 4294967296); ${w[0]} = (${x.d} - h * 4294967296) | 0; ${w[1]} = h | 0; ${w[2]} = ${w[3]} = h < 0 ? -1 : 0;`;
   const bigSplit = `const q = ${x.big}; ${w.map((t, j) => `${t} = Number(BigInt.asIntN(32, ${j === 0 ? 'q' : `q >> ${32 * j}n`}));`).join(' ')}`;
@@ -181,6 +205,9 @@ const EXACT_CMP: Record<CmpOp, string> = { ...JS_CMP, eq: '==', ne: '!=' };
 /** Read as words directly: a 64- or 128-bit column, or an integer literal. */
 const wordDirect = (e: TExpr): boolean =>
   (e.kind === 'lit' && (typeof e.value === 'bigint' || Number.isInteger(e.value))) || (e.kind === 'col' && (isDecimal128(e.dtype) || isWide(e.dtype)));
+
+/** An exact value's words where they come without a BigInt (a column, a literal, a sum of them); null where not. */
+const wordsOf = (e: TExpr, x: ExactVal, ctx: CodegenContext): Words128['w'] | null => (wordDirect(e) ? emitWords128(e, ctx).w : x.w ?? null);
 
 /** a < b on 128-bit words (low first): the top words signed, the others unsigned. */
 function wordsLess(a: Words128['w'], b: Words128['w']): string {
@@ -239,13 +266,10 @@ function compare(op: CmpOp, left: TExpr, right: TExpr, mode: string, ctx: Codege
     const a = emitWide(left, ctx), b = emitWide(right, ctx);
     return { v: ctx.wordPairCompare(op, a, b), n: or(a.n, b.n) };
   }
-  if (mode === 'exact' && wordDirect(left) && wordDirect(right)) {
-    const a = emitWords128(left, ctx), b = emitWords128(right, ctx);
-    return { v: wordsCmp(op, a.w, b.w), n: or(a.n, b.n) };
-  }
   if (mode === 'exact') {
     const a = emitExact(left, ctx), b = emitExact(right, ctx), n = or(a.n, b.n);
-    return { v: exactCmp(op, a, b, n), n };
+    const wa = wordsOf(left, a, ctx), wb = wordsOf(right, b, ctx);
+    return { v: wa && wb ? wordsCmp(op, wa, wb) : exactCmp(op, a, b, n), n };
   }
   if (mode === 'str') {
     const a = emitStr(left, ctx), b = emitStr(right, ctx);
@@ -273,13 +297,9 @@ export function emitBool(e: TExpr, ctx: CodegenContext): Val {
         const a = emitWide(e.arg, ctx);
         return ctx.inList(values.map((x) => ctx.wordPairCompare('eq', a, emitWide(x, ctx))), a.n, hasNull);
       }
-      if (e.mode === 'exact' && wordDirect(e.arg)) {
-        const a = emitWords128(e.arg, ctx);
-        return ctx.inList(values.map((x) => wordsCmp('eq', a.w, emitWords128(x, ctx).w)), a.n, hasNull);
-      }
       if (e.mode === 'exact') {
-        const a = emitExact(e.arg, ctx);
-        return ctx.inList(values.map((x) => exactCmp('eq', a, emitExact(x, ctx), a.n)), a.n, hasNull);
+        const a = emitExact(e.arg, ctx), wa = wordsOf(e.arg, a, ctx);
+        return ctx.inList(values.map((x) => (wa ? wordsCmp('eq', wa, emitWords128(x, ctx).w) : exactCmp('eq', a, emitExact(x, ctx), a.n))), a.n, hasNull);
       }
       if (e.mode === 'str') {
         const a = emitStr(e.arg, ctx);

@@ -167,7 +167,7 @@ export function kernelSource(shape: KernelShape): { source: string; columns: str
     if (a.state === 'isum' || a.state === 'ivar' || a.state === 'dsum') chunk = Math.min(chunk, isumChunkRows(a.bound));
     const x: UpdateInput = def.input === 'none' ? { v: '', h: '', l: '', n: 'false' }
       : def.input === 'wide' || split || dsumOfWords64(a) ? { ...emitWide(a.arg!, ctx), v: '' }
-        : dsumOfNarrow(a) ? (({ n, ...exact }) => ({ v: '', h: '', l: '', n, exact }))(emitExact(a.arg!, ctx))
+        : dsumOfNarrow(a) ? (({ n, w, ...exact }) => ({ v: '', h: '', l: '', n, ...(w ? { w } : { exact }) }))(emitExact(a.arg!, ctx))
         : def.input === 'words' ? { ...emitWords128(a.arg!, ctx), v: '', h: '', l: '' }
           : { ...emitNum(a.arg!, ctx), h: '', l: '' };
     body.push(...ctx.stmts.splice(0), a.state === 'isum' ? isumUpdate(f, x, split) : def.update(f, x));
