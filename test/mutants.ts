@@ -354,8 +354,8 @@ export const MUTANTS: readonly Mutant[] = [
     id: 'decimal128-key-unscaled-text',
     what: "a 128-bit decimal group key's text is written at scale 0 (read back ×10^scale)",
     file: 'src/executor/cpu/map-task.ts',
-    find: 'values[g] = formatDecimal(bigOf128(c.words!, r), k.dtype.scale!);',
-    replace: 'values[g] = formatDecimal(bigOf128(c.words!, r), 0);',
+    find: 'values[g] = formatDecimal(fromWords(c.words!.subarray(4 * r, 4 * r + 4)), k.dtype.scale!);',
+    replace: 'values[g] = formatDecimal(fromWords(c.words!.subarray(4 * r, 4 * r + 4)), 0);',
   },
 ];
 

@@ -26,6 +26,7 @@
  */
 import { ArithmeticOverflowError, TypeMismatchError } from '../errors.ts';
 import { decimalAsFloat, intBound, isExactValued, resolve, type Schema, type TExpr } from '../expr/resolve.ts';
+import { bigintWords } from '../expr/to-js.ts';
 import { decimalType, isDecimal, isInteger, isNumeric, isTemporal, isWide, MAX_DECIMAL_PRECISION, typeName, type DType } from '../types.ts';
 import type { Aggregate, AggFn } from './aggregate.ts';
 import { HLL_MAX_P, HLL_MIN_P, hllFields, hllMerge, hllPrecision } from './hyperloglog.ts';
@@ -162,7 +163,7 @@ export const STATES: Record<StateKind, StateDef> = {
       if (!x.exact) return ifValid(x.n, `${f[2]} += ${x.h}; ${f[3]} += ${x.l}; ${f[4]}++;`);
       const { d, ok, big } = x.exact;
       const split = `const h = Math.floor(${d} / 4294967296); ${f[2]} += h; ${f[3]} += ${d} - h * 4294967296;`;
-      const beyond = `const q = ${big}; ${words([0, 1, 2, 3].map((j) => `Number(BigInt.asIntN(32, q${j ? ` >> ${32 * j}n` : ''}))`))}`;
+      const beyond = `const q = ${big}; ${words(bigintWords('q'))}`;
       return ifValid(x.n, `${ok === 'true' ? split : `if (${ok}) { ${split} } else { ${beyond} }`} ${f[4]}++;`);
     },
     merge: (d, i, s, j) => {

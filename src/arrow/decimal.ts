@@ -26,6 +26,8 @@ class ViewCache<T> {
 }
 
 const low64 = new ViewCache<BigInt64Array>();
+/** Columns found to hold a value beyond Int64: its row, so that the next call fails at once (a GPU task checks each time). */
+const beyondRow = new ViewCache<number>();
 
 /**
  * The unscaled values' low 64 bits (cached per values array), after checking that every valid
@@ -57,12 +59,18 @@ function* unscaledSteps(data: arrow.Data, column: string, step: number): Generat
   const cached = low64.get(words);
   if (cached) return cached;
   const per = (data.type as arrow.Decimal).bitWidth / 32;
+  const beyond = (row: number) => beyondRange(data, column, row, words.subarray(row * per, row * per + per));
+  const known = beyondRow.get(words);
+  if (known !== undefined) throw beyond(known);
   const n = data.length;
   const out = new BigInt64Array(n);
   for (let from = 0; from < n; from += step) {
     if (from > 0) yield;
     const bad = copyLow64(words, per, out, from, Math.min(n, from + step), data);
-    if (bad >= 0) throw beyondInt64(data, column, bad, words.subarray(bad * per, bad * per + per));
+    if (bad >= 0) {
+      beyondRow.set(words, bad);
+      throw beyond(bad);
+    }
   }
   low64.set(words, out);
   return out;
@@ -81,7 +89,7 @@ function copyLow64(words: Uint32Array, per: number, out: BigInt64Array, from: nu
   return -1;
 }
 
-function beyondInt64(data: arrow.Data, column: string, row: number, words: Uint32Array): ArithmeticOverflowError {
+function beyondRange(data: arrow.Data, column: string, row: number, words: Uint32Array): ArithmeticOverflowError {
   const t = data.type as arrow.Decimal;
   const v = formatDecimal(fromWords(words), t.scale);
   return new ArithmeticOverflowError(`column '${column}' (decimal(${t.precision}, ${t.scale})) holds ${v} at row ${row}: ` +
@@ -105,24 +113,13 @@ export function unscaled128(data: arrow.Data, column = ''): Int32Array {
   const iw = new Int32Array(words.buffer, words.byteOffset, words.length);
   for (let i = 0; i < data.length; i++) {
     const at = i * per, sign = iw[at + 3]! >> 31;
-    for (let k = 4; k < per; k++) if (iw[at + k] !== sign && data.getValid(i)) throw beyondInt64(data, column, i, words.subarray(at, at + per));
+    for (let k = 4; k < per; k++) if (iw[at + k] !== sign && data.getValid(i)) throw beyondRange(data, column, i, words.subarray(at, at + per));
     for (let k = 0; k < 4; k++) out[4 * i + k] = iw[at + k]!;
   }
   words128.set(words, out);
   return out;
 }
 
-/** Row i of 128-bit words (4 a row) as a BigInt. */
-export const bigOf128 = (w: Int32Array, i: number): bigint =>
-  (BigInt(w[4 * i + 3]!) << 96n) + (BigInt(w[4 * i + 2]! >>> 0) << 64n) + (BigInt(w[4 * i + 1]! >>> 0) << 32n) + BigInt(w[4 * i]! >>> 0);
-
-/** Decimal text ('-12.50') back to the unscaled integer at `scale`. */
-export function parseDecimalText(text: string, scale: number): bigint {
-  const neg = text.startsWith('-'), body = neg ? text.slice(1) : text;
-  const [int, frac = ''] = body.split('.');
-  const x = BigInt(`${int}${frac.padEnd(scale, '0')}`);
-  return neg ? -x : x;
-}
 
 /** A two's-complement little-endian integer of 32-bit words as a BigInt. */
 export function fromWords(words: ArrayLike<number>): bigint {

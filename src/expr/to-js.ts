@@ -7,7 +7,7 @@
 import { typedToString, type TExpr } from './resolve.ts';
 import { ArithmeticOverflowError } from '../errors.ts';
 import { isDecimal, isDecimal128, isFloat, isWide, type DType } from '../types.ts';
-import { formatDecimal } from '../arrow/decimal.ts';
+import { formatDecimal, toDecimal128Words } from '../arrow/decimal.ts';
 import type { CodegenContext } from './codegen-context.ts';
 import type { CmpOp } from './expr.ts';
 import { inListValues, isBooleanValued, orText as or } from './kleene.ts';
@@ -131,7 +131,10 @@ export function emitExact(e: TExpr, ctx: CodegenContext): ExactVal {
   return { d: ctx.bind(`${h} * 4294967296 + (${w[0]} >>> 0)`), ok: ctx.bind(`${t} === ${w[2]} && ${t} === (${h} >> 31) && ${smallHigh(h)}`), big, n, w };
 }
 
-const constWords = (x: bigint): Words128['w'] => [0, 1, 2, 3].map((j) => String(Number(BigInt.asIntN(32, x >> BigInt(32 * j))))) as unknown as Words128['w'];
+const constWords = (x: bigint): Words128['w'] => Array.from(new Int32Array(toDecimal128Words([x]).buffer), String) as unknown as Words128['w'];
+
+/** JS expressions of the four 32-bit words (signed, low first) of the BigInt `q` (a local). */
+export const bigintWords = (q: string): string[] => [0, 1, 2, 3].map((j) => `Number(BigInt.asIntN(32, ${j === 0 ? q : `${q} >> ${32 * j}n`}))`);
 const TEN38_WORDS = constWords(TEN38), MINUS_TEN38_WORDS = constWords(-TEN38);
 
 /**
@@ -167,7 +170,7 @@ export function emitWords128(e: TExpr, ctx: CodegenContext): Words128 {
   if (x.w) return { w: x.w, n: x.n };
   const w = [ctx.tmp(), ctx.tmp(), ctx.tmp(), ctx.tmp()] as const;
   const split = `const h = Math.floor(${x.d} / 4294967296); ${w[0]} = (${x.d} - h * 4294967296) | 0; ${w[1]} = h | 0; ${w[2]} = ${w[3]} = h < 0 ? -1 : 0;`;
-  const bigSplit = `const q = ${x.big}; ${w.map((t, j) => `${t} = Number(BigInt.asIntN(32, ${j === 0 ? 'q' : `q >> ${32 * j}n`}));`).join(' ')}`;
+  const bigSplit = `const q = ${x.big}; ${bigintWords('q').map((v, j) => `${w[j]} = ${v};`).join(' ')}`;
   ctx.stmts.push(`let ${w.join(', ')};`,
     x.ok === 'true' ? `{ ${split} }` : `if (${x.ok}${x.n === 'false' ? '' : ` || ${x.n}`}) { ${split} } else { ${bigSplit} }`);
   return { w, n: x.n };

@@ -6,7 +6,7 @@
 import * as arrow from 'apache-arrow';
 import type { NumericArray } from '../arrow/column-chunk.ts';
 import { isTextKey, toArrowType, valuesArrayFor, type DType } from '../types.ts';
-import { decimalWordsOfInt64, parseDecimalText, toDecimal128Words } from '../arrow/decimal.ts';
+import { decimalWordsOfInt64, scaledLiteral, toDecimal128Words } from '../arrow/decimal.ts';
 import { decodeUtf8, encodeUtf8, type Utf8Values } from './utf8-values.ts';
 
 export interface KeyColumn {
@@ -153,7 +153,7 @@ export function toArrowVector(dtype: DType, values: NumericArray | string[] | Ut
 function decimalVector(type: arrow.DataType, values: NumericArray | string[], valid: Uint8Array | null): arrow.Vector {
   const scale = (type as arrow.Decimal).scale;
   const data = values instanceof Uint32Array ? values
-    : Array.isArray(values) ? toDecimal128Words(values.map((t, i) => (valid !== null && valid[i] === 0 ? 0n : parseDecimalText(t, scale))))
+    : Array.isArray(values) ? toDecimal128Words(values.map((t, i) => (valid !== null && valid[i] === 0 ? 0n : scaledLiteral(t, scale)!.floor)))
       : decimalWordsOfInt64(values as BigInt64Array);
   const n = data.length / 4;
   const { bitmap, nullCount } = packValidity(valid, n);

@@ -199,8 +199,8 @@ export function kernelSource(shape: KernelShape): { source: string; columns: str
 }
 
 /** A decimal sum of a 64-bit column: fed its (hi, lo) words, it leaves x3 and x2 to the renormalisation. */
-export const dsumOfWords64 = (a: AggSpec): boolean => a.state === 'dsum' && a.arg!.kind === 'col' && isWide(a.arg!.dtype!);
-/** A decimal sum of anything but a 128-bit column: only values beyond 2^53 write its x3 and x2 (cold fields). */
+const dsumOfWords64 = (a: AggSpec): boolean => a.state === 'dsum' && a.arg!.kind === 'col' && isWide(a.arg!.dtype!);
+/** A decimal sum of anything but a 128-bit column: rows rarely write its x3 and x2 (cold fields): only values beyond 2^53, or sums of 128-bit columns' words. */
 const dsumOfNarrow = (a: AggSpec): boolean => a.state === 'dsum' && !(a.arg!.kind === 'col' && isDecimal128(a.arg!.dtype));
 
 /** Integer sums fed (hi, lo) words per row: 64-bit inputs and values too large to add to lo. */

@@ -5,7 +5,7 @@
  * ordered by reduce partition (hash of the keys) into one shuffle block.
  */
 import { isValid, type ColumnChunk } from '../../arrow/column-chunk.ts';
-import { bigOf128, formatDecimal } from '../../arrow/decimal.ts';
+import { formatDecimal, fromWords } from '../../arrow/decimal.ts';
 import { denseKeys } from '../dense-slots.ts';
 import { chooseGrouping, hashKeyWords } from '../grouping-plan.ts';
 import type { BoundBatch } from '../../arrow/wire-batch.ts';
@@ -142,7 +142,7 @@ function hashKeys(spec: AggregationSpec, chunks: readonly ReadonlyMap<string, Co
       }
       if (c.dictionary) values[g] = c.dictionary[c.values[r] as number];
       else if (k.kind === 'bool') values[g] = ((c.values[(c.offset + r) >> 3] as number) >> ((c.offset + r) & 7)) & 1;
-      else if (k.kind === 'dec') values[g] = formatDecimal(bigOf128(c.words!, r), k.dtype.scale!);
+      else if (k.kind === 'dec') values[g] = formatDecimal(fromWords(c.words!.subarray(4 * r, 4 * r + 4)), k.dtype.scale!);
       else values[g] = c.values[r];
     }
     return { dtype: k.dtype, values: values as KeyColumn['values'], valid };
