@@ -219,7 +219,9 @@ async function runCase(db: DuckDb, t: TableModel, q: Query, id: string, opts: Ca
   const expected = await db.query(sql);
   const session = await sessionFor(opts.executor, opts.shufflePartitions, opts.gpuMerge, opts.cluster);
   const before = session.lastJob;
-  const outcome = await runEngine(session, t, q, opts.partitions, opts.parquet);
+  // A cluster case that takes long says what the executor processes were doing (a hang fails at the test's timeout).
+  const watchdog = opts.cluster ? setTimeout(() => console.warn(`case ${id} has run on the test cluster for 20 s; its executors' last lines:\n${clusterTail()}`), 20_000) : undefined;
+  const outcome = await runEngine(session, t, q, opts.partitions, opts.parquet).finally(() => clearTimeout(watchdog));
   const job = session.lastJob !== before ? session.lastJob : undefined;
   const gpuTasks = (job?.stages ?? []).flatMap((s) => s.tasks).filter((task) => gpuDetails(task)).length;
   const overflow = await overflowExpectation(db, q);
@@ -278,12 +280,15 @@ let db: DuckDb;
 const sessions = new Map<string, Session>();
 /** The cluster the cluster seeds run on: started by the first of them. */
 let testCluster: Promise<LocalCluster> | null = null;
+let startedCluster: LocalCluster | null = null;
+const clusterTail = (): string =>
+  ['e1', 'e2'].map((e) => `${e}:\n${(startedCluster?.log(e) ?? []).slice(-30).map((l) => `  ${l}`).join('\n')}`).join('\n');
 async function sessionFor(executor: Path, shufflePartitions: number, gpuMerge: 'device' | 'host' = 'host', cluster = false): Promise<Session> {
   const key = `${executor}/${shufflePartitions}/${executor === 'gpu' ? gpuMerge : ''}/${cluster ? 'cluster' : ''}`;
   let s = sessions.get(key);
   if (!s) {
     if (cluster) {
-      const c = await (testCluster ??= LocalCluster.start(2, 1));
+      const c = startedCluster = await (testCluster ??= LocalCluster.start(2, 1));
       s = await Session.create({ cluster: { nats: c.url }, shufflePartitions });
     } else {
       s = await Session.create({ executor, cores: 2, shufflePartitions, ...(executor === 'gpu' ? { gpuMerge } : {}) });
@@ -548,9 +553,9 @@ describe('differential vs DuckDB: random tables × random queries', () => {
   const clusterSeeds = seedRange(CLUSTER_TABLE_SEED, CLUSTER_TABLES);
   const half = CLUSTER_TABLES / 2;
   it(`through a cluster of 2 executor processes: table seeds ${clusterSeeds[0]}..${clusterSeeds[half - 1]} × ${QUERIES_PER_TABLE} queries (replay: DIFF_CLUSTER=1 DIFF_CASE=<seed>)`, () =>
-    runSeeds(clusterSeeds.slice(0, half), 'cluster seeds', false, true), 120_000);
+    runSeeds(clusterSeeds.slice(0, half), 'cluster seeds', false, true), 300_000);
   it(`through a cluster, from Parquet files: table seeds ${clusterSeeds[half]}..${clusterSeeds[CLUSTER_TABLES - 1]} × ${QUERIES_PER_TABLE} queries (replay: DIFF_CLUSTER=1 DIFF_PARQUET=1 DIFF_CASE=<seed>)`, () =>
-    runSeeds(clusterSeeds.slice(half), 'cluster parquet seeds', true, true), 120_000);
+    runSeeds(clusterSeeds.slice(half), 'cluster parquet seeds', true, true), 300_000);
 });
 
 describe.skipIf(!!ONLY || !!FUZZ)('differential vs DuckDB: big tables (1e5..1e6 rows, 100k+ groups)', () => {

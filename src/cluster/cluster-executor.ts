@@ -7,7 +7,7 @@
  * them there. In-memory inputs are stored once per session.
  *
  * Nothing waits for ever: a task lost with every process it was delivered to fails its attempt
- * (JetStream's max-deliveries advisory), no live executor for `executorWaitMs` fails the job with
+ * (JetStream's max-deliveries advisory), as does one gone from the work queue with no outcome; no live executor for `executorWaitMs` fails the job with
  * NoExecutorError, and a server away for `serverWaitMs` with ClusterUnavailableError.
  */
 import { hostname } from 'node:os';
@@ -22,7 +22,7 @@ import { isStored, type ReduceBlock, type StoredBlock } from '../shuffle/shuffle
 import type { FileInput } from '../executor/scan-input.ts';
 import type { Executor, ReduceResult, ScanResult, StagePlacement, StoredMapResult, TaskContext } from '../executor/task.ts';
 import {
-  ALL_JOBS, CANCEL_SUBJECT, HEARTBEAT_MS, RESULTS_BUCKET, TASK_CONSUMER, TASK_STREAM, TASK_SUBJECT, encodeTask, inputName, jobPrefix, resultKey, taskSubject,
+  ALL_JOBS, CANCEL_SUBJECT, HEARTBEAT_MS, RESULTS_BUCKET, TASK_CONSUMER, TASK_STREAM, TASK_SUBJECT, encodeTask, inputName, isFailureOf, jobPrefix, resultKey, taskSubject,
   type ExecutorInfo, type SessionBeat, type TaskEnvelope, type TaskOutcome, type TaskWin, type TaskWork,
 } from './cluster-protocol.ts';
 import { isSessionDead, openNatsCluster, type NatsCluster } from './nats-cluster.ts';
@@ -52,6 +52,8 @@ interface Pending {
   readonly attempt: number;
   seq?: number;
   readonly since: number;
+  /** When the sweep last asked for its outcome. */
+  asked?: number;
   resolve(w: TaskWin): void;
   reject(e: unknown): void;
 }
@@ -80,12 +82,17 @@ export class ClusterExecutor implements Executor {
   private readonly sweeper: NodeJS.Timeout;
   private readonly beating: NodeJS.Timeout;
   private lastLook = 0;
+  private sweeping: Promise<void> | null = null;
 
   private constructor(private readonly c: NatsCluster, readonly session: string, private readonly o: Required<Omit<ClusterOptions, 'connectTimeoutMs'>>) {
     void this.watch();
     void this.followStatus();
     this.subs.push(c.nc.subscribe(`$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${TASK_STREAM}.${TASK_CONSUMER}`, { callback: (_, m) => this.onMaxDeliveries(m.json()) }));
-    this.sweeper = setInterval(() => void this.sweep(), SWEEP_MS);
+    // One sweep at a time: on a slow server, overlapping sweeps would pile up requests and slow it more.
+    this.sweeper = setInterval(() => {
+      if (this.sweeping) return;
+      this.sweeping = this.sweep().catch(() => {}).finally(() => { this.sweeping = null; });
+    }, SWEEP_MS);
     this.sweeper.unref();
     this.beating = setInterval(() => void this.beat().catch(() => {}), HEARTBEAT_MS);
     this.beating.unref();
@@ -365,15 +372,33 @@ export class ClusterExecutor implements Executor {
           `no executor process is connected to ${this.c.url}: waited ${this.o.executorWaitMs} ms (executorWaitMs) for one to take the job's tasks; start one with \`gpuframe executor --nats ${this.c.url}\``,
         ));
       }
-      // A watch restarting may miss an outcome for a moment: asked for directly after a second.
       for (const [key, p] of this.pending) {
-        if (now - p.since < 1000) continue;
-        const e = await this.c.results.get(key);
-        if (e && e.operation === 'PUT') this.onOutcome(key, e.json<TaskOutcome>());
+        if (now - (p.asked ?? p.since) < 1000) continue;
+        p.asked = now;
+        await this.askFor(key, p);
       }
     } catch {
       // The server is away: the status events say so, and the next sweep keeps time.
     }
+  }
+
+  /**
+   * A pending task's outcome asked for directly, a second after it was queued and then once a
+   * second: a watch restarting may miss one. An executor records an outcome before it acknowledges
+   * the task, so a task gone from the work queue with no outcome recorded is lost (dropped by
+   * mistake, or its outcome lost with the server): that attempt fails, and the stage retries it.
+   */
+  private async askFor(key: string, p: Pending): Promise<void> {
+    const queued = p.seq === undefined || (await this.c.jsm.streams.getMessage(TASK_STREAM, { seq: p.seq })) !== null;
+    const won = await this.c.results.get(key);
+    if (won && won.operation === 'PUT') return this.onOutcome(key, won.json<TaskOutcome>());
+    if (queued) return;
+    for await (const k of await this.c.results.keys(`${key}.failed.*`)) {
+      if (!isFailureOf(k, key, p.attempt)) continue;
+      const e = await this.c.results.get(k);
+      if (e && e.operation === 'PUT') return this.onOutcome(k, e.json<TaskOutcome>());
+    }
+    p.reject(new ExecutorLostError(`task ${key} attempt ${p.attempt} left the work queue with no outcome recorded`));
   }
 
   /**

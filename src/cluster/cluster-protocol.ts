@@ -125,6 +125,8 @@ export type TaskOutcome = TaskWin | TaskFailure;
 
 export const resultKey = (t: Pick<TaskEnvelope, 'session' | 'job' | 'stage' | 'partition'>): string => `${t.session}.${t.job}.${t.stage}.${t.partition}`;
 export const failureKey = (t: TaskEnvelope, delivery: number): string => `${resultKey(t)}.failed.${t.attempt}-${delivery}`;
+/** The failed deliveries of a task's attempt among the keys under `${result}.failed.*` (`result`: its resultKey). */
+export const isFailureOf = (key: string, result: string, attempt: number): boolean => key.startsWith(`${result}.failed.${attempt}-`);
 export const taskSubject = (session: string, job: number): string => `${TASK_SUBJECT}.${session}.${job}`;
 export const outputName = (t: TaskEnvelope, delivery: number): string => `${t.session}/${t.job}/${t.stage}/${t.partition}/${t.attempt}.${delivery}`;
 export const jobPrefix = (session: string, job: number): string => `${session}/${job}/`;

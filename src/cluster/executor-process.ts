@@ -96,12 +96,17 @@ export class ExecutorProcess {
 
   /** One task slot: pulls a task, runs it, and pulls the next. */
   private async pull(consumer: Consumer): Promise<void> {
+    let lastError = '';
     while (!this.stopping) {
       let msg: JsMsg | null;
       try {
         msg = await consumer.next({ expires: 1000 });
+        lastError = '';
       } catch (e) {
         // The server is away (restarting): try again shortly.
+        const why = (e as Error).message;
+        if (why !== lastError) this.log(`pulling a task failed, trying again: ${why}`);
+        lastError = why;
         if (!this.stopping) await sleep(250);
         continue;
       }
@@ -152,6 +157,7 @@ export class ExecutorProcess {
     const what = `task ${resultKey(env)} attempt ${env.attempt} delivery ${delivery}`;
     if (this.hasEnded(env)) {
       msg.term();
+      this.log(`dropped ${what} before it started: its job ended`);
       return;
     }
     try {
@@ -161,8 +167,16 @@ export class ExecutorProcess {
         this.log(`dropped ${what}: its driver is gone`);
         return;
       }
-    } catch {
-      // The server is away: the task is left for redelivery.
+    } catch (e) {
+      // The server is away: delivered again in a second (or, if the nak is lost too, after the ack wait).
+      msg.nak(1000);
+      this.log(`${what}: cannot tell whether its driver is alive, left for redelivery: ${(e as Error).message}`);
+      return;
+    }
+    // Fault injection: the task leaves the work queue with no outcome, as if dropped by mistake.
+    if (env.fault === 'vanish' && delivery === 1) {
+      msg.term();
+      this.log(`dropped ${what}: injected fault`);
       return;
     }
     // Fault injection: the process dies as `kill -9` would kill it, on the task's first delivery.
@@ -215,6 +229,7 @@ export class ExecutorProcess {
       this.log(`finished ${what} in ${(performance.now() - start).toFixed(1)} ms`);
     } catch (e) {
       // The outcome could not be recorded (the server is away): not acknowledged, so it is delivered again.
+      msg.nak(1000);
       this.log(`${what}: not recorded, left for redelivery: ${(e as Error).message}`);
     } finally {
       clearInterval(alive);

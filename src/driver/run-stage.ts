@@ -20,7 +20,8 @@ export interface TaskRun<T> {
 /**
  * Lets tests make chosen attempts fail: throwing here fails the attempt on the driver; returning
  * 'throw' makes the task throw on its executor; 'crash' makes its executor die mid-task; 'hang'
- * makes the task block on its executor until the job is cancelled.
+ * makes the task block on its executor until the job is cancelled; 'slow' and 'vanish' are a
+ * cluster executor's (TaskFault).
  */
 export type FaultInjector = (stageId: number, partition: number, attempt: number) => void | TaskFault;
 

@@ -107,9 +107,10 @@ export interface ScanResult {
 
 /**
  * 'slow': the task starts a second late (a cluster executor's: a task still running when a test
- * kills its process or starts another).
+ * kills its process or starts another). 'vanish': a cluster executor takes the task off the work
+ * queue and records no outcome.
  */
-export type TaskFault = 'throw' | 'crash' | 'hang' | 'slow';
+export type TaskFault = 'throw' | 'crash' | 'hang' | 'slow' | 'vanish';
 
 /** A task attempt that blocks until its job is cancelled, then fails as cancelled ('hang' faults). */
 export function hangUntilAborted(signal: AbortSignal | undefined): Promise<never> {

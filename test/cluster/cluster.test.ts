@@ -213,6 +213,23 @@ describe('a cluster of executor processes through NATS JetStream', () => {
     await c.addExecutor(killed[0]);
   }, 60_000);
 
+  it('a task taken off the work queue with no outcome recorded fails its attempt, and its retry answers exactly', async () => {
+    const t = table(16, 4000);
+    const want = await local(t);
+    const errors: string[] = [];
+    await withSession(c, async (s) => {
+      // Attempt 1 of map task 0 is terminated by the process that takes it ('vanish'): no outcome, no redelivery.
+      expect(rowsOf(await query(s.fromArrow(t, { partitions: 2 })).collect())).toEqual(want);
+      const map = s.lastJob!.stages[0];
+      expect(map.failedAttempts).toBe(1);
+      expect(map.tasks.find((x) => x.partition === 0)!.attempt).toBe(2);
+    }, {
+      faultInjector: (st, p, attempt) => (st === 1 && p === 0 && attempt === 1 ? 'vanish' : undefined),
+      onProgress: (e) => { if (e.type === 'taskEnd' && e.error) errors.push(e.error); },
+    }, { ackWaitMs: 30_000 });
+    expect(errors).toEqual([expect.stringMatching(/^ExecutorLostError: task \S+\.1\.0 attempt 1 left the work queue with no outcome recorded$/)]);
+  }, 30_000);
+
   it('a task running longer than the ack wait is kept alive by its process, not delivered again', async () => {
     const t = table(14, 4000);
     const want = await local(t);
