@@ -170,6 +170,13 @@ export const MUTANTS: readonly Mutant[] = [
     replace: '} else if (p && p.attempt === o.attempt + 1) {',
   },
   {
+    id: 'cluster-lost-task-waits',
+    what: 'the driver waits on for a cluster task that left the work queue with no outcome',
+    file: 'src/cluster/cluster-executor.ts',
+    find: '    if (queued) return;',
+    replace: '    if (queued || p.attempt > 0) return;',
+  },
+  {
     id: 'cluster-ack-before-run',
     what: 'an executor process acknowledges a task when it takes it, so a process killed mid-task loses it',
     file: 'src/cluster/executor-process.ts',
