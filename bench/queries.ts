@@ -13,9 +13,10 @@
  *  q8  group by id4: count(DISTINCT id6), exact (the map side groups by the ~0.63·N (id4, id6) pairs)
  *  q9  group by id4: approx_count_distinct(id6) (a HyperLogLog sketch per group; DuckDB's own HLL)
  *  q10 q5 over lineitem_dec: DECIMAL(15,2) quantity, price, discount, tax (exact decimal sums)
+ *  q11 top 10 rows by v3 (ORDER BY ... LIMIT 10 over every row: top-N per task)
  *
- * No ORDER BY: both sides return groups in any order; the runner sorts by the
- * key columns before comparing.
+ * The runner compares results as multisets of rows matched by the key columns (q11's order is
+ * the top-N tests' to prove: test/driver/top-n.test.ts).
  */
 import type * as GF from '../src/index.ts';
 
@@ -188,6 +189,15 @@ export const QUERIES: readonly QueryDef[] = [
     title: 'TPC-H Q1 over DECIMAL(15,2) columns (lineitem_dec)',
     table: 'lineitem_dec',
     ...tpchQ1('lineitem_dec'),
+  },
+  {
+    id: 'q11',
+    title: 'top 10 rows by v3 desc (orderBy + limit over every row)',
+    table: 'x',
+    keys: ['id6', 'id4', 'v3'],
+    columns: ['id6', 'id4', 'v3'],
+    sql: `SELECT id6, id4, v3 FROM x ORDER BY v3 DESC, id6, id4 LIMIT 10`,
+    frame: ({ desc }, df) => df.select('id6', 'id4', 'v3').orderBy(desc('v3'), 'id6', 'id4').limit(10),
   },
 ];
 

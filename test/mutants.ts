@@ -170,6 +170,13 @@ export const MUTANTS: readonly Mutant[] = [
     replace: '} else if (p && p.attempt === o.attempt + 1) {',
   },
   {
+    id: 'topn-heap-least-child',
+    what: "orderBy(...).limit(n)'s per-task heap sifts toward the lesser child (it loses rows that belong in the first n)",
+    file: 'src/driver/sort.ts',
+    find: 'if (child + 1 < size && cmp(heap[child + 1], heap[child]) > 0) child++;',
+    replace: 'if (child + 1 < size && cmp(heap[child + 1], heap[child]) < 0) child++;',
+  },
+  {
     id: 'cluster-lost-task-waits',
     what: 'the driver waits on for a cluster task that left the work queue with no outcome',
     file: 'src/cluster/cluster-executor.ts',

@@ -6,6 +6,10 @@
  *   ShuffleMapStage: task m = runMap(partition m) → block m ordered by reduce partition, offsets m
  *   ResultStage:     task r = runReduce(rows of partitions [a, b) of blocks 0..M) → record batch r
  *   driver:          gather batches → having filter → project → sort, limit → Table
+ *
+ * Under orderBy(...).limit(n), each result task's rows are filtered, projected and cut to their
+ * first n in that order as soon as they are back (top-N): the job's first n are among them, and
+ * the driver sorts tasks × n rows instead of all of them.
  */
 import * as arrow from 'apache-arrow';
 import type { Executor, ScanResult, ScanStats, StageMerge, StagePlacement, StageWork } from '../executor/task.ts';
@@ -17,7 +21,7 @@ import { stagesOf } from '../plan/explain.ts';
 import { newStage, type JobMetrics, type StageMetrics } from './metrics.ts';
 import type { ProgressListener } from './progress.ts';
 import { runStage, zeroCounts, type FaultInjector, type StageOptions } from './run-stage.ts';
-import { sortTable } from './sort.ts';
+import { sortTable, topRows } from './sort.ts';
 import { coalescePartitions } from './coalesce-partitions.ts';
 import { CpuExecutor } from '../executor/cpu/cpu-executor.ts';
 import { readInput } from './read-input.ts';
@@ -129,11 +133,33 @@ async function runMapStage(
   })), firstStageOptions(plan, opts));
 }
 
+/** having, then the projection: row by row, over a task's rows or the gathered result. */
+async function finishRows(plan: PhysicalPlan, table: arrow.Table): Promise<arrow.Table> {
+  if (plan.having) {
+    const r = await driverSide.runScan(plan.jobOutput, plan.having, table.batches);
+    const kept = r.batches.filter((b) => b.numRows > 0);
+    table = kept.length ? new arrow.Table(kept) : new arrow.Table(table.schema);
+  }
+  return plan.projection ? projectTable(table, plan.jobOutput, plan.projection, plan.outputSchema) : table;
+}
+
+/** The n of orderBy(...).limit(n), where every result task can keep its own first n rows. */
+const topN = (plan: PhysicalPlan): number | null => (plan.limit !== null && plan.sort.length > 0 && !plan.limitBeforeSort ? plan.limit : null);
+
+/** A result task's rows under top-N: finished, and its first n in order. */
+async function taskTopRows(plan: PhysicalPlan, schema: arrow.Schema, batches: readonly arrow.RecordBatch[], n: number): Promise<arrow.RecordBatch[]> {
+  const rows = batches.filter((b) => b.numRows > 0);
+  const table = await finishRows(plan, rows.length ? new arrow.Table(rows) : new arrow.Table(schema));
+  return topRows(table, plan.sort, n).batches;
+}
+
 /** `t0`: the job's start (performance.now()), which stage start times count from. */
 async function stages(plan: PhysicalPlan, executor: Executor, metrics: JobMetrics, opts: StageOptions, t0: number): Promise<arrow.Table> {
   const inputs = plan.inputs;
   let batches: arrow.RecordBatch[];
   const spec = plan.aggregation;
+  const jobSchema = spec ? outputSchema(spec) : plan.source.arrowSchema;
+  const n = topN(plan);
   if (!spec) {
     const placement = executor.placeStage?.(stageWork(plan)[0]);
     const stage = newStage(1, 'ResultStage', inputs.length, performance.now() - t0, placement);
@@ -152,7 +178,7 @@ async function stages(plan: PhysicalPlan, executor: Executor, metrics: JobMetric
           scan = read.scan;
         }
         const rows = r.batches.reduce((a, b) => a + b.numRows, 0);
-        return { value: r.batches, counts: { ...zeroCounts(), inputRows: r.inputRows, outputRows: rows }, executorId: r.executorId, runMs: r.runMs, extra: { ...scan } };
+        return { value: n === null ? r.batches : await taskTopRows(plan, jobSchema, r.batches, n), counts: { ...zeroCounts(), inputRows: r.inputRows, outputRows: rows }, executorId: r.executorId, runMs: r.runMs, extra: { ...scan } };
       },
     })), limitedScan(plan, executor, firstStageOptions(plan, opts)));
     batches = out.flatMap((b) => b ?? []);
@@ -198,7 +224,7 @@ async function stages(plan: PhysicalPlan, executor: Executor, metrics: JobMetric
     const runs = coalescePartitions(records, opts.slots / (executor.queueDepth ?? 1), queryKeys(spec).length === 0);
     const resultStage = newStage(2, 'ResultStage', runs.length, performance.now() - t0, reducePlacement);
     metrics.stages.push(resultStage);
-    batches = await runStage(resultStage, runs.map((run, task) => ({
+    batches = (await runStage(resultStage, runs.map((run, task) => ({
       partition: task,
       run: async (ctx) => {
         const blocks: ReduceBlock[] = [];
@@ -209,7 +235,7 @@ async function stages(plan: PhysicalPlan, executor: Executor, metrics: JobMetric
         const { batch, executorId, runMs, details } = await executor.runReduce(spec, blocks, { ...ctx, placement: reducePlacement });
         const read = blocks.reduce((a, b) => a + b.rows, 0);
         return {
-          value: batch,
+          value: n === null ? [batch] : await taskTopRows(plan, jobSchema, [batch], n),
           executorId,
           runMs,
           ...(details ? { extra: { details } } : {}),
@@ -219,17 +245,13 @@ async function stages(plan: PhysicalPlan, executor: Executor, metrics: JobMetric
           },
         };
       },
-    })), opts);
+    })), opts)).flat();
   }
   batches = batches.filter((b) => b.numRows > 0);
-  const jobSchema = spec ? outputSchema(spec) : plan.source.arrowSchema;
-  let table = batches.length ? new arrow.Table(batches) : new arrow.Table(jobSchema);
-  if (plan.having) {
-    const r = await driverSide.runScan(plan.jobOutput, plan.having, table.batches);
-    const kept = r.batches.filter((b) => b.numRows > 0);
-    table = kept.length ? new arrow.Table(kept) : new arrow.Table(jobSchema);
-  }
-  if (plan.projection) table = projectTable(table, plan.jobOutput, plan.projection, plan.outputSchema);
+  // Under top-N the tasks' rows are finished already.
+  const schema = n === null ? jobSchema : plan.outputSchema;
+  let table = batches.length ? new arrow.Table(batches) : new arrow.Table(schema);
+  if (n === null) table = await finishRows(plan, table);
   const limit = (t: arrow.Table) => (plan.limit !== null && t.numRows > plan.limit ? t.slice(0, plan.limit) : t);
   return plan.limitBeforeSort ? sortTable(limit(table), plan.sort) : limit(sortTable(table, plan.sort));
 }

@@ -44,7 +44,8 @@ export function explainPlan(plan: PhysicalPlan, executor: string, placements: re
     lines.push(depth === 0 ? text : `${'   '.repeat(depth - 1)}+- ${text}`);
   };
   const sort = () => { if (plan.sort.length) add(`Sort [${plan.sort.map((s) => `${s.column} ${s.descending ? 'DESC NULLS LAST' : 'ASC NULLS FIRST'}`).join(', ')}]`); };
-  const limit = () => { if (plan.limit !== null) add(`Limit ${plan.limit}`); };
+  // Under a sort, each result task keeps its own first n rows (top-N, as Spark's TakeOrderedAndProject).
+  const limit = () => { if (plan.limit !== null) add(`Limit ${plan.limit}${plan.sort.length && !plan.limitBeforeSort ? ` (top-N: each task keeps its first ${plan.limit})` : ''}`); };
   if (plan.limitBeforeSort) { sort(); limit(); } else { limit(); sort(); }
   if (plan.projection) add(`Project [${plan.projection.map((c) => (c.expr.kind === 'col' && c.expr.name === c.name ? c.name : `${typedToString(c.expr)} AS ${c.name}`)).join(', ')}]`);
   if (plan.havingExprs.length) add(`Filter ${plan.havingExprs.map(exprToString).join(' AND ')}`);

@@ -59,7 +59,7 @@ describe('select, withColumn, drop', () => {
   it('explain shows the projection, the computed keys and the limit', async () => {
     await withSession(async (s) => {
       const text = s.fromArrow(t).withColumn('big', col('k').ge(4)).groupBy('big').agg(count()).withColumn('x', col('count(1)').mul(2)).orderBy('big').limit(1).explain();
-      expect(text).toContain('Limit 1\n+- Sort [big ASC NULLS FIRST]\n   +- Project [big, count(1), (count(1) * 2) AS x]');
+      expect(text).toContain('Limit 1 (top-N: each task keeps its first 1)\n+- Sort [big ASC NULLS FIRST]\n   +- Project [big, count(1), (count(1) * 2) AS x]');
       expect(text).toContain('HashAggregate(keys=[(k >= 4) AS big], functions=[count(1)])');
       expect(text).toContain('Exchange hashpartitioning(big, ');
     });
