@@ -7,8 +7,9 @@
  * them there. In-memory inputs are stored once per session.
  *
  * Nothing waits for ever: a task lost with every process it was delivered to fails its attempt
- * (JetStream's max-deliveries advisory), as does one gone from the work queue with no outcome; no live executor for `executorWaitMs` fails the job with
- * NoExecutorError, and a server away for `serverWaitMs` with ClusterUnavailableError.
+ * (JetStream's max-deliveries advisory), as does one gone from the work queue with no outcome; no
+ * live executor for `executorWaitMs` fails the job with NoExecutorError, and a server away for
+ * `serverWaitMs` with ClusterUnavailableError.
  */
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
