@@ -933,7 +933,7 @@ describe.skipIf(!!FUZZ)('differential vs DuckDB: named edge cases', () => {
 
   // Engine bugs this suite found (all fixed), each as one named case.
   describe('engine bugs this suite found', () => {
-    it('ns-sort (fixed): ORDER BY a timestamp[ns] key whose values are 1 ns apart (src/driver/sort.ts)', async () => {
+    it('ns-sort (fixed): ORDER BY a timestamp[ns] key whose values are 1 ns apart (src/arrow/sort-table.ts)', async () => {
       const table = generateTable(16, { rows: 6, kinds: ['ts_ns', 'int8'], nullRates: [0, 0], simpleLayout: true });
       table.columns[0]!.values = [2n, 1n, 3n, 0n, 5n, 4n].map((d) => 1_600_000_000_000_000_000n + d);
       const fixed = rebuildArrow(table);
@@ -952,7 +952,7 @@ describe.skipIf(!!FUZZ)('differential vs DuckDB: named edge cases', () => {
         await runCase(db, fixed, { mode: 'collect', filter: { op: 'cmp', fn: 'gt', l: tss, r: at(-1500) }, keys: [], aggs: [], orderBy: null }, 'known/ts-trunc-gt', CPU),
       ]);
     });
-    it("utf16-sort (fixed): ORDER BY a string key holding '😀' and '！' (src/driver/sort.ts)", async () => {
+    it("utf16-sort (fixed): ORDER BY a string key holding '😀' and '！' (src/arrow/sort-table.ts)", async () => {
       const table = generateTable(18, { rows: 4, kinds: ['utf8', 'int8'], nullRates: [0, 0], simpleLayout: true });
       table.columns[0]!.values = ['！', '😀', 'a', 'ｚ'];
       const fixed = rebuildArrow(table);

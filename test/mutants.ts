@@ -25,7 +25,7 @@ export const MUTANTS: readonly Mutant[] = [
   {
     id: 'desc-nulls',
     what: 'DESC sorts nulls first (Spark: DESC NULLS LAST)',
-    file: 'src/driver/sort.ts',
+    file: 'src/arrow/sort-table.ts',
     find: 'return (a === null ? -1 : 1) * (desc ? -1 : 1);',
     replace: 'return a === null ? -1 : 1;',
   },
@@ -172,7 +172,7 @@ export const MUTANTS: readonly Mutant[] = [
   {
     id: 'topn-heap-least-child',
     what: "orderBy(...).limit(n)'s per-task heap sifts toward the lesser child (it loses rows that belong in the first n)",
-    file: 'src/driver/sort.ts',
+    file: 'src/arrow/sort-table.ts',
     find: 'if (child + 1 < size && cmp(heap[child + 1], heap[child]) > 0) child++;',
     replace: 'if (child + 1 < size && cmp(heap[child + 1], heap[child]) < 0) child++;',
   },

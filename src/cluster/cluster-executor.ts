@@ -193,11 +193,11 @@ export class ClusterExecutor implements Executor {
   }
 
   async runScan(schema: Schema, filter: TExpr | null, batches: readonly arrow.RecordBatch[], ctx?: TaskContext): Promise<ScanResult> {
-    return this.scanResult(await this.run({ kind: 'scan', schema, filter, input: { object: await this.input(batches) } }, ctx));
+    return this.scanResult(await this.run({ kind: 'scan', schema, filter, input: { object: await this.input(batches) }, ...(ctx?.top ? { top: ctx.top } : {}) }, ctx));
   }
 
   async runScanFile(schema: Schema, filter: TExpr | null, input: FileInput, ctx?: TaskContext): Promise<ScanResult> {
-    return this.scanResult(await this.run({ kind: 'scan', schema, filter, input: { file: input } }, ctx));
+    return this.scanResult(await this.run({ kind: 'scan', schema, filter, input: { file: input }, ...(ctx?.top ? { top: ctx.top } : {}) }, ctx));
   }
 
   private async scanResult(w: TaskWin): Promise<ScanResult> {

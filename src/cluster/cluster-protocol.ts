@@ -20,7 +20,7 @@ import type { Schema, TExpr } from '../expr/resolve.ts';
 import type { AggregationSpec } from '../plan/aggregation-spec.ts';
 import type { StoredBlock } from '../shuffle/shuffle-block.ts';
 import type { FileInput } from '../executor/scan-input.ts';
-import type { ScanStats, TaskDetails, TaskFault } from '../executor/task.ts';
+import type { ScanStats, TaskDetails, TaskFault, TopRows } from '../executor/task.ts';
 import type { StoredObject } from './block-store.ts';
 
 export const TASK_STREAM = 'GPUFRAME_TASKS';
@@ -43,7 +43,7 @@ export type TaskInputRef = { readonly object: StoredObject | null } | { readonly
 export type TaskWork =
   | { readonly kind: 'map'; readonly spec: AggregationSpec; readonly input: TaskInputRef }
   | { readonly kind: 'reduce'; readonly spec: AggregationSpec; readonly blocks: readonly StoredBlock[] }
-  | { readonly kind: 'scan'; readonly schema: Schema; readonly filter: TExpr | null; readonly input: TaskInputRef };
+  | { readonly kind: 'scan'; readonly schema: Schema; readonly filter: TExpr | null; readonly input: TaskInputRef; readonly top?: TopRows };
 
 export interface TaskEnvelope {
   readonly session: string;

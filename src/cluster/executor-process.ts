@@ -21,6 +21,7 @@ import {
 } from './cluster-protocol.ts';
 import { ackWaitMs, isKeyExists, isSessionDead, openNatsCluster, type NatsCluster } from './nats-cluster.ts';
 import { ObjectCache } from './object-cache.ts';
+import { topRows } from '../arrow/sort-table.ts';
 import type { StoredObject } from './block-store.ts';
 
 export interface ExecutorProcessOptions {
@@ -293,10 +294,13 @@ export class ExecutorProcess {
       : await readFileInput(this.local, w.input.file, ctx);
     phase('fetch');
     const r = await this.local.runScan(w.schema, w.filter, batches, ctx);
+    // Under orderBy(...).limit(n), only the task's first n rows in that order leave this process.
+    const kept = r.batches.filter((b) => b.numRows > 0);
+    const out = w.top && kept.length ? topRows(new arrow.Table(kept), w.top.keys, w.top.n).batches : kept;
     computed();
     phase('run');
-    const rows = r.batches.reduce((a, b) => a + b.numRows, 0);
-    const result = await this.storeResult(r.batches.filter((b) => b.numRows > 0), outputName(env, delivery));
+    const rows = out.reduce((a, b) => a + b.numRows, 0);
+    const result = await this.storeResult(out.filter((b) => b.numRows > 0), outputName(env, delivery));
     phase('store');
     return { ...result, phases, runMs: r.runMs ?? 0, inputRows: r.inputRows, outputRows: rows, executorId: r.executorId ?? 'main', ...(scan ? { scan } : {}) };
   }

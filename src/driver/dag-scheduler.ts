@@ -12,7 +12,7 @@
  * the driver sorts tasks × n rows instead of all of them.
  */
 import * as arrow from 'apache-arrow';
-import type { Executor, ScanResult, ScanStats, StageMerge, StagePlacement, StageWork } from '../executor/task.ts';
+import type { Executor, ScanResult, ScanStats, StageMerge, StagePlacement, StageWork, TopRows } from '../executor/task.ts';
 import { blockBytes, partitionRows, type MapOutput, type ReduceBlock, type StoredMapOutput } from '../shuffle/shuffle-block.ts';
 import { outputSchema, queryKeys, type AggregationSpec } from '../plan/aggregation-spec.ts';
 import { projectTable } from './project-table.ts';
@@ -21,7 +21,7 @@ import { stagesOf } from '../plan/explain.ts';
 import { newStage, type JobMetrics, type StageMetrics } from './metrics.ts';
 import type { ProgressListener } from './progress.ts';
 import { runStage, zeroCounts, type FaultInjector, type StageOptions } from './run-stage.ts';
-import { sortTable, topRows } from './sort.ts';
+import { sortTable, topRows } from '../arrow/sort-table.ts';
 import { coalescePartitions } from './coalesce-partitions.ts';
 import { CpuExecutor } from '../executor/cpu/cpu-executor.ts';
 import { readInput } from './read-input.ts';
@@ -146,6 +146,17 @@ async function finishRows(plan: PhysicalPlan, table: arrow.Table): Promise<arrow
 /** The n of orderBy(...).limit(n), where every result task can keep its own first n rows. */
 const topN = (plan: PhysicalPlan): number | null => (plan.limit !== null && plan.sort.length > 0 && !plan.limitBeforeSort ? plan.limit : null);
 
+/**
+ * Top-N a scan's executor can apply itself: its sort keys are input columns, which the
+ * projection (if any) passes through under their names.
+ */
+function scanTop(plan: PhysicalPlan, n: number | null): TopRows | undefined {
+  if (n === null) return undefined;
+  const passed = (c: string) => plan.source.schema.some((f) => f.name === c) &&
+    (!plan.projection || plan.projection.some((p) => p.name === c && p.expr.kind === 'col' && p.expr.name === c));
+  return plan.sort.every((k) => passed(k.column)) ? { keys: plan.sort, n } : undefined;
+}
+
 /** A result task's rows under top-N: finished, and its first n in order. */
 async function taskTopRows(plan: PhysicalPlan, schema: arrow.Schema, batches: readonly arrow.RecordBatch[], n: number): Promise<arrow.RecordBatch[]> {
   const rows = batches.filter((b) => b.numRows > 0);
@@ -162,12 +173,13 @@ async function stages(plan: PhysicalPlan, executor: Executor, metrics: JobMetric
   const n = topN(plan);
   if (!spec) {
     const placement = executor.placeStage?.(stageWork(plan)[0]);
+    const top = scanTop(plan, n);
     const stage = newStage(1, 'ResultStage', inputs.length, performance.now() - t0, placement);
     metrics.stages.push(stage);
     const out = await runStage(stage, inputs.map((input, p) => ({
       partition: p,
       run: async (ctx) => {
-        const taskCtx = { ...ctx, placement };
+        const taskCtx = { ...ctx, placement, ...(top ? { top } : {}) };
         let r: ScanResult, scan: ScanStats | undefined;
         if (input.kind === 'file' && executor.runScanFile) {
           r = await executor.runScanFile(plan.source.schema, plan.filter, input, taskCtx);

@@ -5,6 +5,7 @@
 import type * as arrow from 'apache-arrow';
 import { JobCancelledError } from '../errors.ts';
 import type { TExpr, Schema } from '../expr/resolve.ts';
+import type { SortKey } from '../expr/expr.ts';
 import type { MapOutput, ReduceBlock, StoredMapOutput } from '../shuffle/shuffle-block.ts';
 import type { AggregationSpec } from '../plan/aggregation-spec.ts';
 import type { FileInput } from './scan-input.ts';
@@ -138,6 +139,17 @@ export interface TaskContext {
   readonly merge?: StageMerge;
   /** Which task and attempt this is (an executor that names its outputs by them: a cluster's). */
   readonly task?: TaskId;
+  /**
+   * A scan task under orderBy(...).limit(n) over input columns: the executor may return only its
+   * first n rows in that order (the driver cuts every task's rows to them anyway). A cluster's
+   * processes do, so that only those rows cross the network.
+   */
+  readonly top?: TopRows;
+}
+
+export interface TopRows {
+  readonly keys: readonly SortKey[];
+  readonly n: number;
 }
 
 export interface TaskId {

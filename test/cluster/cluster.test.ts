@@ -13,7 +13,7 @@ import * as arrow from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ClusterUnavailableError, InvalidOptionError, JobCancelledError, NoExecutorError, Session, TaskFailedError,
-  avg, col, count, countDistinct, gpuDetails, max, min, sum, type DataFrame, type FaultInjector, type SessionOptions,
+  avg, col, count, countDistinct, desc, gpuDetails, max, min, sum, type DataFrame, type FaultInjector, type SessionOptions,
 } from '../../src/index.ts';
 import { tableCells, toDecimal128Words } from '../../src/arrow/decimal.ts';
 import { freePort, LocalCluster } from '../../bench/local-cluster.ts';
@@ -134,6 +134,25 @@ describe('a cluster of executor processes through NATS JetStream', () => {
       const inMemory = await s.fromArrow(t, { partitions: 4 }).filter(col('k').gt(400)).collect();
       expect(inMemory.numRows).toBe(wantRows);
       expect(s.lastJob!.stages[0].tasks.every((x) => /^e[12]@/.test(x.executorId!))).toBe(true);
+    });
+  });
+
+  it("orderBy(...).limit(n) over a scan: only each task's first n rows leave the executors, the answer exact", async () => {
+    const t = table(17, 20_000);
+    const dir = mkdtempSync(join(tmpdir(), 'gpuframe-cluster-top-'));
+    const file = join(dir, 't.parquet');
+    writeParquet(t, file, { rowGroupRows: 3000 });
+    const top = (df: DataFrame) => df.filter(col('k').gt(3)).select('k', 'f', 'big', 's').orderBy(desc('f'), 'big', 's').limit(25);
+    const want = await local(t, top);
+    await withSession(c, async (s) => {
+      for (const [df, tasks] of [[s.fromArrow(t, { partitions: 4 }), 4], [await s.readParquet(file), 1]] as const) {
+        expect(rowsOf(await top(df).collect())).toEqual(want);
+        expect(s.lastJob!.stages[0].tasks.map((x) => [x.inputRows, x.outputRows])).toEqual(Array(tasks).fill([20_000 / tasks, 25]));
+      }
+      // A sort key the projection computes: the tasks' rows come back whole, and the driver cuts them.
+      const computed = (df: DataFrame) => df.select(col('f').mul(-1).as('g'), 'k').orderBy('g', 'k').limit(5);
+      expect(rowsOf(await computed(s.fromArrow(t, { partitions: 2 })).collect())).toEqual(await local(t, computed));
+      expect(s.lastJob!.stages[0].tasks.every((x) => x.outputRows > 25)).toBe(true);
     });
   });
 

@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as arrow from 'apache-arrow';
 import { Session, asc, col, count, desc, max, sum, type DataFrame, type SortKey } from '../../src/index.ts';
-import { topRows } from '../../src/driver/sort.ts';
+import { topRows } from '../../src/arrow/sort-table.ts';
 import { probe } from '../executor/gpu/gpu-harness.ts';
 import { Rng } from '../support/random.ts';
 

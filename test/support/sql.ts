@@ -18,7 +18,7 @@
  *   SELECT * FROM (SELECT keys, aggregates, hidden columns … GROUP BY keys) q
  *   WHERE <having> ORDER BY k1 ASC NULLS FIRST, k2 DESC NULLS LAST …
  * (Spark's null placement, the engine's documented one; NaN sorts greatest and -0 equals 0
- * both in the engine, src/driver/sort.ts, and in DuckDB, so the ORDER BY maps straight; DuckDB
+ * both in the engine, src/arrow/sort-table.ts, and in DuckDB, so the ORDER BY maps straight; DuckDB
  * orders strings by code point, as Spark does by UTF-8 bytes; false < true in both). Hidden
  * columns (`__abs<i>` Σ|x|, `__mag<i>` Σ of the operands' magnitudes, `__n<i>` the count) give
  * each float aggregate its error bound (compare.ts). A float sum's reference is DuckDB's

@@ -1,9 +1,13 @@
-/** Sort of a gathered result on the driver: ASC NULLS FIRST / DESC NULLS LAST as Spark; NaN greatest. */
-import { compareCodePoints } from '../arrow/code-point-order.ts';
+/**
+ * Sorts of Arrow tables, as orderBy wants them: ASC NULLS FIRST / DESC NULLS LAST as Spark; NaN
+ * greatest; ties in row order. The driver sorts a gathered result; a result task's rows under
+ * orderBy(...).limit(n) are cut to their first n (topRows), on the driver or where the task ran.
+ */
+import { compareCodePoints } from './code-point-order.ts';
 import * as arrow from 'apache-arrow';
 import type { SortKey } from '../expr/expr.ts';
-import { takeRows } from '../arrow/take.ts';
-import { unscaledValues } from '../arrow/decimal.ts';
+import { takeRows } from './take.ts';
+import { unscaledValues } from './decimal.ts';
 
 type Value = number | bigint | string | boolean | null;
 
