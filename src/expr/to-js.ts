@@ -123,9 +123,20 @@ export function emitExact(e: TExpr, ctx: CodegenContext): ExactVal {
   const ok = ctx.bind(`${a.ok === 'true' ? '' : `${a.ok} && `}${b.ok === 'true' ? '' : `${b.ok} && `}${d} <= ${MAX_EXACT} && ${d} >= -${MAX_EXACT}`);
   // Computed where a consumer needs it (never for a null: its operands may be garbage).
   const big = `X(${EXACT_OPS[op]}, ${exactOf(a)}, ${exactOf(b)}, ${JSON.stringify(typedToString(e))}, ${e.dtype.scale ?? 0})`;
-  if (op === 'mul' || !wordDirect(e.left) || !wordDirect(e.right) || !(isDecimal128(e.left.dtype) || isDecimal128(e.right.dtype))) return { d, ok, big, n };
-  // A sum or difference of 128-bit columns and literals: their words with carries, no BigInt per row.
-  const w = addWords(op, emitWords128(e.left, ctx).w, emitWords128(e.right, ctx).w, ctx);
+  let w: Words128['w'];
+  if (op === 'mul') {
+    // A 128-bit column rescaled (times 10^k, k ≤ 9): its words times the factor, no BigInt per row.
+    const f = e.right.kind === 'lit' && typeof e.right.value === 'bigint' && e.right.value > 1n && e.right.value <= 1_000_000_000n ? Number(e.right.value) : 0;
+    if (f === 0 || e.left.kind !== 'col' || !isDecimal128(e.left.dtype)) return { d, ok, big, n };
+    const product = mulWordsSmall(emitWords128(e.left, ctx).w, f, ctx);
+    w = product.w;
+    ctx.stmts.push(`if (${n === 'false' ? '' : `!${n} && `}${product.beyond}) ${big};`);
+  } else {
+    // A sum or difference of 128-bit columns, literals and rescaled columns: their words with carries.
+    const wa = wordsOf(e.left, a, ctx), wb = wordsOf(e.right, b, ctx);
+    if (!wa || !wb || !(isDecimal128(e.left.dtype) || isDecimal128(e.right.dtype))) return { d, ok, big, n };
+    w = addWords(op, wa, wb, ctx);
+  }
   ctx.stmts.push(`if (${n === 'false' ? '' : `!${n} && `}!(${wordsLess(w, TEN38_WORDS)} && ${wordsLess(MINUS_TEN38_WORDS, w)})) ${big};`);
   const t = w[3], h = w[1];
   return { d: ctx.bind(`${h} * 4294967296 + (${w[0]} >>> 0)`), ok: ctx.bind(`${t} === ${w[2]} && ${t} === (${h} >> 31) && ${smallHigh(h)}`), big, n, w };
@@ -153,6 +164,25 @@ function addWords(op: 'add' | 'sub', a: Words128['w'], b: Words128['w'], ctx: Co
   const top = ctx.bind(`${a[3]} ${sym} ${b[3]} + ${carry}`);
   out.push(ctx.bind(`${top} >= -2147483648 && ${top} < 2147483648 ? ${top} : (${top} < 0 ? -2147483648 : 2147483647)`));
   return out as unknown as Words128['w'];
+}
+
+/**
+ * x · f on 128-bit words (f < 2^30): x sign-extended to 160 bits, in ten 16-bit limbs, each times f
+ * plus the carry (under 2^47, exact in a double). |x · f| < 2^157 fits 160 bits, so the product
+ * is exact there; `beyond` holds where it leaves 128 bits (the caller's X then throws).
+ */
+function mulWordsSmall(x: Words128['w'], f: number, ctx: CodegenContext): { w: Words128['w']; beyond: string } {
+  const words = [...x, ctx.bind(`(${x[3]} >> 31)`)];
+  const limbs: string[] = [];
+  let carry = '0';
+  for (let j = 0; j < 10; j++) {
+    const u = `(${words[j >> 1]} >>> 0)`;
+    const s = ctx.bind(`${j & 1 ? `(${u} >>> 16)` : `(${u} & 65535)`} * ${f}${carry === '0' ? '' : ` + ${carry}`}`);
+    carry = ctx.bind(`Math.floor(${s} / 65536)`);
+    limbs.push(ctx.bind(`${s} - ${carry} * 65536`));
+  }
+  const out = [0, 1, 2, 3, 4].map((j) => ctx.bind(`${limbs[2 * j]} | (${limbs[2 * j + 1]} << 16)`));
+  return { w: out.slice(0, 4) as unknown as Words128['w'], beyond: `${out[4]} !== (${out[3]} >> 31)` };
 }
 
 /** An exact integer as the four 32-bit words of its 128-bit two's complement, low first. */

@@ -168,6 +168,41 @@ describe('128-bit decimals and exact arithmetic', () => {
     }
   });
 
+  it('a 128-bit column times a small integer, and a sum across scales (the other side times 10^8), are exact on words over the whole range; beyond 38 digits they fail', async () => {
+    // Random magnitudes up to 2^99 (w) and 2^85 (n), both signs, with nulls; and rows at the edge of 38 digits.
+    let seed = 7;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2147483648);
+    const magnitude = (bits: number) => { let x = 0n; for (let b = 0; b < bits; b += 30) x = (x << 30n) | BigInt(next()); return x % (2n ** BigInt(bits)); };
+    const signed = (x: bigint) => (next() % 2 ? -x : x);
+    const rows = 3000;
+    const w = Array.from({ length: rows }, (_, i) => (i % 50 === 7 ? null : signed(magnitude(1 + (next() % 99)))));
+    const n = Array.from({ length: rows }, (_, i) => (i % 61 === 5 ? null : signed(magnitude(1 + (next() % 85)))));
+    const edge = 10n ** 37n - 1n, nine = 9n * 10n ** 29n;
+    const ew = [edge, -edge, edge, 2n ** 100n, -1n, 0n], en = [nine, -nine, -nine, -(2n ** 90n), 10n ** 29n, -1n];
+    const both = (ws: bigint[], ns: bigint[]) => new arrow.Table({ w: decimals(ws, 38, 10), n: decimals(ns, 38, 2) });
+    const rescaledSum = (ws: (bigint | null)[], ns: (bigint | null)[], sign: bigint) => ws.map((x, i) => (x === null || ns[i] === null ? null : x + sign * ns[i]! * 10n ** 8n));
+    const sumOf = (xs: (bigint | null)[]) => formatDecimal(xs.reduce<bigint>((a, x) => a + (x ?? 0n), 0n), 10);
+    const text = (xs: (bigint | null)[]) => xs.map((x) => (x === null ? null : formatDecimal(x, 10)));
+    const times7 = (xs: (bigint | null)[]) => xs.map((x) => (x === null ? null : 7n * x));
+    for (const executor of ['cpu', 'gpu'] as const) {
+      await withSession(async (s) => {
+        const df = s.fromArrow(new arrow.Table({ w: decimals(w, 38, 10), n: decimals(n, 38, 2) }), { partitions: 3 });
+        const r = await df.agg(sum(col('w').add(col('n'))), sum(col('n').add(col('w'))), sum(col('w').sub(col('n'))), sum(col('w').mul(7))).collect();
+        expect(cells(r)).toEqual([[sumOf(rescaledSum(w, n, 1n))], [sumOf(rescaledSum(w, n, 1n))], [sumOf(rescaledSum(w, n, -1n))], [sumOf(times7(w))]]);
+        for (const [ws, ns] of [[w, n], [ew, en]] as const) {
+          const each = await s.fromArrow(new arrow.Table({ w: decimals(ws, 38, 10), n: decimals(ns, 38, 2) })).select(col('w').add(col('n')).as('p'), col('w').mul(7).as('m')).collect();
+          expect(cells(each)).toEqual([text(rescaledSum(ws, ns, 1n)), text(times7(ws))]);
+        }
+        // Past 38 digits within 128 bits (7 · 2·10^37), past 128 bits (10^37 · 10^9), and a rescaled side past them (-10^30 · 10^8).
+        for (const [t, e] of [[both([1n, 2n * 10n ** 37n], [0n, 0n]), col('w').mul(7)], [both([10n ** 37n], [0n]), col('w').mul(1_000_000_000)], [both([0n], [-(10n ** 30n)]), col('w').add(col('n'))]] as const) {
+          const err = await s.fromArrow(t).agg(sum(e)).collect().then(() => null, (x: unknown) => x);
+          expect(err).toBeInstanceOf(ArithmeticOverflowError);
+          expect(String(err)).toMatch(/\(\w \* \d+\) = -?\d+\.\d+ needs more than 38 digits/);
+        }
+      }, { executor });
+    }
+  });
+
   it('a sum is exact past 2^84 up to its result type, and one beyond it fails with ArithmeticOverflowError', async () => {
     const n = (1 << 22) + 8;
     const data = new Uint32Array(n * 4);
