@@ -170,6 +170,13 @@ export const MUTANTS: readonly Mutant[] = [
     replace: '} else if (p && p.attempt === o.attempt + 1) {',
   },
   {
+    id: 'decimal-mul-words-carry-dropped',
+    what: "a 128-bit decimal times a small integer (a rescale) drops each 16-bit limb's carry into the next",
+    file: 'src/expr/to-js.ts',
+    find: "const s = ctx.bind(`${j & 1 ? `(${u} >>> 16)` : `(${u} & 65535)`} * ${f}${carry === '0' ? '' : ` + ${carry}`}`);",
+    replace: "const s = ctx.bind(`${j & 1 ? `(${u} >>> 16)` : `(${u} & 65535)`} * ${f}`);",
+  },
+  {
     id: 'topn-heap-least-child',
     what: "orderBy(...).limit(n)'s per-task heap sifts toward the lesser child (it loses rows that belong in the first n)",
     file: 'src/arrow/sort-table.ts',

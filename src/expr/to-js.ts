@@ -125,7 +125,7 @@ export function emitExact(e: TExpr, ctx: CodegenContext): ExactVal {
   const big = `X(${EXACT_OPS[op]}, ${exactOf(a)}, ${exactOf(b)}, ${JSON.stringify(typedToString(e))}, ${e.dtype.scale ?? 0})`;
   let w: Words128['w'];
   if (op === 'mul') {
-    // A 128-bit column rescaled (times 10^k, k ≤ 9): its words times the factor, no BigInt per row.
+    // A 128-bit column times an integer literal up to 10^9 (a rescale's 10^k among them): on its words.
     const f = e.right.kind === 'lit' && typeof e.right.value === 'bigint' && e.right.value > 1n && e.right.value <= 1_000_000_000n ? Number(e.right.value) : 0;
     if (f === 0 || e.left.kind !== 'col' || !isDecimal128(e.left.dtype)) return { d, ok, big, n };
     const product = mulWordsSmall(emitWords128(e.left, ctx).w, f, ctx);
