@@ -180,8 +180,8 @@ export const MUTANTS: readonly Mutant[] = [
     id: 'topn-heap-least-child',
     what: "orderBy(...).limit(n)'s per-task heap sifts toward the lesser child (it loses rows that belong in the first n)",
     file: 'src/arrow/sort-table.ts',
-    find: 'if (child + 1 < size && cmp(heap[child + 1], heap[child]) > 0) child++;',
-    replace: 'if (child + 1 < size && cmp(heap[child + 1], heap[child]) < 0) child++;',
+    find: 'if (child + 1 < n && cmp(heap[child + 1], heap[child]) > 0) child++;',
+    replace: 'if (child + 1 < n && cmp(heap[child + 1], heap[child]) < 0) child++;',
   },
   {
     id: 'cluster-lost-task-waits',
@@ -354,7 +354,7 @@ export const MUTANTS: readonly Mutant[] = [
     id: 'limit-after-orderby-stops-early',
     what: 'orderBy(...).limit(n) over a scan stops starting tasks once n rows are read (the top n of a prefix)',
     file: 'src/driver/dag-scheduler.ts',
-    find: 'if (n === null || (plan.sort.length > 0 && !plan.limitBeforeSort)) return undefined;',
+    find: 'if (n === null || topNOf(plan) !== null) return undefined;',
     replace: 'if (n === null) return undefined;',
   },
   {

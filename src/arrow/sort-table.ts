@@ -113,12 +113,12 @@ function heapTop(table: arrow.Table, keys: readonly SortKey[], n: number): arrow
   const cmp = rowComparator(table, keys);
   // A max-heap of the n first rows so far: the last of them in order at its root.
   const heap = new Int32Array(n);
-  const down = (at: number, size: number) => {
+  const down = (at: number) => {
     const x = heap[at];
     for (;;) {
       let child = 2 * at + 1;
-      if (child >= size) break;
-      if (child + 1 < size && cmp(heap[child + 1], heap[child]) > 0) child++;
+      if (child >= n) break;
+      if (child + 1 < n && cmp(heap[child + 1], heap[child]) > 0) child++;
       if (cmp(heap[child], x) <= 0) break;
       heap[at] = heap[child];
       at = child;
@@ -126,7 +126,7 @@ function heapTop(table: arrow.Table, keys: readonly SortKey[], n: number): arrow
     heap[at] = x;
   };
   for (let i = 0; i < n; i++) heap[i] = i;
-  for (let at = (n >> 1) - 1; at >= 0; at--) down(at, n);
+  for (let at = (n >> 1) - 1; at >= 0; at--) down(at);
   // Most rows lose to the root on the first key alone: a plain column's values skip the comparator
   // (strictly after the root only; NaN compares false, so it takes the comparator).
   const first = plainValues(table.getChild(keys[0].column)!) as ArrayLike<number> | null;
@@ -136,7 +136,7 @@ function heapTop(table: arrow.Table, keys: readonly SortKey[], n: number): arrow
     if (first !== null && (desc ? first[i] < root : first[i] > root)) continue;
     if (cmp(i, heap[0]) < 0) {
       heap[0] = i;
-      down(0, n);
+      down(0);
       if (first) root = first[heap[0]];
     }
   }

@@ -24,7 +24,7 @@ import type { FileInput } from '../executor/scan-input.ts';
 import type { Executor, ReduceResult, ScanResult, StagePlacement, StoredMapResult, TaskContext } from '../executor/task.ts';
 import {
   ALL_JOBS, CANCEL_SUBJECT, HEARTBEAT_MS, RESULTS_BUCKET, TASK_CONSUMER, TASK_STREAM, TASK_SUBJECT, encodeTask, inputName, isFailureOf, jobPrefix, resultKey, taskSubject,
-  type ExecutorInfo, type SessionBeat, type TaskEnvelope, type TaskOutcome, type TaskWin, type TaskWork,
+  type ExecutorInfo, type SessionBeat, type TaskEnvelope, type TaskInputRef, type TaskOutcome, type TaskWin, type TaskWork,
 } from './cluster-protocol.ts';
 import { isSessionDead, openNatsCluster, type NatsCluster } from './nats-cluster.ts';
 import type { StoredObject } from './block-store.ts';
@@ -193,14 +193,16 @@ export class ClusterExecutor implements Executor {
   }
 
   async runScan(schema: Schema, filter: TExpr | null, batches: readonly arrow.RecordBatch[], ctx?: TaskContext): Promise<ScanResult> {
-    return this.scanResult(await this.run({ kind: 'scan', schema, filter, input: { object: await this.input(batches) }, ...(ctx?.top ? { top: ctx.top } : {}) }, ctx));
+    return this.scan(schema, filter, { object: await this.input(batches) }, ctx);
   }
 
   async runScanFile(schema: Schema, filter: TExpr | null, input: FileInput, ctx?: TaskContext): Promise<ScanResult> {
-    return this.scanResult(await this.run({ kind: 'scan', schema, filter, input: { file: input }, ...(ctx?.top ? { top: ctx.top } : {}) }, ctx));
+    return this.scan(schema, filter, { file: input }, ctx);
   }
 
-  private async scanResult(w: TaskWin): Promise<ScanResult> {
+  /** A scan task on a process, which cuts its rows under top-N (ctx.top). */
+  private async scan(schema: Schema, filter: TExpr | null, input: TaskInputRef, ctx?: TaskContext): Promise<ScanResult> {
+    const w = await this.run({ kind: 'scan', schema, filter, input, ...(ctx?.top ? { top: ctx.top } : {}) }, ctx);
     return { batches: await this.resultBatches(w), inputRows: w.inputRows, executorId: w.executorId, runMs: w.runMs, ...(w.scan ? { scan: w.scan } : {}) };
   }
 

@@ -300,7 +300,7 @@ export class ExecutorProcess {
     computed();
     phase('run');
     const rows = out.reduce((a, b) => a + b.numRows, 0);
-    const result = await this.storeResult(out.filter((b) => b.numRows > 0), outputName(env, delivery));
+    const result = await this.storeResult(out, outputName(env, delivery));
     phase('store');
     return { ...result, phases, runMs: r.runMs ?? 0, inputRows: r.inputRows, outputRows: rows, executorId: r.executorId ?? 'main', ...(scan ? { scan } : {}) };
   }

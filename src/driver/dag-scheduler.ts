@@ -16,7 +16,7 @@ import type { Executor, ScanResult, ScanStats, StageMerge, StagePlacement, Stage
 import { blockBytes, partitionRows, type MapOutput, type ReduceBlock, type StoredMapOutput } from '../shuffle/shuffle-block.ts';
 import { outputSchema, queryKeys, type AggregationSpec } from '../plan/aggregation-spec.ts';
 import { projectTable } from './project-table.ts';
-import type { PhysicalPlan } from '../plan/physical-plan.ts';
+import { topNOf, type PhysicalPlan } from '../plan/physical-plan.ts';
 import { stagesOf } from '../plan/explain.ts';
 import { newStage, type JobMetrics, type StageMetrics } from './metrics.ts';
 import type { ProgressListener } from './progress.ts';
@@ -64,14 +64,13 @@ export async function runJob(plan: PhysicalPlan, executor: Executor, opts: JobOp
   }
 }
 
-/** Each stage's work, as an executor that places stages sees it (one entry per stage of stagesOf). */
 /**
  * A scan whose limit(n) is taken before any sort is done once its first partitions, in order,
  * hold n rows: the first n rows of the result are theirs, whatever the later partitions hold.
  */
 function limitReached(plan: PhysicalPlan): StageOptions['enough'] {
   const n = plan.limit;
-  if (n === null || (plan.sort.length > 0 && !plan.limitBeforeSort)) return undefined;
+  if (n === null || topNOf(plan) !== null) return undefined;
   return (results) => {
     let rows = 0;
     for (const r of results as readonly (arrow.RecordBatch[] | undefined)[]) {
@@ -91,6 +90,7 @@ function limitedScan(plan: PhysicalPlan, executor: Executor, opts: StageOptions)
   return enough ? { ...opts, enough, slots: Math.max(1, Math.floor(opts.slots / (executor.queueDepth ?? 1))) } : opts;
 }
 
+/** Each stage's work, as an executor that places stages sees it (one entry per stage of stagesOf). */
 export function stageWork(plan: PhysicalPlan): StageWork[] {
   const spec = plan.aggregation;
   const files = plan.scan ? { rows: plan.scan.rows, tasks: plan.scan.tasks.length } : undefined;
@@ -143,9 +143,6 @@ async function finishRows(plan: PhysicalPlan, table: arrow.Table): Promise<arrow
   return plan.projection ? projectTable(table, plan.jobOutput, plan.projection, plan.outputSchema) : table;
 }
 
-/** The n of orderBy(...).limit(n), where every result task can keep its own first n rows. */
-const topN = (plan: PhysicalPlan): number | null => (plan.limit !== null && plan.sort.length > 0 && !plan.limitBeforeSort ? plan.limit : null);
-
 /**
  * Top-N a scan's executor can apply itself: its sort keys are input columns, which the
  * projection (if any) passes through under their names.
@@ -170,7 +167,7 @@ async function stages(plan: PhysicalPlan, executor: Executor, metrics: JobMetric
   let batches: arrow.RecordBatch[];
   const spec = plan.aggregation;
   const jobSchema = spec ? outputSchema(spec) : plan.source.arrowSchema;
-  const n = topN(plan);
+  const n = topNOf(plan);
   if (!spec) {
     const placement = executor.placeStage?.(stageWork(plan)[0]);
     const top = scanTop(plan, n);

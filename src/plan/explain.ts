@@ -1,7 +1,7 @@
 /** Spark-style rendering of a physical plan and its stages. */
 import type { AggSpec } from '../aggregate/registry.ts';
 import { exprToString } from '../expr/expr.ts';
-import type { PhysicalPlan } from './physical-plan.ts';
+import { topNOf, type PhysicalPlan } from './physical-plan.ts';
 import { outputNameOf, queryKeys } from './aggregation-spec.ts';
 import { typedToString } from '../expr/resolve.ts';
 import type { ScanPlan } from './scan-plan.ts';
@@ -45,7 +45,7 @@ export function explainPlan(plan: PhysicalPlan, executor: string, placements: re
   };
   const sort = () => { if (plan.sort.length) add(`Sort [${plan.sort.map((s) => `${s.column} ${s.descending ? 'DESC NULLS LAST' : 'ASC NULLS FIRST'}`).join(', ')}]`); };
   // Under a sort, each result task keeps its own first n rows (top-N, as Spark's TakeOrderedAndProject).
-  const limit = () => { if (plan.limit !== null) add(`Limit ${plan.limit}${plan.sort.length && !plan.limitBeforeSort ? ` (top-N: each task keeps its first ${plan.limit})` : ''}`); };
+  const limit = () => { if (plan.limit !== null) add(`Limit ${plan.limit}${topNOf(plan) !== null ? ` (top-N: each task keeps its first ${plan.limit})` : ''}`); };
   if (plan.limitBeforeSort) { sort(); limit(); } else { limit(); sort(); }
   if (plan.projection) add(`Project [${plan.projection.map((c) => (c.expr.kind === 'col' && c.expr.name === c.name ? c.name : `${typedToString(c.expr)} AS ${c.name}`)).join(', ')}]`);
   if (plan.havingExprs.length) add(`Filter ${plan.havingExprs.map(exprToString).join(' AND ')}`);

@@ -56,6 +56,9 @@ export interface PhysicalPlan {
   readonly output: Schema;
 }
 
+/** The n of orderBy(...).limit(n) (top-N: each result task can keep its own first n rows); null where there is none. */
+export const topNOf = (plan: PhysicalPlan): number | null => (plan.limit !== null && plan.sort.length > 0 && !plan.limitBeforeSort ? plan.limit : null);
+
 function conjunction(exprs: readonly Expr[], schema: Schema): TExpr | null {
   if (exprs.length === 0) return null;
   const e = exprs.reduce((a, b) => ({ kind: 'logic', op: 'and', left: a, right: b }));
